@@ -1,0 +1,154 @@
+/**
+ * Mask → polygon (SPEC §5), shared by voc-mask-to-polygon and COCO RLE.
+ *
+ * A mask is row-major, one byte a pixel; pixel (x, y) covers the square [x, x+1] × [y, y+1]. Rings are
+ * flat lists `[x1, y1, x2, y2, ...]` in those pixel coordinates (divide by width and height to
+ * normalise). Every connected part of an object becomes one ring and every hole one more ring inside
+ * it, to be combined with exclusive-or, as AutoML does. Parts are 8-connected, holes 4-connected.
+ * Part rings run clockwise on screen (positive {@link ringArea}), hole rings counter-clockwise.
+ *
+ * Rings come in a fixed order (by their top-left boundary edge, row by row), so the same mask and
+ * options always give the same rings.
+ *
+ * @example
+ *   const rings = maskToRings(mask, 500, 375);                  // defaults: see DEFAULT_POLYGON_OPTIONS
+ *   const exact = maskToRings(mask, 500, 375, { tolerance: 0 }); // rasterizeRings(exact, 500, 375) equals mask
+ */
+import { resolvePolygonOptions, type LabelledMaskOptions, type PolygonOptions, type ResolvedPolygonOptions } from './options.js';
+import { simplifyRing } from './simplify.js';
+import { BoundaryTracer, type BoundaryLoop, type Window } from './trace.js';
+
+export { CONNECTIVITY, DEFAULT_POLYGON_OPTIONS, resolvePolygonOptions } from './options.js';
+export type { ContourMode, LabelledMaskOptions, PolygonOptions, ResolvedPolygonOptions } from './options.js';
+export { rasterizeRings } from './rasterize.js';
+export { ringArea, simplifyRing } from './simplify.js';
+
+const tracer = new BoundaryTracer();
+
+/** Rings of the object made of the nonzero pixels of `mask`; `[]` when there are none. */
+export function maskToRings(mask: Uint8Array, width: number, height: number, options?: PolygonOptions): number[][] {
+  checkSize(mask, width, height);
+  const resolved = resolvePolygonOptions(options);
+  const window = nonzeroWindow(mask, width, height);
+  if (!window) return [];
+  tracer.loadNonzero(mask, width, window);
+  return ringsOfLoadedObject(resolved);
+}
+
+/**
+ * Rings of every object of a labelled mask (pixel value = object), in one pass over the pixels plus
+ * one pass over each object's bounding box. The map has an entry for each label value present in the
+ * mask and not ignored, in increasing order; its list is empty when `minArea` dropped every ring.
+ */
+export function labelledMaskToRings(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  options: LabelledMaskOptions = {},
+): Map<number, number[][]> {
+  checkSize(mask, width, height);
+  const resolved = resolvePolygonOptions(options);
+  const windows = labelWindows(mask, width, height, options.ignore ?? [0]);
+  const rings = new Map<number, number[][]>();
+  for (const [label, window] of windows) {
+    tracer.loadLabel(mask, width, window, label);
+    rings.set(label, ringsOfLoadedObject(resolved));
+  }
+  return rings;
+}
+
+function ringsOfLoadedObject(options: ResolvedPolygonOptions): number[][] {
+  if (options.holes === 'fill') tracer.fillHoles();
+  const rings: number[][] = [];
+  for (const loop of tracer.trace()) {
+    if (Math.abs(loop.area) < options.minArea) continue;
+    const ring = options.contour === 'pixel-edges' ? Array.from(loop.corners) : edgeMidpoints(loop);
+    rings.push(simplifyRing(ring, options.tolerance, options.maxPoints));
+  }
+  return rings;
+}
+
+/**
+ * The ring through the midpoints of a loop's unit edges, without points on straight stretches. Works
+ * in doubled coordinates, where midpoints are integers and straightness is an exact test.
+ */
+function edgeMidpoints({ corners }: BoundaryLoop): number[] {
+  const doubled: number[] = [];
+  const n = corners.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const j = i + 1 === n ? 0 : i + 1;
+    const x0 = corners[2 * i]!;
+    const y0 = corners[2 * i + 1]!;
+    const x1 = corners[2 * j]!;
+    const y1 = corners[2 * j + 1]!;
+    const ux = Math.sign(x1 - x0);
+    const uy = Math.sign(y1 - y0);
+    doubled.push(2 * x0 + ux, 2 * y0 + uy);
+    if (Math.abs(x1 - x0) + Math.abs(y1 - y0) > 1) doubled.push(2 * x1 - ux, 2 * y1 - uy);
+  }
+  const m = doubled.length >> 1;
+  const ring: number[] = [];
+  for (let i = 0; i < m; i++) {
+    const prev = i === 0 ? m - 1 : i - 1;
+    const next = i + 1 === m ? 0 : i + 1;
+    const inX = doubled[2 * i]! - doubled[2 * prev]!;
+    const inY = doubled[2 * i + 1]! - doubled[2 * prev + 1]!;
+    const outX = doubled[2 * next]! - doubled[2 * i]!;
+    const outY = doubled[2 * next + 1]! - doubled[2 * i + 1]!;
+    const straight = inX * outY - inY * outX === 0 && inX * outX + inY * outY > 0;
+    if (!straight) ring.push(doubled[2 * i]! / 2, doubled[2 * i + 1]! / 2);
+  }
+  return ring;
+}
+
+function checkSize(mask: Uint8Array, width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 0 || height < 0) {
+    throw new RangeError(`mask size: expected non-negative integers, got ${width}×${height}`);
+  }
+  if (mask.length !== width * height) {
+    throw new RangeError(`mask size: expected ${width}×${height} = ${width * height} pixels, got ${mask.length}`);
+  }
+}
+
+function nonzeroWindow(mask: Uint8Array, width: number, height: number): Window | undefined {
+  let x0 = width;
+  let y0 = height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (mask[row + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      y1 = y + 1;
+    }
+  }
+  return x1 > x0 ? { x0, y0, x1, y1 } : undefined;
+}
+
+/** The bounding box of every label value present, in increasing label order. */
+function labelWindows(mask: Uint8Array, width: number, height: number, ignore: readonly number[]): Map<number, Window> {
+  const x0 = new Int32Array(256).fill(width);
+  const y0 = new Int32Array(256).fill(height);
+  const x1 = new Int32Array(256);
+  const y1 = new Int32Array(256);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const label = mask[row + x]!;
+      if (x < x0[label]!) x0[label] = x;
+      if (x >= x1[label]!) x1[label] = x + 1;
+      if (y < y0[label]!) y0[label] = y;
+      y1[label] = y + 1;
+    }
+  }
+  const windows = new Map<number, Window>();
+  for (let label = 0; label < 256; label++) {
+    if (x1[label]! > x0[label]! && !ignore.includes(label)) {
+      windows.set(label, { x0: x0[label]!, y0: y0[label]!, x1: x1[label]!, y1: y1[label]! });
+    }
+  }
+  return windows;
+}
