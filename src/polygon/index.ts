@@ -16,7 +16,7 @@
  */
 import { resolvePolygonOptions, type LabelledMaskOptions, type PolygonOptions, type ResolvedPolygonOptions } from './options.js';
 import { simplifyRing } from './simplify.js';
-import { BoundaryTracer, type BoundaryLoop, type Window } from './trace.js';
+import { BoundaryTracer, loopContainsPixel, type BoundaryLoop } from './trace.js';
 
 export { CONNECTIVITY, DEFAULT_POLYGON_OPTIONS, resolvePolygonOptions } from './options.js';
 export type { ContourMode, LabelledMaskOptions, PolygonOptions, ResolvedPolygonOptions } from './options.js';
@@ -29,15 +29,14 @@ const tracer = new BoundaryTracer();
 export function maskToRings(mask: Uint8Array, width: number, height: number, options?: PolygonOptions): number[][] {
   checkSize(mask, width, height);
   const resolved = resolvePolygonOptions(options);
-  const window = nonzeroWindow(mask, width, height);
-  if (!window) return [];
-  tracer.loadNonzero(mask, width, window);
-  return ringsOfLoadedObject(resolved);
+  const zeroOrOne = mask.every((v) => v <= 1) ? mask : mask.map((v) => (v !== 0 ? 1 : 0));
+  const loops = tracer.traceLabels(zeroOrOne, width, height, objectFlags([1], [])).get(1);
+  return loops ? ringsOfObject(loops, resolved) : [];
 }
 
 /**
- * Rings of every object of a labelled mask (pixel value = object), in one pass over the pixels plus
- * one pass over each object's bounding box. The map has an entry for each label value present in the
+ * Rings of every object of a labelled mask (pixel value = object), all objects in one scan of the
+ * pixels plus one walk around each boundary. The map has an entry for each label value present in the
  * mask and not ignored, in increasing order; its list is empty when `minArea` dropped every ring.
  */
 export function labelledMaskToRings(
@@ -48,24 +47,45 @@ export function labelledMaskToRings(
 ): Map<number, number[][]> {
   checkSize(mask, width, height);
   const resolved = resolvePolygonOptions(options);
-  const windows = labelWindows(mask, width, height, options.ignore ?? [0]);
+  const isObject = objectFlags(ALL_LABELS, options.ignore ?? [0]);
   const rings = new Map<number, number[][]>();
-  for (const [label, window] of windows) {
-    tracer.loadLabel(mask, width, window, label);
-    rings.set(label, ringsOfLoadedObject(resolved));
+  for (const [label, loops] of tracer.traceLabels(mask, width, height, isObject)) {
+    rings.set(label, ringsOfObject(loops, resolved));
   }
   return rings;
 }
 
-function ringsOfLoadedObject(options: ResolvedPolygonOptions): number[][] {
-  if (options.holes === 'fill') tracer.fillHoles();
+const ALL_LABELS: readonly number[] = Array.from({ length: 256 }, (_, label) => label);
+
+function ringsOfObject(allLoops: BoundaryLoop[], options: ResolvedPolygonOptions): number[][] {
+  const loops = options.holes === 'fill' ? withHolesFilled(allLoops) : allLoops;
+  let area = 0;
+  let perimeter = 0;
+  for (const loop of loops) {
+    area += loop.area;
+    perimeter += loop.length;
+  }
+  const tolerance = Math.min(options.tolerance, (options.relativeTolerance * area) / perimeter);
   const rings: number[][] = [];
-  for (const loop of tracer.trace()) {
+  for (const loop of loops) {
     if (Math.abs(loop.area) < options.minArea) continue;
     const ring = options.contour === 'pixel-edges' ? Array.from(loop.corners) : edgeMidpoints(loop);
-    rings.push(simplifyRing(ring, options.tolerance, options.maxPoints));
+    rings.push(simplifyRing(ring, tolerance, options.maxPoints));
   }
   return rings;
+}
+
+/** The outlines of the parts that lie in no hole: filling the holes absorbs the parts inside them. */
+function withHolesFilled(loops: BoundaryLoop[]): BoundaryLoop[] {
+  const holes = loops.filter((loop) => loop.area < 0);
+  return loops.filter((loop) => loop.area > 0 && !holes.some((hole) => loopContainsPixel(hole, loop.seedX, loop.seedY)));
+}
+
+function objectFlags(labels: readonly number[], ignore: readonly number[]): Uint8Array {
+  const flags = new Uint8Array(256);
+  for (const label of labels) flags[label] = 1;
+  for (const label of ignore) if (label >= 0 && label < 256) flags[label] = 0;
+  return flags;
 }
 
 /**
@@ -108,47 +128,4 @@ function checkSize(mask: Uint8Array, width: number, height: number): void {
   if (mask.length !== width * height) {
     throw new RangeError(`mask size: expected ${width}×${height} = ${width * height} pixels, got ${mask.length}`);
   }
-}
-
-function nonzeroWindow(mask: Uint8Array, width: number, height: number): Window | undefined {
-  let x0 = width;
-  let y0 = height;
-  let x1 = 0;
-  let y1 = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (mask[row + x] === 0) continue;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      y1 = y + 1;
-    }
-  }
-  return x1 > x0 ? { x0, y0, x1, y1 } : undefined;
-}
-
-/** The bounding box of every label value present, in increasing label order. */
-function labelWindows(mask: Uint8Array, width: number, height: number, ignore: readonly number[]): Map<number, Window> {
-  const x0 = new Int32Array(256).fill(width);
-  const y0 = new Int32Array(256).fill(height);
-  const x1 = new Int32Array(256);
-  const y1 = new Int32Array(256);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const label = mask[row + x]!;
-      if (x < x0[label]!) x0[label] = x;
-      if (x >= x1[label]!) x1[label] = x + 1;
-      if (y < y0[label]!) y0[label] = y;
-      y1[label] = y + 1;
-    }
-  }
-  const windows = new Map<number, Window>();
-  for (let label = 0; label < 256; label++) {
-    if (x1[label]! > x0[label]! && !ignore.includes(label)) {
-      windows.set(label, { x0: x0[label]!, y0: y0[label]!, x1: x1[label]!, y1: y1[label]! });
-    }
-  }
-  return windows;
 }

@@ -21,8 +21,16 @@ export interface PolygonOptions {
    * Simplification tolerance in pixels: no dropped vertex lies farther than this from the simplified
    * ring (Douglas–Peucker, run best-first from the two vertices farthest apart). `0` keeps every vertex
    * that is not on a straight line. A ring is never simplified below 3 points nor below half its area.
+   * Small objects get less: see `relativeTolerance`.
    */
   tolerance?: number;
+  /**
+   * Caps the tolerance, object by object, at this fraction of the object's area divided by the length
+   * of its boundary along pixel edges (about w/2 for a strip w pixels wide, 0.4 r for a disc of radius r).
+   * Small and thin objects, whose IoU a fixed tolerance would hurt most, are then simplified less;
+   * large ones get `tolerance`. `0` keeps rings exact; `Infinity` turns the cap off.
+   */
+  relativeTolerance?: number;
   /** At most this many points per ring (at least 3). The most significant vertices are kept. Default: no cap. */
   maxPoints?: number;
   /**
@@ -52,7 +60,7 @@ export interface LabelledMaskOptions extends PolygonOptions {
 /**
  * Connectivity is fixed, not an option: an object's pixels are connected through edges and corners
  * (8-connectivity) and its holes through edges only (4-connectivity). This is the only consistent pair
- * that joins a diagonal line into one part, and it matches skimage/OpenCV's default for objects.
+ * that joins a diagonal line into one part; it is also skimage.measure.label's default for 2-D objects.
  */
 export const CONNECTIVITY = { parts: 8, holes: 4 } as const;
 
@@ -60,6 +68,7 @@ export const CONNECTIVITY = { parts: 8, holes: 4 } as const;
 export const DEFAULT_POLYGON_OPTIONS: Readonly<Required<Omit<PolygonOptions, 'maxPoints'>> & { maxPoints: number }> =
   Object.freeze({
     tolerance: 1,
+    relativeTolerance: 0.15,
     maxPoints: Number.POSITIVE_INFINITY,
     minArea: 0,
     holes: 'keep',
@@ -72,10 +81,11 @@ export type ResolvedPolygonOptions = typeof DEFAULT_POLYGON_OPTIONS;
 /** Applies defaults and rejects values out of range with a `RangeError` naming the option. */
 export function resolvePolygonOptions(options: PolygonOptions = {}): ResolvedPolygonOptions {
   const resolved = { ...DEFAULT_POLYGON_OPTIONS, ...definedOnly(options) };
-  const { tolerance, maxPoints, minArea, holes, contour } = resolved;
+  const { tolerance, relativeTolerance, maxPoints, minArea, holes, contour } = resolved;
   if (!(tolerance >= 0) || !Number.isFinite(tolerance)) {
     throw new RangeError(`tolerance: expected a finite number >= 0, got ${tolerance}`);
   }
+  if (!(relativeTolerance >= 0)) throw new RangeError(`relativeTolerance: expected a number >= 0, got ${relativeTolerance}`);
   if (!(maxPoints >= 3) || (Number.isFinite(maxPoints) && !Number.isInteger(maxPoints))) {
     throw new RangeError(`maxPoints: expected an integer >= 3, got ${maxPoints}`);
   }

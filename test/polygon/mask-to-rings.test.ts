@@ -163,6 +163,27 @@ describe('maskToRings: hand-made cases', () => {
     expect(() => maskToRings(m, 2, 3)).toThrow(/mask size/);
   });
 
+  test('relativeTolerance scales the tolerance down for small objects only', () => {
+    const disc = (r: number, side: number) => {
+      const data = new Uint8Array(side * side);
+      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) data[y * side + x] = Math.hypot(x + 0.5 - side / 2, y + 0.5 - side / 2) <= r ? 1 : 0;
+      return data;
+    };
+    const small = disc(6, 16);
+    const large = disc(60, 128);
+    const rings = (data: Uint8Array, side: number, options: object) => maskToRings(data, side, side, { tolerance: 2, ...options });
+    const edges = maskToRings(small, 16, 16, exact('pixel-edges'));
+    const perimeter = edges.flatMap((r) => r.map((v, i) => Math.abs(v - r[(i + 2) % r.length]!))).reduce((a, b) => a + b, 0);
+    const area = edges.map(ringArea).reduce((a, b) => a + b, 0);
+    expect(area / perimeter).toBeCloseTo(0.39 * 6, 0); // a digital disc: about 0.4 r
+    const capped = rings(small, 16, { relativeTolerance: 0.1 });
+    expect(capped).toEqual(rings(small, 16, { tolerance: (0.1 * area) / perimeter, relativeTolerance: Infinity }));
+    expect(capped).not.toEqual(rings(small, 16, { relativeTolerance: Infinity }));
+    expect(rings(large, 128, { relativeTolerance: 0.1 })).toEqual(rings(large, 128, { relativeTolerance: Infinity }));
+    expect(rings(small, 16, { relativeTolerance: 0 })).toEqual(rings(small, 16, { tolerance: 0 }));
+    expect(() => maskToRings(small, 16, 16, { relativeTolerance: -1 })).toThrow(/relativeTolerance/);
+  });
+
   test('undefined options take the defaults', () => {
     const m = maskOf('.####.', '######', '######', '.####.');
     expect(maskToRings(m.data, 6, 4, { tolerance: undefined } as never)).toEqual(maskToRings(m.data, 6, 4));
@@ -270,15 +291,14 @@ describe('maskToRings: properties', () => {
     );
   });
 
-  test('on blob-like masks of 200 pixels or more, the defaults keep IoU above 0.9 and use fewer points than exact rings', () => {
+  test('on blob-like masks, big or small, the defaults keep IoU above 0.95 and use fewer points than exact rings', () => {
     fc.assert(
       fc.property(blobArbitrary(), (m) => {
-        fc.pre(m.data.reduce((a, v) => a + v, 0) >= 200); // small specks: see the next test
         const rings = maskToRings(m.data, m.width, m.height);
         const exactRings = maskToRings(m.data, m.width, m.height, exact(DEFAULT_POLYGON_OPTIONS.contour));
         const points = (rs: number[][]) => rs.reduce((a, r) => a + r.length / 2, 0);
         expect(points(rings)).toBeLessThanOrEqual(points(exactRings));
-        expect(iou(rasterized(m, rings), binary(m))).toBeGreaterThan(0.9);
+        expect(iou(rasterized(m, rings), binary(m))).toBeGreaterThan(0.95);
       }),
       { numRuns: 100 },
     );
