@@ -25,7 +25,8 @@ export function ringArea(ring: ArrayLike<number>): number {
  * vertex farthest from the simplified ring is put back, while it is farther than `tolerance`, or the
  * ring has fewer than 3 points, or it encloses no more than half the original area; never beyond
  * `maxPoints`. The kept vertices stay in their original order. Rings of 3 points or fewer come back as
- * they are.
+ * they are. Should the vertices kept within `maxPoints` enclose no area (a ring pinched at a corner
+ * and a very small cap), the ring's largest triangle from the first anchor comes back instead.
  */
 export function simplifyRing(ring: readonly number[], tolerance: number, maxPoints = Number.POSITIVE_INFINITY): number[] {
   const n = ring.length >> 1;
@@ -74,9 +75,33 @@ export function simplifyRing(ring: readonly number[], tolerance: number, maxPoin
     pushSegment(vertex, to);
   }
 
+  if (orientation * twiceArea <= 0) return largestFanTriangle(ring, first, orientation);
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (kept[i]) out.push(x(i), y(i));
   return out;
+}
+
+/**
+ * The triangle (apex, i, i + 1) of largest area in the ring's orientation, in ring order. The fan
+ * triangles from any vertex add up to the ring's area, so one of them encloses some.
+ */
+function largestFanTriangle(ring: readonly number[], apex: number, orientation: number): number[] {
+  const n = ring.length >> 1;
+  const ax = ring[2 * apex]!;
+  const ay = ring[2 * apex + 1]!;
+  let best = (apex + 1) % n;
+  let bestArea = Number.NEGATIVE_INFINITY;
+  for (let k = 1; k < n - 1; k++) {
+    const i = (apex + k) % n;
+    const j = (i + 1) % n;
+    const area = orientation * ((ring[2 * i]! - ax) * (ring[2 * j + 1]! - ay) - (ring[2 * j]! - ax) * (ring[2 * i + 1]! - ay));
+    if (area > bestArea) {
+      bestArea = area;
+      best = i;
+    }
+  }
+  const indices = [apex, best, (best + 1) % n].sort((a, b) => a - b);
+  return indices.flatMap((i) => [ring[2 * i]!, ring[2 * i + 1]!]);
 }
 
 function farthestFrom(ring: readonly number[], from: number): number {

@@ -291,6 +291,17 @@ describe('maskToRings: properties', () => {
     );
   });
 
+  test('with the defaults, no ring collapses: each one alone still covers a pixel centre', () => {
+    fc.assert(
+      fc.property(fc.oneof(maskArbitrary(), blobArbitrary(24)), (m) => {
+        for (const ring of maskToRings(m.data, m.width, m.height)) {
+          expect(rasterizeRings([ring], m.width, m.height).some((v) => v === 1)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('on blob-like masks, big or small, the defaults keep IoU above 0.95 and use fewer points than exact rings', () => {
     fc.assert(
       fc.property(blobArbitrary(), (m) => {

@@ -80,6 +80,17 @@ describe('simplifyRing', () => {
     expect(Math.abs(ringArea(simplified))).toBeGreaterThan(0.5 * Math.abs(ringArea(sliver)));
   });
 
+  test('a ring pinched at a corner, capped hard, still encloses some area', () => {
+    // The pixel-edge outline of ...#.. / ..#... / #.#... / ##....: it passes twice through (2, 3).
+    const pinched = [4, 0, 4, 1, 3, 1, 3, 3, 2, 3, 2, 4, 0, 4, 0, 2, 1, 2, 1, 3, 2, 3, 2, 1, 3, 1, 3, 0];
+    for (const maxPoints of [3, 4, 5, 6]) {
+      const simplified = simplifyRing(pinched, 0.1, maxPoints);
+      expect(simplified.length / 2).toBeGreaterThanOrEqual(3);
+      expect(simplified.length / 2).toBeLessThanOrEqual(maxPoints);
+      expect(ringArea(simplified)).toBeGreaterThan(0);
+    }
+  });
+
   test('tolerance 0 removes only points on straight stretches', () => {
     expect(simplifyRing([0, 0, 1, 0, 2, 0, 2, 1, 2, 2, 0, 2, 0, 1], 0)).toEqual([0, 0, 2, 0, 2, 2, 0, 2]);
   });
