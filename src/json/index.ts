@@ -1,0 +1,26 @@
+/**
+ * Streaming access to large JSON files (COCO): the elements of chosen top-level arrays, in bounded
+ * memory, each with its JSON path and byte position. See `scanner.ts` for the engine and `read.ts`
+ * for files.
+ */
+export {
+  elementPath,
+  parseJsonBytes,
+  TopLevelArrayScanner,
+  type ArrayInfo,
+  type ArrayMode,
+  type ArraySpec,
+  type ByteSpan,
+  type JsonArrayElement,
+  type ScannerOptions,
+  type WantedArrays,
+} from './scanner.js';
+export {
+  DEFAULT_CHUNK_SIZE,
+  readJsonAt,
+  readJsonAtSync,
+  readTopLevelArrays,
+  TopLevelArrays,
+  type JsonLocation,
+  type ReadArraysOptions,
+} from './read.js';
