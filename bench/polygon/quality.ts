@@ -19,7 +19,7 @@ import { rasterizeRings, type PolygonOptions } from '../../src/polygon/index.js'
 import type { PolygonLabel } from '../../src/types.js';
 import { DATA, PYTHON, SHARED } from './env.js';
 import { writeSyntheticDataset } from './synthetic.js';
-import { jsonLine, readImages, traceImage, VOID, type Image } from './voc.js';
+import { firstDir, jsonLine, readImages, traceImage, VOID, type Image } from './voc.js';
 
 interface Setting {
   name: string;
@@ -146,63 +146,87 @@ function referenceScore(dir: string, files: string[]): Score {
   return JSON.parse(out) as Score;
 }
 
+/** The three real sets in one VOC folder (names prefixed), so the reference metric pools them exactly. */
+function combinedVoc(dirs: string[]): string {
+  const dir = join(DATA, 'real-combined');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'Annotations'), { recursive: true });
+  mkdirSync(join(dir, 'SegmentationObject'), { recursive: true });
+  dirs.forEach((source, i) => {
+    const annotations = firstDir(source, 'annotations', 'Annotations');
+    const masks = firstDir(source, 'segmentation-masks', 'SegmentationObject');
+    for (const file of readdirSync(annotations).filter((f) => f.endsWith('.xml'))) {
+      const stem = file.slice(0, -4);
+      if (!existsSync(join(masks, `${stem}.png`))) continue;
+      const name = `set${i}_${stem}`;
+      const xml = readFileSync(join(annotations, file), 'utf8').replace(/<filename>[^<]*<\/filename>/, `<filename>${name}.jpg</filename>`);
+      writeFileSync(join(dir, 'Annotations', `${name}.xml`), xml);
+      writeFileSync(join(dir, 'SegmentationObject', `${name}.png`), readFileSync(join(masks, `${stem}.png`)));
+    }
+  });
+  return dir;
+}
+
+const BASELINE = 'baseline: ref_convert.py voc-mask (find_contours 0.5 + DP ≤ 100)';
+
+/** Converts `dir` with the baseline and every setting; scores each output. */
+function scoreDataset(dir: string, quick: boolean): Map<string, Score> {
+  const images = [...readImages(dir)];
+  const outDir = join(DATA, 'out', basename(dir));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const scores = new Map<string, Score>();
+  const baselineDir = join(outDir, 'baseline');
+  execFileSync(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dir, baselineDir]);
+  const baselineFiles = ['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(baselineDir, f));
+  scores.set(BASELINE, referenceScore(dir, baselineFiles));
+  for (const setting of SETTINGS) {
+    const lines = new Map(images.map((image) => [image.stem, jsonLine(image, `JPEGImages/${image.filename}`, traceImage(image, setting.options))]));
+    const file = join(outDir, `${setting.name.replace(/[^a-z0-9.]+/gi, '_')}.jsonl`);
+    writeFileSync(file, [...lines.values()].map((l) => `${l}\n`).join(''));
+    scores.set(setting.name, quick ? quickScore(images, lines) : referenceScore(dir, [file]));
+  }
+  return scores;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const syntheticCount = args.includes('--synthetic') ? Number(args[args.indexOf('--synthetic') + 1]) : 300;
   mkdirSync(DATA, { recursive: true });
-
   const syntheticDir = join(DATA, `synthetic-${syntheticCount}`);
   if (!existsSync(syntheticDir)) writeSyntheticDataset(syntheticDir, syntheticCount);
-  const datasets: Dataset[] = [
-    { name: 'real: icevision VOC + fridge + labelme', dir: '' },
+  const realSets: Dataset[] = [
     { name: 'icevision-samples/voc', dir: join(SHARED, 'realdata/icevision-samples/voc') },
     { name: 'fridge odFridgeObjectsMask', dir: join(SHARED, 'realdata/fridge-official-reduced/odFridgeObjectsMask') },
     { name: 'labelme instance_segmentation (XML derived)', dir: labelmeAsVoc() },
-    { name: `synthetic (${syntheticCount} × 500×375)`, dir: syntheticDir },
   ];
+  const real = scoreDataset(combinedVoc(realSets.map((d) => d.dir)), quick);
+  const synthetic = scoreDataset(syntheticDir, quick);
 
-  const rows: string[] = [];
-  const header = '| data | method | instances | mean IoU | p10 IoU | min IoU | points / object |';
-  rows.push(header, '|---|---|---:|---:|---:|---:|---:|');
-  const realScores = new Map<string, { score: Score; weight: number }[]>();
-  for (const dataset of datasets.slice(1)) {
-    const images = [...readImages(dataset.dir)];
-    const outDir = join(DATA, 'out', basename(dataset.dir));
-    rmSync(outDir, { recursive: true, force: true });
-    mkdirSync(outDir, { recursive: true });
-
-    const baselineDir = join(outDir, 'baseline');
-    execFileSync(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dataset.dir, baselineDir]);
-    const baselineFiles = ['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(baselineDir, f));
-    const results: { method: string; score: Score }[] = [
-      { method: 'baseline (find_contours 0.5 + DP ≤ 100)', score: referenceScore(dataset.dir, baselineFiles) },
-    ];
-    for (const setting of SETTINGS) {
-      const lines = new Map(images.map((image) => [image.stem, jsonLine(image, `JPEGImages/${image.filename}`, traceImage(image, setting.options))]));
-      const file = join(outDir, `${setting.name.replace(/[^a-z0-9.]+/gi, '_')}.jsonl`);
-      writeFileSync(file, [...lines.values()].map((l) => `${l}\n`).join(''));
-      results.push({ method: setting.name, score: quick ? quickScore(images, lines) : referenceScore(dataset.dir, [file]) });
-    }
-    for (const { method, score } of results) {
-      const s = score;
-      rows.push(`| ${dataset.name} | ${method} | ${s.instances} | ${s.mean_iou.toFixed(4)} | ${s.p10_iou.toFixed(4)} | ${s.min_iou.toFixed(4)} | ${s.points_per_instance.toFixed(1)} |`);
-      if (!dataset.name.startsWith('synthetic')) {
-        const list = realScores.get(method) ?? [];
-        list.push({ score: s, weight: s.instances });
-        realScores.set(method, list);
-      }
+  const f = (x: number, digits = 4) => x.toFixed(digits);
+  const anyReal = real.get(BASELINE)!;
+  const anySynthetic = synthetic.get(BASELINE)!;
+  const summary = [
+    `| method | real (${anyReal.instances} objects): mean IoU | p10 | min | points / object | synthetic (${anySynthetic.instances} objects): mean IoU | p10 | min | points / object |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [method, r] of real) {
+    const s = synthetic.get(method)!;
+    summary.push(
+      `| ${method} | ${f(r.mean_iou)} | ${f(r.p10_iou)} | ${f(r.min_iou)} | ${f(r.points_per_instance, 1)} | ` +
+        `${f(s.mean_iou)} | ${f(s.p10_iou)} | ${f(s.min_iou)} | ${f(s.points_per_instance, 1)} |`,
+    );
+  }
+  const detail = ['| real set | method | objects | mean IoU | p10 | min | points / object |', '|---|---|---:|---:|---:|---:|---:|'];
+  for (const set of realSets) {
+    const scores = scoreDataset(set.dir, quick);
+    for (const method of [BASELINE, SETTINGS.find((x) => x.name.startsWith('**defaults**'))!.name]) {
+      const r = scores.get(method)!;
+      detail.push(`| ${set.name} | ${method} | ${r.instances} | ${f(r.mean_iou)} | ${f(r.p10_iou)} | ${f(r.min_iou)} | ${f(r.points_per_instance, 1)} |`);
     }
   }
-  // All real instances together: means weighted by instances; min over sets (p10 is not poolable, left out).
-  for (const [method, list] of realScores) {
-    const n = list.reduce((a, x) => a + x.weight, 0);
-    const mean = list.reduce((a, x) => a + x.score.mean_iou * x.weight, 0) / n;
-    const min = Math.min(...list.map((x) => x.score.min_iou));
-    const points = list.reduce((a, x) => a + x.score.points_per_instance * x.weight, 0) / n;
-    rows.push(`| ${datasets[0]!.name} | ${method} | ${n} | ${mean.toFixed(4)} | – | ${min.toFixed(4)} | ${points.toFixed(1)} |`);
-  }
-  console.log(rows.join('\n'));
+  console.log(`${summary.join('\n')}\n\n${detail.join('\n')}`);
 }
 
 main();

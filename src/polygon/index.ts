@@ -29,7 +29,7 @@ const tracer = new BoundaryTracer();
 export function maskToRings(mask: Uint8Array, width: number, height: number, options?: PolygonOptions): number[][] {
   checkSize(mask, width, height);
   const resolved = resolvePolygonOptions(options);
-  const zeroOrOne = mask.every((v) => v <= 1) ? mask : mask.map((v) => (v !== 0 ? 1 : 0));
+  const zeroOrOne = isZeroOrOne(mask) ? mask : mask.map((v) => (v !== 0 ? 1 : 0));
   const loops = tracer.traceLabels(zeroOrOne, width, height, objectFlags([1], [])).get(1);
   return loops ? ringsOfObject(loops, resolved) : [];
 }
@@ -79,6 +79,11 @@ function ringsOfObject(allLoops: BoundaryLoop[], options: ResolvedPolygonOptions
 function withHolesFilled(loops: BoundaryLoop[]): BoundaryLoop[] {
   const holes = loops.filter((loop) => loop.area < 0);
   return loops.filter((loop) => loop.area > 0 && !holes.some((hole) => loopContainsPixel(hole, loop.seedX, loop.seedY)));
+}
+
+function isZeroOrOne(mask: Uint8Array): boolean {
+  for (let i = 0; i < mask.length; i++) if (mask[i]! > 1) return false;
+  return true;
 }
 
 function objectFlags(labels: readonly number[], ignore: readonly number[]): Uint8Array {
