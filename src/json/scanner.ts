@@ -36,8 +36,9 @@ export interface ArraySpec {
    * Members of each element (when it is an object) not to parse: their value is set to `null` and
    * {@link JsonArrayElement.deferred} says where their JSON text is, to read it later if needed. For
    * example `['segmentation']` when only boxes are wanted: polygons are most of a COCO file and most
-   * of the time `JSON.parse` spends on it. Only an array or object value is deferred; a value of
-   * another kind (and a key written with escapes) is parsed as usual.
+   * of the time `JSON.parse` spends on it. Only an array or object value of 4 bytes or more is
+   * deferred; a value of another kind, a shorter one (`[]`, `{}`, `[1]`) and the value of a key
+   * written with escapes are parsed as usual.
    */
   defer?: readonly string[] | undefined;
 }
@@ -227,6 +228,8 @@ export class TopLevelArrayScanner {
   /** File offset of the deferred value in progress (its `[` or `{`), or -1. */
   private memberStart = -1;
   private members: MemberSpan[] = [];
+  /** The bytes of deferred values overwritten in `buf`, to put back when the element is malformed. */
+  private saved = Buffer.alloc(0);
 
   constructor(arrays: WantedArrays, options: ScannerOptions = {}) {
     const entries: [string, ArrayMode | ArraySpec][] = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
@@ -624,47 +627,60 @@ export class TopLevelArrayScanner {
     let deferred: Record<string, ByteSpan> | undefined;
     if (this.mode === 'parse') {
       const start = offset - this.base;
-      const members = this.members;
+      if (this.members.length > 0) deferred = this.blankMembers();
       try {
-        if (members.length === 0) {
-          value = JSON.parse(this.buf.toString('utf8', start, j));
-        } else {
-          value = JSON.parse(this.withoutMembers(start, j));
-          deferred = Object.create(null) as Record<string, ByteSpan>;
-          for (const m of members) deferred[this.deferNames[m.name]!] = { offset: m.start, length: m.end - m.start };
-        }
+        value = JSON.parse(this.buf.toString('utf8', start, j));
       } catch (e) {
-        if (members.length > 0) {
+        let error = e;
+        if (deferred) {
           // Report what JSON.parse says about the element as written.
-          this.members = [];
-          this.finishElementAgain(start, j, index, offset, length);
+          this.restoreMembers();
+          try {
+            JSON.parse(this.buf.toString('utf8', start, j));
+          } catch (asWritten) {
+            error = asWritten;
+          }
         }
-        this.fail('JSON_PARSE', `malformed element (bytes ${offset}–${offset + length}): ${(e as Error).message}`, elementPath(this.key, index), e);
+        this.fail('JSON_PARSE', `malformed element (bytes ${offset}–${offset + length}): ${(error as Error).message}`, elementPath(this.key, index), error);
       }
-      if (members.length > 0) this.members = [];
+      this.members.length = 0;
       this.keepFrom = -1;
     }
     out.push({ key: this.key, index, offset, length, value, deferred });
   }
 
-  /** The element's text with `null` in place of its deferred members' values. */
-  private withoutMembers(start: number, end: number): string {
-    let text = '';
-    let from = start;
+  /**
+   * Overwrites the values of the element's deferred members with `null` and spaces, so that
+   * JSON.parse reads them as null and skips them fast; their bytes are saved for {@link restoreMembers}.
+   * Returns their spans, or undefined when all of them are too short to hold `null` (then parsed as usual).
+   */
+  private blankMembers(): Record<string, ByteSpan> | undefined {
+    let deferred: Record<string, ByteSpan> | undefined;
+    let saved = 0;
     for (const m of this.members) {
-      text += this.buf.toString('utf8', from, m.start - this.base) + 'null';
-      from = m.end - this.base;
+      const from = m.start - this.base;
+      const to = m.end - this.base;
+      if (to - from < 4) {
+        m.end = m.start; // too short: left as written
+        continue;
+      }
+      if (this.saved.length < saved + to - from) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * this.saved.length, saved + to - from));
+        this.saved.copy(grown, 0, 0, saved);
+        this.saved = grown;
+      }
+      saved += this.buf.copy(this.saved, saved, from, to);
+      this.buf.write('null', from, 'latin1');
+      this.buf.fill(0x20, from + 4, to);
+      deferred ??= Object.create(null) as Record<string, ByteSpan>;
+      deferred[this.deferNames[m.name]!] = { offset: m.start, length: m.end - m.start };
     }
-    return text + this.buf.toString('utf8', from, end);
+    return deferred;
   }
 
-  /** Parses the element as written, to fail with the message JSON.parse gives for it. */
-  private finishElementAgain(start: number, j: number, index: number, offset: number, length: number): void {
-    try {
-      JSON.parse(this.buf.toString('utf8', start, j));
-    } catch (e) {
-      this.fail('JSON_PARSE', `malformed element (bytes ${offset}–${offset + length}): ${(e as Error).message}`, elementPath(this.key, index), e);
-    }
+  private restoreMembers(): void {
+    let saved = 0;
+    for (const m of this.members) saved += this.saved.copy(this.buf, m.start - this.base, saved, saved + m.end - m.start);
   }
 
   /** The JSON path of what is being read, for messages. */

@@ -187,7 +187,7 @@ describe('deferred members', () => {
   const annotation = (segmentation: unknown, id: number) => ({ segmentation, area: 2.5, bbox: [1, 2, 3, 4], id });
 
   test('an array or object value is left unparsed: null in the value, its position in `deferred`', () => {
-    const anns = [annotation([[1, 2, 3, 4, 5, 6]], 1), annotation({ counts: 'a\\"]}', size: [2, 3] }, 2), annotation([], 3)];
+    const anns = [annotation([[1, 2, 3, 4, 5, 6]], 1), annotation({ counts: 'a\\"]}', size: [2, 3] }, 2), annotation([[]], 3)];
     const text = writeJson({ annotations: anns }, { spaces: [' ', '', '\n'], escapeEvery: 0, bom: false });
     const { elements, bytes } = scan(text, { annotations: { defer: ['segmentation', 'missing'] } }, [3]);
     elements.forEach((e, i) => {
@@ -207,20 +207,23 @@ describe('deferred members', () => {
         return objectOf(entries);
       });
     fc.assert(
-      fc.property(fc.array(fc.oneof(annotationArbitrary, valueArbitrary), { maxLength: 5 }), spellingArbitrary, chunkSizesArbitrary, (anns, spelling, sizes) => {
+      fc.property(fc.array(fc.oneof(annotationArbitrary, valueArbitrary), { maxLength: 5 }), fc.oneof(fc.constant(plain), spellingArbitrary), chunkSizesArbitrary, (anns, spelling, sizes) => {
         const text = writeJson({ annotations: anns }, spelling);
         const { elements, bytes } = scan(text, { annotations: { defer: ['segmentation'] } }, sizes);
         const parsed = JSON.parse(text.replace(/^\ufeff/, '')) as { annotations: unknown[] };
         elements.forEach((e, i) => {
           const original = parsed.annotations[i];
           const seg = typeof original === 'object' && original !== null && !Array.isArray(original) ? (original as Record<string, unknown>)['segmentation'] : undefined;
-          // Escaped keys are not recognised (documented); everything else that is a container is deferred.
-          const deferrable = typeof seg === 'object' && seg !== null && spelling.escapeEvery === 0;
-          if (deferrable) {
-            const span = e.deferred!['segmentation']!;
+          // Deferred: a container of 4 bytes or more, under a key written without escapes.
+          const container = typeof seg === 'object' && seg !== null && spelling.escapeEvery === 0;
+          const span = e.deferred?.['segmentation'];
+          if (span) {
+            expect(container).toBe(true);
+            expect(span.length).toBeGreaterThanOrEqual(4);
             expect(exact(parseJsonBytes(bytes.subarray(span.offset, span.offset + span.length)))).toBe(exact(seg));
             expect(exact(e.value)).toBe(exact({ ...(original as object), segmentation: null }));
           } else {
+            expect(container && JSON.stringify(seg).length >= 4).toBe(false);
             expect(e.deferred).toBeUndefined();
             expect(exact(e.value)).toBe(exact(original));
           }
@@ -230,17 +233,31 @@ describe('deferred members', () => {
     );
   });
 
-  test('a string or scalar value, or the name as a value, is not deferred', () => {
-    const text = '{"annotations":[{"segmentation":"abc","x":[1]},{"name":"segmentation","y":[2]},{"segmentation":null}]}';
+  test('a string or scalar value, a value under 4 bytes, or the name as a value, is not deferred', () => {
+    const text = '{"annotations":[{"segmentation":"abc","x":[1]},{"name":"segmentation","y":[2]},{"segmentation":null},{"segmentation":[1]}]}';
     const { elements } = scan(text, { annotations: { defer: ['segmentation'] } }, [4]);
-    expect(elements.map((e) => e.deferred)).toEqual([undefined, undefined, undefined]);
-    expect(elements.map((e) => e.value)).toEqual([{ segmentation: 'abc', x: [1] }, { name: 'segmentation', y: [2] }, { segmentation: null }]);
+    expect(elements.map((e) => e.deferred)).toEqual([undefined, undefined, undefined, undefined]);
+    expect(elements.map((e) => e.value)).toEqual([{ segmentation: 'abc', x: [1] }, { name: 'segmentation', y: [2] }, { segmentation: null }, { segmentation: [1] }]);
+  });
+
+  test('two deferred members, one too short, one spanning chunks', () => {
+    const text = '{"a":[{"s":[[1,2],[3]],"id":1,"t":{},"u":{"k":"v"}}]}';
+    const { elements, bytes } = scan(text, { a: { defer: ['s', 't', 'u'] } }, [2]);
+    const [e] = elements;
+    expect(e!.value).toEqual({ s: null, id: 1, t: {}, u: null });
+    expect(Object.keys(e!.deferred!)).toEqual(['s', 'u']);
+    const u = e!.deferred!['u']!;
+    expect(Buffer.from(bytes.subarray(u.offset, u.offset + u.length)).toString()).toBe('{"k":"v"}');
   });
 
   test('a malformed element is reported as written, not as rewritten', () => {
-    const e = thrown(() => scan('{"annotations":[{"segmentation":[1],"id":}]}', { annotations: { defer: ['segmentation'] } }));
+    const text = '{"annotations":[{"segmentation":[1,2,3],"id":}]}';
+    const e = thrown(() => scan(text, { annotations: { defer: ['segmentation'] } }));
+    const plainError = thrown(() => scan(text, { annotations: 'parse' }));
     expect(e.code).toBe('JSON_PARSE');
     expect(e.path).toBe('annotations[0]');
+    expect(e.detail).toBe(plainError.detail);
+    expect(e.detail).toContain('2,3]');
   });
 });
 
