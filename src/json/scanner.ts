@@ -230,6 +230,7 @@ export class TopLevelArrayScanner {
   private members: MemberSpan[] = [];
   /** The bytes of deferred values overwritten in `buf`, to put back when the element is malformed. */
   private saved = Buffer.alloc(0);
+  private error: ConversionError | undefined;
 
   constructor(arrays: WantedArrays, options: ScannerOptions = {}) {
     const entries: [string, ArrayMode | ArraySpec][] = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
@@ -242,14 +243,19 @@ export class TopLevelArrayScanner {
     return this.base + this.len;
   }
 
-  /** Scans the next chunk, appending the elements it completes to `out`. */
+  /**
+   * Scans the next chunk, appending the elements it completes to `out` (when it throws, the elements
+   * before the problem are in `out`). After an error, every call throws that error again.
+   */
   push(chunk: Uint8Array, out: JsonArrayElement[]): void {
+    if (this.error) throw this.error;
     this.append(chunk);
     this.run(out);
   }
 
   /** Declares the end of the file; throws `JSON_PARSE` when the object is not complete. */
   end(): void {
+    if (this.error) throw this.error;
     if (this.state === DONE) return;
     if (this.base + this.len === 0) this.fail('JSON_PARSE', 'the file is empty', undefined);
     this.fail('JSON_PARSE', `unexpected end of file after ${this.base + this.len} bytes`, this.path());
@@ -707,7 +713,8 @@ export class TopLevelArrayScanner {
   }
 
   private fail(code: ErrorCode, detail: string, path: string | undefined, cause?: unknown): never {
-    throw new ConversionError(code, detail, { file: this.file, path }, cause === undefined ? undefined : { cause });
+    this.error = new ConversionError(code, detail, { file: this.file, path }, cause === undefined ? undefined : { cause });
+    throw this.error;
   }
 }
 

@@ -309,6 +309,15 @@ describe('errors', () => {
     }
   });
 
+  test('after an error the scanner keeps failing with it; elements before it were delivered', () => {
+    const scanner = new TopLevelArrayScanner({ images: 'parse' });
+    const out: JsonArrayElement[] = [];
+    const first = thrown(() => scanner.push(Buffer.from('{"images": [1, 2, x'), out));
+    expect(out.map((e) => e.value)).toEqual([1, 2]);
+    expect(thrown(() => scanner.push(Buffer.from(']}'), out))).toBe(first);
+    expect(thrown(() => scanner.end())).toBe(first);
+  });
+
   test("'locate' mode does not parse elements, so it does not see what is wrong inside one", () => {
     const { elements } = scan('{"annotations": [{"id": }]}', { annotations: 'locate' });
     expect(elements).toHaveLength(1);
