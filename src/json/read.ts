@@ -1,6 +1,6 @@
 /**
  * Reading the top-level arrays of a JSON file of any size, chunk by chunk, with
- * {@link TopLevelArrayScanner}; and reading one element back by its offset.
+ * {@link TopLevelArrayScanner}; and reading a value back by its byte span.
  *
  * @example
  *   // Pass 1: images and categories; annotations are stepped over.
@@ -18,7 +18,7 @@ import { parseJsonBytes, TopLevelArrayScanner, type ArrayInfo, type ByteSpan, ty
 export interface ReadArraysOptions {
   /** The file as messages name it; default: the path as given. */
   file?: string | undefined;
-  /** Bytes read at a time; default 256 KiB ({@link DEFAULT_CHUNK_SIZE}). Memory holds two chunks plus the largest element. */
+  /** Bytes read at a time; default 256 KiB ({@link DEFAULT_CHUNK_SIZE}). Memory holds about three chunks plus the largest element. */
   chunkSize?: number | undefined;
   /**
    * Wanted keys the file must have: when the end of the file is reached without one, `JSON_MISSING`
