@@ -1,0 +1,274 @@
+/**
+ * The command line: parses flags with commander, calls the library, prints.
+ * Subcommands of `convert` come from the converter registry.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { readFileSync } from 'node:fs';
+import { convert, summaryOf } from './convert.js';
+import { ConversionError, type Diagnostic } from './errors.js';
+import { CONVERTERS } from './registry.js';
+import type { ConvertOptions, Converter, Summary } from './types.js';
+import { removeTempFilesSync } from './writer.js';
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function parseRatio(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1');
+  return n;
+}
+
+function parsePrecision(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('expected an integer from 0 to 15');
+  return n;
+}
+
+/** Shows at most this many diagnostics of one code on stderr; the rest are counted. */
+const MAX_SHOWN_PER_CODE = 20;
+
+class Reporter {
+  private shown = new Map<string, number>();
+  private bar = '';
+  constructor(
+    private readonly io: CliIo,
+    private readonly color: ChalkInstance,
+    private readonly quiet: boolean,
+    private readonly showProgress: boolean,
+  ) {}
+
+  diagnostic(d: Diagnostic): void {
+    if (this.quiet && d.severity === 'warning') return;
+    const n = (this.shown.get(d.code) ?? 0) + 1;
+    this.shown.set(d.code, n);
+    if (n > MAX_SHOWN_PER_CODE) return;
+    this.clearBar();
+    const tag = d.severity === 'error' ? this.color.red('error') : this.color.yellow('warning');
+    this.io.stderr.write(`${tag}: ${d.message} ${this.color.dim(`[${d.code}]`)}\n`);
+  }
+
+  hidden(): string[] {
+    return [...this.shown].filter(([, n]) => n > MAX_SHOWN_PER_CODE).map(([code, n]) => `${n - MAX_SHOWN_PER_CODE} more ${code} not shown`);
+  }
+
+  progress(done: number, total: number | undefined): void {
+    if (!this.showProgress) return;
+    const width = 30;
+    let text: string;
+    if (total) {
+      const filled = Math.round((done / total) * width);
+      text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+    } else text = `${done} images`;
+    if (text === this.bar) return;
+    this.bar = text;
+    this.io.stderr.write(`\r${this.color.cyan(text)}\x1b[K`);
+  }
+
+  clearBar(): void {
+    if (this.bar) {
+      this.io.stderr.write('\r\x1b[K');
+      this.bar = '';
+    }
+  }
+
+  info(line: string): void {
+    if (this.quiet) return;
+    this.clearBar();
+    this.io.stderr.write(line + '\n');
+  }
+}
+
+interface SharedFlags {
+  out?: string;
+  validationRatio?: number;
+  seed?: string;
+  stratify?: boolean;
+  baseUrl?: string;
+  root?: string;
+  imageDetails?: boolean;
+  mltable?: boolean;
+  onError?: 'fail' | 'skip';
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  precision?: number;
+}
+
+function addSharedOptions(cmd: Command): Command {
+  return cmd
+    .option('-o, --out <dir>', 'output folder for train_annotations.jsonl and validation_annotations.jsonl; "-" writes every line, unsplit, to stdout')
+    .addOption(new Option('--validation-ratio <r>', 'share of images for validation; 0 writes everything to train').argParser(parseRatio).default(0.2))
+    .option('--seed <s>', 'changes which images are drawn for validation', '0')
+    .option('--stratify', "keep each label's share in both files")
+    .option('--base-url <prefix>', 'prefix for image_url, e.g. azureml://datastores/workspaceblobstore/paths/fridge/')
+    .option('--root <dir>', 'the dataset root that image_url paths are relative to')
+    .option('--no-image-details', 'do not open image files; write image_details only from the annotations')
+    .option('--mltable', 'also write the MLTable files Azure ML needs (each JSONL moves into its own folder)')
+    .addOption(new Option('--on-error <mode>', 'fail: stop at the first bad item, write nothing; skip: leave it out, report it, go on').choices(['fail', 'skip']).default('fail'))
+    .option('--dry-run', 'read and check everything, print what would be written, write nothing')
+    .option('--force', 'overwrite existing output files')
+    .addOption(new Option('--precision <digits>', 'decimal places for coordinates').argParser(parsePrecision).default(6))
+    .option('--json', 'print one JSON summary object on stdout')
+    .option('-q, --quiet', 'no progress or info lines')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)');
+}
+
+function addConverterOptions(cmd: Command, converter: Converter): void {
+  for (const o of converter.options) {
+    const opt = new Option(o.flags, o.description);
+    if (o.choices) opt.choices(o.choices);
+    if (o.parse) opt.argParser(o.parse);
+    if (o.defaultValue !== undefined) opt.default(o.defaultValue);
+    cmd.addOption(opt);
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function describe(summary: Summary): string {
+  const where = summary.dryRun ? 'would write' : 'wrote';
+  const parts = [`${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`];
+  if (summary.objects) parts.push(plural(summary.objects, 'object'));
+  parts.push(plural(Object.keys(summary.labels).length, 'label'));
+  if (summary.skipped) parts.push(`${summary.skipped} skipped`);
+  if (summary.warnings.length) parts.push(plural(summary.warnings.length, 'warning'));
+  for (const [k, v] of Object.entries(summary.counts)) parts.push(`${k}: ${v}`);
+  return parts.join(', ');
+}
+
+/** What `--json` prints: the summary, stable keys first. */
+function jsonSummary(summary: Summary): string {
+  const { converter, task, input, train, validation, skipped, errors, warnings, outputs, labels, objects, counts, dryRun, ok } = summary;
+  return JSON.stringify({ ok, converter, task, input, train, validation, skipped, errors, warnings, outputs, labels, objects, counts, dryRun }) + '\n';
+}
+
+/** Builds the program. Exit codes: 0 done, 1 bad input, 2 wrong usage, 130 interrupted. */
+export function createProgram(io: CliIo, setExitCode: (code: number) => void, signal?: AbortSignal): Command {
+  const program = new Command('automl-img')
+    .description('Turn image datasets into Azure ML AutoML for Images JSONL.')
+    .version(VERSION)
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+  const convertCmd = program
+    .command('convert')
+    .description('convert a dataset into train_annotations.jsonl and validation_annotations.jsonl')
+    .addHelpText('after', `\nExample:\n  $ ${Object.values(CONVERTERS)[0]?.example ?? ''}\n`);
+
+  for (const converter of Object.values(CONVERTERS)) {
+    const sub = convertCmd
+      .command(converter.name)
+      .alias(converter.alias)
+      .description(converter.description)
+      .argument(converter.argument, 'the dataset to convert');
+    addSharedOptions(sub);
+    addConverterOptions(sub, converter);
+    sub.addHelpText('after', `\nExample:\n  $ ${converter.example}\n`);
+    sub.action(async (input: string, flags: SharedFlags & Record<string, unknown>) => {
+      const noColor = flags.color === false || (io.env['NO_COLOR'] ?? '') !== '' || !io.stderr.isTTY;
+      const color = new Chalk({ level: noColor ? 0 : 1 });
+      const reporter = new Reporter(io, color, flags.quiet === true, io.stderr.isTTY === true && flags.quiet !== true && flags.json !== true);
+      if (flags.out === '-' && flags.json) {
+        throw new ConversionError('USAGE', '--json prints a summary on stdout, which -o - uses for the lines: choose one', {}, { exitCode: 2 });
+      }
+      if (flags.out === undefined && !flags.dryRun) {
+        throw new ConversionError('USAGE', 'an output is required: -o <dir>, or -o - for stdout, or --dry-run', {}, { exitCode: 2 });
+      }
+      const options: ConvertOptions = {
+        out: flags.out,
+        validationRatio: flags.validationRatio,
+        seed: flags.seed,
+        stratify: flags.stratify ?? false,
+        baseUrl: flags.baseUrl,
+        root: flags.root,
+        imageDetails: flags.imageDetails !== false,
+        mltable: flags.mltable ?? false,
+        onError: flags.onError,
+        dryRun: flags.dryRun ?? false,
+        force: flags.force ?? false,
+        precision: flags.precision,
+        onProgress: (d, t) => reporter.progress(d, t),
+        onDiagnostic: (d) => reporter.diagnostic(d),
+        signal,
+      };
+      for (const o of converter.options) options[o.key] = flags[o.key];
+      let summary: Summary;
+      try {
+        summary = await convert(converter.name, input, options);
+      } catch (e) {
+        reporter.clearBar();
+        const failed = summaryOf(e);
+        if (e instanceof ConversionError && failed) {
+          if (!failed.errors.some((d) => d.message === e.message) || e.code !== 'USAGE') reporter.diagnostic(e.toDiagnostic());
+          if (flags.json) io.stdout.write(jsonSummary(failed));
+          setExitCode(e.exitCode);
+          return;
+        }
+        throw e;
+      }
+      reporter.clearBar();
+      for (const line of reporter.hidden()) reporter.info(color.dim(line));
+      reporter.info(color.green(describe(summary)) + (summary.outputs.length ? `\n  ${summary.outputs.join('\n  ')}` : ''));
+      if (summary.dryRun && !flags.json) {
+        io.stdout.write(`${describe(summary)}\n`);
+      }
+      if (flags.json) io.stdout.write(jsonSummary(summary));
+      setExitCode(0);
+    });
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI: returns the exit code. Known errors print one plain line each; unknown ones
+ * are rethrown so their stack shows.
+ */
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const controller = new AbortController();
+  let exitCode = 0;
+  const onSignal = () => {
+    controller.abort();
+    removeTempFilesSync();
+    io.stderr.write('\ninterrupted: nothing written\n');
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const program = createProgram(io, (c) => (exitCode = c), controller.signal);
+  program.exitOverride();
+  for (const cmd of program.commands) {
+    cmd.exitOverride();
+    for (const sub of cmd.commands) sub.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof ConversionError) {
+      io.stderr.write(`error: ${e.message} [${e.code}]\n`);
+      return e.exitCode;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The one error type of automl-img, and the closed set of codes it carries.
+ *
+ * Every problem with the user's input is a {@link ConversionError}: a stable `code`, the `file` it
+ * concerns (relative to the current directory when possible), and where in that file it was found
+ * (`line` for CSV/JSONL, `path` for an XML element or JSON path). Its message reads
+ * `file:line: path: what was expected, what was found`.
+ */
+
+/** Every code automl-img can report. Codes are a public promise: never rename one. */
+export const ERROR_CODES = {
+  // --- usage and environment ---
+  /** Wrong usage: an unknown converter, an option out of range (exit 2). */
+  USAGE: 'wrong usage',
+  /** The input file or folder does not exist or cannot be read. */
+  INPUT_NOT_FOUND: 'the input does not exist or cannot be read',
+  /** The input exists but has the wrong shape (a file where a folder is needed, no annotation folder...). */
+  INPUT_LAYOUT: 'the input does not have the expected layout',
+  /** Nothing to convert: no images, no rows, every item skipped. */
+  EMPTY_DATASET: 'nothing to convert',
+  /** An output file exists and --force was not given. */
+  OUTPUT_EXISTS: 'an output file exists',
+  /** An output could not be written. */
+  OUTPUT_WRITE: 'an output could not be written',
+  /** The run was interrupted (SIGINT/SIGTERM). */
+  INTERRUPTED: 'interrupted',
+
+  // --- images ---
+  /** An annotation names an image that is not there. */
+  IMAGE_NOT_FOUND: 'image not found',
+  /** A file that should be an image is not one, is truncated, or cannot be read. */
+  IMAGE_UNREADABLE: 'image unreadable',
+  /** The size an annotation gives differs from the image's own header. */
+  IMAGE_SIZE_MISMATCH: 'annotation size differs from the image',
+  /** A file that is not an image (by extension) lies where images are expected: reported, left out. */
+  NOT_AN_IMAGE: 'not an image file',
+  /** An image lies outside any class folder (folder-to-jsonl): reported, left out. */
+  IMAGE_OUTSIDE_CLASS: 'image outside a class folder',
+  /** A folder nested deeper than --depth allows (folder-to-jsonl). */
+  NESTED_FOLDER: 'nested folder',
+  /** Two items resolve to the same image path. */
+  DUPLICATE_IMAGE: 'the same image appears twice',
+  /** A path in the annotations resolves outside the dataset root. */
+  PATH_OUTSIDE_ROOT: 'path outside the dataset root',
+  /** An image has no annotation file: reported, not converted. */
+  MISSING_ANNOTATION: 'image without annotation',
+
+  // --- CSV ---
+  /** The CSV cannot be parsed (unterminated quote, ragged row...). */
+  CSV_PARSE: 'malformed CSV',
+  /** The CSV header has no usable filename/labels columns. */
+  CSV_HEADER: 'unusable CSV header',
+  /** A CSV row has an empty filename. */
+  CSV_EMPTY_FILENAME: 'empty filename',
+  /** Two CSV rows name the same image. */
+  CSV_DUPLICATE_ROW: 'duplicate row',
+  /** A one-hot cell is not 0 or 1. */
+  CSV_BAD_VALUE: 'bad cell value',
+
+  // --- XML (VOC) ---
+  /** The XML is not well-formed or uses forbidden constructs (entities, DTDs). */
+  XML_PARSE: 'malformed XML',
+  /** A required element is missing. */
+  XML_MISSING: 'missing XML element',
+  /** An element holds a value of the wrong kind (not a number, not finite, negative size...). */
+  XML_BAD_VALUE: 'bad XML value',
+
+  // --- objects (all formats) ---
+  /** A box with no area (xmax <= xmin, ymax <= ymin, or nothing left after clamping). */
+  EMPTY_BOX: 'box with no area',
+  /** A polygon that cannot be used (too few points, odd length, non-numeric). */
+  BAD_POLYGON: 'bad polygon',
+  /** An RLE mask that cannot be decoded or whose size differs from the image. */
+  BAD_RLE: 'bad RLE mask',
+  /** An object with no pixels in the mask: reported, left out. */
+  OBJECT_WITHOUT_PIXELS: 'object without pixels',
+  /** The class mask and the XML disagree about an object's class: reported. */
+  CLASS_MISMATCH: 'class mask disagrees with the XML',
+
+  // --- masks ---
+  /** A mask file is missing. */
+  MASK_NOT_FOUND: 'mask not found',
+  /** A mask file is not a PNG we can decode. */
+  MASK_UNREADABLE: 'mask unreadable',
+  /** A mask whose size differs from the image or the annotation. */
+  MASK_SIZE_MISMATCH: 'mask size differs from the image',
+
+  // --- JSON (COCO) and JSONL ---
+  /** The JSON text is malformed or truncated. */
+  JSON_PARSE: 'malformed JSON',
+  /** A required JSON member is missing. */
+  JSON_MISSING: 'missing JSON member',
+  /** A JSON value has the wrong type or range. */
+  JSON_BAD_VALUE: 'bad JSON value',
+  /** An annotation references an image id that is not in `images`. */
+  UNKNOWN_IMAGE_ID: 'unknown image id',
+  /** An annotation references a category id that is not in `categories`. */
+  UNKNOWN_CATEGORY_ID: 'unknown category id',
+  /** Two entries share one id. */
+  DUPLICATE_ID: 'duplicate id',
+  /** Two categories share one name. */
+  DUPLICATE_CATEGORY_NAME: 'duplicate category name',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where a problem is, as precisely as the format allows. */
+export interface Location {
+  /** The file concerned, as the user would type it (relative to the current directory when inside it). */
+  file?: string | undefined;
+  /** 1-based line number (CSV, JSONL). */
+  line?: number | undefined;
+  /** XML element path (`object[2]/bndbox/xmax`) or JSON path (`annotations[12].bbox`). */
+  path?: string | undefined;
+}
+
+/** One reported problem, as it appears in the `--json` summary. */
+export interface Diagnostic {
+  file?: string;
+  line?: number;
+  path?: string;
+  code: ErrorCode;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+/** Formats `file:line: path: message` leaving out whatever is unknown. */
+export function formatLocation(loc: Location): string {
+  let head = loc.file ?? '';
+  if (loc.line !== undefined) head += `${head ? ':' : 'line '}${loc.line}`;
+  if (loc.path) head += `${head ? ': ' : ''}${loc.path}`;
+  return head;
+}
+
+/** A problem with the user's input, with a stable code and its location. */
+export class ConversionError extends Error {
+  override name = 'ConversionError';
+  readonly code: ErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly path: string | undefined;
+  /** The message without the location prefix. */
+  readonly detail: string;
+  /** Exit code the CLI uses for it (1 for bad input). */
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, detail: string, loc: Location = {}, options?: { cause?: unknown; exitCode?: number }) {
+    const where = formatLocation(loc);
+    super(where ? `${where}: ${detail}` : detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = detail;
+    this.file = loc.file;
+    this.line = loc.line;
+    this.path = loc.path;
+    this.exitCode = options?.exitCode ?? 1;
+  }
+
+  /** The error as a summary entry. */
+  toDiagnostic(severity: Diagnostic['severity'] = 'error'): Diagnostic {
+    const d: Diagnostic = { code: this.code, message: this.message, severity };
+    if (this.file !== undefined) d.file = this.file;
+    if (this.line !== undefined) d.line = this.line;
+    if (this.path !== undefined) d.path = this.path;
+    return d;
+  }
+}
+
+/** True for errors automl-img raised on purpose (print plainly), false for bugs (print the stack). */
+export function isConversionError(e: unknown): e is ConversionError {
+  return e instanceof ConversionError;
+}
+
+/** Describes what was found, for messages: `"abc"`, `nothing`, `an object`. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return v === '' ? 'an empty string' : JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return 'an object';
+}

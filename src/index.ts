@@ -1,0 +1,15 @@
+/**
+ * automl-img as a library: everything a program needs to run a conversion without the CLI.
+ *
+ * @example
+ *   import { convert } from 'automl-img';
+ *   const summary = await convert('voc', './odFridgeObjects', { out: 'out/', seed: '1' });
+ */
+export { convert, summaryOf, resolveOptions, displayPath } from './convert.js';
+export { CONVERTERS, findConverter } from './registry.js';
+export { ConversionError, ERROR_CODES, isConversionError, type ErrorCode, type Diagnostic, type Location } from './errors.js';
+export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';
+export { recordToJson } from './format.js';
+export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
+export { main } from './cli.js';
+export type * from './types.js';

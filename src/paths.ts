@@ -1,0 +1,45 @@
+/**
+ * Paths as they appear in `image_url`: relative to the dataset root, `/`-separated, exactly the
+ * characters of the file name (no percent-encoding, no Unicode normalisation).
+ */
+import { isAbsolute, relative, sep } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** `abs` relative to `root` with `/` separators, or undefined when it lies outside `root`. */
+export function relativeKey(root: string, abs: string): string | undefined {
+  const rel = relative(root, abs);
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) return undefined;
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/** Compares strings by UTF-16 code units: the one sort order used for every listing. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A folder entry, with symlinks resolved to what they point at. */
+export interface ListedEntry {
+  name: string;
+  kind: 'file' | 'dir' | 'other';
+}
+
+/** The entries of a folder, hidden ones (`.name`) left out, sorted by name. */
+export async function listFolder(dir: string): Promise<ListedEntry[]> {
+  const dirents = await readdir(dir, { withFileTypes: true });
+  const out: ListedEntry[] = [];
+  for (const d of dirents) {
+    if (d.name.startsWith('.')) continue;
+    let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
+    if (d.isSymbolicLink()) {
+      try {
+        const s = await stat(join(dir, d.name));
+        kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+      } catch {
+        kind = 'other';
+      }
+    }
+    out.push({ name: d.name, kind });
+  }
+  return out.sort((a, b) => compareKeys(a.name, b.name));
+}

@@ -1,0 +1,17 @@
+/**
+ * The one registry of converters. The CLI's subcommands, aliases and `--help` come from it;
+ * a new converter plugs in by adding one line here.
+ */
+import folderToJsonl from '../converters/folder-to-jsonl.js';
+import type { Converter } from './types.js';
+
+/** Every converter, by name, in the order `--help` lists them. */
+export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
+  [folderToJsonl.name]: folderToJsonl,
+});
+
+/** A converter by name or alias. */
+export function findConverter(nameOrAlias: string): Converter | undefined {
+  if (Object.hasOwn(CONVERTERS, nameOrAlias)) return CONVERTERS[nameOrAlias];
+  return Object.values(CONVERTERS).find((c) => c.alias === nameOrAlias);
+}

@@ -1,0 +1,191 @@
+/**
+ * The shapes that flow through automl-img: records (one output line each), the options every
+ * converter shares, the context a converter runs in, and the summary a conversion returns.
+ */
+import type { ConversionError, Diagnostic, ErrorCode, Location } from './errors.js';
+
+/** `image_details` of SPEC §1. */
+export interface ImageDetails {
+  /** Lower-case type read from the image header: `jpg`, `png`, `bmp`, `tiff`, ... */
+  format?: string;
+  width?: number;
+  height?: number;
+}
+
+/** One object of an object-detection line. Coordinates are normalised to [0, 1]. */
+export interface BoxLabel {
+  label: string;
+  topX: number;
+  topY: number;
+  bottomX: number;
+  bottomY: number;
+  isCrowd: 0 | 1;
+}
+
+/** One object of an instance-segmentation line: rings of normalised x, y pairs. */
+export interface PolygonLabel {
+  label: string;
+  isCrowd: 0 | 1;
+  polygon: number[][];
+}
+
+/** The `label` of a line: multi-class, multi-label, detection or segmentation. */
+export type Label = string | string[] | BoxLabel[] | PolygonLabel[];
+
+/** What a converter yields: one image, one output line. */
+export interface ImageRecord {
+  /**
+   * The image's path relative to the dataset root, with `/` separators. It is the line's
+   * `image_url` (after `--base-url`), its split key and its sort key, so it must be unique.
+   */
+  path: string;
+  /** Written as `image_details` when present (never guessed). */
+  details?: ImageDetails | undefined;
+  label: Label;
+}
+
+/** The tasks of AutoML for Images. */
+export type Task = 'multi-class' | 'multi-label' | 'object-detection' | 'instance-segmentation';
+
+/** What `--on-error` chooses. */
+export type OnError = 'fail' | 'skip';
+
+/** Options every converter shares (SPEC §2). CLI flags map one to one. */
+export interface CommonOptions {
+  /** Output folder; `'-'` writes every record, unsplit, to stdout. Required unless `dryRun`. */
+  out?: string | undefined;
+  /** Share of images for validation, in [0, 1). Default 0.2. */
+  validationRatio?: number | undefined;
+  /** Changes which images are drawn for validation. Default `'0'`. */
+  seed?: string | undefined;
+  /** Keep each label's share in both files (SPEC §3). */
+  stratify?: boolean | undefined;
+  /** Prefix for `image_url`; a `/` is added when it does not end with one. */
+  baseUrl?: string | undefined;
+  /** The dataset root that `image_url` paths are relative to. */
+  root?: string | undefined;
+  /** Open image files to read their format and size. Default true (`--no-image-details` sets false). */
+  imageDetails?: boolean | undefined;
+  /** Also write Azure ML `MLTable` files (see README for the layout). */
+  mltable?: boolean | undefined;
+  /** `fail` (default) stops at the first bad item and writes nothing; `skip` leaves it out. */
+  onError?: OnError | undefined;
+  /** Read and check everything, write nothing. */
+  dryRun?: boolean | undefined;
+  /** Overwrite existing outputs. */
+  force?: boolean | undefined;
+  /** Decimal places for coordinates. Default 6. */
+  precision?: number | undefined;
+  /** Where progress goes (the CLI passes a progress bar). */
+  onProgress?: ((done: number, total: number | undefined) => void) | undefined;
+  /** Where warnings and skipped items are reported as they happen. */
+  onDiagnostic?: ((d: Diagnostic) => void) | undefined;
+  /** Aborts the conversion: temporary files are removed and nothing is written. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of any converter: the shared ones plus its own (see each converter's `options`). */
+export type ConvertOptions = CommonOptions & Record<string, unknown>;
+
+/** The shared options with their defaults applied. */
+export interface ResolvedOptions {
+  out: string | undefined;
+  validationRatio: number;
+  seed: string;
+  stratify: boolean;
+  baseUrl: string;
+  root: string | undefined;
+  imageDetails: boolean;
+  mltable: boolean;
+  onError: OnError;
+  dryRun: boolean;
+  force: boolean;
+  precision: number;
+}
+
+/** What a converter is given to run. */
+export interface ConverterContext {
+  /** The input argument, resolved to an absolute path. */
+  input: string;
+  /** The input as the user typed it (for messages). */
+  inputArg: string;
+  /** Shared options with defaults applied. */
+  options: ResolvedOptions;
+  /** The converter's own options, as given (already parsed by the CLI or the caller). */
+  extra: Record<string, unknown>;
+  /**
+   * Reports a bad item. With `--on-error fail` it throws the error; with `skip` it records the
+   * error as skipped and returns, and the converter leaves the item out.
+   */
+  bad(error: ConversionError): void;
+  /** Reports something left out or odd that is not an error (a `.DS_Store`, an image without XML). */
+  warn(code: ErrorCode, message: string, loc?: Location): void;
+  /** Adds to a named counter of the summary's `counts` (for example `clampedBoxes`). */
+  count(name: string, by?: number): void;
+  /** Reports progress (items done, items expected when known). */
+  progress(done: number, total?: number): void;
+  /** Formats a path for messages: relative to the current directory when inside it. */
+  display(absPath: string): string;
+  /** Aborted by the caller (Ctrl-C)? Converters with long loops may check it. */
+  signal: AbortSignal | undefined;
+}
+
+/** One option a converter adds to the shared ones (drives the CLI and the README). */
+export interface ConverterOption {
+  /** commander flags, e.g. `--depth <n>`. */
+  flags: string;
+  description: string;
+  /** Key in the options object, e.g. `depth`. */
+  key: string;
+  defaultValue?: unknown;
+  choices?: readonly string[];
+  /** Parses and checks the CLI string (throw `InvalidArgumentError`-style errors with a message). */
+  parse?: (value: string) => unknown;
+}
+
+/** A converter: a contract, its options, and an async generator of records. */
+export interface Converter {
+  /** Subcommand name, e.g. `voc-detection`. */
+  name: string;
+  /** Short alias, e.g. `voc`. */
+  alias: string;
+  /** One line for `--help`. */
+  description: string;
+  /** What the argument is, e.g. `<dir>`. */
+  argument: string;
+  /** An example command line for `--help`. */
+  example: string;
+  /** The task of the lines it writes (a function when an option decides it). */
+  task: Task | ((extra: Record<string, unknown>) => Task);
+  /** Its own options. */
+  options: readonly ConverterOption[];
+  /** Yields one record per image. Never opens output files. */
+  run(ctx: ConverterContext): AsyncIterable<ImageRecord>;
+}
+
+/** What a conversion returns, and what `--json` prints. */
+export interface Summary {
+  converter: string;
+  task: Task;
+  input: string;
+  /** Lines in train (or all lines for `-o -`). */
+  train: number;
+  validation: number;
+  /** Bad items left out with `--on-error skip`. */
+  skipped: number;
+  /** Errors (skipped items, or the one that stopped the run). */
+  errors: Diagnostic[];
+  /** Warnings: things reported and left out that are not errors. */
+  warnings: Diagnostic[];
+  /** Files written (empty for dry runs and failures). */
+  outputs: string[];
+  /** Images per label over both files. */
+  labels: Record<string, number>;
+  /** Objects (detection/segmentation) over both files. */
+  objects: number;
+  /** Named counters (for example `clampedBoxes`). */
+  counts: Record<string, number>;
+  dryRun: boolean;
+  /** False when the run failed (the CLI exits 1). */
+  ok: boolean;
+}
