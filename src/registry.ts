@@ -3,11 +3,15 @@
  * a new converter plugs in by adding one line here.
  */
 import folderToJsonl from '../converters/folder-to-jsonl.js';
+import csvMultilabel from '../converters/csv-multilabel.js';
+import vocDetection from '../converters/voc-detection.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
 export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [folderToJsonl.name]: folderToJsonl,
+  [csvMultilabel.name]: csvMultilabel,
+  [vocDetection.name]: vocDetection,
 });
 
 /** A converter by name or alias. */

@@ -505,7 +505,8 @@ export async function resolveImage(
     throw new ConversionError('XML_MISSING', `expected a <filename> naming the image (no image named ${stemOf(absXml)}.* in ${display(layout.images)}), got none`, { file, path: 'filename' });
   }
   const named = annotation.filename !== undefined ? `${describeValue(annotation.filename)} or ` : '';
-  throw new ConversionError('IMAGE_NOT_FOUND', `expected an image ${named}${stemOf(absXml)}.<image extension> in ${display(layout.images)}, got no such file`, { file, path: 'filename' });
+  const got = layout.imagesExist ? 'no such file' : 'no JPEGImages/ or images/ folder';
+  throw new ConversionError('IMAGE_NOT_FOUND', `expected an image ${named}${stemOf(absXml)}.<image extension> in ${display(layout.images)}, got ${got}`, { file, path: 'filename' });
 }
 
 async function isFile(abs: string): Promise<boolean> {

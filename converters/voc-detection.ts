@@ -1,0 +1,209 @@
+/**
+ * voc-detection (alias `voc`): Pascal VOC XML → object detection.
+ *
+ * @example
+ *   odFridgeObjects/annotations/1.xml + images/1.jpg  →
+ *   {"image_url":"images/1.jpg","image_details":{"format":"jpg","width":499,"height":666},
+ *    "label":[{"label":"can","topX":0.26,"topY":0.406,"bottomX":0.735,"bottomY":0.701,"isCrowd":0}]}
+ *
+ * Layouts: `Annotations/` + `JPEGImages/` (official VOC; `ImageSets/` is ignored: every XML is converted)
+ * and `annotations/` + `images/` (Azure samples). One line per XML, found by `<filename>`, else by the
+ * XML's stem with any image extension (`<path>` is ignored). Size from the image header, checked against
+ * `<size>` (a disagreement is a bad item); with `--no-image-details` no image is opened and `<size>` is
+ * required. Coordinates are `xmin / width` etc. (`--one-based`: `(xmin - 1) / width`, `xmax / width`, for
+ * 1-based inclusive pixel indices), clamped to the image (counted as `clampedBoxes`). `<difficult>` → `isCrowd`.
+ * A bad object (no `<name>` or `<bndbox>`, a coordinate that is not a finite number, no area) is the
+ * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
+ * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
+ */
+import { join } from 'node:path';
+import { mapOrdered } from '../src/concurrency.js';
+import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
+import { readImageDetails } from '../src/images.js';
+import { relativeKey } from '../src/paths.js';
+import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord } from '../src/types.js';
+import {
+  findVocLayout,
+  indexImageFolder,
+  listAnnotationFiles,
+  readVocAnnotation,
+  resolveImage,
+  type VocAnnotation,
+  type VocObject,
+} from '../src/voc.js';
+
+/** How many XML files and image headers are read at once. */
+export const IO_CONCURRENCY = 64;
+
+/** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
+interface ItemResult {
+  xml: string;
+  record?: ImageRecord;
+  /** Bad items: the whole image (`record` undefined) or single objects (`record` kept). */
+  problems: ConversionError[];
+  warnings: { code: ErrorCode; message: string; loc: Location }[];
+  clamped: number;
+}
+
+/** A box in pixels → normalised and clamped, or the reason it cannot be used. */
+function toBox(obj: VocObject, width: number, height: number, oneBased: boolean, file: string): { box: BoxLabel; clamped: boolean } | ConversionError {
+  const b = obj.bndbox!;
+  const path = `${obj.path}/bndbox`;
+  const xmin = oneBased ? b.xmin - 1 : b.xmin;
+  const ymin = oneBased ? b.ymin - 1 : b.ymin;
+  const { xmax, ymax } = b;
+  if (xmax <= xmin || ymax <= ymin) {
+    const axis = xmax <= xmin ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`;
+    const rule = oneBased ? 'max >= min (--one-based)' : 'min < max';
+    return new ConversionError('EMPTY_BOX', `expected a box with area (${rule}), got ${axis}`, { file, path });
+  }
+  const cx0 = Math.min(Math.max(xmin, 0), width);
+  const cy0 = Math.min(Math.max(ymin, 0), height);
+  const cx1 = Math.min(Math.max(xmax, 0), width);
+  const cy1 = Math.min(Math.max(ymax, 0), height);
+  if (cx1 <= cx0 || cy1 <= cy0) {
+    return new ConversionError(
+      'EMPTY_BOX',
+      `expected a box overlapping the ${width}x${height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
+      { file, path },
+    );
+  }
+  const box: BoxLabel = {
+    label: obj.name,
+    topX: cx0 / width,
+    topY: cy0 / height,
+    bottomX: cx1 / width,
+    bottomY: cy1 / height,
+    isCrowd: obj.difficult,
+  };
+  const clamped = cx0 !== xmin || cy0 !== ymin || cx1 !== xmax || cy1 !== ymax;
+  return { clamped, box };
+}
+
+async function readItem(
+  ctx: ConverterContext,
+  xml: string,
+  layout: Awaited<ReturnType<typeof findVocLayout>>,
+  index: Awaited<ReturnType<typeof indexImageFolder>>,
+  root: string,
+  oneBased: boolean,
+): Promise<ItemResult> {
+  const file = ctx.display(xml);
+  const result: ItemResult = { xml, problems: [], warnings: [], clamped: 0 };
+  const withImages = ctx.options.imageDetails;
+  let ann: VocAnnotation;
+  try {
+    ann = await readVocAnnotation(xml, file);
+    const image = await resolveImage(layout, index, ann, xml, root, ctx.display, { mustExist: withImages });
+    if (image.via === 'stem' && ann.filename !== undefined) {
+      result.warnings.push({
+        code: 'IMAGE_NOT_FOUND',
+        message: `no image ${JSON.stringify(ann.filename)} as <filename> says: using ${ctx.display(image.abs)}, found by the XML's name`,
+        loc: { file, path: 'filename' },
+      });
+    }
+    let width: number;
+    let height: number;
+    let details: ImageDetails;
+    if (withImages) {
+      const header = await readImageDetails(image.abs, ctx.display(image.abs));
+      if (ann.size && (ann.size.width !== header.width || ann.size.height !== header.height)) {
+        throw new ConversionError(
+          'IMAGE_SIZE_MISMATCH',
+          `expected the size of ${ctx.display(image.abs)}, ${header.width}x${header.height}, got ${ann.size.width}x${ann.size.height}`,
+          { file, path: 'size' },
+        );
+      }
+      ({ width, height } = header);
+      details = header;
+    } else {
+      if (!ann.size) {
+        throw new ConversionError('XML_MISSING', 'expected <size> with <width> and <height> (--no-image-details opens no image to read them from), got none', {
+          file,
+          path: 'size',
+        });
+      }
+      ({ width, height } = ann.size);
+      details = { width, height };
+    }
+    const label: BoxLabel[] = [];
+    for (const obj of ann.objects) {
+      if (obj.error) {
+        result.problems.push(obj.error);
+        continue;
+      }
+      if (obj.bndboxError || !obj.bndbox) {
+        result.problems.push(obj.bndboxError ?? new ConversionError('XML_MISSING', 'expected a <bndbox>, got none', { file, path: `${obj.path}/bndbox` }));
+        continue;
+      }
+      const r = toBox(obj, width, height, oneBased, file);
+      if (r instanceof ConversionError) {
+        result.problems.push(r);
+        continue;
+      }
+      if (r.clamped) result.clamped++;
+      label.push(r.box);
+    }
+    result.record = { path: image.key, details, label };
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    result.problems.push(e);
+  }
+  return result;
+}
+
+async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
+  const oneBased = ctx.extra['oneBased'] === true;
+  const layout = await findVocLayout(ctx.input, ctx.display);
+  const root = ctx.options.root ?? layout.root;
+  const [xmls, index] = await Promise.all([listAnnotationFiles(layout.annotations), indexImageFolder(layout.images)]);
+  if (xmls.length === 0) {
+    throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
+  }
+  /** Image key → the XML that claimed it (duplicates and images without XML). */
+  const used = new Map<string, string>();
+  let done = 0;
+  const items = mapOrdered(xmls, IO_CONCURRENCY, (xml) => readItem(ctx, xml, layout, index, root, oneBased));
+  for await (const item of items) {
+    ctx.progress(++done, xmls.length);
+    for (const p of item.problems) ctx.bad(p);
+    for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
+    if (item.clamped) ctx.count('clampedBoxes', item.clamped);
+    const record = item.record;
+    if (!record) continue;
+    const file = ctx.display(item.xml);
+    const previous = used.get(record.path);
+    if (previous !== undefined) {
+      ctx.bad(new ConversionError('DUPLICATE_IMAGE', `expected one XML per image, got ${record.path} already named by ${previous}`, { file, path: 'filename' }));
+      continue;
+    }
+    used.set(record.path, file);
+    yield record;
+  }
+  for (const name of index.names) {
+    const abs = join(index.dir, name);
+    const key = relativeKey(root, abs);
+    if (key !== undefined && used.has(key)) continue;
+    ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(abs) });
+  }
+}
+
+const converter: Converter = {
+  name: 'voc-detection',
+  alias: 'voc',
+  description: 'Pascal VOC XML → object detection',
+  argument: '<dir>',
+  example: 'automl-img convert voc ./odFridgeObjects -o out/',
+  task: 'object-detection',
+  options: [
+    {
+      flags: '--one-based',
+      key: 'oneBased',
+      description: 'VOC pixel coordinates are 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (default: xmin / width, as the Azure scripts)',
+      defaultValue: false,
+    },
+  ],
+  run,
+};
+
+export default converter;
