@@ -1,0 +1,405 @@
+/**
+ * csv-multilabel (alias `csv`): a labels CSV + an images folder → multi-label.
+ *
+ * @example
+ *   multilabelFridgeObjects/labels.csv   filename,labels
+ *                                        1.jpg,can milk_bottle
+ *   →  {"image_url":"images/1.jpg","image_details":{"format":"jpg","width":499,"height":666},"label":["can","milk_bottle"]}
+ *
+ * Two forms of CSV, both with a header row:
+ * - list form (the official `labels.csv`): a filename column and a labels column whose labels are
+ *   separated by runs of whitespace (or by `--label-separator`);
+ * - one-hot form (`image,dog,cat,person`): a filename column and one 0/1 column per label.
+ *
+ * Columns are found by name (see {@link FILENAME_NAMES}, {@link LABELS_NAMES}) or named with
+ * `--filename-column` / `--labels-column` / `--one-hot`. Images are looked up in `--images`
+ * (default: `images/` beside the CSV); `image_url` is relative to the CSV's folder (so
+ * `images/1.jpg`), or to `--root`. The CSV is streamed; image headers are read concurrently and
+ * lines come out in CSV order. A bad row (missing or unreadable image, empty filename, duplicate,
+ * ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item; a CSV syntax error
+ * (an unterminated quote) is fatal for the file.
+ */
+import { InvalidArgumentError } from 'commander';
+import { CsvError, parse } from 'csv-parse';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { mapOrdered } from '../src/concurrency.js';
+import { ConversionError, describeValue } from '../src/errors.js';
+import { isImageName, readImageDetails } from '../src/images.js';
+import { relativeKey } from '../src/paths.js';
+import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
+
+/** How many image headers are read at once. */
+export const IO_CONCURRENCY = 64;
+
+/** Header names taken as the filename column, in order of preference (case-insensitive). */
+export const FILENAME_NAMES = ['filename', 'file_name', 'file', 'image', 'image_name', 'image_path', 'image_url', 'path', 'img', 'name'];
+/** Header names taken as the labels column of the list form, in order of preference (case-insensitive). */
+export const LABELS_NAMES = ['labels', 'label', 'tags', 'tag', 'label_names', 'label_name', 'classes', 'class', 'categories', 'category'];
+
+/** The file looked for when the input is a folder. */
+export const DEFAULT_CSV_NAME = 'labels.csv';
+
+/** How the header was read: which column holds what. */
+export type CsvLayout =
+  | { form: 'list'; columns: string[]; filename: number; labels: number }
+  | { form: 'one-hot'; columns: string[]; filename: number; labelColumns: number[] };
+
+/** The converter's own options, as `extra` holds them. */
+interface CsvOptions {
+  images: string | undefined;
+  filenameColumn: string | undefined;
+  labelsColumn: string | undefined;
+  oneHot: boolean;
+  labelSeparator: string | undefined;
+  delimiter: string;
+}
+
+function readOptions(extra: Record<string, unknown>): CsvOptions {
+  const str = (k: string) => (typeof extra[k] === 'string' ? (extra[k] as string) : undefined);
+  return {
+    images: str('images'),
+    filenameColumn: str('filenameColumn'),
+    labelsColumn: str('labelsColumn'),
+    oneHot: extra['oneHot'] === true,
+    labelSeparator: str('labelSeparator'),
+    delimiter: str('delimiter') ?? ',',
+  };
+}
+
+const norm = (s: string) => s.trim().toLowerCase();
+
+function findColumn(columns: readonly string[], names: readonly string[]): number {
+  const lower = columns.map(norm);
+  for (const n of names) {
+    const i = lower.indexOf(n);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Decides the form and the columns from the header row and the options.
+ *
+ * - filename column: `--filename-column`, else the first header named like {@link FILENAME_NAMES},
+ *   else the first column;
+ * - list form when `--labels-column` is given, or a header is named like {@link LABELS_NAMES}, or
+ *   the header has exactly two columns (and `--one-hot` is not given); the labels column is then
+ *   that one (or the column that is not the filename);
+ * - one-hot form otherwise (or with `--one-hot`): every other column is a label named by its header.
+ *
+ * @throws ConversionError `CSV_HEADER`
+ */
+export function csvLayout(header: readonly string[], opts: Pick<CsvOptions, 'filenameColumn' | 'labelsColumn' | 'oneHot' | 'delimiter'>, file: string): CsvLayout {
+  const columns = header.map((c) => c.trim());
+  const loc = { file, line: 1 };
+  const shown = JSON.stringify(columns.join(opts.delimiter));
+  if (columns.length < 2) {
+    const hint = /[;\t|]/.test(columns[0] ?? '') ? `; if the columns are separated by something else than ${JSON.stringify(opts.delimiter)}, use --delimiter` : '';
+    throw new ConversionError('CSV_HEADER', `expected a header with a filename column and labels (e.g. "filename,labels"), got 1 column ${shown}${hint}`, loc);
+  }
+  const named = (flag: string, name: string): number => {
+    const i = columns.findIndex((c) => c === name.trim());
+    const j = i >= 0 ? i : columns.findIndex((c) => norm(c) === norm(name));
+    if (j < 0) throw new ConversionError('CSV_HEADER', `${flag}: expected one of the header's columns ${shown}, got ${JSON.stringify(name)}`, loc);
+    return j;
+  };
+  let filename = opts.filenameColumn !== undefined ? named('--filename-column', opts.filenameColumn) : findColumn(columns, FILENAME_NAMES);
+  if (filename < 0) filename = 0;
+  if (isImageName(columns[filename]!)) {
+    throw new ConversionError('CSV_HEADER', `expected a header row first (e.g. "filename,labels"), got what looks like an image row ${shown}`, loc);
+  }
+  if (opts.oneHot && opts.labelsColumn !== undefined) {
+    throw new ConversionError('USAGE', '--one-hot and --labels-column exclude each other: a one-hot CSV has one column per label', {}, { exitCode: 2 });
+  }
+  if (!opts.oneHot) {
+    let labels = opts.labelsColumn !== undefined ? named('--labels-column', opts.labelsColumn) : findColumn(columns.map((c, i) => (i === filename ? '' : c)), LABELS_NAMES);
+    if (labels < 0 && columns.length === 2) labels = 1 - filename;
+    if (labels === filename) {
+      throw new ConversionError('CSV_HEADER', `expected different filename and labels columns, got ${JSON.stringify(columns[filename])} for both`, loc);
+    }
+    if (labels >= 0) return { form: 'list', columns, filename, labels };
+  }
+  const labelColumns = columns.map((_, i) => i).filter((i) => i !== filename);
+  const seen = new Map<string, number>();
+  for (const i of labelColumns) {
+    const name = columns[i]!;
+    if (name === '') throw new ConversionError('CSV_HEADER', `one-hot header: expected a label name for column ${i + 1}, got an empty name`, loc);
+    const before = seen.get(name);
+    if (before !== undefined) {
+      throw new ConversionError('CSV_HEADER', `one-hot header: expected each label once, got ${JSON.stringify(name)} in columns ${before + 1} and ${i + 1}`, loc);
+    }
+    seen.set(name, i);
+  }
+  return { form: 'one-hot', columns, filename, labelColumns };
+}
+
+/** Labels of a list-form cell: split on runs of whitespace (or `separator`), trimmed, no empties, no repeats. */
+export function splitLabels(cell: string, separator?: string): string[] {
+  const parts = separator === undefined || separator === '' ? cell.split(/\s+/) : cell.split(separator);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const p of parts) {
+    const l = p.trim();
+    if (l === '' || seen.has(l)) continue;
+    seen.add(l);
+    out.push(l);
+  }
+  return out;
+}
+
+/** One data row, read and checked against the header (images not yet opened). */
+type Row =
+  | { kind: 'ok'; line: number; abs: string; key: string; labels: string[] }
+  | { kind: 'bad'; error: ConversionError }
+  | { kind: 'fatal'; error: ConversionError };
+
+const NEWLINES = /\r\n|\n|\r/g;
+
+/** The 1-based line on which an unterminated quote opens, from csv-parse's error. */
+function quoteLine(err: CsvError, lastEndLine: number): number {
+  const raw = typeof (err as { raw?: unknown }).raw === 'string' ? ((err as { raw?: string }).raw as string) : '';
+  const q = raw.indexOf('"');
+  const before = q >= 0 ? raw.slice(0, q) : '';
+  return lastEndLine + 1 + (before.match(NEWLINES)?.length ?? 0);
+}
+
+function csvSyntaxError(err: CsvError, file: string, lastEndLine: number): ConversionError {
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    const line = quoteLine(err, lastEndLine);
+    return new ConversionError('CSV_PARSE', 'unterminated quote: expected a closing " before the end of the file, got none (nothing after this line can be read)', { file, line }, { cause: err });
+  }
+  const line = typeof err.lines === 'number' ? err.lines : undefined;
+  const what = err.message.replace(/ at line \d+/, '').replace(/^[^:]*: /, '');
+  return new ConversionError('CSV_PARSE', `malformed CSV: ${what}`, { file, line }, { cause: err });
+}
+
+/** Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}. */
+async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string): AsyncGenerator<Row> {
+  const file = ctx.display(csvPath);
+  const input = createReadStream(csvPath);
+  const parser = parse({
+      bom: true,
+      delimiter: opts.delimiter,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      trim: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      relax_column_count: true,
+      info: true,
+      raw: true,
+  });
+  input.on('error', (e) => parser.destroy(e));
+  input.pipe(parser);
+  let layout: CsvLayout | undefined;
+  let lastEndLine = 0;
+  const firstLine = new Map<string, number>();
+  try {
+    for await (const chunk of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = chunk;
+      // A record ends on info.lines; it starts before the newlines inside its (quoted) cells.
+      let inside = 0;
+      for (const cell of record) if (cell.length > 0) inside += cell.match(NEWLINES)?.length ?? 0;
+      const line = info.lines - inside;
+      lastEndLine = info.lines;
+      if (layout === undefined) {
+        layout = csvLayout(record, opts, file);
+        continue;
+      }
+      yield rowOf(record, line, layout, opts, { file, imagesDir, root, firstLine, ctx });
+    }
+  } catch (e) {
+    if (e instanceof ConversionError) throw e;
+    if (e instanceof CsvError) {
+      yield { kind: 'fatal', error: csvSyntaxError(e, file, lastEndLine) };
+      return;
+    }
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR') {
+      throw new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
+    }
+    throw e;
+  } finally {
+    input.destroy();
+  }
+  if (layout === undefined) {
+    throw new ConversionError('EMPTY_DATASET', 'the CSV is empty: expected a header row and one row per image', { file });
+  }
+}
+
+interface RowContext {
+  file: string;
+  imagesDir: string;
+  root: string;
+  firstLine: Map<string, number>;
+  ctx: ConverterContext;
+}
+
+function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptions, rc: RowContext): Row {
+  const loc = { file: rc.file, line };
+  const bad = (code: ConstructorParameters<typeof ConversionError>[0], detail: string): Row => ({ kind: 'bad', error: new ConversionError(code, detail, loc) });
+  const n = layout.columns.length;
+  if (record.length !== n) {
+    const hint = record.length > n && layout.form === 'list' ? `; quote a field that contains ${JSON.stringify(opts.delimiter)}, and separate labels with spaces` : '';
+    return bad('CSV_PARSE', `expected ${n} fields (${layout.columns.join(opts.delimiter)}), got ${record.length}${hint}`);
+  }
+  const name = record[layout.filename]!;
+  if (name === '') return bad('CSV_EMPTY_FILENAME', `expected a file name in column ${JSON.stringify(layout.columns[layout.filename])}, got an empty cell`);
+  let labels: string[];
+  if (layout.form === 'list') {
+    labels = splitLabels(record[layout.labels]!, opts.labelSeparator);
+  } else {
+    labels = [];
+    for (const i of layout.labelColumns) {
+      const v = record[i]!;
+      if (v === '1') labels.push(layout.columns[i]!);
+      else if (v !== '0') return bad('CSV_BAD_VALUE', `column ${JSON.stringify(layout.columns[i])}: expected 0 or 1, got ${describeValue(v)}`);
+    }
+  }
+  // CSV paths are portable: a Windows `\` separates folders as `/` does.
+  const portable = name.replaceAll('\\', '/');
+  const abs = resolve(rc.imagesDir, portable);
+  if (relativeKey(rc.imagesDir, abs) === undefined) {
+    return bad('PATH_OUTSIDE_ROOT', `expected a file inside the images folder ${rc.ctx.display(rc.imagesDir)}, got ${describeValue(name)}`);
+  }
+  const key = relativeKey(rc.root, abs);
+  if (key === undefined) {
+    return bad('PATH_OUTSIDE_ROOT', `expected an image inside --root ${rc.ctx.display(rc.root)}, got ${describeValue(name)} (in ${rc.ctx.display(rc.imagesDir)})`);
+  }
+  const before = rc.firstLine.get(key);
+  if (before !== undefined) {
+    return bad('CSV_DUPLICATE_ROW', `expected each image once, got ${describeValue(name)} again (first on line ${before}); this row is left out`);
+  }
+  rc.firstLine.set(key, line);
+  return { kind: 'ok', line, abs, key, labels };
+}
+
+/** The CSV to read: the input file, or `labels.csv` in the input folder. */
+async function locateCsv(ctx: ConverterContext): Promise<string> {
+  const s = await stat(ctx.input);
+  if (s.isFile()) return ctx.input;
+  if (s.isDirectory()) {
+    const inside = join(ctx.input, DEFAULT_CSV_NAME);
+    try {
+      if ((await stat(inside)).isFile()) return inside;
+    } catch {
+      // reported below
+    }
+    throw new ConversionError('INPUT_LAYOUT', `expected a CSV file, or a folder with ${DEFAULT_CSV_NAME}, got a folder without ${DEFAULT_CSV_NAME}`, { file: ctx.display(ctx.input) });
+  }
+  throw new ConversionError('INPUT_LAYOUT', 'expected a CSV file, got something else', { file: ctx.display(ctx.input) });
+}
+
+async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
+  const opts = readOptions(ctx.extra);
+  const csvPath = await locateCsv(ctx);
+  const csvDir = dirname(csvPath);
+  const imagesDir = opts.images !== undefined ? resolve(opts.images) : join(csvDir, 'images');
+  const root = ctx.options.root ?? (imagesDir === csvDir || relativeKey(csvDir, imagesDir) !== undefined ? csvDir : dirname(imagesDir));
+  const withDetails = ctx.options.imageDetails;
+  if (withDetails) {
+    let isDir = false;
+    try {
+      isDir = (await stat(imagesDir)).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) {
+      const how = opts.images !== undefined ? '--images' : `the default images/ beside ${basename(csvPath)}`;
+      throw new ConversionError('INPUT_LAYOUT', `expected an images folder at ${ctx.display(imagesDir)} (${how}), got none; name it with --images <dir>`, {
+        file: ctx.display(imagesDir),
+      });
+    }
+  }
+  const rows = readRows(ctx, csvPath, opts, imagesDir, root);
+  const results = mapOrdered(rows, IO_CONCURRENCY, async (row): Promise<Row | { kind: 'record'; record: ImageRecord }> => {
+    if (row.kind !== 'ok') return row;
+    if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
+    try {
+      const details = await readImageDetails(row.abs, ctx.display(row.abs));
+      return { kind: 'record', record: { path: row.key, details, label: row.labels } };
+    } catch (e) {
+      if (e instanceof ConversionError) {
+        // Name the CSV line that points at the image, and the image itself.
+        const shown = ctx.display(row.abs);
+        const detail = e.code === 'IMAGE_NOT_FOUND' ? `expected an image file at ${shown}, got no such file` : `${shown}: ${e.detail}`;
+        return { kind: 'bad', error: new ConversionError(e.code, detail, { file: ctx.display(csvPath), line: row.line }, { cause: e }) };
+      }
+      throw e;
+    }
+  });
+  let done = 0;
+  for await (const r of results) {
+    ctx.progress(++done);
+    if (r.kind === 'fatal') throw r.error;
+    if (r.kind === 'bad') {
+      ctx.bad(r.error);
+      continue;
+    }
+    if (r.kind === 'record') {
+      if ((r.record.label as string[]).length === 0) ctx.count('imagesWithoutLabels');
+      yield r.record;
+    }
+  }
+}
+
+function parseDelimiter(value: string): string {
+  const v = value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
+  if (v.length !== 1 || v === '"' || v === '\n' || v === '\r') throw new InvalidArgumentError('expected one character (or "tab"), not a quote or a newline');
+  return v;
+}
+
+function parseNonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a non-empty value');
+  return value;
+}
+
+const converter: Converter = {
+  name: 'csv-multilabel',
+  alias: 'csv',
+  description: 'labels CSV + images → multi-label',
+  argument: '<csv>',
+  example: 'automl-img convert csv ./multilabelFridgeObjects/labels.csv -o out/',
+  task: 'multi-label',
+  options: [
+    {
+      flags: '--images <dir>',
+      key: 'images',
+      description: 'the folder the CSV file names are relative to (default: images/ beside the CSV)',
+    },
+    {
+      flags: '--filename-column <name>',
+      key: 'filenameColumn',
+      description: `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`,
+      parse: parseNonEmpty,
+    },
+    {
+      flags: '--labels-column <name>',
+      key: 'labelsColumn',
+      description: `header of the space-separated labels column (default: the first of ${LABELS_NAMES.slice(0, 4).join(', ')}, ..., or the other column of a two-column CSV)`,
+      parse: parseNonEmpty,
+    },
+    {
+      flags: '--one-hot',
+      key: 'oneHot',
+      description: 'one 0/1 column per label (detected by default when there is no labels column and more than two columns)',
+      defaultValue: false,
+    },
+    {
+      flags: '--label-separator <s>',
+      key: 'labelSeparator',
+      description: 'split the labels cell on this string instead of runs of whitespace (e.g. ";")',
+    },
+    {
+      flags: '--delimiter <c>',
+      key: 'delimiter',
+      description: 'the CSV field delimiter (one character, or "tab")',
+      defaultValue: ',',
+      parse: parseDelimiter,
+    },
+  ],
+  run,
+};
+
+export default converter;
