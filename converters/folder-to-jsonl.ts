@@ -5,27 +5,36 @@
  *   fridgeObjects/can/1.jpg        →  {"image_url":"can/1.jpg","image_details":{"format":"jpg","width":499,"height":666},"label":"can"}
  *
  * The class is the name of the folder directly under `<dir>`. Image files are those with an image
- * extension (SPEC §4, any case); other files and images lying at the root are reported and left
- * out; hidden files and folders are ignored. Folders inside a class folder are searched only
- * down to `--depth` levels (default 1: images sit directly in their class folder); a deeper
- * folder is a bad item.
+ * extension (SPEC §4, any case). Everything else is reported (a warning) and left out: other files
+ * (`.DS_Store`, `.gif`, text files) and images lying at the root. Other hidden files and folders
+ * (names starting with `.`) are ignored silently. Folders inside a class folder are searched down to
+ * `--depth` levels (default 1: images sit directly in their class folder); a deeper folder is a bad
+ * item (the run stops, or with `--on-error skip` the folder is reported and left out).
+ *
+ * The tree is walked in sorted order and streamed: image headers are read concurrently while the
+ * walk goes on, and bad items are reported in path order, so two runs report the same things.
  */
 import { InvalidArgumentError } from 'commander';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stat } from 'node:fs/promises';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
-import { listFolder, relativeKey } from '../src/paths.js';
+import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
 /** How many image headers are read at once. */
 export const IO_CONCURRENCY = 64;
 
+/** Hidden files that are reported (they are what a careless conversion would turn into lines). */
+const REPORTED_HIDDEN = new Set(['.DS_Store']);
+
 interface Found {
   abs: string;
   label: string;
 }
+
+type Item = { kind: 'image'; found: Found } | { kind: 'bad'; error: ConversionError };
 
 function parseDepth(value: string): number {
   const n = Number(value);
@@ -33,70 +42,104 @@ function parseDepth(value: string): number {
   return n;
 }
 
-/** Every image under the class folders, sorted by path; reports what is left out. */
-async function findImages(ctx: ConverterContext, depth: number): Promise<Found[]> {
-  const root = ctx.input;
-  const s = await stat(root);
-  if (!s.isDirectory()) {
-    throw new ConversionError('INPUT_LAYOUT', 'expected a folder of class folders, got a file', { file: ctx.inputArg });
+interface Entry {
+  name: string;
+  kind: 'file' | 'dir' | 'other';
+}
+
+/** A folder's entries sorted by name (UTF-16 order), symlinks resolved to what they point at. */
+async function entriesOf(dir: string): Promise<Entry[]> {
+  const dirents = await readdir(dir, { withFileTypes: true });
+  const out: Entry[] = [];
+  for (const d of dirents) {
+    let kind: Entry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
+    if (d.isSymbolicLink()) {
+      try {
+        const s = await stat(join(dir, d.name));
+        kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
+      } catch {
+        kind = 'other';
+      }
+    }
+    out.push({ name: d.name, kind });
   }
-  const found: Found[] = [];
-  const walk = async (dir: string, label: string, level: number): Promise<void> => {
-    for (const entry of await listFolder(dir)) {
+  return out.sort((a, b) => compareKeys(a.name, b.name));
+}
+
+/**
+ * Walks the class folders in sorted order and yields every image (and every bad item) as it is
+ * found; warnings for what is left out go straight to `ctx.warn`.
+ */
+async function* walkTree(ctx: ConverterContext, depth: number): AsyncGenerator<Item> {
+  const root = ctx.input;
+  if (!(await stat(root)).isDirectory()) {
+    throw new ConversionError('INPUT_LAYOUT', 'expected a folder of class folders, got a file', { file: ctx.display(root) });
+  }
+  const hidden = (name: string, abs: string): boolean => {
+    if (!name.startsWith('.')) return false;
+    if (REPORTED_HIDDEN.has(name)) ctx.warn('NOT_AN_IMAGE', 'not an image file (a Finder .DS_Store): left out', { file: ctx.display(abs) });
+    return true;
+  };
+  async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item> {
+    for (const entry of await entriesOf(dir)) {
       const abs = join(dir, entry.name);
+      if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
-        if (level < depth) await walk(abs, label, level + 1);
-        else {
-          ctx.bad(
-            new ConversionError('NESTED_FOLDER', `folder nested deeper than --depth ${depth} allows; use --depth ${level + 1} to include its images`, {
-              file: ctx.display(abs),
-            }),
-          );
+        if (level < depth) {
+          yield* walk(abs, label, level + 1);
+        } else {
+          const detail =
+            `expected images directly in class folder ${JSON.stringify(label)}` +
+            (depth > 1 ? ` or in folders at most ${depth - 1} level${depth > 2 ? 's' : ''} below it` : '') +
+            `, got a folder ${level} level${level > 1 ? 's' : ''} down; use --depth ${level + 1} to include its images as ${JSON.stringify(label)}, or --on-error skip to leave it out`;
+          yield { kind: 'bad', error: new ConversionError('NESTED_FOLDER', detail, { file: ctx.display(abs) }) };
         }
-      } else if (entry.kind === 'file' && isImageName(entry.name)) {
-        found.push({ abs, label });
+      } else if (entry.kind !== 'file') {
+        ctx.warn('NOT_AN_IMAGE', 'not a regular file (a broken link, a socket, ...): left out', { file: ctx.display(abs) });
+      } else if (isImageName(entry.name)) {
+        yield { kind: 'image', found: { abs, label } };
       } else {
         ctx.warn('NOT_AN_IMAGE', 'not an image file (by its extension): left out', { file: ctx.display(abs) });
       }
     }
-  };
-  for (const entry of await listFolder(root)) {
+  }
+  for (const entry of await entriesOf(root)) {
     const abs = join(root, entry.name);
-    if (entry.kind === 'dir') await walk(abs, entry.name, 1);
+    if (hidden(entry.name, abs)) continue;
+    if (entry.kind === 'dir') yield* walk(abs, entry.name, 1);
     else if (entry.kind === 'file' && isImageName(entry.name)) {
-      ctx.warn('IMAGE_OUTSIDE_CLASS', 'image outside any class folder: left out', { file: ctx.display(abs) });
+      ctx.warn('IMAGE_OUTSIDE_CLASS', 'image outside any class folder (its class would be unknown): left out', { file: ctx.display(abs) });
     } else {
       ctx.warn('NOT_AN_IMAGE', 'not a class folder: left out', { file: ctx.display(abs) });
     }
   }
-  return found;
 }
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const depth = (ctx.extra['depth'] as number | undefined) ?? 1;
   const root = ctx.options.root ?? ctx.input;
-  const images = await findImages(ctx, depth);
-  let done = 0;
-  const records = mapOrdered(images, IO_CONCURRENCY, async (img): Promise<ImageRecord | undefined> => {
-    const key = relativeKey(root, img.abs);
+  const withDetails = ctx.options.imageDetails;
+  const results = mapOrdered(walkTree(ctx, depth), IO_CONCURRENCY, async (item): Promise<ImageRecord | ConversionError> => {
+    if (item.kind === 'bad') return item.error;
+    const { abs, label } = item.found;
+    const key = relativeKey(root, abs);
     if (key === undefined) {
-      ctx.bad(new ConversionError('PATH_OUTSIDE_ROOT', `image lies outside --root ${ctx.display(root)}`, { file: ctx.display(img.abs) }));
-      return undefined;
+      return new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
     }
-    if (!ctx.options.imageDetails) return { path: key, label: img.label };
+    if (!withDetails) return { path: key, label };
     try {
-      return { path: key, details: await readImageDetails(img.abs, ctx.display(img.abs)), label: img.label };
+      return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
     } catch (e) {
-      if (e instanceof ConversionError) {
-        ctx.bad(e);
-        return undefined;
-      }
+      if (e instanceof ConversionError) return e;
       throw e;
     }
   });
-  for await (const record of records) {
-    ctx.progress(++done, images.length);
-    if (record) yield record;
+  let done = 0;
+  for await (const r of results) {
+    ctx.progress(++done);
+    // Bad items are reported here, in walk order, so the report does not depend on I/O timing.
+    if (r instanceof ConversionError) ctx.bad(r);
+    else yield r;
   }
 }
 
@@ -111,7 +154,7 @@ const converter: Converter = {
     {
       flags: '--depth <n>',
       key: 'depth',
-      description: 'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ...',
+      description: 'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)',
       defaultValue: 1,
       parse: parseDepth,
     },
