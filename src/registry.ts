@@ -5,6 +5,7 @@
 import folderToJsonl from '../converters/folder-to-jsonl.js';
 import csvMultilabel from '../converters/csv-multilabel.js';
 import vocDetection from '../converters/voc-detection.js';
+import vocMaskToPolygon from '../converters/voc-mask-to-polygon.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
@@ -12,6 +13,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [folderToJsonl.name]: folderToJsonl,
   [csvMultilabel.name]: csvMultilabel,
   [vocDetection.name]: vocDetection,
+  [vocMaskToPolygon.name]: vocMaskToPolygon,
 });
 
 /** A converter by name or alias. */

@@ -1,0 +1,131 @@
+/**
+ * A pool of worker threads that decode and trace masks ({@link runMaskJob}) on every core, while the
+ * main thread reads XML and writes lines. Results come back through promises, so callers keep their
+ * own order (see `mapOrdered`), and the output does not depend on the pool size.
+ *
+ * With one job, or when no built worker script can be found (running the TypeScript sources without
+ * a build), jobs run in the calling thread instead: same function, same results.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { runMaskJob, type MaskJob, type MaskOutcome } from './job.js';
+
+/** The default number of jobs: the cores this process may use. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/**
+ * The built worker script: beside this module when it runs from `dist/`, else (sources run by a
+ * test runner) `dist/src/mask/worker.js` under the repository root; undefined when neither exists.
+ */
+export function workerScript(): URL | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [join(dirname(here), 'worker.js')];
+  const fromSource = /^(.*)[\\/]src[\\/]mask[\\/]pool\.ts$/.exec(here);
+  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'mask', 'worker.js'));
+  const found = candidates.find((p) => existsSync(p));
+  return found === undefined ? undefined : pathToFileURL(found);
+}
+
+interface Pending {
+  resolve: (o: MaskOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+type Reply = { id: number; outcome: MaskOutcome } | { id: number; bug: { message: string; stack?: string } };
+
+/** Runs mask jobs on `size` worker threads (or in this thread when `size` is 1). */
+export class MaskPool {
+  /** Threads actually started (0: jobs run in the calling thread). */
+  readonly threads: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: { id: number; job: MaskJob }[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  /**
+   * @param size jobs at once; 1 runs in the calling thread
+   * @param script the worker script (default {@link workerScript}); without one, runs in this thread
+   */
+  constructor(size: number, script: URL | undefined = size > 1 ? workerScript() : undefined) {
+    const threads = size > 1 && script ? size : 0;
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(script!);
+      worker.unref();
+      const slot: Slot = { worker, busy: false };
+      worker.on('message', (reply: Reply) => this.onReply(slot, reply));
+      worker.on('error', (e) => this.fail(e));
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`mask worker stopped with exit code ${code}`));
+      });
+      this.slots.push(slot);
+    }
+    this.threads = threads;
+  }
+
+  /** Decodes and traces one mask. Bad input resolves to a failure; a crash rejects. */
+  run(job: MaskJob): Promise<MaskOutcome> {
+    if (this.threads === 0) {
+      try {
+        return Promise.resolve(runMaskJob(job));
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<MaskOutcome>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.queue.push({ id, job });
+      this.dispatch();
+    });
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.busy) continue;
+      slot.busy = true;
+      slot.worker.postMessage(this.queue.shift()!);
+    }
+  }
+
+  private onReply(slot: Slot, reply: Reply): void {
+    slot.busy = false;
+    const p = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    if (p) {
+      if ('outcome' in reply) p.resolve(reply.outcome);
+      else {
+        const err = new Error(reply.bug.message);
+        if (reply.bug.stack) err.stack = reply.bug.stack;
+        p.reject(err);
+      }
+    }
+    this.dispatch();
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+    this.queue.length = 0;
+  }
+}
