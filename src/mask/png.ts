@@ -46,6 +46,10 @@ export function decodeMask(bytes: Uint8Array, display: string): LabelMask {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const colorType = view.getUint8(25);
   const interlaced = view.getUint8(28) !== 0;
+  const depthInHeader = view.getUint8(24);
+  if (depthInHeader < 8 && interlaced) {
+    fail(`expected an 8-bit mask, got an interlaced ${depthInHeader}-bit PNG (not supported: save it without interlacing)`);
+  }
   let png;
   try {
     png = decode(bytes, { checkCrc: true });
@@ -55,7 +59,6 @@ export function decodeMask(bytes: Uint8Array, display: string): LabelMask {
   const { width, height, depth } = png;
   if (width <= 0 || height <= 0) fail(`expected a mask of at least 1×1 pixels, got ${width}×${height}`);
   const n = width * height;
-  if (depth < 8 && interlaced) fail(`expected an 8-bit mask, got an interlaced ${depth}-bit PNG (not supported: save it without interlacing)`);
 
   switch (colorType) {
     case COLOR_PALETTE:

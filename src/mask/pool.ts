@@ -55,12 +55,13 @@ export class MaskPool {
 
   /**
    * @param size jobs at once; 1 runs in the calling thread
-   * @param script the worker script (default {@link workerScript}); without one, runs in this thread
+   * @param script the worker script (default {@link workerScript}); `null`: none, jobs run in this thread
    */
-  constructor(size: number, script: URL | undefined = size > 1 ? workerScript() : undefined) {
-    const threads = size > 1 && script ? size : 0;
+  constructor(size: number, script?: URL | null) {
+    const found = size > 1 ? (script === undefined ? workerScript() : script) : null;
+    const threads = found ? size : 0;
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(script!);
+      const worker = new Worker(found!);
       worker.unref();
       const slot: Slot = { worker, busy: false };
       worker.on('message', (reply: Reply) => this.onReply(slot, reply));
