@@ -5,11 +5,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { readFileSync } from 'node:fs';
-import { convert, summaryOf } from './convert.js';
+import { resolve } from 'node:path';
+import { convert, displayPath, summaryOf } from './convert.js';
 import { ConversionError, type Diagnostic } from './errors.js';
 import { CONVERTERS } from './registry.js';
 import type { ConvertOptions, Converter, Summary } from './types.js';
-import { removeTempFilesSync } from './writer.js';
+import { plannedOutputs, removeTempFilesSync } from './writer.js';
+import { registerSplitCommand } from './commands/split.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -17,6 +19,23 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
+
+/** What every command registration gets from {@link createProgram}. */
+export interface CommandEnv {
+  io: CliIo;
+  /** Sets the process exit code (0 done, 1 bad input, 2 wrong usage, 130 interrupted). */
+  setExitCode: (code: number) => void;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal | undefined;
+  /** Colours for stderr: none unless stderr is a terminal, and never with NO_COLOR or --no-color. */
+  colorFor: (flags: { color?: boolean }) => ChalkInstance;
+}
+
+/**
+ * The top-level commands besides `convert`, each adding itself to the program. A new command
+ * (validate, stats, ...) plugs in with one line here.
+ */
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand];
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -53,6 +72,12 @@ class Reporter {
     this.clearBar();
     const tag = d.severity === 'error' ? this.color.red('error') : this.color.yellow('warning');
     this.io.stderr.write(`${tag}: ${d.message} ${this.color.dim(`[${d.code}]`)}\n`);
+  }
+
+  /** The error that stopped a run: always shown, one plain line. */
+  error(e: ConversionError): void {
+    this.clearBar();
+    this.io.stderr.write(`${this.color.red('error')}: ${e.message} ${this.color.dim(`[${e.code}]`)}\n`);
   }
 
   hidden(): string[] {
@@ -137,9 +162,11 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function describe(summary: Summary): string {
+function describe(summary: Summary, toStdout = false): string {
   const where = summary.dryRun ? 'would write' : 'wrote';
-  const parts = [`${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`];
+  const parts = [
+    toStdout ? `${where} ${plural(summary.train + summary.validation, 'line')} to stdout` : `${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`,
+  ];
   if (summary.objects) parts.push(plural(summary.objects, 'object'));
   parts.push(plural(Object.keys(summary.labels).length, 'label'));
   if (summary.skipped) parts.push(`${summary.skipped} skipped`);
@@ -156,6 +183,11 @@ function jsonSummary(summary: Summary): string {
 
 /** Builds the program. Exit codes: 0 done, 1 bad input, 2 wrong usage, 130 interrupted. */
 export function createProgram(io: CliIo, setExitCode: (code: number) => void, signal?: AbortSignal): Command {
+  const colorFor = (flags: { color?: boolean }) =>
+    new Chalk({ level: flags.color === false || (io.env['NO_COLOR'] ?? '') !== '' || io.stderr.isTTY !== true ? 0 : 1 });
+  const converterList = Object.values(CONVERTERS)
+    .map((c) => `  ${c.name} (alias: ${c.alias})  ${c.description}\n    $ ${c.example}`)
+    .join('\n');
   const program = new Command('automl-img')
     .description('Turn image datasets into Azure ML AutoML for Images JSONL.')
     .version(VERSION)
@@ -163,11 +195,12 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-    });
+    })
+    .addHelpText('after', `\nConverters (automl-img convert <converter> --help for their options):\n${converterList}\n`);
   const convertCmd = program
     .command('convert')
     .description('convert a dataset into train_annotations.jsonl and validation_annotations.jsonl')
-    .addHelpText('after', `\nExample:\n  $ ${Object.values(CONVERTERS)[0]?.example ?? ''}\n`);
+    .addHelpText('after', `\nExamples:\n${Object.values(CONVERTERS).map((c) => `  $ ${c.example}`).join('\n')}\n`);
 
   for (const converter of Object.values(CONVERTERS)) {
     const sub = convertCmd
@@ -179,11 +212,13 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
     addConverterOptions(sub, converter);
     sub.addHelpText('after', `\nExample:\n  $ ${converter.example}\n`);
     sub.action(async (input: string, flags: SharedFlags & Record<string, unknown>) => {
-      const noColor = flags.color === false || (io.env['NO_COLOR'] ?? '') !== '' || !io.stderr.isTTY;
-      const color = new Chalk({ level: noColor ? 0 : 1 });
+      const color = colorFor(flags);
       const reporter = new Reporter(io, color, flags.quiet === true, io.stderr.isTTY === true && flags.quiet !== true && flags.json !== true);
       if (flags.out === '-' && flags.json) {
         throw new ConversionError('USAGE', '--json prints a summary on stdout, which -o - uses for the lines: choose one', {}, { exitCode: 2 });
+      }
+      if (flags.out === '-' && flags.mltable) {
+        throw new ConversionError('USAGE', '--mltable writes files next to the JSONL files, which -o - does not write: choose one', {}, { exitCode: 2 });
       }
       if (flags.out === undefined && !flags.dryRun) {
         throw new ConversionError('USAGE', 'an output is required: -o <dir>, or -o - for stdout, or --dry-run', {}, { exitCode: 2 });
@@ -213,7 +248,8 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
         reporter.clearBar();
         const failed = summaryOf(e);
         if (e instanceof ConversionError && failed) {
-          if (!failed.errors.some((d) => d.message === e.message) || e.code !== 'USAGE') reporter.diagnostic(e.toDiagnostic());
+          for (const line of reporter.hidden()) reporter.info(color.dim(line));
+          reporter.error(e);
           if (flags.json) io.stdout.write(jsonSummary(failed));
           setExitCode(e.exitCode);
           return;
@@ -222,53 +258,79 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
       }
       reporter.clearBar();
       for (const line of reporter.hidden()) reporter.info(color.dim(line));
-      reporter.info(color.green(describe(summary)) + (summary.outputs.length ? `\n  ${summary.outputs.join('\n  ')}` : ''));
-      if (summary.dryRun && !flags.json) {
-        io.stdout.write(`${describe(summary)}\n`);
-      }
       if (flags.json) io.stdout.write(jsonSummary(summary));
+      else if (summary.dryRun) {
+        // A dry run's report is its output: what would be written, and where.
+        const planned = flags.out !== undefined && flags.out !== '-' ? plannedOutputs(resolve(flags.out), options as { mltable: boolean; validationRatio: number }) : [];
+        io.stdout.write(describe(summary, flags.out === '-') + planned.map((p) => `\n  ${displayPath(p)}`).join('') + '\n');
+      } else {
+        reporter.info(color.green(describe(summary, flags.out === '-')) + (summary.outputs.length ? `\n  ${summary.outputs.join('\n  ')}` : ''));
+      }
       setExitCode(0);
     });
   }
+  for (const register of COMMANDS) register(program, { io, setExitCode, signal, colorFor });
   return program;
 }
 
+/** How {@link main} runs. */
+export interface MainOptions {
+  /** Aborts the run from outside (in-process callers, tests): the command ends with exit 130. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Handle SIGINT/SIGTERM: abort, remove temporary files, print one line, exit 130.
+   * Default: true when `io` is the real process's (the bin), false otherwise.
+   */
+  handleSignals?: boolean | undefined;
+}
+
+/** Sets `exitOverride` on a command and all its subcommands (usage errors become exceptions). */
+function overrideExits(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) overrideExits(sub);
+}
+
 /**
- * Runs the CLI: returns the exit code. Known errors print one plain line each; unknown ones
- * are rethrown so their stack shows.
+ * Runs the CLI: returns the exit code (0 done, 1 bad input, 2 wrong usage, 130 interrupted).
+ * Known errors print one plain line each; unknown ones are rethrown so their stack shows.
  */
-export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(argv: readonly string[], io?: CliIo, options: MainOptions = {}): Promise<number> {
+  const handleSignals = options.handleSignals ?? io === undefined;
+  const streams: CliIo = io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
   const controller = new AbortController();
+  const outer = options.signal;
+  const abortFromOuter = () => controller.abort();
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener('abort', abortFromOuter, { once: true });
   let exitCode = 0;
   const onSignal = () => {
     controller.abort();
     removeTempFilesSync();
-    io.stderr.write('\ninterrupted: nothing written\n');
+    streams.stderr.write('\ninterrupted: nothing written\n');
     process.exit(130);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const program = createProgram(io, (c) => (exitCode = c), controller.signal);
-  program.exitOverride();
-  for (const cmd of program.commands) {
-    cmd.exitOverride();
-    for (const sub of cmd.commands) sub.exitOverride();
+  if (handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   }
+  const program = createProgram(streams, (c) => (exitCode = c), controller.signal);
+  overrideExits(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      return e.exitCode === 0 ? 0 : 2;
-    }
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ConversionError) {
-      io.stderr.write(`error: ${e.message} [${e.code}]\n`);
+      const color = new Chalk({ level: (streams.env['NO_COLOR'] ?? '') !== '' || streams.stderr.isTTY !== true || argv.includes('--no-color') ? 0 : 1 });
+      streams.stderr.write(`${color.red('error')}: ${e.message} ${color.dim(`[${e.code}]`)}\n`);
       return e.exitCode;
     }
     throw e;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    outer?.removeEventListener('abort', abortFromOuter);
+    if (handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
   }
 }

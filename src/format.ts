@@ -10,6 +10,20 @@ export function roundTo(x: number, precision: number): number {
   return r === 0 ? 0 : r;
 }
 
+/**
+ * A coordinate as written: rounded to `precision` decimals, in the shortest decimal form that reads
+ * back as that value, never in exponent notation (`0.0000001`, not `1e-7`), never `-0`.
+ * @throws TypeError for NaN and infinities (a converter bug: JSON has no such numbers)
+ */
+export function formatNumber(x: number, precision: number): string {
+  if (!Number.isFinite(x)) throw new TypeError(`cannot write ${x} in JSON (a converter produced a non-finite coordinate)`);
+  const r = roundTo(x, precision);
+  const s = String(r);
+  if (!s.includes('e')) return s;
+  const fixed = r.toFixed(precision);
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
 /** `base` + `path`, adding a `/` between them when `base` is not empty and lacks one. */
 export function imageUrl(baseUrl: string, path: string): string {
   if (!baseUrl) return path;
@@ -31,10 +45,10 @@ function labelJson(label: Label, precision: number): string {
     if (typeof item === 'string') {
       parts.push(JSON.stringify(item));
     } else if ('polygon' in item) {
-      const rings = item.polygon.map((ring) => `[${ring.map((v) => roundTo(v, precision)).join(',')}]`);
+      const rings = item.polygon.map((ring) => `[${ring.map((v) => formatNumber(v, precision)).join(',')}]`);
       parts.push(`{"label":${JSON.stringify(item.label)},"isCrowd":${item.isCrowd},"polygon":[${rings.join(',')}]}`);
     } else {
-      const r = (v: number) => roundTo(v, precision);
+      const r = (v: number) => formatNumber(v, precision);
       parts.push(
         `{"label":${JSON.stringify(item.label)},"topX":${r(item.topX)},"topY":${r(item.topY)},` +
           `"bottomX":${r(item.bottomX)},"bottomY":${r(item.bottomY)},"isCrowd":${item.isCrowd}}`,

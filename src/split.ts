@@ -11,6 +11,15 @@
  * Group quotas are apportioned by largest remainder so the total stays `round(ratio × n)`, except
  * that every group with two or more items gets at least one item on each side, which can move the
  * total by a few items on datasets with many tiny groups.
+ *
+ * Grouping by the rarest label alone does not put every label in both files when images carry
+ * several labels (a label may only ever be some image's second-rarest). A repair pass then moves,
+ * for each label with two or more images that sits wholly on one side, one of its images across and
+ * one other image back (so the count stays exact), choosing only moves that leave every other
+ * label as it was. Some label sets cannot be split that way at all (three images labelled
+ * {A,C}, {A,B}, {B,C}); such labels stay on one side.
+ *
+ * A dataset of one image keeps it in train (a training set cannot be empty).
  */
 import { createHash } from 'node:crypto';
 
@@ -28,10 +37,14 @@ export interface SplitOptions {
   stratify?: boolean | undefined;
 }
 
-/** `round(ratio × n)`, with at least one item on each side when n ≥ 2 and 0 < ratio < 1. */
+/**
+ * `round(ratio × n)` (halves round up), with at least one item on each side when n ≥ 2 and
+ * 0 < ratio < 1; a single item stays in train.
+ */
 export function validationCount(n: number, ratio: number): number {
   if (n <= 0 || ratio <= 0) return 0;
   if (ratio >= 1) return n;
+  if (n === 1) return 0;
   let v = Math.round(Number((ratio * n).toFixed(9)));
   if (n >= 2) v = Math.min(Math.max(v, 1), n - 1);
   return v;
@@ -145,5 +158,70 @@ export function splitItems(items: readonly SplitItem[], options: SplitOptions): 
     const v = alloc.get(name) ?? 0;
     for (let i = 0; i < v; i++) result[members[i]!.index] = true;
   }
+  if (options.stratify && ratio > 0 && ratio < 1) repairLabels(items, result, seed);
   return result;
+}
+
+/**
+ * Moves images so that labels with two or more images appear on both sides, when a pair of moves
+ * (one image across, one back) does it without emptying a side of any other label. Every choice
+ * is by (hash, key), so the result still depends only on the set of items.
+ */
+function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed: string): void {
+  const labelsOf = items.map((it) => [...new Set(it.labels ?? [])]);
+  if (!labelsOf.some((ls) => ls.length > 1)) return; // one label an image: the strata already did it
+  const members = new Map<string, number[]>();
+  labelsOf.forEach((ls, i) => {
+    for (const l of ls) {
+      let m = members.get(l);
+      if (!m) members.set(l, (m = []));
+      m.push(i);
+    }
+  });
+  const hashes = new Map<number, bigint>();
+  const rank = (i: number) => {
+    let h = hashes.get(i);
+    if (h === undefined) hashes.set(i, (h = splitHash(items[i]!.key, seed)));
+    return { h, key: items[i]!.key };
+  };
+  const byRank = (a: number, b: number) => byHashThenKey(rank(a), rank(b));
+  const onValidation = new Map<string, number>();
+  for (const [l, m] of members) onValidation.set(l, m.filter((i) => isValidation[i]).length);
+  /** Moving item i to the other side leaves every label of i (other than `except`) on both sides it had. */
+  const harmless = (i: number, except?: string) =>
+    labelsOf[i]!.every((l) => {
+      if (l === except) return true;
+      const size = members.get(l)!.length;
+      if (size < 2) return true;
+      const v = onValidation.get(l)!;
+      return isValidation[i] ? v >= 2 : size - v >= 2;
+    });
+  const move = (i: number) => {
+    isValidation[i] = !isValidation[i];
+    for (const l of labelsOf[i]!) onValidation.set(l, onValidation.get(l)! + (isValidation[i] ? 1 : -1));
+  };
+  const names = [...members.keys()].sort((a, b) => members.get(a)!.length - members.get(b)!.length || (a < b ? -1 : a > b ? 1 : 0));
+  let everyone: number[] | undefined;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const l of names) {
+      const m = members.get(l)!;
+      const v = onValidation.get(l)!;
+      if (m.length < 2 || (v > 0 && v < m.length)) continue;
+      const toValidation = v === 0;
+      // One of l's images goes across...
+      const across = m.filter((i) => harmless(i, l)).sort(byRank)[0];
+      if (across === undefined) continue;
+      // ...and one image from the other side comes back, leaving l and every other label whole.
+      everyone ??= items.map((_, i) => i).sort(byRank);
+      move(across);
+      const back = everyone.find((j) => j !== across && isValidation[j] === toValidation && harmless(j));
+      if (back === undefined) {
+        move(across);
+        continue;
+      }
+      move(back);
+      changed = true;
+    }
+  }
 }

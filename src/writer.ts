@@ -5,14 +5,18 @@
  * spill file; only its key, labels and byte range stay in memory. When the input ends, the split
  * (SPEC §3) is decided from the keys, and the lines are copied from the spill file, sorted by key,
  * into temporary files beside the targets, which are renamed into place at the very end. Any
- * failure or abort removes every temporary file: outputs appear whole or not at all.
+ * failure or abort removes every temporary file, and every folder the writer created that is
+ * still empty: outputs appear whole or not at all, and a failed run leaves the disk as it was.
+ *
+ * Where the spill file goes: in the output folder for `-o <dir>` (same disk as the outputs, so a
+ * large dataset does not fill a small /tmp), in the OS temp folder for `-o -`; a dry run has none.
  */
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, rmdirSync, rmSync, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConversionError } from './errors.js';
+import { ConversionError, type Location } from './errors.js';
 import { labelNames, objectCount, recordToJson } from './format.js';
 import { splitItems } from './split.js';
 import type { ImageRecord, ResolvedOptions } from './types.js';
@@ -25,8 +29,13 @@ export const VALIDATION_MLTABLE_DIR = 'validation-mltable-folder';
 
 /** Temporary files alive in this process, removed by {@link removeTempFilesSync} on a signal. */
 const liveTempFiles = new Set<string>();
+/** Folders created by running writes, removed (when empty) by {@link removeTempFilesSync}. */
+const liveCreatedDirs = new Set<string>();
 
-/** Removes every temporary file this process still has (for SIGINT/SIGTERM handlers). */
+/**
+ * Removes every temporary file this process still has, then every folder a running write created
+ * that is now empty (for SIGINT/SIGTERM handlers, which exit right after).
+ */
 export function removeTempFilesSync(): void {
   for (const f of liveTempFiles) {
     try {
@@ -36,6 +45,19 @@ export function removeTempFilesSync(): void {
     }
   }
   liveTempFiles.clear();
+  for (const d of [...liveCreatedDirs].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      // not empty, or gone
+    }
+  }
+  liveCreatedDirs.clear();
+}
+
+/** Temporary files of this process still on disk (for tests). */
+export function liveTempFileCount(): number {
+  return liveTempFiles.size;
 }
 
 function tempNameFor(target: string): string {
@@ -97,28 +119,40 @@ interface Entry {
   labels: number[];
 }
 
-/** Writes `data` to a stream, waiting for 'drain' when its buffer is full. */
-async function writeWithBackpressure(target: WriteStream | NodeJS.WritableStream, data: string | Buffer): Promise<void> {
-  const stream = target as NodeJS.WritableStream;
+/**
+ * Writes `data` to a stream, waiting for 'drain' when its buffer is full. Rejects when the stream
+ * fails or closes instead of draining (never waits forever on a dead stream).
+ */
+export async function writeWithBackpressure(target: NodeJS.WritableStream, data: string | Buffer): Promise<void> {
+  const stream = target as NodeJS.WritableStream & { errored?: Error | null; destroyed?: boolean; writableEnded?: boolean };
+  if (stream.errored) throw stream.errored;
+  if (stream.destroyed || stream.writableEnded) throw Object.assign(new Error('write after the stream closed'), { code: 'ERR_STREAM_DESTROYED' });
   if (stream.write(data)) return;
   await new Promise<void>((resolve, reject) => {
-    const onDrain = () => {
-      stream.off('error', onError);
-      resolve();
-    };
-    const onError = (e: Error) => {
+    const done = (e?: Error) => {
       stream.off('drain', onDrain);
-      reject(e);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
     };
-    stream.once('drain', onDrain);
-    stream.once('error', onError);
+    const onDrain = () => done();
+    const onError = (e: Error) => done(e);
+    const onClose = () => done(stream.errored ?? Object.assign(new Error('the stream closed before draining'), { code: 'ERR_STREAM_DESTROYED' }));
+    stream.on('drain', onDrain);
+    stream.on('error', onError);
+    stream.on('close', onClose);
   });
 }
 
 async function closeStream(stream: WriteStream): Promise<void> {
+  if (stream.errored) throw stream.errored;
   await new Promise<void>((resolve, reject) => {
     stream.once('error', reject);
-    stream.end(() => resolve());
+    stream.end(() => {
+      stream.off('error', reject);
+      resolve();
+    });
   });
 }
 
@@ -142,9 +176,49 @@ class RangeReader {
   }
 }
 
+/** The error a writer throws when its signal aborts (exit 130). */
+export function interruptedError(): ConversionError {
+  return new ConversionError('INTERRUPTED', 'interrupted: nothing written', {}, { exitCode: 130 });
+}
+
+/** fs error codes that mean an output cannot be written (mapped to OUTPUT_WRITE). */
+const OUTPUT_ERRNO = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENOTDIR', 'EISDIR', 'EDQUOT', 'EFBIG', 'ENAMETOOLONG', 'EIO']);
+
+/** Marks an error that came from the records (the converter), not from writing: never remapped. */
+class FromRecords {
+  constructor(readonly error: unknown) {}
+}
+
+/** Creates `dir` (and parents); returns the folders it created, outermost first. */
+async function makeDir(dir: string): Promise<string[]> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return [];
+  const created: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    created.unshift(d);
+    if (d === first || dirname(d) === d) break;
+  }
+  return created;
+}
+
+/** One output line as the writer core takes it (see {@link writeLines}). */
+export interface LineItem {
+  /** Split key and sort key (the image path, or `image_url` for `split`); unique. */
+  key: string;
+  /** The JSON line, without its newline. */
+  line: string;
+  /** Label names (for stratifying and the summary), without repeats. */
+  labels: readonly string[];
+  /** Objects on the line (0 for classification). */
+  objects: number;
+  /** Where the item came from, for the duplicate message (e.g. `{ file, line }` of a JSONL). */
+  loc?: Location | undefined;
+}
+
 /**
  * Consumes `records`, then writes the split outputs (or stdout, or nothing for a dry run).
- * Throws ConversionError for bad input; removes every temporary file on any failure.
+ * Throws ConversionError for bad input; on any failure or abort, removes every temporary file and
+ * every folder it created that is empty, and leaves existing files untouched.
  */
 export async function writeDataset(
   records: AsyncIterable<ImageRecord>,
@@ -152,30 +226,99 @@ export async function writeDataset(
   hooks: WriterHooks,
   stdout: NodeJS.WritableStream = process.stdout,
 ): Promise<WriteResult> {
+  async function* lines(): AsyncGenerator<LineItem> {
+    for await (const record of records) {
+      yield {
+        key: record.path,
+        line: recordToJson(record, options.baseUrl, options.precision),
+        labels: labelNames(record.label),
+        objects: objectCount(record.label),
+      };
+    }
+  }
+  return writeLines(lines(), options, hooks, stdout);
+}
+
+/**
+ * The writer core: takes ready lines with their keys, spills, splits, sorts and writes them
+ * (what {@link writeDataset} and the `split` command share). Same guarantees as writeDataset.
+ */
+export async function writeLines(
+  items: AsyncIterable<LineItem>,
+  options: Pick<ResolvedOptions, 'out' | 'validationRatio' | 'seed' | 'stratify' | 'mltable' | 'dryRun' | 'force'>,
+  hooks: WriterHooks,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<WriteResult> {
   const toStdout = options.out === '-';
   const outDir = toStdout || options.out === undefined ? undefined : options.out;
   const targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
+  const signal = hooks.signal;
+  if (signal?.aborted) throw interruptedError();
 
-  if (!options.dryRun && outDir !== undefined && !options.force) {
+  const refuseExisting = async () => {
+    if (options.dryRun || outDir === undefined || options.force) return;
     for (const t of targets) {
       if (await exists(t)) {
-        throw new ConversionError('OUTPUT_EXISTS', `${hooks.display(t)} exists; use --force to overwrite it`, { file: hooks.display(t) });
+        throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: hooks.display(t) });
       }
     }
-  }
+  };
+  await refuseExisting();
 
   const temps: string[] = [];
+  const streams: WriteStream[] = [];
+  const createdDirs: string[] = [];
   const track = (f: string) => {
     temps.push(f);
     liveTempFiles.add(f);
     return f;
   };
+  const openStream = (f: string) => {
+    const ws = createWriteStream(track(f));
+    ws.on('error', () => undefined); // reported through writeWithBackpressure/closeStream
+    streams.push(ws);
+    return ws;
+  };
+  const mkdirs = async (dir: string) => {
+    for (const d of await makeDir(dir)) {
+      createdDirs.push(d);
+      liveCreatedDirs.add(d);
+    }
+  };
+  let ok = false;
   const cleanup = async () => {
+    // Streams first (an unopened stream would otherwise create its file after the rm).
+    for (const ws of streams) {
+      if (!ws.closed) {
+        await new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.destroy();
+        });
+      }
+    }
     for (const f of temps) {
       await rm(f, { force: true, recursive: true });
       liveTempFiles.delete(f);
     }
+    for (const d of [...createdDirs].reverse()) {
+      if (!ok) {
+        try {
+          await rmdir(d);
+        } catch {
+          // not empty (someone else wrote there): leave it
+        }
+      }
+      liveCreatedDirs.delete(d);
+    }
   };
+  let stopListening = () => {};
+  const onAbort = new Promise<never>((_, reject) => {
+    if (!signal) return;
+    const fail = () => reject(interruptedError());
+    signal.addEventListener('abort', fail, { once: true });
+    stopListening = () => signal.removeEventListener('abort', fail);
+  });
+  onAbort.catch(() => undefined);
 
   try {
     // 1. Spill every line, keep the index.
@@ -183,9 +326,9 @@ export async function writeDataset(
     let spill: WriteStream | undefined;
     if (!options.dryRun) {
       const spillDir = outDir ?? tmpdir();
-      await mkdir(spillDir, { recursive: true });
-      spillPath = track(join(spillDir, `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`));
-      spill = createWriteStream(spillPath);
+      if (outDir !== undefined) await mkdirs(outDir);
+      spillPath = join(spillDir, `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      spill = openStream(spillPath);
     }
     const entries: Entry[] = [];
     const seen = new Set<string>();
@@ -193,31 +336,52 @@ export async function writeDataset(
     const labelNamesById: string[] = [];
     let offset = 0;
     let objects = 0;
-    for await (const record of records) {
-      if (hooks.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
-      if (seen.has(record.path)) {
-        hooks.bad(new ConversionError('DUPLICATE_IMAGE', `image ${JSON.stringify(record.path)} appears more than once; the later one is left out`, { path: record.path }));
-        continue;
-      }
-      seen.add(record.path);
-      const line = Buffer.from(recordToJson(record, options.baseUrl, options.precision) + '\n', 'utf8');
-      const ids = labelNames(record.label).map((l) => {
-        let id = labelIds.get(l);
-        if (id === undefined) {
-          id = labelNamesById.length;
-          labelIds.set(l, id);
-          labelNamesById.push(l);
+    const iterator = items[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        let step: IteratorResult<LineItem>;
+        try {
+          const next = iterator.next();
+          next.catch(() => undefined);
+          step = await (signal ? Promise.race([next, onAbort]) : next);
+        } catch (e) {
+          throw new FromRecords(e);
         }
-        return id;
-      });
-      entries.push({ key: record.path, offset, length: line.length, labels: ids });
-      offset += line.length;
-      objects += objectCount(record.label);
-      if (spill) await writeWithBackpressure(spill, line);
+        if (step.done) break;
+        const item = step.value;
+        if (signal?.aborted) throw interruptedError();
+        if (seen.has(item.key)) {
+          try {
+            hooks.bad(new ConversionError('DUPLICATE_IMAGE', `image ${JSON.stringify(item.key)} appears more than once; the later one is left out`, item.loc ?? { path: item.key }));
+          } catch (e) {
+            throw new FromRecords(e);
+          }
+          continue;
+        }
+        seen.add(item.key);
+        const line = Buffer.from(item.line + '\n', 'utf8');
+        const ids = item.labels.map((l) => {
+          let id = labelIds.get(l);
+          if (id === undefined) {
+            id = labelNamesById.length;
+            labelIds.set(l, id);
+            labelNamesById.push(l);
+          }
+          return id;
+        });
+        entries.push({ key: item.key, offset, length: line.length, labels: ids });
+        offset += line.length;
+        objects += item.objects;
+        if (spill) await writeWithBackpressure(spill, line);
+      }
+    } catch (e) {
+      // Stop the converter (do not wait: it may be busy; its own finally blocks run when it settles).
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      throw e;
     }
     if (spill) await closeStream(spill);
     if (entries.length === 0) {
-      throw new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)');
+      throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)'));
     }
 
     // 2. Decide the split from the keys alone; sort each side by key.
@@ -232,30 +396,31 @@ export async function writeDataset(
     const validation = isValidation.filter(Boolean).length;
     const train = entries.length - validation;
     const result: WriteResult = { train, validation, outputs: [], labels, objects };
-    if (options.dryRun) return result;
+    if (options.dryRun) {
+      ok = true;
+      return result;
+    }
 
     // 3. Copy lines out of the spill file in order.
     const fh = await open(spillPath!, 'r');
     try {
       const reader = new RangeReader(fh);
       if (toStdout) {
-        for (const i of order) {
-          const e = entries[i]!;
-          await writeWithBackpressure(stdout, Buffer.from(await reader.read(e.offset, e.length)));
-        }
+        await copyToStdout(stdout, order, entries, reader, signal);
+        ok = true;
         return result;
       }
       const [trainTarget, , validationTarget] = options.mltable ? [targets[0]!, targets[1], targets[2]] : [targets[0]!, undefined, targets[1]];
-      for (const t of targets) await mkdir(dirname(t), { recursive: true });
-      const trainTemp = track(tempNameFor(trainTarget));
-      const trainStream = createWriteStream(trainTemp);
-      const validationTemp = validationTarget !== undefined ? track(tempNameFor(validationTarget)) : undefined;
-      const validationStream = validationTemp !== undefined ? createWriteStream(validationTemp) : undefined;
+      for (const t of targets) await mkdirs(dirname(t));
+      const trainTemp = tempNameFor(trainTarget);
+      const trainStream = openStream(trainTemp);
+      const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
+      const validationStream = validationTemp !== undefined ? openStream(validationTemp) : undefined;
       for (const i of order) {
         const e = entries[i]!;
         const stream = isValidation[i] && validationStream ? validationStream : trainStream;
         await writeWithBackpressure(stream, Buffer.from(await reader.read(e.offset, e.length)));
-        if (hooks.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
+        if (signal?.aborted) throw interruptedError();
       }
       await closeStream(trainStream);
       if (validationStream) await closeStream(validationStream);
@@ -269,23 +434,56 @@ export async function writeDataset(
           renames.push([temp, target]);
         }
       }
+      // Someone may have created an output while we worked: still never overwrite without --force.
+      await refuseExisting();
+      if (signal?.aborted) throw interruptedError();
       for (const [from, to] of renames) {
         await rename(from, to);
         liveTempFiles.delete(from);
         result.outputs.push(to);
       }
+      ok = true;
       return result;
     } finally {
       await fh.close();
     }
   } catch (e) {
-    if (e instanceof Error && 'code' in e && (e.code === 'ENOSPC' || e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'EEXIST' || e.code === 'ENOTDIR' || e.code === 'EISDIR')) {
+    if (e instanceof FromRecords) throw e.error;
+    if (e instanceof Error && 'code' in e && typeof e.code === 'string' && OUTPUT_ERRNO.has(e.code)) {
       const file = 'path' in e && typeof e.path === 'string' ? hooks.display(e.path) : undefined;
-      throw new ConversionError('OUTPUT_WRITE', `cannot write output: ${e.message}`, { file }, { cause: e });
+      throw new ConversionError('OUTPUT_WRITE', `cannot write the output: ${e.message}`, { file }, { cause: e });
     }
     throw e;
   } finally {
+    stopListening();
     await cleanup();
+  }
+}
+
+/**
+ * Copies the sorted lines to stdout. A reader that goes away (`| head`: EPIPE) ends the copy
+ * quietly: what it read is what it wanted.
+ */
+async function copyToStdout(stdout: NodeJS.WritableStream, order: number[], entries: Entry[], reader: RangeReader, signal: AbortSignal | undefined): Promise<void> {
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
+  };
+  stdout.on('error', onError);
+  try {
+    for (const i of order) {
+      if (closed) return;
+      const e = entries[i]!;
+      try {
+        await writeWithBackpressure(stdout, Buffer.from(await reader.read(e.offset, e.length)));
+      } catch (err) {
+        if (closed || (err as NodeJS.ErrnoException).code === 'EPIPE') return;
+        throw err;
+      }
+      if (signal?.aborted) throw interruptedError();
+    }
+  } finally {
+    stdout.off('error', onError);
   }
 }
 
