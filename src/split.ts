@@ -167,6 +167,9 @@ export function splitItems(items: readonly SplitItem[], options: SplitOptions): 
  * (one image across, one back) does it without emptying a side of any other label. Every choice
  * is by (hash, key), so the result still depends only on the set of items.
  */
+/** Images of one label tried as the one to move across (bounds the repair's time on huge labels). */
+const MAX_TRIES = 32;
+
 function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed: string): void {
   const labelsOf = items.map((it) => [...new Set(it.labels ?? [])]);
   if (!labelsOf.some((ls) => ls.length > 1)) return; // one label an image: the strata already did it
@@ -209,18 +212,21 @@ function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed
       const v = onValidation.get(l)!;
       if (m.length < 2 || (v > 0 && v < m.length)) continue;
       const toValidation = v === 0;
-      // One of l's images goes across...
-      const across = m.filter((i) => harmless(i, l)).sort(byRank)[0];
-      if (across === undefined) continue;
-      // ...and one image from the other side comes back, leaving l and every other label whole.
+      // One of l's images goes across, and one image from the other side comes back, leaving
+      // l and every other label whole. Try l's images in (hash, key) order.
       everyone ??= items.map((_, i) => i).sort(byRank);
-      move(across);
-      const back = everyone.find((j) => j !== across && isValidation[j] === toValidation && harmless(j));
-      if (back === undefined) {
+      let repaired = false;
+      for (const across of m.filter((i) => harmless(i, l)).sort(byRank).slice(0, MAX_TRIES)) {
         move(across);
-        continue;
+        const back = everyone.find((j) => j !== across && isValidation[j] === toValidation && harmless(j));
+        if (back !== undefined) {
+          move(back);
+          repaired = true;
+          break;
+        }
+        move(across);
       }
-      move(back);
+      if (!repaired) continue;
       changed = true;
     }
   }
