@@ -1,0 +1,172 @@
+/**
+ * The bundled samples: the generator is deterministic and the committed files are exactly what it
+ * writes; every registered converter converts its sample; every sample command in README.md works.
+ * Converters added to the registry later are covered automatically (and must bring a sample run here).
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateSamples, SAMPLE_DATASETS } from '../samples/generate.js';
+import { convert } from '../src/convert.js';
+import { isImageName } from '../src/images.js';
+import { ERROR_CODES } from '../src/errors.js';
+import { CONVERTERS, findConverter } from '../src/registry.js';
+
+const REPO = join(import.meta.dirname, '..');
+const SAMPLES = join(REPO, 'samples');
+const temps: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'automl-img-samples-'));
+  temps.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  for (const dir of temps) await rm(dir, { recursive: true, force: true });
+});
+
+/** Every file under `dir`, by `/`-separated relative path, sorted. */
+async function readTree(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const paths = entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+  for (const p of paths.sort()) files.set(p, await readFile(join(dir, p)));
+  return files;
+}
+
+/** Paths whose bytes differ between two trees, or that only one of them has. */
+function differences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names].filter((n) => !a.has(n) || !b.has(n) || !a.get(n)!.equals(b.get(n)!)).sort();
+}
+
+describe('samples/generate.ts', () => {
+  test('two runs write byte-identical files, identical to the committed samples', async () => {
+    const first = await tempDir();
+    const second = await tempDir();
+    await generateSamples(first);
+    await generateSamples(second);
+    for (const name of SAMPLE_DATASETS) {
+      const a = await readTree(join(first, name));
+      const b = await readTree(join(second, name));
+      const committed = await readTree(join(SAMPLES, name));
+      expect(a.size, name).toBeGreaterThan(0);
+      expect(differences(a, b), `${name}: two runs differ`).toEqual([]);
+      expect(differences(a, committed), `${name}: samples/ is stale, run npm run build && npm run samples`).toEqual([]);
+    }
+  });
+
+  test('the committed samples stay small (< 200 KB in all)', async () => {
+    let total = 0;
+    for (const name of SAMPLE_DATASETS) for (const data of (await readTree(join(SAMPLES, name))).values()) total += data.length;
+    expect(total).toBeGreaterThan(10_000);
+    expect(total).toBeLessThan(200_000);
+  });
+});
+
+/** How one converter's sample is converted, and what must come out. */
+interface SampleRun {
+  /** The input argument, relative to samples/. */
+  input: string;
+  /** The converter's own options, if any. */
+  options?: Record<string, unknown>;
+  /** The folder (relative to samples/) that `image_url` paths are relative to. */
+  root: string;
+  lines: number;
+  /** Objects over all lines (detection and segmentation). */
+  objects: number;
+  labels: string[];
+}
+
+const SHAPES = ['circle', 'rectangle', 'ring'];
+
+/** One entry per converter of the project: a registered converter without one fails the test. */
+const SAMPLE_RUNS: Record<string, SampleRun[]> = {
+  'folder-to-jsonl': [{ input: 'folder', root: 'folder', lines: 12, objects: 0, labels: SHAPES }],
+  'csv-multilabel': [{ input: 'csv/labels.csv', root: 'csv', lines: 8, objects: 0, labels: SHAPES }],
+  'voc-detection': [{ input: 'voc', root: 'voc', lines: 6, objects: 12, labels: SHAPES }],
+  'voc-mask-to-polygon': [{ input: 'voc-mask', root: 'voc-mask', lines: 4, objects: 10, labels: SHAPES }],
+  'coco-to-jsonl': [
+    { input: 'coco/annotations.json', root: 'coco', lines: 5, objects: 9, labels: SHAPES },
+    { input: 'coco/annotations.json', options: { task: 'instance-segmentation' }, root: 'coco', lines: 5, objects: 9, labels: SHAPES },
+  ],
+};
+
+/** Image files of a sample, relative to its root (what `image_url` must name). */
+async function sampleImages(root: string): Promise<string[]> {
+  return [...(await readTree(join(SAMPLES, root))).keys()].filter((p) => isImageName(p) && !p.startsWith('SegmentationObject/')).sort();
+}
+
+describe.each(Object.keys(CONVERTERS))('%s converts its sample', (name) => {
+  test('a sample run is declared for it', () => {
+    expect(SAMPLE_RUNS[name], `add ${name} to SAMPLE_RUNS and its dataset to samples/generate.ts`).toBeDefined();
+  });
+
+  test.each((SAMPLE_RUNS[name] ?? []).map((run) => [JSON.stringify(run.options ?? {}), run] as const))('options %s', async (_, run) => {
+    const out = await tempDir();
+    const summary = await convert(name, join(SAMPLES, run.input), { ...run.options, out });
+    expect(summary.ok).toBe(true);
+    expect(summary.errors).toEqual([]);
+    expect(summary.train + summary.validation).toBe(run.lines);
+    expect(summary.validation).toBe(Math.round(0.2 * run.lines));
+    expect(summary.objects).toBe(run.objects);
+    expect(Object.keys(summary.labels).sort()).toEqual(run.labels);
+
+    const lines: { image_url: string; image_details?: unknown; label: unknown }[] = [];
+    for (const file of ['train_annotations.jsonl', 'validation_annotations.jsonl']) {
+      const text = await readFile(join(out, file), 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      for (const line of text.slice(0, -1).split('\n')) lines.push(JSON.parse(line) as (typeof lines)[number]);
+    }
+    expect(lines).toHaveLength(run.lines);
+    // Every image of the sample, named relative to the dataset root, exactly once.
+    expect(lines.map((l) => l.image_url).sort()).toEqual(await sampleImages(run.root));
+    for (const l of lines) expect(Object.keys(l)).toEqual(['image_url', 'image_details', 'label']);
+  });
+});
+
+/** The `automl-img convert <converter> samples/...` commands written in README.md. */
+async function readmeSampleCommands(): Promise<string[][]> {
+  const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+  const commands: string[][] = [];
+  for (const m of readme.matchAll(/automl-img (convert [\w-]+ samples\/[^\n#|&;`]*)/g)) {
+    commands.push(m[1]!.trim().split(/\s+/));
+  }
+  return commands;
+}
+
+describe('README.md sample commands', () => {
+  test('the first command converts the folder sample', async () => {
+    const commands = await readmeSampleCommands();
+    expect(commands[0]?.slice(0, 3)).toEqual(['convert', 'folder', 'samples/folder']);
+    // Every converter of the project has at least one documented sample command.
+    const documented = new Set(commands.map((c) => findConverter(c[1]!)?.name ?? c[1]));
+    for (const name of Object.keys(CONVERTERS)) expect(documented.has(name), `README has no sample command for ${name}`).toBe(true);
+  });
+
+  test('lists every error code', async () => {
+    const readme = await readFile(join(REPO, 'README.md'), 'utf8');
+    const missing = Object.keys(ERROR_CODES).filter((code) => !readme.includes(`| \`${code}\` |`));
+    expect(missing, 'add these codes to the README table "Error codes"').toEqual([]);
+  });
+
+  // The real bin, which runs dist/ (`npm test` builds it first; build here when it is missing).
+  beforeAll(() => {
+    if (!existsSync(join(REPO, 'dist/src/cli.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
+  }, 120_000);
+
+  test('every sample command of a registered converter succeeds', async () => {
+    const commands = (await readmeSampleCommands()).filter((c) => findConverter(c[1]!) !== undefined);
+    expect(commands.length).toBeGreaterThan(0);
+    for (const argv of commands) {
+      const out = await tempDir();
+      const args = argv.map((a, i) => (argv[i - 1] === '-o' || argv[i - 1] === '--out' ? (a === '-' ? a : out) : a));
+      const run = spawnSync(process.execPath, ['bin/automl-img.js', ...args, '-q'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect({ argv: argv.join(' '), code: run.status, stderr: run.stderr }).toEqual({ argv: argv.join(' '), code: 0, stderr: '' });
+    }
+  }, 60_000);
+});
