@@ -37,7 +37,18 @@ export interface CommandEnv {
  */
 const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand];
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package version: package.json is two folders up from dist/src/cli.js, one up from src/cli.ts (tests). */
+const VERSION = ((): string => {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'automl-img' && pkg.version) return pkg.version;
+    } catch {
+      // try the next place
+    }
+  }
+  return '0.0.0';
+})();
 
 function parseRatio(value: string): number {
   const n = Number(value);

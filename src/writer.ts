@@ -13,6 +13,7 @@
  */
 import { createWriteStream, rmdirSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -256,11 +257,13 @@ export async function writeLines(
   if (signal?.aborted) throw interruptedError();
 
   const refuseExisting = async () => {
-    if (options.dryRun || outDir === undefined || options.force) return;
+    if (options.dryRun || outDir === undefined) return;
     for (const t of targets) {
-      if (await exists(t)) {
-        throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: hooks.display(t) });
-      }
+      const s = await statOrUndefined(t);
+      if (s === undefined) continue;
+      // Checked before any rename, so that one output cannot be replaced while another then fails.
+      if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the output: a folder or special file is in the way', { file: hooks.display(t) });
+      if (!options.force) throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: hooks.display(t) });
     }
   };
   await refuseExisting();
@@ -487,11 +490,10 @@ async function copyToStdout(stdout: NodeJS.WritableStream, order: number[], entr
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+async function statOrUndefined(p: string): Promise<Stats | undefined> {
   try {
-    await stat(p);
-    return true;
+    return await stat(p);
   } catch {
-    return false;
+    return undefined;
   }
 }

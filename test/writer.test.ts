@@ -1,0 +1,308 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ConversionError } from '../src/errors.js';
+import type { ImageRecord, ResolvedOptions } from '../src/types.js';
+import { liveTempFileCount, mltableText, plannedOutputs, removeTempFilesSync, writeDataset, type WriterHooks } from '../src/writer.js';
+import { CaptureStream } from './helpers/cli.js';
+import { listTree, useTempDir } from './helpers/fs.js';
+
+const tmp = useTempDir('automl-img-writer-');
+
+function opts(over: Partial<ResolvedOptions> = {}): ResolvedOptions {
+  return {
+    out: join(tmp.path, 'out'),
+    validationRatio: 0.2,
+    seed: '0',
+    stratify: false,
+    baseUrl: '',
+    root: undefined,
+    imageDetails: true,
+    mltable: false,
+    onError: 'fail',
+    dryRun: false,
+    force: false,
+    precision: 6,
+    ...over,
+  };
+}
+
+const failHooks: WriterHooks = {
+  bad(e) {
+    throw e;
+  },
+  display: (p) => p,
+};
+
+function recs(n: number, prefix = 'c'): ImageRecord[] {
+  return Array.from({ length: n }, (_, i) => ({ path: `${prefix}${i % 3}/img${String(i).padStart(3, '0')}.jpg`, details: { format: 'jpg', width: 4, height: 3 }, label: `${prefix}${i % 3}` }));
+}
+
+async function* gen(records: readonly ImageRecord[], opts: { failAfter?: number; error?: unknown } = {}): AsyncGenerator<ImageRecord> {
+  let i = 0;
+  for (const r of records) {
+    if (opts.failAfter !== undefined && i === opts.failAfter) throw opts.error ?? new ConversionError('IMAGE_UNREADABLE', 'boom', { file: 'x.jpg' });
+    await new Promise((r) => setImmediate(r));
+    yield r;
+    i++;
+  }
+  if (opts.failAfter !== undefined && i === opts.failAfter) throw opts.error ?? new ConversionError('IMAGE_UNREADABLE', 'boom', { file: 'x.jpg' });
+}
+
+const lines = async (f: string) => (await readFile(f, 'utf8')).split('\n').filter(Boolean);
+const spillsOfThisProcess = async () => (await readdir(tmpdir())).filter((n) => n.startsWith(`.automl-img-spill.${process.pid}.`));
+
+describe('writeDataset: outputs', () => {
+  it('writes train and validation files, sorted by path, with the exact split, into a new folder', async () => {
+    const out = join(tmp.path, 'a', 'b', 'out');
+    const records = recs(20).reverse();
+    const r = await writeDataset(gen(records), opts({ out }), failHooks);
+    expect(r).toMatchObject({ train: 16, validation: 4, labels: { c0: 7, c1: 7, c2: 6 }, objects: 0 });
+    expect(r.outputs).toEqual([join(out, 'train_annotations.jsonl'), join(out, 'validation_annotations.jsonl')]);
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    const train = await lines(join(out, 'train_annotations.jsonl'));
+    const val = await lines(join(out, 'validation_annotations.jsonl'));
+    expect(train).toHaveLength(16);
+    expect(val).toHaveLength(4);
+    for (const side of [train, val]) {
+      const urls = side.map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+      expect(urls).toEqual([...urls].sort());
+    }
+    expect(train[0]).toBe('{"image_url":"c0/img000.jpg","image_details":{"format":"jpg","width":4,"height":3},"label":"c0"}');
+    expect(liveTempFileCount()).toBe(0);
+  });
+
+  it('gives byte-identical files for any order of the records', async () => {
+    const a = join(tmp.path, 'a');
+    const b = join(tmp.path, 'b');
+    const records = recs(30);
+    await writeDataset(gen(records), opts({ out: a }), failHooks);
+    await writeDataset(gen([...records].sort(() => 0.5 - Math.random())), opts({ out: b }), failHooks);
+    for (const f of ['train_annotations.jsonl', 'validation_annotations.jsonl']) {
+      expect(await readFile(join(b, f))).toEqual(await readFile(join(a, f)));
+    }
+  });
+
+  it('--validation-ratio 0 writes train only', async () => {
+    const out = join(tmp.path, 'out');
+    const r = await writeDataset(gen(recs(5)), opts({ validationRatio: 0 }), failHooks);
+    expect(r).toMatchObject({ train: 5, validation: 0 });
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl']);
+  });
+
+  it('--mltable puts each JSONL in its own folder beside an MLTable that names it', async () => {
+    const out = join(tmp.path, 'out');
+    const r = await writeDataset(gen(recs(10)), opts({ mltable: true }), failHooks);
+    expect(await listTree(out)).toEqual([
+      'training-mltable-folder/MLTable',
+      'training-mltable-folder/train_annotations.jsonl',
+      'validation-mltable-folder/MLTable',
+      'validation-mltable-folder/validation_annotations.jsonl',
+    ]);
+    expect(r.outputs).toHaveLength(4);
+    const ml = await readFile(join(out, 'training-mltable-folder/MLTable'), 'utf8');
+    // The layout of Azure ML's AutoML image samples (how-to-prepare-datasets-for-automl-images).
+    expect(ml).toContain('paths:\n  - file: ./train_annotations.jsonl\n');
+    expect(ml).toContain('transformations:\n  - read_json_lines:\n      encoding: utf8\n      invalid_lines: error\n      include_path_column: false\n');
+    expect(ml).toContain('  - convert_column_types:\n      - columns: image_url\n        column_type: stream_info\n');
+    expect(await readFile(join(out, 'validation-mltable-folder/MLTable'), 'utf8')).toBe(mltableText('validation_annotations.jsonl'));
+  });
+
+  it('--mltable with ratio 0 writes the training folder only', async () => {
+    await writeDataset(gen(recs(3)), opts({ mltable: true, validationRatio: 0 }), failHooks);
+    expect(await listTree(join(tmp.path, 'out'))).toEqual(['training-mltable-folder/MLTable', 'training-mltable-folder/train_annotations.jsonl']);
+    expect(plannedOutputs('/o', { mltable: true, validationRatio: 0 })).toEqual(['/o/training-mltable-folder/train_annotations.jsonl', '/o/training-mltable-folder/MLTable']);
+  });
+
+  it('-o - streams every line, sorted and unsplit, to stdout; its spill file lives in the OS temp folder and is removed', async () => {
+    const stdout = new CaptureStream();
+    const before = await spillsOfThisProcess();
+    let sawSpill = false;
+    async function* watching(): AsyncGenerator<ImageRecord> {
+      for await (const r of gen(recs(7))) {
+        sawSpill ||= (await spillsOfThisProcess()).length > before.length;
+        yield r;
+      }
+    }
+    const r = await writeDataset(watching(), opts({ out: '-' }), failHooks, stdout);
+    expect(sawSpill).toBe(true);
+    expect(r).toMatchObject({ train: 7, validation: 0, outputs: [] });
+    const got = stdout.text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    expect(got).toEqual(recs(7).map((x) => x.path).sort());
+    expect(await spillsOfThisProcess()).toEqual(before);
+    expect(await listTree(join(tmp.path, 'out'))).toEqual([]);
+  });
+
+  it('--dry-run counts but writes nothing, not even the folder', async () => {
+    const r = await writeDataset(gen(recs(10)), opts({ dryRun: true }), failHooks);
+    expect(r).toMatchObject({ train: 8, validation: 2, outputs: [] });
+    expect(await listTree(tmp.path)).toEqual([]);
+  });
+});
+
+describe('writeDataset: backpressure', () => {
+  it('never lets a slow stdout buffer more than about one line beyond its high-water mark', async () => {
+    let maxBuffered = 0;
+    class Slow extends Writable {
+      constructor() {
+        super({ highWaterMark: 64 });
+      }
+      override _write(_c: Buffer, _e: BufferEncoding, cb: () => void): void {
+        maxBuffered = Math.max(maxBuffered, this.writableLength);
+        setTimeout(cb, 0);
+      }
+    }
+    await writeDataset(gen(recs(200)), opts({ out: '-' }), failHooks, new Slow());
+    // one line is ~100 bytes; without waiting for 'drain' all ~20 KB would queue up
+    expect(maxBuffered).toBeLessThan(400);
+  });
+
+  it('pulls records from the converter one at a time (it never runs ahead of the writer)', async () => {
+    let produced = 0;
+    let maxAhead = 0;
+    let consumedByWriter = 0;
+    async function* counting(): AsyncGenerator<ImageRecord> {
+      for (const r of recs(50)) {
+        produced++;
+        maxAhead = Math.max(maxAhead, produced - consumedByWriter);
+        yield r;
+        consumedByWriter++;
+      }
+    }
+    await writeDataset(counting(), opts(), failHooks);
+    expect(maxAhead).toBe(1);
+  });
+});
+
+describe('writeDataset: failures leave the disk as it was', () => {
+  it('a converter error in the middle: no output, no temp, no created folder', async () => {
+    const out = join(tmp.path, 'x', 'y', 'out');
+    const err = await writeDataset(gen(recs(30), { failAfter: 10 }), opts({ out }), failHooks).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConversionError);
+    expect((err as ConversionError).code).toBe('IMAGE_UNREADABLE');
+    expect(await listTree(tmp.path)).toEqual([]);
+    expect(liveTempFileCount()).toBe(0);
+  });
+
+  it('an error before the first record (spill not yet open) leaves nothing either', async () => {
+    for (let i = 0; i < 20; i++) {
+      await expect(writeDataset(gen(recs(3), { failAfter: 0 }), opts(), failHooks)).rejects.toThrow('boom');
+      expect(await listTree(tmp.path)).toEqual([]);
+    }
+  });
+
+  it('an existing output folder keeps its other files and gets no temp files', async () => {
+    const out = join(tmp.path, 'out');
+    await mkdir(out);
+    await writeFile(join(out, 'notes.txt'), 'mine');
+    await expect(writeDataset(gen(recs(10), { failAfter: 5 }), opts(), failHooks)).rejects.toThrow('boom');
+    expect(await listTree(tmp.path)).toEqual(['out/notes.txt']);
+    // an existing empty folder stays too
+    const empty = join(tmp.path, 'empty');
+    await mkdir(empty);
+    await expect(writeDataset(gen(recs(10), { failAfter: 5 }), opts({ out: empty }), failHooks)).rejects.toThrow('boom');
+    expect(await listTree(tmp.path)).toEqual(['empty/', 'out/notes.txt']);
+  });
+
+  it('refuses existing outputs without --force (OUTPUT_EXISTS), leaves them untouched, and does not start the converter', async () => {
+    const out = join(tmp.path, 'out');
+    await mkdir(out);
+    await writeFile(join(out, 'validation_annotations.jsonl'), 'old\n');
+    let started = false;
+    async function* lazy(): AsyncGenerator<ImageRecord> {
+      started = true;
+      yield* gen(recs(3));
+    }
+    const err = (await writeDataset(lazy(), opts(), { ...failHooks, display: (p) => `shown:${p.slice(out.length + 1)}` }).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('OUTPUT_EXISTS');
+    expect(err.message).toBe('shown:validation_annotations.jsonl: the output exists; use --force to overwrite it');
+    expect(err.file).toBe('shown:validation_annotations.jsonl');
+    expect(started).toBe(false);
+    expect(await readFile(join(out, 'validation_annotations.jsonl'), 'utf8')).toBe('old\n');
+    expect(await listTree(out)).toEqual(['validation_annotations.jsonl']);
+  });
+
+  it('--force overwrites', async () => {
+    const out = join(tmp.path, 'out');
+    await mkdir(out);
+    await writeFile(join(out, 'train_annotations.jsonl'), 'old\n');
+    await writeDataset(gen(recs(5)), opts({ force: true }), failHooks);
+    expect(await lines(join(out, 'train_annotations.jsonl'))).toHaveLength(4);
+  });
+
+  it('a folder in the way of an output fails before any output is replaced (OUTPUT_WRITE)', async () => {
+    const out = join(tmp.path, 'out');
+    await mkdir(join(out, 'validation_annotations.jsonl'), { recursive: true });
+    await writeFile(join(out, 'train_annotations.jsonl'), 'old\n');
+    const err = (await writeDataset(gen(recs(5)), opts({ force: true }), failHooks).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('OUTPUT_WRITE');
+    expect(await readFile(join(out, 'train_annotations.jsonl'), 'utf8')).toBe('old\n');
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl/']);
+  });
+
+  it('an output folder that is a file: OUTPUT_WRITE, nothing created', async () => {
+    await writeFile(join(tmp.path, 'out'), 'a file');
+    const err = (await writeDataset(gen(recs(5)), opts(), failHooks).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('OUTPUT_WRITE');
+    expect(await listTree(tmp.path)).toEqual(['out']);
+  });
+
+  it('no records: EMPTY_DATASET and nothing left', async () => {
+    const err = (await writeDataset(gen([]), opts(), failHooks).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('EMPTY_DATASET');
+    expect(err.message).toMatch(/^nothing to convert/);
+    expect(await listTree(tmp.path)).toEqual([]);
+  });
+
+  it('fs errors from the converter are not mistaken for output errors', async () => {
+    const eacces = Object.assign(new Error('EACCES: permission denied, open \'in/x.jpg\''), { code: 'EACCES', path: 'in/x.jpg' });
+    const err = await writeDataset(gen(recs(5), { failAfter: 2, error: eacces }), opts(), failHooks).catch((e: unknown) => e);
+    expect(err).toBe(eacces);
+  });
+
+  it('an abort while the converter is busy ends the write at once: INTERRUPTED (exit 130), nothing left', async () => {
+    const controller = new AbortController();
+    async function* stuck(): AsyncGenerator<ImageRecord> {
+      yield* gen(recs(3));
+      setTimeout(() => controller.abort(), 5);
+      await new Promise(() => undefined); // never resolves
+    }
+    const err = (await writeDataset(stuck(), opts(), { ...failHooks, signal: controller.signal }).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('INTERRUPTED');
+    expect(err.exitCode).toBe(130);
+    expect(await listTree(tmp.path)).toEqual([]);
+    expect(liveTempFileCount()).toBe(0);
+  });
+
+  it('removeTempFilesSync (the signal handler) removes live temp files and the folders the write created', async () => {
+    const out = join(tmp.path, 'n', 'out');
+    let seenTemp = false;
+    async function* gate(): AsyncGenerator<ImageRecord> {
+      yield* gen(recs(2));
+      seenTemp = (await listTree(out)).some((f) => f.endsWith('.tmp'));
+      removeTempFilesSync();
+      throw new Error('the process would exit here');
+    }
+    await expect(writeDataset(gate(), opts({ out }), failHooks)).rejects.toThrow('exit here');
+    expect(seenTemp).toBe(true);
+    expect(await listTree(tmp.path)).toEqual([]);
+  });
+});
+
+describe('writeDataset: duplicates', () => {
+  const dup = [recs(3)[0]!, ...recs(3)];
+  it('fail: DUPLICATE_IMAGE names the image', async () => {
+    const err = (await writeDataset(gen(dup), opts(), failHooks).catch((e: unknown) => e)) as ConversionError;
+    expect(err.code).toBe('DUPLICATE_IMAGE');
+    expect(err.message).toContain('"c0/img000.jpg" appears more than once');
+    expect(await listTree(tmp.path)).toEqual([]);
+  });
+  it('skip: the later one is left out and reported', async () => {
+    const reported: ConversionError[] = [];
+    const r = await writeDataset(gen(dup), opts({ validationRatio: 0 }), { bad: (e) => void reported.push(e), display: (p) => p });
+    expect(r.train).toBe(3);
+    expect(reported.map((e) => e.code)).toEqual(['DUPLICATE_IMAGE']);
+  });
+});
