@@ -1,0 +1,94 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConversionError } from '../src/errors.js';
+import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
+import { bmp, jpeg, png, tiff } from './helpers/images.js';
+import { useTempDir } from './helpers/fs.js';
+
+const tmp = useTempDir('automl-img-images-');
+
+async function details(name: string, bytes: Uint8Array | string) {
+  const abs = join(tmp.path, name);
+  await writeFile(abs, bytes);
+  return readImageDetails(abs, `shown/${name}`);
+}
+
+async function failure(name: string, bytes: Uint8Array | string): Promise<ConversionError> {
+  const e = await details(name, bytes).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ConversionError);
+  return e as ConversionError;
+}
+
+describe('readImageDetails', () => {
+  it('reads PNG, JPEG, BMP and TIFF headers with AutoML format names', async () => {
+    expect(await details('a.png', png(7, 5))).toEqual({ format: 'png', width: 7, height: 5 });
+    expect(await details('b.jpg', jpeg(499, 666))).toEqual({ format: 'jpg', width: 499, height: 666 });
+    expect(await details('c.bmp', bmp(3, 9))).toEqual({ format: 'bmp', width: 3, height: 9 });
+    expect(await details('d.tif', tiff(12, 4))).toEqual({ format: 'tiff', width: 12, height: 4 });
+  });
+
+  it('names the format from the header, not the extension', async () => {
+    expect(await details('really-a-png.jpg', png(2, 3))).toEqual({ format: 'png', width: 2, height: 3 });
+  });
+
+  it('finds a JPEG frame header behind a large EXIF block (past the first reads)', async () => {
+    expect(await details('exif100k.jpg', jpeg(640, 480, { exifBytes: 100_000 }))).toEqual({ format: 'jpg', width: 640, height: 480 });
+    expect(await details('exif400k.jpg', jpeg(33, 44, { exifBytes: 400_000 }))).toEqual({ format: 'jpg', width: 33, height: 44 });
+  });
+
+  it('a truncated JPEG (cut before its frame header): IMAGE_UNREADABLE naming the file', async () => {
+    const whole = jpeg(50, 40, { exifBytes: 10_000 });
+    const e = await failure('cut.jpg', whole.subarray(0, 5_000));
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+    expect(e.file).toBe('shown/cut.jpg');
+    expect(e.message).toMatch(/^shown\/cut\.jpg: not a readable image/);
+  });
+
+  it('a truncated PNG (signature only): IMAGE_UNREADABLE', async () => {
+    const e = await failure('cut.png', png(5, 5).subarray(0, 12));
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+    expect(e.message).toMatch(/^shown\/cut\.png: /);
+  });
+
+  it('a text file with an image extension: IMAGE_UNREADABLE, "not an image"', async () => {
+    const e = await failure('notes.png', 'these are not pixels\n'.repeat(20));
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+    expect(e.message).toBe('shown/notes.png: not an image: unrecognised file header');
+  });
+
+  it('an empty file: IMAGE_UNREADABLE, "the file is empty"', async () => {
+    const e = await failure('empty.jpg', '');
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+    expect(e.message).toBe('shown/empty.jpg: not an image: the file is empty');
+  });
+
+  it('a missing file: IMAGE_NOT_FOUND', async () => {
+    const e = await readImageDetails(join(tmp.path, 'nope.jpg'), 'nope.jpg').catch((err: unknown) => err as ConversionError);
+    expect(e.code).toBe('IMAGE_NOT_FOUND');
+    expect(e.message).toBe('nope.jpg: image not found');
+  });
+
+  it('a folder named like an image: IMAGE_UNREADABLE', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(tmp.path, 'dir.jpg'));
+    const e = await readImageDetails(join(tmp.path, 'dir.jpg'), 'dir.jpg').catch((err: unknown) => err as ConversionError);
+    expect(e).toBeInstanceOf(ConversionError);
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+  });
+});
+
+describe('image names', () => {
+  it('knows the AutoML extensions in any case', () => {
+    for (const n of ['a.jpg', 'a.JPEG', 'a.jpe', 'a.JFIF', 'a.png', 'a.Bmp', 'a.tif', 'a.TIFF']) expect(isImageName(n)).toBe(true);
+    for (const n of ['a.gif', '.DS_Store', 'a.txt', 'jpg', 'a.jpg.bak', 'dir.jpg/readme']) expect(isImageName(n)).toBe(false);
+  });
+  it('takes the extension of the last path part only', () => {
+    expect(extensionOf('x.y/z')).toBe('');
+    expect(extensionOf('x/.png')).toBe('');
+    expect(extensionOf('x/a.PNG')).toBe('png');
+  });
+});
