@@ -156,8 +156,18 @@ describe('README.md sample commands', () => {
 
   // The real bin, which runs dist/ (`npm test` builds it first; build here when it is missing).
   beforeAll(() => {
-    if (!existsSync(join(REPO, 'dist/src/cli.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
+    if (!existsSync(join(REPO, 'dist/src/cli.js')) || !existsSync(join(REPO, 'dist/samples/generate.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: REPO, stdio: 'ignore' });
   }, 120_000);
+
+  test('npm run samples (the built generator) writes the committed samples', async () => {
+    const out = await tempDir();
+    const run = spawnSync(process.execPath, ['dist/samples/generate.js', out], { cwd: REPO, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    for (const name of SAMPLE_DATASETS) {
+      expect(differences(await readTree(join(out, name)), await readTree(join(SAMPLES, name))), name).toEqual([]);
+    }
+  });
 
   test('every sample command of a registered converter succeeds', async () => {
     const commands = (await readmeSampleCommands()).filter((c) => findConverter(c[1]!) !== undefined);
