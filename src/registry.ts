@@ -6,6 +6,7 @@ import folderToJsonl from '../converters/folder-to-jsonl.js';
 import csvMultilabel from '../converters/csv-multilabel.js';
 import vocDetection from '../converters/voc-detection.js';
 import vocMaskToPolygon from '../converters/voc-mask-to-polygon.js';
+import cocoToJsonl from '../converters/coco-to-jsonl.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
@@ -14,6 +15,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [csvMultilabel.name]: csvMultilabel,
   [vocDetection.name]: vocDetection,
   [vocMaskToPolygon.name]: vocMaskToPolygon,
+  [cocoToJsonl.name]: cocoToJsonl,
 });
 
 /** A converter by name or alias. */

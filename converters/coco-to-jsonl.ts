@@ -1,0 +1,324 @@
+/**
+ * coco-to-jsonl (alias `coco`): a COCO instances JSON → object detection or instance segmentation.
+ *
+ * @example
+ *   coco/annotations/instances_val2017.json + coco/val2017/000000000139.jpg   (--images coco/val2017)
+ *     → {"image_url":"val2017/000000000139.jpg","image_details":{"format":"jpg","width":640,"height":426},
+ *        "label":[{"label":"tv","topX":0.00872,"topY":0.392864,"bottomX":0.186609,"bottomY":0.577465,"isCrowd":0}, ...]}
+ *
+ * One line per entry of `images` (images without annotations are background lines unless
+ * `--drop-empty`); one object per annotation, labelled with its category's name. Detection: `bbox`
+ * `[x, y, w, h]` in pixels → corners divided by the image's width and height and clamped to it (a
+ * missing bbox is taken from the segmentation). Segmentation: polygons normalised and clamped, RLE
+ * (either form, decided per annotation) traced into rings by src/polygon. Objects of one image are
+ * ordered by annotation id. Image details come from each image's header (its size must agree with
+ * the JSON's `width`/`height` when both are given), or from the JSON with `--no-image-details`.
+ *
+ * The file is read twice in bounded memory with src/json's scanner (it may exceed V8's string limit):
+ * pass 1 keeps `images` and `categories`; pass 2 reads `annotations`, checks and normalises each, and
+ * groups the objects by image through src/coco-spill.ts (in memory up to a budget, then temporary files).
+ */
+import { stat } from 'node:fs/promises';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { AnnotationReader, CocoIndex, isCocoId, member, type CocoTask } from '../src/coco.js';
+import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
+import { mapOrdered } from '../src/concurrency.js';
+import { ConversionError } from '../src/errors.js';
+import { readImageDetails } from '../src/images.js';
+import { readJsonAtSync, readTopLevelArrays } from '../src/json/index.js';
+import { relativeKey } from '../src/paths.js';
+import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
+
+/** How many image headers are read at once. */
+export const IO_CONCURRENCY = 64;
+
+/** Spilled bytes per input byte, to size the buckets (a box record is ~50 B for a ~150–600 B annotation; a polygon ~1.3× its text). */
+const SPILL_RATIO: Record<CocoTask, number> = { 'object-detection': 0.3, 'instance-segmentation': 1.5 };
+
+/** Where file names are looked up, and what `image_url` is relative to. */
+interface ImagePlace {
+  /** The folder `file_name` is relative to. */
+  imagesDir: string;
+  /** The folder `image_url` is relative to. */
+  root: string;
+}
+
+/** Up to this many file names (the first in sorted order) are probed to find the images folder. */
+const PROBES = 16;
+
+/**
+ * The images folder and the root. With `--images`: that folder, and its parent as root. Without: the
+ * first of the JSON's folder, its `images/`, the JSON's parent, its `images/` under which some of the
+ * file names exist; the root is then the JSON's folder or its parent, so that `image_url` keeps
+ * `images/` (Azure samples) or the folders of `file_name`. `--root` overrides the root in both cases.
+ */
+async function placeImages(ctx: ConverterContext, index: CocoIndex): Promise<ImagePlace> {
+  const given = ctx.extra['images'];
+  if (typeof given === 'string' && given !== '') {
+    const imagesDir = resolve(given);
+    const s = await stat(imagesDir).catch(() => undefined);
+    if (!s?.isDirectory()) {
+      throw new ConversionError('INPUT_NOT_FOUND', `--images: expected a folder of images, got ${s ? 'a file' : 'nothing'} at ${ctx.display(imagesDir)}`, {
+        file: ctx.display(imagesDir),
+      });
+    }
+    return { imagesDir, root: ctx.options.root ?? dirname(imagesDir) };
+  }
+  const jsonDir = dirname(ctx.input);
+  const parent = dirname(jsonDir);
+  const candidates: ImagePlace[] = [
+    { imagesDir: jsonDir, root: jsonDir },
+    { imagesDir: join(jsonDir, 'images'), root: jsonDir },
+    { imagesDir: parent, root: parent },
+    { imagesDir: join(parent, 'images'), root: parent },
+  ];
+  const probes = [...index.fileNames].sort().slice(0, PROBES);
+  const found = candidates.find((c) => probes.some((name) => existsSync(resolve(c.imagesDir, name))));
+  if (found) return { imagesDir: found.imagesDir, root: ctx.options.root ?? found.root };
+  if (probes.length > 0) {
+    const looked = [...new Set(candidates.map((c) => ctx.display(c.imagesDir) || '.'))].join(', ');
+    const message = `images not found: looked for ${JSON.stringify(probes[0])} in ${looked}; use --images <dir>`;
+    if (ctx.options.imageDetails) throw new ConversionError('IMAGE_NOT_FOUND', message, { file: ctx.display(ctx.input) });
+    ctx.warn('IMAGE_NOT_FOUND', `${message} (image_url is file_name as written)`, { file: ctx.display(ctx.input) });
+  }
+  return { imagesDir: jsonDir, root: ctx.options.root ?? jsonDir };
+}
+
+/** A relative path that `resolve` would only append (no `.`, `..`, empty or leading segments): the fast path for keys. */
+function isPlainRelative(name: string): boolean {
+  return sep === '/' && !name.startsWith('/') && !name.endsWith('/') && !name.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(name);
+}
+
+async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
+  const task = (ctx.extra['task'] as CocoTask | undefined) ?? 'object-detection';
+  if (task !== 'object-detection' && task !== 'instance-segmentation') {
+    throw new ConversionError('USAGE', `--task must be object-detection or instance-segmentation, got ${JSON.stringify(task)}`, {}, { exitCode: 2 });
+  }
+  const polygon = polygonOptionsFrom(ctx.extra);
+  const dropEmpty = ctx.extra['dropEmpty'] === true;
+  const file = ctx.display(ctx.input);
+  const input = await stat(ctx.input);
+  if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
+
+  // Pass 1: images and categories.
+  const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
+  const pass1 = readTopLevelArrays(ctx.input, { images: 'parse', categories: 'parse' }, { file, required: ['images', 'categories'] });
+  for await (const batch of pass1.batches()) {
+    for (const e of batch) {
+      if (e.key === 'images') index.addImage(e.value, e.index);
+      else index.addCategory(e.value, e.index);
+    }
+    if (ctx.signal?.aborted) return;
+  }
+  const n = index.imageCount;
+
+  // Image paths, and sizes from the headers or the JSON.
+  const place = await placeImages(ctx, index);
+  const keys: string[] = new Array<string>(n);
+  const ok = new Uint8Array(n);
+  const width = new Uint32Array(n);
+  const height = new Uint32Array(n);
+  const formats: (string | undefined)[] = new Array<string | undefined>(n);
+  const byKey = new Map<string, number>();
+  const prefix = relativeKey(place.root, place.imagesDir);
+  const keyOf = (name: string): string | undefined =>
+    prefix !== undefined && isPlainRelative(name) ? `${prefix}/${name}` : place.root === place.imagesDir && isPlainRelative(name) ? name : relativeKey(place.root, resolve(place.imagesDir, name));
+  for (let i = 0; i < n; i++) {
+    const path = `images[${index.elementIndex[i]}].file_name`;
+    const key = keyOf(index.fileNames[i]!);
+    if (key === undefined) {
+      ctx.bad(new ConversionError('PATH_OUTSIDE_ROOT', `expected a file under ${ctx.display(place.root) || '.'}, got ${JSON.stringify(index.fileNames[i])}`, { file, path }));
+      continue;
+    }
+    const twin = byKey.get(key);
+    if (twin !== undefined) {
+      ctx.bad(new ConversionError('DUPLICATE_IMAGE', `expected each image once, got ${JSON.stringify(key)} again (images[${index.elementIndex[twin]}] has it)`, { file, path }));
+      continue;
+    }
+    byKey.set(key, i);
+    keys[i] = key;
+    ok[i] = 1;
+  }
+  byKey.clear();
+  if (ctx.options.imageDetails) {
+    let done = 0;
+    const todo = Array.from({ length: n }, (_, i) => i).filter((i) => ok[i]);
+    const headers = mapOrdered(todo, IO_CONCURRENCY, async (i) => {
+      const abs = resolve(place.imagesDir, index.fileNames[i]!);
+      try {
+        return { i, details: await readImageDetails(abs, ctx.display(abs)) };
+      } catch (e) {
+        if (e instanceof ConversionError) return { i, error: e };
+        throw e;
+      }
+    });
+    for await (const r of headers) {
+      ctx.progress(++done, todo.length);
+      const i = r.i;
+      if (r.error) {
+        ok[i] = 0;
+        ctx.bad(r.error);
+        continue;
+      }
+      const d = r.details!;
+      const jw = index.jsonWidth[i]!;
+      const jh = index.jsonHeight[i]!;
+      if ((jw && jw !== d.width) || (jh && jh !== d.height)) {
+        ok[i] = 0;
+        ctx.bad(
+          new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${keys[i]} (${d.width} × ${d.height} in its header), got width ${jw || '-'}, height ${jh || '-'}`, {
+            file,
+            path: `images[${index.elementIndex[i]}]`,
+          }),
+        );
+        continue;
+      }
+      width[i] = d.width;
+      height[i] = d.height;
+      formats[i] = d.format;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (!ok[i]) continue;
+      const missing = !index.jsonWidth[i] ? 'width' : !index.jsonHeight[i] ? 'height' : undefined;
+      if (missing) {
+        ok[i] = 0;
+        ctx.bad(
+          new ConversionError('JSON_MISSING', `expected the image's ${missing} (needed to normalise with --no-image-details), got nothing`, {
+            file,
+            path: `images[${index.elementIndex[i]}].${missing}`,
+          }),
+        );
+        continue;
+      }
+      width[i] = index.jsonWidth[i]!;
+      height[i] = index.jsonHeight[i]!;
+    }
+  }
+  // Pass 2: annotations → objects, grouped by image.
+  const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
+  const buckets = new ObjectBuckets(n, bucketCountFor(input.size * SPILL_RATIO[task]), tempParent);
+  const hasAnnotations = new Uint8Array(n);
+  const hasObjects = new Uint8Array(n);
+  /** An image with an annotation that gave no object is left out rather than written as a background image. */
+  const markAnnotated = (annotation: unknown): void => {
+    const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
+    const image = isCocoId(id) ? index.imageIds.get(id) : undefined;
+    if (image !== undefined && image >= 0) hasAnnotations[image] = 1;
+  };
+  let fd: number | undefined;
+  try {
+    const reader = new AnnotationReader(
+      index,
+      { width, height, ok },
+      {
+        task,
+        file,
+        polygon,
+        readDeferred: (span, path) => {
+          fd ??= openSync(ctx.input, 'r');
+          return readJsonAtSync(fd, span, { file, path });
+        },
+        count: (name, by) => ctx.count(name, by),
+        warn: (code, message, loc) => ctx.warn(code, message, loc),
+      },
+    );
+    const pass2 = readTopLevelArrays(ctx.input, { annotations: task === 'object-detection' ? { defer: ['segmentation'] } : 'parse' }, { file });
+    for await (const batch of pass2.batches()) {
+      for (const e of batch) {
+        let object;
+        try {
+          object = reader.read(e.value, e.index, e.deferred);
+        } catch (err) {
+          if (!(err instanceof ConversionError)) throw err;
+          markAnnotated(e.value);
+          ctx.bad(err);
+          continue;
+        }
+        if (object === undefined) {
+          markAnnotated(e.value);
+          continue;
+        }
+        hasAnnotations[object.image] = 1;
+        hasObjects[object.image] = 1;
+        buckets.add(object);
+      }
+      if (ctx.signal?.aborted) return;
+    }
+    if (!pass2.arrays.has('annotations')) {
+      ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
+    }
+    if (fd !== undefined) {
+      closeSync(fd);
+      fd = undefined;
+    }
+    // Lines, one per image.
+    const labels = index.labels;
+    let done = 0;
+    for (const group of buckets.groups()) {
+      const i = group.image;
+      ctx.progress(++done, n);
+      if (!ok[i]) continue;
+      if (group.objects.length === 0) {
+        if (hasAnnotations[i] && !hasObjects[i]) {
+          ctx.count('imagesWhoseObjectsWereAllBad');
+          continue;
+        }
+        if (dropEmpty) {
+          ctx.count('droppedEmptyImages');
+          continue;
+        }
+      }
+      const details: ImageDetails = formats[i] !== undefined ? { format: formats[i], width: width[i]!, height: height[i]! } : { width: width[i]!, height: height[i]! };
+      let label: BoxLabel[] | PolygonLabel[];
+      if (task === 'object-detection') {
+        label = group.objects.map((o) => {
+          const [topX, topY, bottomX, bottomY] = o.box!;
+          return { label: labels[o.label]!, topX, topY, bottomX, bottomY, isCrowd: o.isCrowd };
+        });
+      } else {
+        label = group.objects.map((o) => ({ label: labels[o.label]!, isCrowd: o.isCrowd, polygon: o.rings! }));
+      }
+      yield { path: keys[i]!, details, label };
+    }
+    if (buckets.spilledBytes > 0) ctx.count('spilledBytes', buckets.spilledBytes);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    buckets.dispose();
+  }
+}
+
+const converter: Converter = {
+  name: 'coco-to-jsonl',
+  alias: 'coco',
+  description: 'COCO JSON → object detection or instance segmentation',
+  argument: '<json>',
+  example: 'automl-img convert coco coco/annotations/instances_val2017.json --images coco/val2017 -o out/',
+  task: (extra) => (extra['task'] === 'instance-segmentation' ? 'instance-segmentation' : 'object-detection'),
+  options: [
+    {
+      flags: '--task <task>',
+      key: 'task',
+      description: 'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)',
+      defaultValue: 'object-detection',
+      choices: ['object-detection', 'instance-segmentation'],
+    },
+    {
+      flags: '--images <dir>',
+      key: 'images',
+      description: 'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)',
+    },
+    {
+      flags: '--drop-empty',
+      key: 'dropEmpty',
+      description: 'leave out images without annotations (default: written as background images, label [])',
+    },
+    ...POLYGON_CLI_OPTIONS,
+  ],
+  run,
+};
+
+export default converter;

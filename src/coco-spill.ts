@@ -1,0 +1,318 @@
+/**
+ * Grouping COCO objects by image in bounded memory.
+ *
+ * Annotations come in any order and an output line needs every object of its image, so objects are
+ * encoded into compact binary records and appended to buckets, one bucket per contiguous range of
+ * image indices. Buckets live in memory until their total passes `memoryBudget`; from then on they are
+ * appended to one temporary file each. At the end the buckets are read back one at a time, the records
+ * of a bucket grouped by image (a counting sort over its image range), and each image's objects
+ * decoded only when its line is built. Memory is the budget plus one bucket, whatever the file size:
+ * {@link bucketCountFor} makes buckets about `bucketBytes` each.
+ *
+ * Record layout (little-endian): u32 image, u32 length of the rest, u32 element, u8 id kind
+ * (0 none, 1 number → f64, 2 string → u32 length + UTF-8), u32 label, u8 isCrowd, u8 shape
+ * (0 box → 4 × f64, 1 rings → u32 count, then per ring u32 n + n × f64).
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, fstatSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CocoId, CocoObject } from './coco.js';
+
+/** Default in-memory budget before buckets go to disk. */
+export const DEFAULT_MEMORY_BUDGET = 64 << 20;
+/** Target size of one bucket on disk (what is held while its images are written). */
+export const DEFAULT_BUCKET_BYTES = 24 << 20;
+
+/** Buckets for an expected amount of spilled bytes: about `bucketBytes` each, 1 to 4096. */
+export function bucketCountFor(expectedBytes: number, bucketBytes = DEFAULT_BUCKET_BYTES): number {
+  return Math.max(1, Math.min(4096, Math.ceil(expectedBytes / bucketBytes)));
+}
+
+/** Temporary folders alive in this process, removed at exit (also on Ctrl-C, which calls process.exit). */
+const liveDirs = new Set<string>();
+let exitHook = false;
+function trackDir(dir: string): void {
+  liveDirs.add(dir);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+}
+
+/**
+ * The records of one bucket in memory: full chunks plus the one being filled. A record never straddles
+ * two chunks. Chunks grow from 4 KiB to 256 KiB, so small buckets stay small and large ones waste little.
+ */
+class Chunks {
+  full: Buffer[] = [];
+  buf: Buffer = EMPTY;
+  view: DataView = new DataView(new ArrayBuffer(0));
+  len = 0;
+  private nextSize = 1 << 12;
+
+  /** Makes room for `n` more bytes in the current chunk. */
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    if (this.len > 0) this.full.push(this.buf.subarray(0, this.len));
+    const size = Math.max(this.nextSize, n);
+    this.nextSize = Math.min(this.nextSize * 2, 1 << 18);
+    this.buf = Buffer.from(new ArrayBuffer(size));
+    this.view = new DataView(this.buf.buffer as ArrayBuffer, 0, size);
+    this.len = 0;
+  }
+
+  /** Every byte, in order (the current chunk included). */
+  parts(): Buffer[] {
+    return this.len > 0 ? [...this.full, this.buf.subarray(0, this.len)] : this.full;
+  }
+
+  clear(): void {
+    this.full = [];
+    this.buf = EMPTY;
+    this.view = new DataView(new ArrayBuffer(0));
+    this.len = 0;
+    this.nextSize = 1 << 12;
+  }
+}
+
+const EMPTY = Buffer.from(new ArrayBuffer(0));
+
+/** One decoded object of an image, with what sorts it. */
+export interface DecodedObject {
+  element: number;
+  id: CocoId | undefined;
+  label: number;
+  isCrowd: 0 | 1;
+  box: [number, number, number, number] | undefined;
+  rings: number[][] | undefined;
+}
+
+/** Objects of one image in a fixed order: by annotation id (numbers, then strings, then none), then by position. */
+export function compareObjects(a: DecodedObject, b: DecodedObject): number {
+  const ka = a.id === undefined ? 2 : typeof a.id === 'number' ? 0 : 1;
+  const kb = b.id === undefined ? 2 : typeof b.id === 'number' ? 0 : 1;
+  if (ka !== kb) return ka - kb;
+  if (a.id !== b.id && a.id !== undefined && b.id !== undefined) return a.id < b.id ? -1 : 1;
+  return a.element - b.element;
+}
+
+/** The objects of one image, as read back from its bucket. */
+export interface ImageGroup {
+  image: number;
+  objects: DecodedObject[];
+}
+
+/** Objects grouped by image, in memory up to a budget, then in temporary files. */
+export class ObjectBuckets {
+  private readonly chunks: Chunks[];
+  private readonly fds: (number | undefined)[];
+  private readonly imagesPerBucket: number;
+  private inMemory = 0;
+  private dir: string | undefined;
+  private closed = false;
+  /** Bytes written to temporary files (for the summary's counters). */
+  spilledBytes = 0;
+
+  /**
+   * @param imageCount images (indices 0 .. imageCount-1)
+   * @param bucketCount see {@link bucketCountFor}
+   * @param tempParent where the temporary folder goes when the budget is passed
+   */
+  constructor(
+    private readonly imageCount: number,
+    bucketCount: number,
+    private readonly tempParent: string,
+    private readonly memoryBudget = DEFAULT_MEMORY_BUDGET,
+  ) {
+    const buckets = Math.max(1, Math.min(bucketCount, Math.max(1, imageCount)));
+    this.imagesPerBucket = Math.max(1, Math.ceil(imageCount / buckets));
+    const n = Math.max(1, Math.ceil(imageCount / this.imagesPerBucket));
+    this.chunks = Array.from({ length: n }, () => new Chunks());
+    this.fds = new Array<number | undefined>(n).fill(undefined);
+  }
+
+  /** Number of buckets. */
+  get bucketCount(): number {
+    return this.chunks.length;
+  }
+
+  /** Appends one object to its image's bucket. */
+  add(o: CocoObject): void {
+    const idBytes = typeof o.id === 'string' ? Buffer.byteLength(o.id, 'utf8') : 0;
+    let size = 8 + 4 + 1 + (o.id === undefined ? 0 : typeof o.id === 'number' ? 8 : 4 + idBytes) + 4 + 1 + 1;
+    if (o.box) size += 32;
+    else {
+      size += 4;
+      for (const r of o.rings ?? []) size += 4 + 8 * r.length;
+    }
+    const c = this.chunks[Math.floor(o.image / this.imagesPerBucket)]!;
+    c.reserve(size);
+    const v = c.view;
+    let p = c.len;
+    v.setUint32(p, o.image, true);
+    v.setUint32(p + 4, size - 8, true);
+    v.setUint32(p + 8, o.element, true);
+    p += 12;
+    if (o.id === undefined) v.setUint8(p++, 0);
+    else if (typeof o.id === 'number') {
+      v.setUint8(p, 1);
+      v.setFloat64(p + 1, o.id, true);
+      p += 9;
+    } else {
+      v.setUint8(p, 2);
+      v.setUint32(p + 1, idBytes, true);
+      c.buf.write(o.id, p + 5, 'utf8');
+      p += 5 + idBytes;
+    }
+    v.setUint32(p, o.label, true);
+    v.setUint8(p + 4, o.isCrowd);
+    p += 5;
+    if (o.box) {
+      v.setUint8(p, 0);
+      v.setFloat64(p + 1, o.box[0], true);
+      v.setFloat64(p + 9, o.box[1], true);
+      v.setFloat64(p + 17, o.box[2], true);
+      v.setFloat64(p + 25, o.box[3], true);
+    } else {
+      const rings = o.rings ?? [];
+      v.setUint8(p, 1);
+      v.setUint32(p + 1, rings.length, true);
+      p += 5;
+      for (const r of rings) {
+        v.setUint32(p, r.length, true);
+        p += 4;
+        for (let i = 0; i < r.length; i++, p += 8) v.setFloat64(p, r[i]!, true);
+      }
+    }
+    c.len += size;
+    this.inMemory += size;
+    if (this.inMemory > this.memoryBudget) this.flushAll();
+  }
+
+  private flushAll(): void {
+    if (this.dir === undefined) {
+      this.dir = mkdtempSync(join(this.tempParent, '.automl-img-coco-'));
+      trackDir(this.dir);
+    }
+    this.chunks.forEach((c, b) => {
+      const parts = c.parts();
+      if (parts.length === 0) return;
+      let fd = this.fds[b];
+      if (fd === undefined) fd = this.fds[b] = openSync(join(this.dir!, `bucket-${b}.bin`), 'a+');
+      for (const part of parts) {
+        let written = 0;
+        while (written < part.length) written += writeSync(fd, part, written, part.length - written);
+        this.spilledBytes += part.length;
+      }
+      c.clear();
+    });
+    this.inMemory = 0;
+  }
+
+  /** The images of every bucket in index order, each with its objects sorted (see {@link compareObjects}). */
+  *groups(): Generator<ImageGroup> {
+    for (let b = 0; b < this.chunks.length; b++) {
+      const data = this.bucketBytes(b);
+      const view = new DataView(data.buffer, data.byteOffset, data.length);
+      const first = b * this.imagesPerBucket;
+      const count = Math.min(this.imageCount, first + this.imagesPerBucket) - first;
+      if (count <= 0) continue;
+      // Counting sort of record offsets by image.
+      const starts = new Uint32Array(count + 1);
+      let records = 0;
+      for (let p = 0; p < data.length; p += 8 + view.getUint32(p + 4, true)) {
+        starts[view.getUint32(p, true) - first + 1]!++;
+        records++;
+      }
+      for (let i = 0; i < count; i++) starts[i + 1]! += starts[i]!;
+      const offsets = new Uint32Array(records);
+      const fill = starts.slice(0, count);
+      for (let p = 0; p < data.length; p += 8 + view.getUint32(p + 4, true)) {
+        offsets[fill[view.getUint32(p, true) - first]!++] = p + 8;
+      }
+      for (let i = 0; i < count; i++) {
+        const objects: DecodedObject[] = [];
+        for (let k = starts[i]!; k < starts[i + 1]!; k++) objects.push(decode(data, view, offsets[k]!));
+        objects.sort(compareObjects);
+        yield { image: first + i, objects };
+      }
+    }
+  }
+
+  private bucketBytes(b: number): Buffer {
+    const c = this.chunks[b]!;
+    const inMemory = c.parts();
+    const memoryBytes = inMemory.reduce((sum, part) => sum + part.length, 0);
+    const fd = this.fds[b];
+    if (fd === undefined) {
+      const data = inMemory.length === 1 ? inMemory[0]! : Buffer.concat(inMemory, memoryBytes);
+      c.clear();
+      this.inMemory -= memoryBytes;
+      return data;
+    }
+    const onDisk = fstatSync(fd).size;
+    const data = Buffer.allocUnsafe(onDisk + memoryBytes);
+    let read = 0;
+    while (read < onDisk) {
+      const n = readSync(fd, data, read, onDisk - read, read);
+      if (n === 0) throw new Error(`temporary bucket file shorter than expected (${read} of ${onDisk} bytes)`);
+      read += n;
+    }
+    let at = onDisk;
+    for (const part of inMemory) at += part.copy(data, at);
+    c.clear();
+    this.inMemory -= memoryBytes;
+    closeSync(fd);
+    this.fds[b] = undefined;
+    return data;
+  }
+
+  /** Closes and removes the temporary files. Safe to call twice. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fd of this.fds) if (fd !== undefined) closeSync(fd);
+    this.fds.fill(undefined);
+    if (this.dir !== undefined) {
+      rmSync(this.dir, { recursive: true, force: true });
+      liveDirs.delete(this.dir);
+    }
+  }
+}
+
+function decode(data: Buffer, v: DataView, start: number): DecodedObject {
+  let p = start;
+  const element = v.getUint32(p, true);
+  p += 4;
+  const kind = v.getUint8(p++);
+  let id: CocoId | undefined;
+  if (kind === 1) {
+    id = v.getFloat64(p, true);
+    p += 8;
+  } else if (kind === 2) {
+    const n = v.getUint32(p, true);
+    p += 4;
+    id = data.toString('utf8', p, p + n);
+    p += n;
+  }
+  const label = v.getUint32(p, true);
+  const isCrowd = v.getUint8(p + 4) === 1 ? 1 : 0;
+  const shape = v.getUint8(p + 5);
+  p += 6;
+  if (shape === 0) {
+    const box: [number, number, number, number] = [v.getFloat64(p, true), v.getFloat64(p + 8, true), v.getFloat64(p + 16, true), v.getFloat64(p + 24, true)];
+    return { element, id, label, isCrowd, box, rings: undefined };
+  }
+  const nRings = v.getUint32(p, true);
+  p += 4;
+  const rings: number[][] = [];
+  for (let r = 0; r < nRings; r++) {
+    const n = v.getUint32(p, true);
+    p += 4;
+    const ring = new Array<number>(n);
+    for (let i = 0; i < n; i++, p += 8) ring[i] = v.getFloat64(p, true);
+    rings.push(ring);
+  }
+  return { element, id, label, isCrowd, box: undefined, rings };
+}

@@ -1,0 +1,458 @@
+/**
+ * COCO knowledge for coco-to-jsonl: the index of `images` and `categories` built in a first pass,
+ * and the checks and arithmetic that turn one element of `annotations` into one AutoML object
+ * (a normalised box, or normalised polygon rings).
+ *
+ * Every value comes in as `unknown` from `JSON.parse` and is narrowed here; members are read as own
+ * properties only, and ids and names live in `Map`s, so `__proto__` or `constructor` are plain data.
+ *
+ * @example
+ *   const index = new CocoIndex(file, report, warn);
+ *   for (const e of pass1) e.key === 'images' ? index.addImage(e.value, e.index) : index.addCategory(e.value, e.index);
+ *   const objects = new AnnotationReader(index, sizes, { task: 'object-detection', file, ... });
+ *   const object = objects.read(annotation, 12, deferred); // throws ConversionError for a bad object
+ */
+import { ConversionError, describeValue, type ErrorCode, type Location } from './errors.js';
+import { maskToRings, type PolygonOptions } from './polygon/index.js';
+import { parseRle, rleBbox, rleToMask, type Rle } from './rle.js';
+import type { ByteSpan } from './json/index.js';
+
+/** A COCO id: images, categories and annotations may use numbers or strings. `1` and `"1"` differ. */
+export type CocoId = number | string;
+
+/** The two tasks a COCO file converts to. */
+export type CocoTask = 'object-detection' | 'instance-segmentation';
+
+/** True for a finite number or a non-empty string. */
+export function isCocoId(v: unknown): v is CocoId {
+  return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v !== '');
+}
+
+/** An id as messages show it: `7` or `"7"`. */
+export function describeId(id: CocoId): string {
+  return typeof id === 'number' ? String(id) : JSON.stringify(id);
+}
+
+/** An own member of a parsed JSON object (never something inherited from `Object.prototype`). */
+export function member(o: object, key: string): unknown {
+  return Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reports a bad item: throws with `--on-error fail`, records it with `skip`. */
+export type ReportBad = (error: ConversionError) => void;
+/** Reports something that is not an error. */
+export type ReportWarning = (code: ErrorCode, message: string, loc: Location) => void;
+
+/** A category entry that was kept, for messages about duplicates. */
+interface CategoryEntry {
+  label: number;
+  name: string;
+  path: string;
+}
+
+/**
+ * What the first pass keeps: images (id → index, file name, the size the JSON gives) and categories
+ * (id → label). Bad entries are reported through `report`; their ids map to -1 so that annotations
+ * pointing at them are left out quietly (the entry itself was already reported).
+ */
+export class CocoIndex {
+  /** Image id → image index, or -1 for an image that was reported bad. */
+  readonly imageIds = new Map<CocoId, number>();
+  /** Per image index: `file_name` with `/` separators. */
+  readonly fileNames: string[] = [];
+  /** Per image index: its position in `images`. */
+  readonly elementIndex: number[] = [];
+  /** Per image index: `width` and `height` from the JSON, 0 when not given. */
+  readonly jsonWidth: number[] = [];
+  readonly jsonHeight: number[] = [];
+  /** Category id → label index (into {@link labels}), or -1 for a category reported bad. */
+  readonly categoryIds = new Map<CocoId, number>();
+  /** Label names, one per distinct category name (categories sharing a name share a label). */
+  readonly labels: string[] = [];
+  private readonly byName = new Map<string, CategoryEntry>();
+  private readonly categoryById = new Map<CocoId, CategoryEntry>();
+
+  constructor(
+    private readonly file: string,
+    private readonly report: ReportBad,
+    private readonly warn: ReportWarning,
+  ) {}
+
+  /** Number of images kept. */
+  get imageCount(): number {
+    return this.fileNames.length;
+  }
+
+  private at(path: string): Location {
+    return { file: this.file, path };
+  }
+
+  private bad(code: ErrorCode, detail: string, path: string): void {
+    this.report(new ConversionError(code, detail, this.at(path)));
+  }
+
+  /** Reads `images[index]`. */
+  addImage(value: unknown, index: number): void {
+    const path = `images[${index}]`;
+    if (!isObject(value)) return this.bad('JSON_BAD_VALUE', `expected an image object, got ${describeValue(value)}`, path);
+    const id = member(value, 'id');
+    if (!isCocoId(id)) {
+      return this.bad(id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE', `expected an id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.id`);
+    }
+    const previous = this.imageIds.get(id);
+    if (previous !== undefined) {
+      const where = previous >= 0 ? ` (images[${this.elementIndex[previous]}] has it)` : '';
+      return this.bad('DUPLICATE_ID', `expected a unique image id, got ${describeId(id)} again${where}`, `${path}.id`);
+    }
+    const fileName = member(value, 'file_name');
+    if (typeof fileName !== 'string' || fileName.trim() === '') {
+      this.imageIds.set(id, -1);
+      return this.bad(fileName === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE', `expected a file name, got ${describeValue(fileName)}`, `${path}.file_name`);
+    }
+    const width = this.size(value, 'width', path);
+    const height = this.size(value, 'height', path);
+    if (width < 0 || height < 0) {
+      this.imageIds.set(id, -1);
+      return;
+    }
+    this.imageIds.set(id, this.fileNames.length);
+    this.fileNames.push(fileName.replace(/\\/g, '/'));
+    this.elementIndex.push(index);
+    this.jsonWidth.push(width);
+    this.jsonHeight.push(height);
+  }
+
+  /** `width` or `height` of an image: a positive integer, 0 when missing, null or 0, -1 when bad (reported). */
+  private size(image: object, key: 'width' | 'height', path: string): number {
+    const v = member(image, key);
+    if (v === undefined || v === null || v === 0) return 0;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
+    this.bad('JSON_BAD_VALUE', `expected the ${key} in pixels as a positive integer, got ${describeValue(v)}`, `${path}.${key}`);
+    return -1;
+  }
+
+  /** Reads `categories[index]`. */
+  addCategory(value: unknown, index: number): void {
+    const path = `categories[${index}]`;
+    if (!isObject(value)) return this.bad('JSON_BAD_VALUE', `expected a category object, got ${describeValue(value)}`, path);
+    const id = member(value, 'id');
+    if (!isCocoId(id)) {
+      return this.bad(id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE', `expected an id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.id`);
+    }
+    const name = member(value, 'name');
+    const same = this.categoryById.get(id);
+    if (typeof name !== 'string' || name.trim() === '') {
+      if (same === undefined) this.categoryIds.set(id, -1);
+      return this.bad(name === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE', `expected a category name, got ${describeValue(name)}`, `${path}.name`);
+    }
+    if (same !== undefined || this.categoryIds.has(id)) {
+      if (same !== undefined && same.name === name) {
+        this.warn('DUPLICATE_ID', `category ${describeId(id)} ${JSON.stringify(name)} is listed again (${same.path}): the repeat is ignored`, this.at(`${path}.id`));
+        return;
+      }
+      const was = same ? ` with the name ${JSON.stringify(same.name)} (${same.path})` : '';
+      return this.bad('DUPLICATE_ID', `expected a unique category id, got ${describeId(id)} again${was}`, `${path}.id`);
+    }
+    let entry = this.byName.get(name);
+    if (entry === undefined) {
+      entry = { label: this.labels.length, name, path };
+      this.labels.push(name);
+      this.byName.set(name, entry);
+    } else {
+      this.warn(
+        'DUPLICATE_CATEGORY_NAME',
+        `category ${describeId(id)} has the name ${JSON.stringify(name)} of ${entry.path}: their objects are merged under that label`,
+        this.at(`${path}.name`),
+      );
+    }
+    this.categoryById.set(id, { label: entry.label, name, path });
+    this.categoryIds.set(id, entry.label);
+  }
+}
+
+/** One AutoML object read from an annotation, in normalised coordinates. */
+export interface CocoObject {
+  /** Image index (see {@link CocoIndex}). */
+  image: number;
+  /** Position in `annotations`. */
+  element: number;
+  /** The annotation's `id`, when it has a usable one (objects of one image are sorted by it). */
+  id: CocoId | undefined;
+  /** Label index (see {@link CocoIndex.labels}). */
+  label: number;
+  isCrowd: 0 | 1;
+  /** Detection: `[topX, topY, bottomX, bottomY]`. */
+  box?: [number, number, number, number];
+  /** Segmentation: rings of normalised x, y pairs. */
+  rings?: number[][];
+}
+
+/** How {@link AnnotationReader} works. */
+export interface AnnotationReaderOptions {
+  task: CocoTask;
+  /** The JSON file as messages name it. */
+  file: string;
+  /** Mask → polygon options for RLE segmentations. */
+  polygon: PolygonOptions;
+  /** Reads a deferred member back (the `segmentation` of a detection pass) by its byte span. */
+  readDeferred: (span: ByteSpan, path: string) => unknown;
+  /** Counts clamped boxes and polygons, objects left out, ... */
+  count: (name: string, by?: number) => void;
+  warn: ReportWarning;
+}
+
+/** Image sizes the objects are normalised by (from the header, or from the JSON with `--no-image-details`). */
+export interface ImageSizes {
+  width: ArrayLike<number>;
+  height: ArrayLike<number>;
+  /** 0 for an image reported bad: its annotations are left out quietly. */
+  ok: ArrayLike<number>;
+}
+
+/**
+ * Turns elements of `annotations` into {@link CocoObject}s. `read` returns undefined for an object
+ * left out without an error (its image was reported bad; an RLE with no pixels, reported as a
+ * warning) and throws ConversionError for a bad object.
+ */
+export class AnnotationReader {
+  constructor(
+    private readonly index: CocoIndex,
+    private readonly sizes: ImageSizes,
+    private readonly options: AnnotationReaderOptions,
+  ) {}
+
+  private error(code: ErrorCode, detail: string, path: string): ConversionError {
+    return new ConversionError(code, detail, { file: this.options.file, path });
+  }
+
+  /**
+   * Reads `annotations[element]`. `deferred` holds the spans of members the scanner left unparsed
+   * (their value is `null` in `value`).
+   */
+  read(value: unknown, element: number, deferred: Record<string, ByteSpan> | undefined): CocoObject | undefined {
+    const path = `annotations[${element}]`;
+    if (!isObject(value)) throw this.error('JSON_BAD_VALUE', `expected an annotation object, got ${describeValue(value)}`, path);
+    // Direct reads: none of these names exists on Object.prototype, so an absent member reads as undefined.
+    const a = value as AnnotationFields;
+    const image = this.imageOf(a.image_id, path);
+    const label = this.labelOf(a.category_id, path);
+    if (image < 0 || label < 0 || !this.sizes.ok[image]) {
+      this.options.count('objectsOfSkippedEntries');
+      return undefined;
+    }
+    const isCrowd = this.crowdOf(a.iscrowd, path);
+    const rawId = a.id;
+    const id = isCocoId(rawId) ? rawId : undefined;
+    const width = this.sizes.width[image]!;
+    const height = this.sizes.height[image]!;
+    const object: CocoObject = { image, element, id, label, isCrowd };
+    const segmentation = (): unknown => {
+      const span = deferred?.['segmentation'];
+      return span ? this.options.readDeferred(span, `${path}.segmentation`) : a.segmentation;
+    };
+    if (this.options.task === 'object-detection') {
+      const bbox = a.bbox;
+      const fromSegmentation = bbox === undefined || bbox === null;
+      const pixels = fromSegmentation ? this.boxOfSegmentation(segmentation(), width, height, path) : this.checkBbox(bbox, `${path}.bbox`);
+      object.box = this.normaliseBox(pixels, width, height, path, fromSegmentation);
+      return object;
+    }
+    const rings = this.ringsOf(segmentation(), width, height, `${path}.segmentation`, isCrowd);
+    if (rings === undefined) return undefined;
+    object.rings = rings;
+    return object;
+  }
+
+  private imageOf(id: unknown, path: string): number {
+    if (!isCocoId(id)) {
+      const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
+      throw this.error(code, `expected an image id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.image_id`);
+    }
+    const image = this.index.imageIds.get(id);
+    if (image === undefined) {
+      throw this.error('UNKNOWN_IMAGE_ID', `expected the id of an entry of "images", got ${describeId(id)}${this.otherType(this.index.imageIds, id, 'an image')}`, `${path}.image_id`);
+    }
+    return image;
+  }
+
+  private labelOf(id: unknown, path: string): number {
+    if (!isCocoId(id)) {
+      const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
+      throw this.error(code, `expected a category id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.category_id`);
+    }
+    const label = this.index.categoryIds.get(id);
+    if (label === undefined) {
+      throw this.error(
+        'UNKNOWN_CATEGORY_ID',
+        `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`,
+        `${path}.category_id`,
+      );
+    }
+    return label;
+  }
+
+  /** A hint when the id exists with the other type (`7` vs `"7"`). */
+  private otherType(ids: ReadonlyMap<CocoId, number>, id: CocoId, what: string): string {
+    const other = typeof id === 'number' ? String(id) : Number(id);
+    if (typeof other === 'number' && (!Number.isFinite(other) || String(other) !== id)) return '';
+    return ids.has(other) ? ` (${what} has the id ${describeId(other)}: a number and a string never match)` : '';
+  }
+
+  private crowdOf(v: unknown, path: string): 0 | 1 {
+    if (v === undefined || v === null || v === 0 || v === false) return 0;
+    if (v === 1 || v === true) return 1;
+    throw this.error('JSON_BAD_VALUE', `expected iscrowd to be 0 or 1, got ${describeValue(v)}`, `${path}.iscrowd`);
+  }
+
+  /** `[x, y, width, height]` checked: four finite numbers. */
+  private checkBbox(bbox: unknown, path: string): [number, number, number, number] {
+    if (!Array.isArray(bbox) || bbox.length !== 4 || !isFiniteNumber(bbox[0]) || !isFiniteNumber(bbox[1]) || !isFiniteNumber(bbox[2]) || !isFiniteNumber(bbox[3])) {
+      const found = Array.isArray(bbox) ? `[${bbox.slice(0, 6).map((v: unknown) => describeValue(v)).join(', ')}${bbox.length > 6 ? ', ...' : ''}]` : describeValue(bbox);
+      throw this.error('JSON_BAD_VALUE', `expected [x, y, width, height] as 4 numbers, got ${found}`, path);
+    }
+    const [x, y, w, h] = bbox as [number, number, number, number];
+    if (!(w > 0 && h > 0)) throw this.error('EMPTY_BOX', `expected a box with a positive width and height, got [${x}, ${y}, ${w}, ${h}]`, path);
+    return [x, y, w, h];
+  }
+
+  /** The pixel box of a segmentation, for an annotation without `bbox`. */
+  private boxOfSegmentation(seg: unknown, width: number, height: number, path: string): [number, number, number, number] {
+    const where = `${path}.segmentation`;
+    if (seg === undefined || seg === null || (Array.isArray(seg) && seg.length === 0)) {
+      throw this.error('JSON_MISSING', `expected a bbox, or a segmentation to take it from, got ${seg === undefined || seg === null ? 'neither' : 'an empty segmentation'}`, `${path}.bbox`);
+    }
+    if (isObject(seg)) {
+      const rle = this.checkRle(seg, width, height, where);
+      const box = rleBbox(rle);
+      if (box[2] === 0) throw this.error('EMPTY_BOX', 'expected a mask with pixels to take the box from, got an empty RLE mask', where);
+      return box;
+    }
+    const rings = this.checkPolygons(seg, where);
+    let [xmin, ymin, xmax, ymax] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const ring of rings) {
+      for (let i = 0; i < ring.length; i += 2) {
+        xmin = Math.min(xmin, ring[i]!);
+        xmax = Math.max(xmax, ring[i]!);
+        ymin = Math.min(ymin, ring[i + 1]!);
+        ymax = Math.max(ymax, ring[i + 1]!);
+      }
+    }
+    if (!(xmax > xmin && ymax > ymin)) throw this.error('EMPTY_BOX', `expected a polygon with an area to take the box from, got one ${xmax - xmin} × ${ymax - ymin} px`, where);
+    return [xmin, ymin, xmax - xmin, ymax - ymin];
+  }
+
+  /** Pixel box → normalised corners, clamped to the image; EMPTY_BOX when nothing is left inside it. */
+  private normaliseBox(
+    pixels: [number, number, number, number],
+    width: number,
+    height: number,
+    path: string,
+    fromSegmentation: boolean,
+  ): [number, number, number, number] {
+    const [x, y, w, h] = pixels;
+    const x0 = x / width;
+    const y0 = y / height;
+    const x1 = (x + w) / width;
+    const y1 = (y + h) / height;
+    const box: [number, number, number, number] = [clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)];
+    if (!(box[2] > box[0] && box[3] > box[1])) {
+      const where = fromSegmentation ? `${path}.segmentation` : `${path}.bbox`;
+      throw this.error('EMPTY_BOX', `expected a box inside the ${width} × ${height} image, got [${x}, ${y}, ${w}, ${h}], which lies outside it`, where);
+    }
+    if (box[0] !== x0 || box[1] !== y0 || box[2] !== x1 || box[3] !== y1) this.options.count('clampedBoxes');
+    return box;
+  }
+
+  /** An RLE checked against the image size. */
+  private checkRle(seg: object, width: number, height: number, path: string): Rle {
+    const rle = parseRle(seg, { file: this.options.file, path });
+    if (rle.height !== height || rle.width !== width) {
+      throw this.error('BAD_RLE', `expected the image's size [${height}, ${width}] as [height, width], got [${rle.height}, ${rle.width}]`, `${path}.size`);
+    }
+    return rle;
+  }
+
+  /** A polygon segmentation checked: a non-empty list of rings of at least 3 x, y pairs of numbers. */
+  private checkPolygons(seg: unknown, path: string): number[][] {
+    if (!Array.isArray(seg)) {
+      throw this.error('BAD_POLYGON', `expected a list of polygons or an RLE object, got ${describeValue(seg)}`, path);
+    }
+    if (seg.length === 0) throw this.error('BAD_POLYGON', 'expected at least one polygon, got an empty list', path);
+    seg.forEach((ring: unknown, r) => {
+      const where = `${path}[${r}]`;
+      if (!Array.isArray(ring)) throw this.error('BAD_POLYGON', `expected a polygon as a list of x, y numbers, got ${describeValue(ring)}`, where);
+      for (let i = 0; i < ring.length; i++) {
+        const v: unknown = ring[i];
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw this.error('BAD_POLYGON', `expected a number, got ${describeValue(v)}`, `${where}[${i}]`);
+      }
+      if (ring.length <= 4) {
+        throw this.error('BAD_POLYGON', `expected at least 3 points (6 numbers), got ${ring.length} number${ring.length === 1 ? '' : 's'}`, where);
+      }
+      if (ring.length % 2 !== 0) throw this.error('BAD_POLYGON', `expected x, y pairs (an even count), got ${ring.length} numbers`, where);
+    });
+    return seg as number[][];
+  }
+
+  /** Segmentation → normalised rings: polygons clamped to the image, RLE traced into rings. */
+  private ringsOf(seg: unknown, width: number, height: number, path: string, isCrowd: 0 | 1): number[][] | undefined {
+    if (seg === undefined || seg === null) throw this.error('JSON_MISSING', 'expected a segmentation (polygons or RLE), got nothing', path);
+    if (isObject(seg)) {
+      const rle = this.checkRle(seg, width, height, path);
+      const rings = maskToRings(rleToMask(rle), width, height, this.options.polygon);
+      if (rings.length === 0) {
+        this.options.warn('OBJECT_WITHOUT_PIXELS', `the RLE mask has no pixels${isCrowd ? ' (crowd region)' : ''} or only specks under --min-area: object left out`, { file: this.options.file, path });
+        this.options.count('objectsWithoutPixels');
+        return undefined;
+      }
+      return rings.map((ring) => ring.map((v, i) => (i & 1 ? v / height : v / width)));
+    }
+    const rings = this.checkPolygons(seg, path);
+    let clamped = false;
+    let area = 0;
+    const out = rings.map((ring) => {
+      const n = ring.map((v, i) => {
+        const u = i & 1 ? v / height : v / width;
+        const c = u < 0 ? 0 : u > 1 ? 1 : u;
+        if (c !== u) clamped = true;
+        return c;
+      });
+      area += Math.abs(shoelace(n));
+      return n;
+    });
+    if (!(area > 0)) throw this.error('BAD_POLYGON', 'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)', path);
+    if (clamped) this.options.count('clampedPolygons');
+    return out;
+  }
+}
+
+/** The members of an annotation that are read (as JSON.parse gives them, unchecked). */
+interface AnnotationFields {
+  id?: unknown;
+  image_id?: unknown;
+  category_id?: unknown;
+  iscrowd?: unknown;
+  bbox?: unknown;
+  segmentation?: unknown;
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function shoelace(ring: readonly number[]): number {
+  let s = 0;
+  const n = ring.length;
+  for (let i = 0; i < n; i += 2) {
+    const j = i + 2 === n ? 0 : i + 2;
+    s += ring[i]! * ring[j + 1]! - ring[j]! * ring[i + 1]!;
+  }
+  return s / 2;
+}
