@@ -16,8 +16,9 @@
  * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
  */
-import { join } from 'node:path';
-import { mapOrdered } from '../src/concurrency.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { imageSize } from 'image-size';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
 import { relativeKey } from '../src/paths.js';
@@ -26,14 +27,50 @@ import {
   findVocLayout,
   indexImageFolder,
   listAnnotationFiles,
-  readVocAnnotation,
-  resolveImage,
+  readVocAnnotationSync,
+  resolveImageSync,
+  type ImageFolderIndex,
   type VocAnnotation,
+  type VocLayout,
   type VocObject,
 } from '../src/voc.js';
 
-/** How many XML files and image headers are read at once. */
-export const IO_CONCURRENCY = 64;
+/** Bytes read for an image header: most headers fit the first; a JPEG with a large EXIF block needs the second. */
+const HEADER_READS = [4096, 65536] as const;
+const headerBuffer = Buffer.allocUnsafe(HEADER_READS[HEADER_READS.length - 1]);
+
+/**
+ * Format and size from the first bytes of an image, read synchronously into one shared buffer; undefined
+ * whenever that is not enough or anything fails, and the caller then uses readImageDetails, which gives
+ * the same answer or the error message. For many small files on a local disk this costs a fraction of the
+ * promise API (bench/voc/RESULTS.md).
+ */
+function quickImageDetails(abs: string): Required<ImageDetails> | undefined {
+  let fd: number;
+  try {
+    fd = openSync(abs, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    for (const size of HEADER_READS) {
+      const n = readSync(fd, headerBuffer, 0, size, 0);
+      try {
+        const r = imageSize(headerBuffer.subarray(0, n));
+        if (r.type === undefined || !(r.width > 0) || !(r.height > 0)) return undefined;
+        const t = r.type.toLowerCase();
+        return { format: t === 'jpeg' ? 'jpg' : t === 'tif' ? 'tiff' : t, width: r.width, height: r.height };
+      } catch {
+        if (n < size) return undefined; // the whole file was there: let readImageDetails report it
+      }
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
 interface ItemResult {
@@ -80,21 +117,30 @@ function toBox(obj: VocObject, width: number, height: number, oneBased: boolean,
   return { clamped, box };
 }
 
-async function readItem(
-  ctx: ConverterContext,
-  xml: string,
-  layout: Awaited<ReturnType<typeof findVocLayout>>,
-  index: Awaited<ReturnType<typeof indexImageFolder>>,
-  root: string,
-  oneBased: boolean,
-): Promise<ItemResult> {
-  const file = ctx.display(xml);
+/** What the whole run shares. */
+interface RunState {
+  ctx: ConverterContext;
+  layout: VocLayout;
+  index: ImageFolderIndex;
+  root: string;
+  oneBased: boolean;
+  /** `ctx.display(layout.annotations) + '/'`: an XML's display path is this plus its name. */
+  annotationsShown: string;
+}
+
+/**
+ * Reads one XML and its image header. Synchronous (one read each, far cheaper per small file than the
+ * promise API, see bench/voc/RESULTS.md) except when a header needs more than the quick read, where it
+ * returns a promise.
+ */
+function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
+  const { ctx, layout, index, root } = st;
+  const file = st.annotationsShown + basename(xml);
   const result: ItemResult = { xml, problems: [], warnings: [], clamped: 0 };
   const withImages = ctx.options.imageDetails;
-  let ann: VocAnnotation;
   try {
-    ann = await readVocAnnotation(xml, file);
-    const image = await resolveImage(layout, index, ann, xml, root, ctx.display, { mustExist: withImages });
+    const ann = readVocAnnotationSync(xml, file);
+    const image = resolveImageSync(layout, index, ann, xml, root, ctx.display, { mustExist: withImages });
     if (image.via === 'stem' && ann.filename !== undefined) {
       result.warnings.push({
         code: 'IMAGE_NOT_FOUND',
@@ -102,87 +148,104 @@ async function readItem(
         loc: { file, path: 'filename' },
       });
     }
-    let width: number;
-    let height: number;
-    let details: ImageDetails;
-    if (withImages) {
-      const header = await readImageDetails(image.abs, ctx.display(image.abs));
-      if (ann.size && (ann.size.width !== header.width || ann.size.height !== header.height)) {
-        throw new ConversionError(
-          'IMAGE_SIZE_MISMATCH',
-          `expected the size of ${ctx.display(image.abs)}, ${header.width}x${header.height}, got ${ann.size.width}x${ann.size.height}`,
-          { file, path: 'size' },
-        );
-      }
-      ({ width, height } = header);
-      details = header;
-    } else {
+    if (!withImages) {
       if (!ann.size) {
         throw new ConversionError('XML_MISSING', 'expected <size> with <width> and <height> (--no-image-details opens no image to read them from), got none', {
           file,
           path: 'size',
         });
       }
-      ({ width, height } = ann.size);
-      details = { width, height };
+      return finishItem(st, result, ann, image.key, { width: ann.size.width, height: ann.size.height }, file);
     }
-    const label: BoxLabel[] = [];
-    for (const obj of ann.objects) {
-      if (obj.error) {
-        result.problems.push(obj.error);
-        continue;
-      }
-      if (obj.bndboxError || !obj.bndbox) {
-        result.problems.push(obj.bndboxError ?? new ConversionError('XML_MISSING', 'expected a <bndbox>, got none', { file, path: `${obj.path}/bndbox` }));
-        continue;
-      }
-      const r = toBox(obj, width, height, oneBased, file);
-      if (r instanceof ConversionError) {
-        result.problems.push(r);
-        continue;
-      }
-      if (r.clamped) result.clamped++;
-      label.push(r.box);
-    }
-    result.record = { path: image.key, details, label };
+    const header = quickImageDetails(image.abs);
+    if (header) return finishItem(st, result, ann, image.key, header, file, image.abs);
+    return readImageDetails(image.abs, ctx.display(image.abs)).then(
+      (h) => finishItem(st, result, ann, image.key, h, file, image.abs),
+      (e: unknown) => failItem(result, e),
+    );
   } catch (e) {
-    if (!(e instanceof ConversionError)) throw e;
-    result.problems.push(e);
+    return failItem(result, e);
   }
+}
+
+function failItem(result: ItemResult, e: unknown): ItemResult {
+  if (!(e instanceof ConversionError)) throw e;
+  result.problems.push(e);
+  return result;
+}
+
+/** Checks the size and turns the objects into boxes. `imageAbs` is set when `details` come from the image. */
+function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: string, details: ImageDetails & { width: number; height: number }, file: string, imageAbs?: string): ItemResult {
+  const { width, height } = details;
+  if (imageAbs !== undefined && ann.size && (ann.size.width !== width || ann.size.height !== height)) {
+    result.problems.push(
+      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.ctx.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}`, {
+        file,
+        path: 'size',
+      }),
+    );
+    return result;
+  }
+  const label: BoxLabel[] = [];
+  for (const obj of ann.objects) {
+    if (obj.error || obj.bndboxError || !obj.bndbox) {
+      result.problems.push(obj.error ?? obj.bndboxError ?? new ConversionError('XML_MISSING', 'expected a <bndbox>, got none', { file, path: `${obj.path}/bndbox` }));
+      continue;
+    }
+    const r = toBox(obj, width, height, st.oneBased, file);
+    if (r instanceof ConversionError) {
+      result.problems.push(r);
+      continue;
+    }
+    if (r.clamped) result.clamped++;
+    label.push(r.box);
+  }
+  result.record = { path: key, details, label };
   return result;
 }
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
-  const oneBased = ctx.extra['oneBased'] === true;
   const layout = await findVocLayout(ctx.input, ctx.display);
-  const root = ctx.options.root ?? layout.root;
   const [xmls, index] = await Promise.all([listAnnotationFiles(layout.annotations), indexImageFolder(layout.images)]);
   if (xmls.length === 0) {
     throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
   }
-  /** Image key → the XML that claimed it (duplicates and images without XML). */
+  const st: RunState = {
+    ctx,
+    layout,
+    index,
+    root: ctx.options.root ?? layout.root,
+    oneBased: ctx.extra['oneBased'] === true,
+    annotationsShown: ctx.display(layout.annotations) + '/',
+  };
+  /** Image key → the XML that claimed it (duplicates, and images without XML at the end). */
   const used = new Map<string, string>();
-  let done = 0;
-  const items = mapOrdered(xmls, IO_CONCURRENCY, (xml) => readItem(ctx, xml, layout, index, root, oneBased));
-  for await (const item of items) {
-    ctx.progress(++done, xmls.length);
+  for (let i = 0; i < xmls.length; i++) {
+    if (ctx.signal?.aborted) return;
+    const pending = readItem(st, xmls[i]!);
+    const item = pending instanceof Promise ? await pending : pending;
+    ctx.progress(i + 1, xmls.length);
     for (const p of item.problems) ctx.bad(p);
     for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
     if (item.clamped) ctx.count('clampedBoxes', item.clamped);
     const record = item.record;
     if (!record) continue;
-    const file = ctx.display(item.xml);
     const previous = used.get(record.path);
     if (previous !== undefined) {
-      ctx.bad(new ConversionError('DUPLICATE_IMAGE', `expected one XML per image, got ${record.path} already named by ${previous}`, { file, path: 'filename' }));
+      ctx.bad(
+        new ConversionError('DUPLICATE_IMAGE', `expected one XML per image, got ${record.path}, already named by ${ctx.display(previous)}`, {
+          file: st.annotationsShown + basename(item.xml),
+          path: 'filename',
+        }),
+      );
       continue;
     }
-    used.set(record.path, file);
+    used.set(record.path, item.xml);
     yield record;
   }
   for (const name of index.names) {
     const abs = join(index.dir, name);
-    const key = relativeKey(root, abs);
+    const key = relativeKey(st.root, abs);
     if (key !== undefined && used.has(key)) continue;
     ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(abs) });
   }

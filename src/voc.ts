@@ -9,12 +9,14 @@
  *   {@link findSubfolder} finds any other folder the same way (`SegmentationObject/`, `segmentation-masks/`).
  * - {@link listAnnotationFiles}`(dir)` → absolute paths of the `*.xml` files (any case), sorted, hidden files left out.
  * - {@link indexImageFolder}`(dir)` → {@link ImageFolderIndex}: the image files of a folder, by name and by stem.
- * - {@link readVocAnnotation}`(absXml, display)` → {@link VocAnnotation}: reads and parses one XML file.
+ * - {@link readVocAnnotation}`(absXml, display)` → {@link VocAnnotation}: reads and parses one XML file
+ *   ({@link readVocAnnotationSync} the same with a synchronous read, faster for many small files).
  *   {@link parseVocAnnotation}`(text, display)` does the same from text.
  *   Problems with the whole file (malformed XML, a DOCTYPE, a bad `<size>`) are thrown as ConversionError
  *   (`XML_PARSE`, `XML_MISSING`, `XML_BAD_VALUE`). Problems with one object are not thrown: they are attached
  *   to that object (`error`, `bndboxError`) so a converter can leave out just that object.
- * - {@link resolveImage}`(layout, index, annotation, absXml, root, display)` → {@link ResolvedImage}: finds the
+ * - {@link resolveImage}`(layout, index, annotation, absXml, root, display)` (or {@link resolveImageSync}) →
+ *   {@link ResolvedImage}: finds the
  *   image by `<filename>`, then by the XML's stem with any image extension (`<path>` is ignored). Throws
  *   `PATH_OUTSIDE_ROOT` when `<filename>` resolves outside the dataset root, `IMAGE_NOT_FOUND` when no file matches.
  *
@@ -24,9 +26,9 @@
  * XML safety: a document with a DOCTYPE (and so any entity declaration) is refused with `XML_PARSE`; only the
  * five predefined entities and numeric character references are decoded; nothing external is ever read.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { ConversionError, describeValue } from './errors.js';
 import { isImageName } from './images.js';
 import { listFolder, relativeKey } from './paths.js';
@@ -186,53 +188,188 @@ export function stemOf(name: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // XML
+//
+// A small strict XML parser, enough for annotation files and much faster than a general one (fast-xml-parser
+// took 60 µs a file, more than the whole per-file budget of the 3x-the-baseline goal; see bench/voc/RESULTS.md).
+// It checks well-formedness (matching tags, one root, quoted attributes, no stray `<`/`&`), skips comments,
+// processing instructions and the XML declaration, keeps CDATA as text, ignores attributes, decodes the five
+// predefined entities and numeric character references, and refuses a DOCTYPE (so no entity can be declared,
+// expanded or fetched) and any other entity reference.
 
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: true,
-  htmlEntities: false,
-  commentPropName: false,
-  isArray: (_name: string, jpath: unknown) => jpath === 'annotation.object',
-});
+/** An element of a parsed XML document. */
+export interface XmlElement {
+  name: string;
+  /** Child elements in document order. */
+  children: XmlElement[];
+  /**
+   * The element's own text: its text and CDATA runs joined, entities decoded; runs of only whitespace
+   * (indentation between child elements) are left out, so only a trimmed value is meaningful.
+   */
+  text: string;
+}
 
-/** Text → the parsed tree, refusing DOCTYPEs and anything not well-formed. */
-function parseXmlTree(text: string, file: string): Record<string, unknown> {
-  const doctype = /<!DOCTYPE|<!ENTITY/i.exec(text);
-  if (doctype) {
-    const line = lineAt(text, doctype.index);
-    throw new ConversionError('XML_PARSE', `line ${line}: expected plain XML, got a ${doctype[0].slice(2).toUpperCase()} declaration (DTDs and entities are refused)`, { file });
+const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Thrown by the parser with the offset where the problem is. */
+class XmlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
   }
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    throw new ConversionError('XML_PARSE', `line ${valid.err.line}: ${valid.err.msg}`, { file });
+}
+
+function decodeEntities(s: string, offset: number): string {
+  return s.replace(/&([^;&<\s]*);?/g, (m, ref: string, at: number) => {
+    if (!m.endsWith(';')) throw new XmlSyntaxError(`expected an entity reference ending in ";" or "&amp;", got ${JSON.stringify(m.slice(0, 12))}`, offset + at);
+    const predefined = PREDEFINED[ref];
+    if (predefined !== undefined) return predefined;
+    const num = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(ref);
+    if (num) {
+      const code = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
+      if (code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) return String.fromCodePoint(code);
+    }
+    throw new XmlSyntaxError(`expected one of the predefined entities (&amp; &lt; &gt; &quot; &apos;) or a character reference, got ${JSON.stringify(m)}`, offset + at);
+  });
+}
+
+const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f /* / */ || c === 0x3e /* > */;
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7\u00C0-\uFFFF]*$/;
+/** Element names already checked (annotation files use a few dozen): skips the regular expression. */
+const knownNames = new Set<string>();
+function isXmlName(name: string): boolean {
+  if (!NAME.test(name)) return false;
+  if (knownNames.size < 1000) knownNames.add(name);
+  return true;
+}
+
+/**
+ * Parses an XML document into its root element.
+ * @throws XmlSyntaxError for anything not well-formed, a DOCTYPE, or an unknown entity
+ */
+function parseXmlDocument(s: string): XmlElement {
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let pos = s.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const n = s.length;
+  /** Adds s[from, to) to the open element's text; whitespace-only runs (indentation) are dropped. */
+  const addText = (from: number, to: number): void => {
+    let i = from;
+    while (i < to && isSpace(s.charCodeAt(i))) i++;
+    if (i === to) return;
+    const top = stack[stack.length - 1];
+    const text = s.slice(from, to);
+    if (top) top.text += text.includes('&') ? decodeEntities(text, from) : text;
+    else throw new XmlSyntaxError(`expected markup, got text ${JSON.stringify(text.trim().slice(0, 20))} outside the root element`, from);
+  };
+  while (pos < n) {
+    const lt = s.indexOf('<', pos);
+    if (lt === -1) {
+      addText(pos, n);
+      break;
+    }
+    if (lt > pos) addText(pos, lt);
+    const c1 = s.charCodeAt(lt + 1);
+    if (c1 === 0x3f /* ? */) {
+      const end = s.indexOf('?>', lt + 2);
+      if (end === -1) throw new XmlSyntaxError('expected "?>" closing a processing instruction, got the end of the file', lt);
+      pos = end + 2;
+    } else if (c1 === 0x21 /* ! */) {
+      if (s.startsWith('<!--', lt)) {
+        const end = s.indexOf('-->', lt + 4);
+        if (end === -1) throw new XmlSyntaxError('expected "-->" closing a comment, got the end of the file', lt);
+        pos = end + 3;
+      } else if (s.startsWith('<![CDATA[', lt)) {
+        const end = s.indexOf(']]>', lt + 9);
+        if (end === -1) throw new XmlSyntaxError('expected "]]>" closing a CDATA section, got the end of the file', lt);
+        const top = stack[stack.length - 1];
+        if (!top) throw new XmlSyntaxError('expected markup, got a CDATA section outside the root element', lt);
+        top.text += s.slice(lt + 9, end);
+        pos = end + 3;
+      } else {
+        const what = /^<!([A-Za-z]*)/.exec(s.slice(lt, lt + 12))?.[1] || '<!';
+        throw new XmlSyntaxError(`expected plain XML, got a ${what.toUpperCase()} declaration (DTDs and entities are refused)`, lt);
+      }
+    } else if (c1 === 0x2f /* / */) {
+      const end = s.indexOf('>', lt + 2);
+      if (end === -1) throw new XmlSyntaxError('expected ">" closing an end tag, got the end of the file', lt);
+      const name = s.slice(lt + 2, end).trimEnd();
+      const top = stack.pop();
+      if (!top) throw new XmlSyntaxError(`expected no end tag, got </${name}> with no element open`, lt);
+      if (top.name !== name) throw new XmlSyntaxError(`expected </${top.name}>, got </${name}>`, lt);
+      pos = end + 1;
+    } else {
+      let i = lt + 1;
+      while (i < n && !isNameEnd(s.charCodeAt(i))) i++;
+      const name = s.slice(lt + 1, i);
+      if (!knownNames.has(name) && !isXmlName(name)) throw new XmlSyntaxError(`expected an element name after "<", got ${JSON.stringify(s.slice(lt, lt + 12))}`, lt);
+      // attributes: name = "value" | 'value', ignored
+      let selfClosing = false;
+      for (;;) {
+        while (i < n && isSpace(s.charCodeAt(i))) i++;
+        if (i >= n) throw new XmlSyntaxError(`expected ">" closing <${name}>, got the end of the file`, lt);
+        const c = s.charCodeAt(i);
+        if (c === 0x3e) {
+          i++;
+          break;
+        }
+        if (c === 0x2f) {
+          if (s.charCodeAt(i + 1) !== 0x3e) throw new XmlSyntaxError(`expected "/>" in <${name}>, got ${JSON.stringify(s.slice(i, i + 2))}`, i);
+          selfClosing = true;
+          i += 2;
+          break;
+        }
+        const eq = s.indexOf('=', i);
+        const attr = eq === -1 ? '' : s.slice(i, eq).trimEnd();
+        if (eq === -1 || !NAME.test(attr)) throw new XmlSyntaxError(`expected an attribute name="value" in <${name}>, got ${JSON.stringify(s.slice(i, i + 12))}`, i);
+        let q = eq + 1;
+        while (q < n && isSpace(s.charCodeAt(q))) q++;
+        const quote = s[q];
+        if (quote !== '"' && quote !== "'") throw new XmlSyntaxError(`expected a quoted value for attribute ${attr} of <${name}>, got ${JSON.stringify(s.slice(q, q + 8))}`, q);
+        const close = s.indexOf(quote, q + 1);
+        if (close === -1) throw new XmlSyntaxError(`expected ${quote} closing attribute ${attr} of <${name}>, got the end of the file`, q);
+        const value = s.slice(q + 1, close);
+        if (value.includes('<')) throw new XmlSyntaxError(`expected no "<" in attribute ${attr} of <${name}>`, q);
+        if (value.includes('&')) decodeEntities(value, q + 1);
+        i = close + 1;
+        const after = s.charCodeAt(i);
+        if (!isSpace(after) && after !== 0x3e && after !== 0x2f) throw new XmlSyntaxError(`expected a space between attributes of <${name}>`, i);
+      }
+      const el: XmlElement = { name, children: [], text: '' };
+      const parent = stack[stack.length - 1];
+      if (parent) parent.children.push(el);
+      else if (root) throw new XmlSyntaxError(`expected one root element, got <${name}> after </${root.name}>`, lt);
+      else root = el;
+      if (!selfClosing) stack.push(el);
+      pos = i;
+    }
   }
-  let tree: unknown;
+  if (stack.length > 0) throw new XmlSyntaxError(`expected </${stack[stack.length - 1]!.name}>, got the end of the file`, n);
+  if (!root) throw new XmlSyntaxError('expected a root element, got none', n);
+  return root;
+}
+
+/**
+ * Parses an XML document (any vocabulary) with the rules above.
+ * @param text the document
+ * @param file the file as messages name it
+ * @throws ConversionError `XML_PARSE` naming the line
+ */
+export function parseXml(text: string, file: string): XmlElement {
   try {
-    tree = parser.parse(text);
+    return parseXmlDocument(text);
   } catch (e) {
-    throw new ConversionError('XML_PARSE', (e as Error).message, { file });
+    if (e instanceof XmlSyntaxError) throw new ConversionError('XML_PARSE', `line ${lineAt(text, e.offset)}: ${e.message}`, { file });
+    throw e;
   }
-  return tree as Record<string, unknown>;
 }
 
 function lineAt(text: string, index: number): number {
   let line = 1;
   for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
   return line;
-}
-
-/** Decodes numeric character references (`&#233;`, `&#xE9;`), which the parser leaves as they are. */
-function decodeCharRefs(s: string): string {
-  if (!s.includes('&#')) return s;
-  return s.replace(/&#(x[0-9a-fA-F]+|[0-9]+);/g, (m, ref: string) => {
-    const code = ref[0] === 'x' ? parseInt(ref.slice(1), 16) : parseInt(ref, 10);
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-  });
 }
 
 /** Buffer → text: UTF-8 (BOM dropped) or UTF-16 with a BOM; ISO-8859-1 when the declaration says so. */
@@ -244,16 +381,16 @@ function decodeXml(buf: Buffer, file: string): string {
     return swapped.toString('utf16le');
   }
   const start = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  const head = buf.subarray(start, start + 100).toString('latin1');
-  const enc = /^<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(head)?.[1]?.toLowerCase();
-  if (enc === undefined || enc === 'utf-8' || enc === 'utf8' || enc === 'us-ascii' || enc === 'ascii') return buf.toString('utf8', start);
-  if (enc === 'iso-8859-1' || enc === 'latin1' || enc === 'latin-1') return buf.toString('latin1', start);
-  throw new ConversionError('XML_PARSE', `expected UTF-8, UTF-16 or ISO-8859-1 text, got encoding ${JSON.stringify(enc)}`, { file });
+  if (buf[start] === 0x3c && buf[start + 1] === 0x3f) {
+    const head = buf.subarray(start, start + 100).toString('latin1');
+    const enc = /^<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/.exec(head)?.[1]?.toLowerCase();
+    if (enc === 'iso-8859-1' || enc === 'latin1' || enc === 'latin-1') return buf.toString('latin1', start);
+    if (enc !== undefined && enc !== 'utf-8' && enc !== 'utf8' && enc !== 'us-ascii' && enc !== 'ascii') {
+      throw new ConversionError('XML_PARSE', `expected UTF-8, UTF-16 or ISO-8859-1 text, got encoding ${JSON.stringify(enc)}`, { file });
+    }
+  }
+  return buf.toString('utf8', start);
 }
-
-type Node = Record<string, unknown>;
-
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Thrown inside the readers; carries the element path. */
 class FieldError extends Error {
@@ -269,20 +406,26 @@ class FieldError extends Error {
   }
 }
 
-/** The one value of child `name` of `node`: undefined when absent, FieldError when repeated. */
-function child(node: Node, name: string, path: string): unknown {
-  const v = node[name];
-  if (Array.isArray(v)) throw new FieldError('XML_BAD_VALUE', path, `expected one <${name}>, got ${v.length}`);
-  return v;
+/** The one child element `name` of `el`: undefined when absent, FieldError when repeated. */
+function child(el: XmlElement, name: string, path: string): XmlElement | undefined {
+  let found: XmlElement | undefined;
+  let count = 0;
+  for (const c of el.children) {
+    if (c.name === name) {
+      found ??= c;
+      count++;
+    }
+  }
+  if (count > 1) throw new FieldError('XML_BAD_VALUE', path, `expected one <${name}>, got ${count}`);
+  return found;
 }
 
 /** The text of child `name`, trimmed: undefined when the element is absent. */
-function childText(node: Node, name: string, path: string): string | undefined {
-  const v = child(node, name, path);
-  if (v === undefined) return undefined;
-  if (typeof v === 'string') return decodeCharRefs(v);
-  if (isNode(v) && Object.keys(v).length === 0) return '';
-  throw new FieldError('XML_BAD_VALUE', path, 'expected text, got child elements');
+function childText(el: XmlElement, name: string, path: string): string | undefined {
+  const c = child(el, name, path);
+  if (c === undefined) return undefined;
+  if (c.children.length > 0) throw new FieldError('XML_BAD_VALUE', path, `expected text, got child elements <${c.children[0]!.name}>`);
+  return c.text.trim();
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -294,8 +437,8 @@ export function parseVocNumber(text: string): number | undefined {
 }
 
 /** A required finite number. */
-function numberAt(node: Node, name: string, path: string): number {
-  const text = childText(node, name, path);
+function numberAt(el: XmlElement, name: string, path: string): number {
+  const text = childText(el, name, path);
   if (text === undefined) throw new FieldError('XML_MISSING', path, `expected a number, got no <${name}> element`);
   const n = parseVocNumber(text);
   if (n === undefined) throw new FieldError('XML_BAD_VALUE', path, `expected a number, got ${describeValue(text)}`);
@@ -304,8 +447,8 @@ function numberAt(node: Node, name: string, path: string): number {
 }
 
 /** An optional size field: undefined when missing, empty or 0; a whole non-negative number otherwise. */
-function sizeField(node: Node, name: string, path: string): number | undefined {
-  const text = childText(node, name, path);
+function sizeField(el: XmlElement, name: string, path: string): number | undefined {
+  const text = childText(el, name, path);
   if (text === undefined || text === '') return undefined;
   const n = parseVocNumber(text);
   if (n === undefined || !Number.isFinite(n) || n < 0 || !Number.isInteger(n)) {
@@ -314,10 +457,13 @@ function sizeField(node: Node, name: string, path: string): number | undefined {
   return n === 0 ? undefined : n;
 }
 
-function readSize(root: Node): VocSize | undefined {
+function readSize(root: XmlElement): VocSize | undefined {
   const size = child(root, 'size', 'size');
-  if (size === undefined || size === '') return undefined;
-  if (!isNode(size)) throw new FieldError('XML_BAD_VALUE', 'size', `expected <width> and <height> elements, got ${describeValue(size)}`);
+  if (size === undefined) return undefined;
+  if (size.children.length === 0) {
+    if (size.text.trim() === '') return undefined;
+    throw new FieldError('XML_BAD_VALUE', 'size', `expected <width> and <height> elements, got ${describeValue(size.text.trim())}`);
+  }
   const width = sizeField(size, 'width', 'size/width');
   const height = sizeField(size, 'height', 'size/height');
   const depth = sizeField(size, 'depth', 'size/depth');
@@ -325,7 +471,7 @@ function readSize(root: Node): VocSize | undefined {
   return depth === undefined ? { width, height } : { width, height, depth };
 }
 
-function readDifficult(obj: Node, path: string): 0 | 1 {
+function readDifficult(obj: XmlElement, path: string): 0 | 1 {
   const text = childText(obj, 'difficult', `${path}/difficult`);
   if (text === undefined || text === '') return 0;
   const t = text.toLowerCase();
@@ -336,14 +482,14 @@ function readDifficult(obj: Node, path: string): 0 | 1 {
   throw new FieldError('XML_BAD_VALUE', `${path}/difficult`, `expected 0 or 1, got ${describeValue(text)}`);
 }
 
-function readBox(obj: Node, path: string): VocBox {
-  const box = child(obj, 'bndbox', `${path}/bndbox`);
-  if (box === undefined) throw new FieldError('XML_MISSING', `${path}/bndbox`, 'expected a <bndbox> element, got none');
-  if (!isNode(box)) {
-    const got = box === '' ? 'an empty <bndbox>' : describeValue(box);
-    throw new FieldError('XML_BAD_VALUE', `${path}/bndbox`, `expected <xmin>, <ymin>, <xmax> and <ymax> elements, got ${got}`);
-  }
+function readBox(obj: XmlElement, path: string): VocBox {
   const p = `${path}/bndbox`;
+  const box = child(obj, 'bndbox', p);
+  if (box === undefined) throw new FieldError('XML_MISSING', p, 'expected a <bndbox> element, got none');
+  if (box.children.length === 0) {
+    const text = box.text.trim();
+    throw new FieldError('XML_BAD_VALUE', p, `expected <xmin>, <ymin>, <xmax> and <ymax> elements, got ${text === '' ? 'an empty <bndbox>' : describeValue(text)}`);
+  }
   return {
     xmin: numberAt(box, 'xmin', `${p}/xmin`),
     ymin: numberAt(box, 'ymin', `${p}/ymin`),
@@ -352,27 +498,23 @@ function readBox(obj: Node, path: string): VocBox {
   };
 }
 
-function readObject(raw: unknown, index: number, file: string): VocObject {
+function readObject(el: XmlElement, index: number, file: string): VocObject {
   const path = `object[${index}]`;
   const obj: VocObject = { index, path, name: '', difficult: 0 };
-  if (!isNode(raw)) {
-    obj.error = new ConversionError('XML_MISSING', `expected <name> and <bndbox> elements, got ${describeValue(raw)}`, { file, path });
-    return obj;
-  }
   try {
-    const name = childText(raw, 'name', `${path}/name`);
-    if (name === undefined || name.trim() === '') {
+    const name = childText(el, 'name', `${path}/name`);
+    if (name === undefined || name === '') {
       throw new FieldError('XML_MISSING', `${path}/name`, `expected a class name, got ${name === undefined ? 'no <name> element' : 'an empty <name>'}`);
     }
-    obj.name = name.trim();
-    obj.difficult = readDifficult(raw, path);
+    obj.name = name;
+    obj.difficult = readDifficult(el, path);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
     obj.error = e.toConversionError(file);
     obj.name = '';
   }
   try {
-    obj.bndbox = readBox(raw, path);
+    obj.bndbox = readBox(el, path);
   } catch (e) {
     if (!(e instanceof FieldError)) throw e;
     obj.bndboxError = e.toConversionError(file);
@@ -388,24 +530,18 @@ function readObject(raw: unknown, index: number, file: string): VocObject {
  *   `XML_BAD_VALUE` / `XML_MISSING` for file-level fields (`<size>`, `<filename>`)
  */
 export function parseVocAnnotation(text: string, file: string): VocAnnotation {
-  const tree = parseXmlTree(text, file);
-  const roots = Object.keys(tree);
-  if (roots.length !== 1 || roots[0] !== 'annotation') {
-    const got = roots.length === 0 ? 'no element' : roots.map((r) => `<${r}>`).join(', ');
-    throw new ConversionError('XML_PARSE', `expected one root element <annotation>, got ${got}`, { file });
-  }
-  const root = tree['annotation'];
-  if (Array.isArray(root)) throw new ConversionError('XML_PARSE', `expected one root element <annotation>, got ${root.length}`, { file });
-  if (!isNode(root)) return { objects: [] }; // `<annotation/>` or text only: nothing in it
+  const root = parseXml(text, file);
+  if (root.name !== 'annotation') throw new ConversionError('XML_PARSE', `expected the root element <annotation>, got <${root.name}>`, { file });
   try {
     const ann: VocAnnotation = { objects: [] };
     const filename = childText(root, 'filename', 'filename');
-    if (filename !== undefined && filename.trim() !== '') ann.filename = filename.trim();
+    if (filename !== undefined && filename !== '') ann.filename = filename;
     const size = readSize(root);
     if (size) ann.size = size;
-    const objects = root['object'];
-    const list = objects === undefined ? [] : Array.isArray(objects) ? objects : [objects];
-    ann.objects = list.map((o, i) => readObject(o, i + 1, file));
+    let index = 0;
+    for (const c of root.children) {
+      if (c.name === 'object') ann.objects.push(readObject(c, ++index, file));
+    }
     return ann;
   } catch (e) {
     if (e instanceof FieldError) throw e.toConversionError(file);
@@ -423,6 +559,20 @@ export async function readVocAnnotation(absPath: string, file: string): Promise<
   let buf: Buffer;
   try {
     buf = await readFile(absPath);
+  } catch (e) {
+    throw new ConversionError('XML_PARSE', `cannot read the file: ${(e as Error).message}`, { file });
+  }
+  return parseVocAnnotation(decodeXml(buf, file), file);
+}
+
+/**
+ * {@link readVocAnnotation} with a synchronous read: much cheaper per file than the promise API for the
+ * small files VOC has, on local disks (see bench/voc/RESULTS.md).
+ */
+export function readVocAnnotationSync(absPath: string, file: string): VocAnnotation {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(absPath);
   } catch (e) {
     throw new ConversionError('XML_PARSE', `cannot read the file: ${(e as Error).message}`, { file });
   }
@@ -471,6 +621,28 @@ export async function resolveImage(
   display: (abs: string) => string,
   options: ResolveImageOptions = {},
 ): Promise<ResolvedImage> {
+  return resolveImageSync(layout, index, annotation, absXml, root, display, options);
+}
+
+/**
+ * {@link resolveImage} without a promise: it touches the disk only for a `<filename>` with folders in it
+ * (one `stat`); every other lookup is in the index.
+ */
+export function resolveImageSync(
+  layout: VocLayout,
+  index: ImageFolderIndex,
+  annotation: VocAnnotation,
+  absXml: string,
+  root: string,
+  display: (abs: string) => string,
+  options: ResolveImageOptions = {},
+): ResolvedImage {
+  const plain = annotation.filename;
+  if (plain !== undefined && index.nameSet.has(plain)) {
+    // The common case: a name listed in the image folder (so no folders, no `..`), no path arithmetic.
+    const prefix = keyPrefix(root, index.dir);
+    if (prefix !== undefined) return { abs: index.dir + sep + plain, key: prefix + plain, exists: true, via: 'filename' };
+  }
   const file = display(absXml);
   const mustExist = options.mustExist ?? true;
   const keyOf = (abs: string): string => {
@@ -491,7 +663,7 @@ export async function resolveImage(
     const key = keyOf(abs);
     if (!rel.includes('/')) {
       if (index.nameSet.has(rel)) return { abs, key, exists: true, via: 'filename' };
-    } else if (await isFile(abs)) {
+    } else if (isFile(abs)) {
       return { abs, key, exists: true, via: 'filename' };
     }
   }
@@ -509,9 +681,20 @@ export async function resolveImage(
   throw new ConversionError('IMAGE_NOT_FOUND', `expected an image ${named}${stemOf(absXml)}.<image extension> in ${display(layout.images)}, got ${got}`, { file, path: 'filename' });
 }
 
-async function isFile(abs: string): Promise<boolean> {
+let prefixCache: { root: string; dir: string; prefix: string | undefined } | undefined;
+
+/** The key of `dir` under `root` followed by `/` (undefined when outside), remembered for the last pair. */
+function keyPrefix(root: string, dir: string): string | undefined {
+  if (prefixCache?.root !== root || prefixCache.dir !== dir) {
+    const key = relativeKey(root, dir);
+    prefixCache = { root, dir, prefix: key === undefined ? undefined : key + '/' };
+  }
+  return prefixCache.prefix;
+}
+
+function isFile(abs: string): boolean {
   try {
-    return (await stat(abs)).isFile();
+    return statSync(abs).isFile();
   } catch {
     return false;
   }
