@@ -250,6 +250,7 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
         onProgress: (d, t) => reporter.progress(d, t),
         onDiagnostic: (d) => reporter.diagnostic(d),
         signal,
+        stdout: io.stdout,
       };
       for (const o of converter.options) options[o.key] = flags[o.key];
       let summary: Summary;

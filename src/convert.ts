@@ -41,7 +41,7 @@ export function resolveOptions(options: ConvertOptions): ResolvedOptions {
   return {
     out: options.out === undefined || options.out === '-' ? options.out : resolve(options.out),
     validationRatio: ratio,
-    seed: options.seed ?? '0',
+    seed: options.seed === undefined ? '0' : String(options.seed),
     stratify: options.stratify ?? false,
     baseUrl: options.baseUrl ?? '',
     root: options.root === undefined ? undefined : resolve(options.root),
@@ -56,7 +56,7 @@ export function resolveOptions(options: ConvertOptions): ResolvedOptions {
 
 const COMMON_KEYS = new Set([
   'out', 'validationRatio', 'seed', 'stratify', 'baseUrl', 'root', 'imageDetails', 'mltable', 'onError',
-  'dryRun', 'force', 'precision', 'onProgress', 'onDiagnostic', 'signal',
+  'dryRun', 'force', 'precision', 'onProgress', 'onDiagnostic', 'signal', 'stdout',
 ]);
 
 /**
@@ -131,9 +131,9 @@ export async function convert(converterName: string, input: string, options: Con
     try {
       await stat(absInput);
     } catch {
-      throw new ConversionError('INPUT_NOT_FOUND', `${input} does not exist or cannot be read`, { file: input });
+      throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
-    const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal });
+    const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal }, options.stdout ?? process.stdout);
     Object.assign(summary, {
       train: result.train,
       validation: result.validation,

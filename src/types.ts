@@ -82,6 +82,8 @@ export interface CommonOptions {
   onDiagnostic?: ((d: Diagnostic) => void) | undefined;
   /** Aborts the conversion: temporary files are removed and nothing is written. */
   signal?: AbortSignal | undefined;
+  /** Where `out: '-'` writes the lines. Default `process.stdout`. */
+  stdout?: NodeJS.WritableStream | undefined;
 }
 
 /** Options of any converter: the shared ones plus its own (see each converter's `options`). */

@@ -67,7 +67,7 @@ describe('readImageDetails', () => {
   });
 
   it('a missing file: IMAGE_NOT_FOUND', async () => {
-    const e = await readImageDetails(join(tmp.path, 'nope.jpg'), 'nope.jpg').catch((err: unknown) => err as ConversionError);
+    const e = (await readImageDetails(join(tmp.path, 'nope.jpg'), 'nope.jpg').catch((err: unknown) => err)) as ConversionError;
     expect(e.code).toBe('IMAGE_NOT_FOUND');
     expect(e.message).toBe('nope.jpg: image not found');
   });
@@ -75,7 +75,7 @@ describe('readImageDetails', () => {
   it('a folder named like an image: IMAGE_UNREADABLE', async () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(join(tmp.path, 'dir.jpg'));
-    const e = await readImageDetails(join(tmp.path, 'dir.jpg'), 'dir.jpg').catch((err: unknown) => err as ConversionError);
+    const e = (await readImageDetails(join(tmp.path, 'dir.jpg'), 'dir.jpg').catch((err: unknown) => err)) as ConversionError;
     expect(e).toBeInstanceOf(ConversionError);
     expect(e.code).toBe('IMAGE_UNREADABLE');
   });

@@ -36,6 +36,8 @@ export interface SplitJsonlOptions {
   force?: boolean | undefined;
   onDiagnostic?: ((d: Diagnostic) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** Where `out: '-'` writes the lines. Default `process.stdout`. */
+  stdout?: NodeJS.WritableStream | undefined;
 }
 
 const usage = (message: string) => new ConversionError('USAGE', message, {}, { exitCode: 2 });
@@ -154,7 +156,7 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
       throw new ConversionError('INPUT_NOT_FOUND', 'the input does not exist or cannot be read', { file: input });
     }
     if (!s.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a JSONL file, got a folder', { file: input });
-    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal });
+    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal }, options.stdout ?? process.stdout);
     Object.assign(summary, {
       task: task ?? 'object-detection',
       train: result.train,
@@ -239,6 +241,7 @@ export function registerSplitCommand(program: Command, env: CommandEnv): void {
           force: flags.force ?? false,
           onDiagnostic: print,
           signal,
+          stdout: io.stdout,
         });
       } catch (e) {
         const failed = e instanceof ConversionError ? ((e as unknown as { summary?: Summary }).summary ?? undefined) : undefined;
