@@ -222,7 +222,7 @@ class XmlSyntaxError extends Error {
 
 function decodeEntities(s: string, offset: number): string {
   return s.replace(/&([^;&<\s]*);?/g, (m, ref: string, at: number) => {
-    if (!m.endsWith(';')) throw new XmlSyntaxError(`expected an entity reference ending in ";" or "&amp;", got ${JSON.stringify(m.slice(0, 12))}`, offset + at);
+    if (!m.endsWith(';')) throw new XmlSyntaxError(`expected an entity reference ending in ";" or "&amp;", got ${JSON.stringify(s.slice(at, at + 8))}`, offset + at);
     const predefined = PREDEFINED[ref];
     if (predefined !== undefined) return predefined;
     const num = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(ref);
