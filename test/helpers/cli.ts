@@ -68,9 +68,21 @@ export interface BinRun extends CliRun {
   signal: NodeJS.Signals | null;
 }
 
+/** How to start the real bin. */
+export interface BinOptions {
+  cwd?: string;
+  /** Added to the environment (NO_COLOR=1 is set unless overridden). */
+  env?: NodeJS.ProcessEnv;
+  /** Arguments for node itself, before the script (e.g. `['--import', FAULT]`). */
+  nodeArgs?: readonly string[];
+}
+
+/** A preload for `nodeArgs` that makes a run hang or crash on purpose (see test/helpers/fault.mjs). */
+export const FAULT = fileURLToPath(new URL('./fault.mjs', import.meta.url));
+
 /** Starts `node bin/automl-img.js ...argv` and returns the child (for signal tests). */
-export function spawnBin(argv: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...argv], {
+export function spawnBin(argv: readonly string[], opts: BinOptions = {}): ChildProcess {
+  return spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...argv], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +90,7 @@ export function spawnBin(argv: readonly string[], opts: { cwd?: string; env?: No
 }
 
 /** Runs `node bin/automl-img.js ...argv` to the end; collects stdout, stderr and the exit code. */
-export function runBin(argv: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<BinRun> {
+export function runBin(argv: readonly string[], opts: BinOptions = {}): Promise<BinRun> {
   const child = spawnBin(argv, opts);
   return collect(child);
 }
