@@ -55,6 +55,9 @@ export const VOC_CLASSES: readonly string[] = Object.freeze([
   'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
 ]);
 
+/** Images in flight at once (XML and image header reads overlap; masks queue for the pool). */
+export const IO_CONCURRENCY = 64;
+
 /** How many examples a summary warning names. */
 const EXAMPLES = 3;
 
@@ -189,7 +192,7 @@ function labelsOf(
       continue;
     }
     const got = mask.objects[obj.index - 1];
-    if (!got || got.pixels === 0) {
+    if (!got || !got.present) {
       const why = obj.index > 254 ? 'a mask holds at most 254 objects' : `no pixel of value ${obj.index} in ${job.maskDisplay}`;
       result.warnings.push({ code: 'OBJECT_WITHOUT_PIXELS', message: `object ${JSON.stringify(obj.name)} has no pixels (${why}): left out`, loc: { file, path: obj.path } });
       continue;
@@ -198,7 +201,7 @@ function labelsOf(
     if (got.rings.length === 0) {
       result.warnings.push({
         code: 'OBJECT_WITHOUT_PIXELS',
-        message: `object ${JSON.stringify(obj.name)}: every ring of its ${got.pixels} pixels is below --min-area: left out`,
+        message: `object ${JSON.stringify(obj.name)}: every ring is below --min-area: left out`,
         loc: { file, path: obj.path },
       });
       continue;
@@ -309,7 +312,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const used = new Map<string, string>();
   let done = 0;
   try {
-    const inFlight = Math.max(16, 4 * Math.max(pool.threads, 1));
+    const inFlight = Math.max(IO_CONCURRENCY, 4 * pool.threads);
     for await (const item of mapOrdered(items, inFlight, (it) => readItem(ctx, it.xml, it.mask, shared))) {
       ctx.progress(++done, items.length);
       for (const p of item.problems) ctx.bad(p);

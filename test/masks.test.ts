@@ -162,7 +162,7 @@ describe('runMaskJob and MaskPool', () => {
     const outcome = runMaskJob({ mask, maskDisplay: 'm.png', objects: 2, polygon });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.objects.map((o) => o.pixels)).toEqual([4, 0]);
+    expect(outcome.objects.map((o) => o.present)).toEqual([true, false]);
     expect(outcome.objects[0]!.rings).toHaveLength(1);
     expect(outcome.objects[1]!.rings).toEqual([]);
     expect(outcome.unknownValues).toEqual([3]);

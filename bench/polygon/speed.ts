@@ -1,79 +1,82 @@
 /**
- * Speed of mask → polygon on the synthetic set (500×375, 2–20 objects), against the reference
- * converter on the same masks, run alternately (A B A B ...) as the reference README asks.
+ * Speed of the real converter, `node bin/automl-img.js convert voc-mask`, against the reference
+ * (`ref_convert.py voc-mask`) on the same synthetic VOC set (500×375, 2–20 objects a mask), run
+ * alternately in the same run (reference, ours, ours --jobs 1, reference, ...) as the reference README
+ * asks. Prints every time, the medians and the ratios of medians.
  *
  *   npx tsc -p . && node dist/bench/polygon/speed.js [--images 1000] [--rounds 3]
  *
  * Both sides do the whole job in one process per run: list the XML files, read each XML and mask PNG,
- * trace every object, write JSONL. This side is bench/polygon/voc.ts (a stand-in for the real
- * converter); it also reports the time spent in labelledMaskToRings alone.
+ * trace every object, write the two JSONL files. Ours also reads each image's header (format and size
+ * for image_details; the synthetic JPEGs are headers only) and checks the mask against it. "ours" uses
+ * the default pool (one worker thread per available core); "ours --jobs 1" traces in the main thread.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { DATA, PYTHON, SHARED } from './env.js';
+import { DATA, PYTHON, ROOT, SHARED } from './env.js';
 import { writeSyntheticDataset } from './synthetic.js';
-import { jsonLine, readImages, traceImage } from './voc.js';
 
-/** The child's job: convert `dir` to `out`, print the tracing time per image on stdout. */
-function convert(dir: string, out: string): void {
-  let traceMs = 0;
-  let images = 0;
-  const lines: string[] = [];
-  for (const image of readImages(dir)) {
-    const start = performance.now();
-    const byLabel = traceImage(image, {});
-    traceMs += performance.now() - start;
-    lines.push(`${jsonLine(image, `JPEGImages/${image.filename}`, byLabel)}\n`);
-    images++;
-  }
-  writeFileSync(out, lines.join(''));
-  console.log(JSON.stringify({ traceMsPerImage: traceMs / images }));
-}
-
-/** Runs a command to completion; returns its wall time in seconds and its stdout. */
-function timed(command: string, args: string[]): { seconds: number; stdout: string } {
+/** Runs a command to completion; returns its wall time in seconds. */
+function timed(command: string, args: string[]): number {
   const start = performance.now();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = (performance.now() - start) / 1000;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return { seconds, stdout: result.stdout };
+  return seconds;
+}
+
+function lineCount(dir: string): number {
+  let n = 0;
+  for (const f of ['train_annotations.jsonl', 'validation_annotations.jsonl']) {
+    const p = join(dir, f);
+    if (existsSync(p)) n += readFileSync(p, 'utf8').split('\n').filter(Boolean).length;
+  }
+  return n;
 }
 
 function main(): void {
   const args = process.argv.slice(2);
-  if (args[0] === '--convert') return convert(args[1]!, args[2]!);
   const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
   const count = option('--images', 1000);
   const rounds = option('--rounds', 3);
   const dir = join(DATA, `synthetic-${count}`);
-  if (!existsSync(dir)) writeSyntheticDataset(dir, count);
+  if (!existsSync(join(dir, 'JPEGImages'))) {
+    rmSync(dir, { recursive: true, force: true });
+    writeSyntheticDataset(dir, count);
+  }
   const out = join(DATA, 'out', 'speed');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
-  const reference: number[] = [];
-  const ours: number[] = [];
-  const traceMs: number[] = [];
+  const bin = join(ROOT, 'bin/automl-img.js');
+  const ours = (jobs: string[]) => () =>
+    timed(process.execPath, [bin, 'convert', 'voc-mask', dir, '-o', join(out, 'ours'), '--force', '--quiet', ...jobs]);
+  const sides: [string, () => number][] = [
+    ['reference', () => timed(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dir, join(out, 'ref')])],
+    [`ours (--jobs ${availableParallelism()}, the default)`, ours([])],
+    ['ours --jobs 1', ours(['--jobs', '1'])],
+  ];
+  const times = new Map<string, number[]>(sides.map(([name]) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    reference.push(timed(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dir, join(out, 'ref')]).seconds);
-    const run = timed(process.execPath, [fileURLToPath(import.meta.url), '--convert', dir, join(out, 'ours.jsonl')]);
-    ours.push(run.seconds);
-    traceMs.push((JSON.parse(run.stdout) as { traceMsPerImage: number }).traceMsPerImage);
+    for (const [name, run] of sides) {
+      times.get(name)!.push(run());
+      process.stderr.write(`round ${round + 1} ${name}: ${times.get(name)!.at(-1)!.toFixed(2)} s\n`);
+    }
+  }
+  if (lineCount(join(out, 'ours')) !== count || lineCount(join(out, 'ref')) !== count) {
+    throw new Error(`expected ${count} lines from both sides, got ours ${lineCount(join(out, 'ours'))}, reference ${lineCount(join(out, 'ref'))}`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const round2 = (x: number) => Math.round(x * 100) / 100;
-  console.log(
-    JSON.stringify({
-      images: count,
-      referenceSeconds: reference.map(round2),
-      oursSeconds: ours.map(round2),
-      ratio: round2(median(reference) / median(ours)),
-      labelledMaskToRingsMsPerImage: round2(median(traceMs)),
-    }),
-  );
+  const reference = median(times.get('reference')!);
+  const rows = ['| side | ' + Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ') + ' | median, s | reference ÷ side |'];
+  rows.push('|---|' + '---:|'.repeat(rounds + 2));
+  for (const [name, xs] of times) {
+    rows.push(`| ${name} | ${xs.map((x) => x.toFixed(2)).join(' | ')} | ${median(xs).toFixed(2)} | ${(reference / median(xs)).toFixed(1)}× |`);
+  }
+  console.log(`${count} masks, ${rounds} alternating rounds, ${availableParallelism()} cores available\n\n${rows.join('\n')}`);
 }
 
 main();

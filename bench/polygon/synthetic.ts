@@ -142,13 +142,31 @@ function annotationXml(stem: string, names: string[]): string {
   );
 }
 
-/** Writes `count` images' annotations and masks under `dir` (no JPEGs: nothing here reads them). */
+/**
+ * The header of a baseline JPEG of `width` × `height` (SOI, JFIF APP0, SOF0, EOI, no pixel data): enough
+ * for the converter to read the image's format and size, as it does for real images.
+ */
+export function jpegHeader(width: number, height: number): Uint8Array {
+  return Uint8Array.from([
+    0xff, 0xd8,
+    0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
+    0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0,
+    0xff, 0xd9,
+  ]);
+}
+
+/**
+ * Writes `count` images' annotations and masks under `dir`, and `JPEGImages/` with a header-only JPEG of
+ * each (the converter reads image headers; the reference reads no image).
+ */
 export function writeSyntheticDataset(dir: string, count: number, seed = 1): void {
   const random = prng(seed);
   mkdirSync(join(dir, 'Annotations'), { recursive: true });
   mkdirSync(join(dir, 'SegmentationObject'), { recursive: true });
+  mkdirSync(join(dir, 'JPEGImages'), { recursive: true });
   for (let i = 0; i < count; i++) {
     const stem = `synthetic_${String(i).padStart(4, '0')}`;
+    writeFileSync(join(dir, 'JPEGImages', `${stem}.jpg`), jpegHeader(SYNTHETIC_WIDTH, SYNTHETIC_HEIGHT));
     const objects = 2 + Math.floor(random() * 19);
     const mask = syntheticMask(random, objects);
     const names = Array.from({ length: objects }, () => NAMES[Math.floor(random() * NAMES.length)]!);

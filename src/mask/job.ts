@@ -29,8 +29,8 @@ export interface MaskJob {
 
 /** What came out for one object (index k - 1 for pixel value k). */
 export interface ObjectResult {
-  /** Pixels of value k in the instance mask. */
-  pixels: number;
+  /** True when the instance mask has pixels of value k. */
+  present: boolean;
   /** Rings normalised by the mask's width and height; empty when no pixels (or min-area dropped all). */
   rings: number[][];
   /**
@@ -112,26 +112,22 @@ function run(job: MaskJob): MaskResult {
     }
   }
 
+  // One scan traces every value but 0 and 255; a value with pixels always has a boundary, so the keys
+  // of the result tell which objects have pixels and which values the XML lacks.
   const data = mask.data;
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < data.length; i++) counts[data[i]!]!++;
-  const ignore = [0, VOID];
-  const unknownValues: number[] = [];
-  for (let v = job.objects + 1; v < VOID; v++) {
-    if (counts[v]! > 0) unknownValues.push(v);
-    ignore.push(v);
-  }
-  const byLabel = labelledMaskToRings(data, width, height, { ...job.polygon, ignore });
+  const byLabel = labelledMaskToRings(data, width, height, { ...job.polygon, ignore: [0, VOID] });
   const classHistogram = classes ? histogramPerLabel(data, classes.data, job.objects) : undefined;
-
   const objects: ObjectResult[] = [];
   for (let k = 1; k <= Math.min(job.objects, VOID - 1); k++) {
-    const pixels = counts[k]!;
-    const rings = (byLabel.get(k) ?? []).map((ring) => ring.map((v, j) => v / (j % 2 === 0 ? width : height)));
-    const result: ObjectResult = { pixels, rings };
-    if (classHistogram && pixels > 0) result.classValue = majority(classHistogram, k);
+    const rings = byLabel.get(k);
+    const result: ObjectResult = { present: rings !== undefined, rings: [] };
+    if (rings !== undefined) {
+      result.rings = rings.map((ring) => ring.map((v, j) => v / (j % 2 === 0 ? width : height)));
+      if (classHistogram) result.classValue = majority(classHistogram, k);
+    }
     objects.push(result);
   }
+  const unknownValues = [...byLabel.keys()].filter((v) => v > job.objects);
   return { ok: true, width, height, encoding: mask.encoding, objects, unknownValues };
 }
 
