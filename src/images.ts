@@ -1,8 +1,10 @@
 /**
  * Image files: which names count as images, and reading format, width and height from a header
- * (image-size on the first bytes; more bytes only when a JPEG's frame header lies further in).
+ * (image-size on the first 4 KiB; for a JPEG whose frame header lies further in, behind a large
+ * EXIF block, a walk over the segment headers that reads 4 KiB at the segment it needs; more bytes
+ * only when that fails).
  */
-import { open } from 'node:fs/promises';
+import { close as fsClose, fstat as fsFstat, open as fsOpen, read as fsRead } from 'node:fs';
 import { imageSize } from 'image-size';
 import { ConversionError } from './errors.js';
 import type { ImageDetails } from './types.js';
@@ -23,6 +25,66 @@ export function isImageName(name: string): boolean {
 }
 
 const FIRST_READ = 4096;
+/** Bytes read at each later JPEG segment while walking to the frame header. */
+const SEGMENT_READ = 4096;
+
+/** JPEG start-of-frame markers (SOF0–SOF15 but DHT C4, JPG C8, DAC CC): they hold the height and width. */
+function isStartOfFrame(m: number): boolean {
+  return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+}
+
+/**
+ * Walks a JPEG's segments from the first bytes `head` to its frame header, reading only the few
+ * bytes at the start of each segment that lies beyond `head` (a large EXIF block is stepped over,
+ * not read). Undefined when the walk meets anything unexpected: the caller then reads more.
+ */
+async function jpegFrameSize(fd: number, head: Buffer): Promise<{ width: number; height: number } | undefined> {
+  let window = head;
+  let windowStart = 0;
+  let pos = 2;
+  let small: Buffer | undefined;
+  for (let steps = 0; steps < 512; steps++) {
+    if (pos + 9 > windowStart + window.length) {
+      small ??= Buffer.allocUnsafe(SEGMENT_READ);
+      const n = await readAt(fd, small, SEGMENT_READ, pos);
+      if (n < 4) return undefined;
+      window = small.subarray(0, n);
+      windowStart = pos;
+    }
+    const at = pos - windowStart;
+    if (window[at] !== 0xff) return undefined;
+    const marker = window[at + 1]!;
+    if (marker === 0xff) {
+      pos += 1; // a fill byte
+      continue;
+    }
+    if (isStartOfFrame(marker)) {
+      if (at + 9 > window.length) return undefined;
+      const height = window.readUInt16BE(at + 5);
+      const width = window.readUInt16BE(at + 7);
+      return width > 0 && height > 0 ? { width, height } : undefined;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, or scan data before any frame
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      pos += 2; // markers without a length
+      continue;
+    }
+    if (at + 4 > window.length) return undefined;
+    pos += 2 + window.readUInt16BE(at + 2);
+  }
+  return undefined;
+}
+
+// fs callbacks on plain descriptors: cheaper per call than FileHandle objects, which matters
+// when each image costs two or three calls.
+const openFd = (path: string): Promise<number> =>
+  new Promise((res, rej) => fsOpen(path, 'r', (e, fd) => (e ? rej(e) : res(fd))));
+const readAt = (fd: number, buf: Buffer, length: number, position: number): Promise<number> =>
+  new Promise((res, rej) => fsRead(fd, buf, 0, length, position, (e, n) => (e ? rej(e) : res(n))));
+const closeFd = (fd: number): Promise<void> => new Promise((res) => fsClose(fd, () => res()));
+const sizeOf = (fd: number): Promise<number> =>
+  new Promise((res, rej) => fsFstat(fd, (e, st) => (e ? rej(e) : res(st.size))));
+
 const SECOND_READ = 256 * 1024;
 
 /** Normalises image-size's type names to the ones AutoML writes. */
@@ -39,9 +101,9 @@ function formatName(type: string | undefined): string | undefined {
  * @throws ConversionError `IMAGE_NOT_FOUND` or `IMAGE_UNREADABLE`
  */
 export async function readImageDetails(absPath: string, display: string): Promise<Required<ImageDetails>> {
-  let fh;
+  let fd: number;
   try {
-    fh = await open(absPath, 'r');
+    fd = await openFd(absPath);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new ConversionError('IMAGE_NOT_FOUND', 'image not found', { file: display });
@@ -54,12 +116,16 @@ export async function readImageDetails(absPath: string, display: string): Promis
       const buf = Buffer.allocUnsafe(size);
       let bytesRead;
       try {
-        ({ bytesRead } = await fh.read(buf, 0, size, 0));
+        bytesRead = await readAt(fd, buf, size, 0);
       } catch (e) {
         throw new ConversionError('IMAGE_UNREADABLE', `cannot read image: ${(e as Error).message}`, { file: display });
       }
       if (bytesRead === 0) throw new ConversionError('IMAGE_UNREADABLE', 'not an image: the file is empty', { file: display });
       const data = buf.subarray(0, bytesRead);
+      if (size === FIRST_READ && bytesRead === size && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) {
+        const frame = await jpegFrameSize(fd, data);
+        if (frame) return { format: 'jpg', ...frame };
+      }
       try {
         const r = imageSize(data);
         const format = formatName(r.type);
@@ -76,13 +142,13 @@ export async function readImageDetails(absPath: string, display: string): Promis
       if (bytesRead < size) break; // the whole file was read
       if (size === FIRST_READ) size = SECOND_READ;
       else {
-        const { size: full } = await fh.stat();
+        const full = await sizeOf(fd);
         if (full <= size) break;
         size = full;
       }
     }
     throw new ConversionError('IMAGE_UNREADABLE', `not a readable image: ${lastError}`, { file: display });
   } finally {
-    await fh.close();
+    await closeFd(fd);
   }
 }

@@ -40,6 +40,15 @@ describe('readImageDetails', () => {
     expect(await details('exif400k.jpg', jpeg(33, 44, { exifBytes: 400_000 }))).toEqual({ format: 'jpg', width: 33, height: 44 });
   });
 
+  it('finds the JPEG frame header wherever it falls around the 4 KiB reads (segment walk)', async () => {
+    for (let exif = 3_990; exif <= 4_130; exif += 7) {
+      expect(await details(`walk${exif}.jpg`, jpeg(21, 13, { exifBytes: exif }))).toEqual({ format: 'jpg', width: 21, height: 13 });
+    }
+    for (const exif of [8_170, 8_180, 8_190, 12_270, 65_000, 65_001, 130_000]) {
+      expect(await details(`walk${exif}.jpg`, jpeg(5, 7, { exifBytes: exif }))).toEqual({ format: 'jpg', width: 5, height: 7 });
+    }
+  });
+
   it('a truncated JPEG (cut before its frame header): IMAGE_UNREADABLE naming the file', async () => {
     const whole = jpeg(50, 40, { exifBytes: 10_000 });
     const e = await failure('cut.jpg', whole.subarray(0, 5_000));
