@@ -75,6 +75,8 @@ function quickImageDetails(abs: string): Required<ImageDetails> | undefined {
 /** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
 interface ItemResult {
   xml: string;
+  /** The image the XML names, once found (even when the item turns out bad: it is not "without XML"). */
+  imageKey?: string;
   record?: ImageRecord;
   /** Bad items: the whole image (`record` undefined) or single objects (`record` kept). */
   problems: ConversionError[];
@@ -141,6 +143,7 @@ function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
   try {
     const ann = readVocAnnotationSync(xml, file);
     const image = resolveImageSync(layout, index, ann, xml, root, ctx.display, { mustExist: withImages });
+    result.imageKey = image.key;
     if (image.via === 'stem' && ann.filename !== undefined) {
       result.warnings.push({
         code: 'IMAGE_NOT_FOUND',
@@ -218,13 +221,16 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     oneBased: ctx.extra['oneBased'] === true,
     annotationsShown: ctx.display(layout.annotations) + '/',
   };
-  /** Image key → the XML that claimed it (duplicates, and images without XML at the end). */
+  /** Image key → the XML of its record (duplicates). */
   const used = new Map<string, string>();
+  /** Images some XML names, good or bad (images without XML at the end). */
+  const claimed = new Set<string>();
   for (let i = 0; i < xmls.length; i++) {
     if (ctx.signal?.aborted) return;
     const pending = readItem(st, xmls[i]!);
     const item = pending instanceof Promise ? await pending : pending;
     ctx.progress(i + 1, xmls.length);
+    if (item.imageKey !== undefined) claimed.add(item.imageKey);
     for (const p of item.problems) ctx.bad(p);
     for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
     if (item.clamped) ctx.count('clampedBoxes', item.clamped);
@@ -246,7 +252,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   for (const name of index.names) {
     const abs = join(index.dir, name);
     const key = relativeKey(st.root, abs);
-    if (key !== undefined && used.has(key)) continue;
+    if (key !== undefined && claimed.has(key)) continue;
     ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(abs) });
   }
 }

@@ -1,0 +1,358 @@
+/**
+ * voc-detection: golden cases (test/fixtures/voc-detection/<case>/expected, UPDATE=1 rewrites them), one test
+ * per bad input pinning code and message, determinism (twice; created in reverse order), the real bin, and
+ * the real datasets of ../shared/realdata when present (with the reference converter where it is right).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { convert } from '../../src/convert.js';
+import { ConversionError } from '../../src/errors.js';
+import type { BoxLabel, ConvertOptions, Summary } from '../../src/types.js';
+import { CASES, azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
+import { runBin } from '../helpers/cli.js';
+import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { jpeg } from '../helpers/images.js';
+
+const FIXTURES = new URL('../fixtures/voc-detection/', import.meta.url).pathname;
+const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
+const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
+const tmp = useTempDir('voc-det-');
+
+interface Run {
+  summary: Summary;
+  train: string;
+  validation: string;
+}
+
+/** Replaces the temp folder in messages so they can be pinned. */
+const scrub = (s: string, root: string) => s.split(root + '/').join('<root>/').split(root).join('<root>');
+
+/** Converts `root` into a fresh output folder; returns the summary and both files. */
+async function run(root: string, options: ConvertOptions = {}): Promise<Run> {
+  const out = makeTempDir('voc-det-out-');
+  try {
+    const summary = await convert('voc', root, { out, ...options });
+    const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
+    return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
+  } finally {
+    removeDir(out);
+  }
+}
+
+/** The error a conversion fails with (fail mode). */
+async function failure(root: string, options: ConvertOptions = {}): Promise<ConversionError> {
+  try {
+    await convert('voc-detection', root, { dryRun: true, ...options });
+  } catch (e) {
+    if (e instanceof ConversionError) return e;
+    throw e;
+  }
+  throw new Error('expected the conversion to fail');
+}
+
+/** Every line of a run, parsed. */
+const lines = (r: Run) =>
+  (r.train + r.validation)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { image_url: string; image_details?: Record<string, unknown>; label: BoxLabel[] });
+
+describe('golden cases', () => {
+  for (const [name, c] of Object.entries(CASES)) {
+    test(name, async () => {
+      await writeTree(tmp.path, c.tree());
+      const r = await run(tmp.path, c.options as ConvertOptions);
+      const summary = JSON.parse(
+        scrub(
+          JSON.stringify({
+            train: r.summary.train,
+            validation: r.summary.validation,
+            skipped: r.summary.skipped,
+            objects: r.summary.objects,
+            labels: r.summary.labels,
+            counts: r.summary.counts,
+            errors: r.summary.errors,
+            warnings: r.summary.warnings,
+          }),
+          tmp.path,
+        ),
+      ) as unknown;
+      const dir = join(FIXTURES, name, 'expected');
+      const files = { 'train_annotations.jsonl': r.train, 'validation_annotations.jsonl': r.validation, 'summary.json': JSON.stringify(summary, null, 2) + '\n' };
+      if (process.env['UPDATE']) {
+        mkdirSync(dir, { recursive: true });
+        for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+      }
+      for (const [f, text] of Object.entries(files)) expect(text, `${name}/expected/${f}`).toBe(readFileSync(join(dir, f), 'utf8'));
+    });
+  }
+
+  test('official: facts behind the golden file', async () => {
+    await writeTree(tmp.path, officialTree());
+    const r = await run(tmp.path, { validationRatio: 0 });
+    const byUrl = new Map(lines(r).map((l) => [l.image_url, l]));
+    expect([...byUrl.keys()]).toEqual(['JPEGImages/2007_000001.jpg', 'JPEGImages/2007_000002.jpg', 'JPEGImages/2007_000003.jpg', 'JPEGImages/2007_000004.jpg', 'JPEGImages/2007_000005.png']);
+    // difficult → isCrowd; xmin / width
+    expect(byUrl.get('JPEGImages/2007_000001.jpg')!.label).toEqual([
+      { label: 'dog', topX: 0.1, topY: 0.1, bottomX: 0.5, bottomY: 0.5, isCrowd: 0 },
+      { label: 'person', topX: 0.25, topY: 0, bottomX: 1, bottomY: 1, isCrowd: 1 },
+    ]);
+    // floats and 1e1, height before width, <part> left out
+    expect(byUrl.get('JPEGImages/2007_000002.jpg')!.label).toEqual([{ label: 'person', topX: 0.02, topY: 0.11845, bottomX: 0.2, bottomY: 0.9995, isCrowd: 0 }]);
+    // no <size>: the header's; no objects: background
+    expect(byUrl.get('JPEGImages/2007_000003.jpg')).toEqual({ image_url: 'JPEGImages/2007_000003.jpg', image_details: { format: 'jpg', width: 12, height: 10 }, label: [] });
+    // clamped
+    expect(byUrl.get('JPEGImages/2007_000004.jpg')!.label).toEqual([{ label: 'cat', topX: 0, topY: 0.2, bottomX: 1, bottomY: 0.48, isCrowd: 0 }]);
+    expect(r.summary.counts).toEqual({ clampedBoxes: 1 });
+    expect(byUrl.get('JPEGImages/2007_000005.png')!.image_details).toEqual({ format: 'png', width: 16, height: 8 });
+    expect(r.summary.warnings.map((w) => [w.code, scrub(w.message, tmp.path)])).toEqual([
+      ['IMAGE_NOT_FOUND', '<root>/Annotations/2007_000005.xml: filename: no image "renamed.jpg" as <filename> says: using <root>/JPEGImages/2007_000005.png, found by the XML\'s name'],
+      ['MISSING_ANNOTATION', '<root>/JPEGImages/2007_000006.jpg: image without an XML annotation: not converted'],
+    ]);
+  });
+
+  test('--one-based: (xmin - 1) / width and xmax / width; a one-pixel box is kept', async () => {
+    await writeTree(tmp.path, {
+      'Annotations/a.xml': vocXml({ filename: 'a.jpg', size: [10, 10], objects: [vocObject('x', [1, 1, 10, 10]), vocObject('dot', [3, 3, 3, 3])] }),
+      'JPEGImages/a.jpg': jpeg(10, 10),
+    });
+    const one = lines(await run(tmp.path, { oneBased: true, validationRatio: 0 }))[0]!.label;
+    expect(one).toEqual([
+      { label: 'x', topX: 0, topY: 0, bottomX: 1, bottomY: 1, isCrowd: 0 },
+      { label: 'dot', topX: 0.2, topY: 0.2, bottomX: 0.3, bottomY: 0.3, isCrowd: 0 },
+    ]);
+    const e = await failure(tmp.path);
+    expect([e.code, scrub(e.message, tmp.path)]).toEqual(['EMPTY_BOX', '<root>/Annotations/a.xml: object[2]/bndbox: expected a box with area (min < max), got xmin 3, xmax 3']);
+  });
+
+  test('--no-image-details opens no image: details from <size>, a missing image is no error', async () => {
+    await writeTree(tmp.path, {
+      'annotations/a.xml': vocXml({ filename: 'a.jpg', size: [10, 20], objects: [vocObject('x', [1, 2, 5, 10])] }),
+      'images/a.jpg': 'not even an image',
+      'annotations/b.xml': vocXml({ filename: 'b.jpg', size: [10, 20] }),
+    });
+    const r = await run(tmp.path, { imageDetails: false, validationRatio: 0 });
+    expect(r.train).toBe(
+      '{"image_url":"images/a.jpg","image_details":{"width":10,"height":20},"label":[{"label":"x","topX":0.1,"topY":0.1,"bottomX":0.5,"bottomY":0.5,"isCrowd":0}]}\n' +
+        '{"image_url":"images/b.jpg","image_details":{"width":10,"height":20},"label":[]}\n',
+    );
+  });
+
+  test('--root and --base-url shape image_url', async () => {
+    await writeTree(tmp.path, azureTree());
+    const r = await run(tmp.path, { root: join(tmp.path, '..'), baseUrl: 'azureml://datastores/x/paths/', validationRatio: 0 });
+    const base = tmp.path.split('/').pop()!;
+    expect(lines(r)[0]!.image_url).toBe(`azureml://datastores/x/paths/${base}/images/1.jpg`);
+  });
+});
+
+describe('bad input: one test each, code and message pinned', () => {
+  const one = (xml: string, images: Tree = { 'images/a.jpg': jpeg(20, 10) }): Tree => ({ 'annotations/a.xml': xml, ...images });
+  const cases: [string, Tree, ConvertOptions, string, string][] = [
+    ['malformed XML', one('<annotation>\n<object>\n</annotation>\n'), {}, 'XML_PARSE', 'annotations/a.xml: line 3: expected </object>, got </annotation>'],
+    ['a DOCTYPE', one('<!DOCTYPE a [<!ENTITY x "y">]>\n<annotation/>'), {}, 'XML_PARSE', 'annotations/a.xml: line 1: expected plain XML, got a DOCTYPE declaration (DTDs and entities are refused)'],
+    ['non-numeric coordinate', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 5, 5]), vocObject('b', [1, 1, 'abc', 5])] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[2]/bndbox/xmax: expected a number, got "abc"'],
+    ['non-finite coordinate', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, '-1e400', 5, 5])] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[1]/bndbox/ymin: expected a finite number, got "-1e400"'],
+    ['no <bndbox>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', undefined)] })), {}, 'XML_MISSING', 'annotations/a.xml: object[1]/bndbox: expected a <bndbox> element, got none'],
+    ['no <name>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('', [1, 1, 2, 2])] })), {}, 'XML_MISSING', 'annotations/a.xml: object[1]/name: expected a class name, got an empty <name>'],
+    ['bad <difficult>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 2, 2], '<difficult>yes</difficult>')] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[1]/difficult: expected 0 or 1, got "yes"'],
+    ['bad <size>', one(vocXml({ filename: 'a.jpg', size: [20, 10] }).replace('<width>20', '<width>twenty')), {}, 'XML_BAD_VALUE', 'annotations/a.xml: size/width: expected a whole number of pixels, got "twenty"'],
+    ['xmax <= xmin', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [5, 1, 4, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got xmin 5, xmax 4'],
+    ['ymax <= ymin', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 5, 4, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got ymin 5, ymax 5'],
+    ['box outside the image', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [25, 1, 30, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box overlapping the 20x10 image, got xmin 25, ymin 1, xmax 30, ymax 5'],
+    ['size differs from the image', one(vocXml({ filename: 'a.jpg', size: [10, 20] })), {}, 'IMAGE_SIZE_MISMATCH', 'annotations/a.xml: size: expected the size of images/a.jpg, 20x10, got 10x20'],
+    ['image missing', one(vocXml({ filename: 'b.jpg' }), { 'images/c.jpg': jpeg(2, 2) }), {}, 'IMAGE_NOT_FOUND', 'annotations/a.xml: filename: expected an image "b.jpg" or a.<image extension> in images, got no such file'],
+    ['image unreadable', one(vocXml({ filename: 'a.jpg' }), { 'images/a.jpg': 'hello, world' }), {}, 'IMAGE_UNREADABLE', 'images/a.jpg: not an image: unrecognised file header'],
+    ['filename outside the root', one(vocXml({ filename: '../../a.jpg' })), {}, 'PATH_OUTSIDE_ROOT', 'annotations/a.xml: filename: expected a file name inside images, got "../../a.jpg"'],
+    [
+      'two XMLs, one image',
+      { ...one(vocXml({ filename: 'a.jpg' })), 'annotations/b.xml': vocXml({ filename: 'a.jpg' }) },
+      {},
+      'DUPLICATE_IMAGE',
+      'annotations/b.xml: filename: expected one XML per image, got images/a.jpg, already named by annotations/a.xml',
+    ],
+    ['no <size> with --no-image-details', one(vocXml({ filename: 'a.jpg' })), { imageDetails: false }, 'XML_MISSING', 'annotations/a.xml: size: expected <size> with <width> and <height> (--no-image-details opens no image to read them from), got none'],
+    ['no annotation folder', { 'images/a.jpg': jpeg(2, 2) }, {}, 'INPUT_LAYOUT', '<root>: expected an Annotations/ or annotations/ folder of VOC XML files, got none'],
+    ['no XML files', { 'Annotations/readme.txt': 'x', 'JPEGImages/a.jpg': jpeg(2, 2) }, {}, 'EMPTY_DATASET', 'Annotations: expected VOC XML files, got none'],
+  ];
+  for (const [what, tree, options, code, message] of cases) {
+    test(what, async () => {
+      await writeTree(tmp.path, tree);
+      const e = await failure(tmp.path, options);
+      const msg = scrub(e.message, tmp.path).replace(/<root>\//g, '');
+      expect([e.code, msg]).toEqual([code, message]);
+    });
+  }
+
+  test('--on-error skip leaves out only the bad object and keeps the image', async () => {
+    await writeTree(tmp.path, one(vocXml({ filename: 'a.jpg', size: [20, 10], objects: [vocObject('good', [2, 1, 10, 5]), vocObject('bad', [1, 1, 'x', 5])] })));
+    const r = await run(tmp.path, { onError: 'skip', validationRatio: 0 });
+    expect(lines(r)).toEqual([
+      { image_url: 'images/a.jpg', image_details: { format: 'jpg', width: 20, height: 10 }, label: [{ label: 'good', topX: 0.1, topY: 0.1, bottomX: 0.5, bottomY: 0.5, isCrowd: 0 }] },
+    ]);
+    expect(r.summary.skipped).toBe(1);
+    expect(r.summary.errors.map((d) => [d.code, d.path])).toEqual([['XML_BAD_VALUE', 'object[2]/bndbox/xmax']]);
+  });
+
+  test('with fail, the first bad item in name order stops the run', async () => {
+    const tree: Tree = {};
+    for (let i = 0; i < 30; i++) {
+      tree[`annotations/${String(i).padStart(2, '0')}.xml`] = vocXml({ filename: `${i}.jpg`, objects: i % 7 === 3 ? [vocObject('a', [1, 1, 'bad', 2])] : [] });
+      tree[`images/${i}.jpg`] = jpeg(4, 4);
+    }
+    await writeTree(tmp.path, tree);
+    const e = await failure(tmp.path);
+    expect(scrub(e.message, tmp.path)).toBe('<root>/annotations/03.xml: object[1]/bndbox/xmax: expected a number, got "bad"');
+  });
+});
+
+describe('determinism', () => {
+  test('two runs give the same bytes; the dataset created in reverse order too', async () => {
+    const tree = { ...officialTree() };
+    await writeTree(tmp.path, tree);
+    const a = await run(tmp.path, { onError: 'skip' });
+    const b = await run(tmp.path, { onError: 'skip' });
+    const other = makeTempDir('voc-det-rev-');
+    try {
+      await writeTreeReversed(other, tree);
+      const c = await run(other, { onError: 'skip' });
+      expect(b.train + '\0' + b.validation).toBe(a.train + '\0' + a.validation);
+      expect(c.train + '\0' + c.validation).toBe(a.train + '\0' + a.validation);
+      expect(scrub(JSON.stringify(c.summary.warnings), other)).toBe(scrub(JSON.stringify(a.summary.warnings), tmp.path));
+      expect(a.train.length).toBeGreaterThan(0);
+      expect(a.validation.length).toBeGreaterThan(0);
+    } finally {
+      removeDir(other);
+    }
+  });
+});
+
+describe('the real bin', () => {
+  test('exit 0 writes both files', async () => {
+    await writeTree(tmp.path, azureTree());
+    const out = join(tmp.path, 'out');
+    const r = await runBin(['convert', 'voc', tmp.path, '-o', out, '-q']);
+    expect(r.code).toBe(0);
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    expect(readFileSync(join(out, 'train_annotations.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(4);
+  });
+
+  test('exit 1 on bad input, nothing written, the message names the file and element', async () => {
+    await writeTree(tmp.path, { ...azureTree(), 'annotations/3.xml': vocXml({ filename: '3.jpg', objects: [vocObject('a', [1, 1, 'abc', 2])] }) });
+    const out = join(tmp.path, 'out');
+    const r = await runBin(['convert', 'voc', tmp.path, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`annotations/3.xml: object[1]/bndbox/xmax: expected a number, got "abc" [XML_BAD_VALUE]`);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real datasets (../shared/realdata), when present
+
+const real = (rel: string) => join(REALDATA, rel);
+const hasPython = existsSync('/usr/bin/python3') && existsSync(REFERENCE);
+
+/** The reference converter's lines, by image_url. */
+function reference(dir: string): Map<string, { image_url: string; image_details: { width: number; height: number }; label: BoxLabel[] }> {
+  const out = makeTempDir('voc-det-ref-');
+  try {
+    execFileSync('/usr/bin/python3', [REFERENCE, 'voc', dir, out], { stdio: 'pipe' });
+    const text = readFileSync(join(out, 'train_annotations.jsonl'), 'utf8') + readFileSync(join(out, 'validation_annotations.jsonl'), 'utf8');
+    const rows = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { image_url: string; image_details: { width: number; height: number }; label: BoxLabel[] });
+    return new Map(rows.map((r) => [r.image_url, r]));
+  } finally {
+    removeDir(out);
+  }
+}
+
+/** Our boxes equal the reference's to 6 decimals (the reference neither rounds nor clamps). */
+function expectSameBoxes(ours: BoxLabel[], ref: BoxLabel[]): void {
+  expect(ours.map((b) => b.label)).toEqual(ref.map((b) => b.label));
+  ours.forEach((b, i) => {
+    const r = ref[i]!;
+    for (const k of ['topX', 'topY', 'bottomX', 'bottomY'] as const) expect(b[k]).toBeCloseTo(Math.min(Math.max(r[k], 0), 1), 6);
+    expect(b.isCrowd).toBe(r.isCrowd);
+  });
+}
+
+describe.skipIf(!existsSync(real('fridge-official-reduced/odFridgeObjects')))('real: fridge-official-reduced/odFridgeObjects', () => {
+  const dir = real('fridge-official-reduced/odFridgeObjects');
+  test('3 lines, the known box of 100.jpg, same as the reference', async () => {
+    const r = await run(dir, { validationRatio: 0 });
+    const got = lines(r);
+    expect(got.map((l) => l.image_url)).toEqual(['images/100.jpg', 'images/104.jpg', 'images/105.jpg']);
+    expect(got[0]).toEqual({
+      image_url: 'images/100.jpg',
+      image_details: { format: 'jpg', width: 499, height: 666 },
+      label: [{ label: 'can', topX: 0.260521, topY: 0.406907, bottomX: 0.735471, bottomY: 0.701201, isCrowd: 0 }],
+    });
+    if (hasPython) {
+      const ref = reference(dir);
+      for (const l of got) expectSameBoxes(l.label, ref.get(l.image_url)!.label);
+    }
+  });
+});
+
+describe.skipIf(!existsSync(real('icevision-samples/fridge/odFridgeObjects')))('real: icevision-samples/fridge', () => {
+  const dir = real('icevision-samples/fridge/odFridgeObjects');
+  test('6 lines, 4 labels, same boxes as the reference', async () => {
+    const r = await run(dir, { validationRatio: 0 });
+    const got = lines(r);
+    expect(got).toHaveLength(6);
+    expect(Object.keys(r.summary.labels).sort()).toEqual(['can', 'carton', 'milk_bottle', 'water_bottle']);
+    expect(got[0]!.label[0]).toEqual({ label: 'carton', topX: 0.172345, topY: 0.153153, bottomX: 0.432866, bottomY: 0.659159, isCrowd: 0 });
+    if (hasPython) {
+      const ref = reference(dir);
+      for (const l of got) expectSameBoxes(l.label, ref.get(l.image_url)!.label);
+    }
+  });
+});
+
+describe.skipIf(!existsSync(real('icevision-samples/voc')))('real: icevision-samples/voc', () => {
+  test('float coordinate, <segmented> after <object>; the chair box clamps nothing', async () => {
+    const r = await run(real('icevision-samples/voc'), { validationRatio: 0 });
+    const got = lines(r);
+    expect(got.map((l) => l.image_url)).toEqual(['JPEGImages/2007_000063.jpg', 'JPEGImages/2011_003353.jpg']);
+    expect(got[1]!.label).toEqual([{ label: 'person', topX: 0.346667, topY: 0.0914, bottomX: 1, bottomY: 0.94, isCrowd: 0 }]);
+    expect(r.summary.objects).toBe(3);
+    expect(r.summary.counts).toEqual({});
+  });
+});
+
+describe.skipIf(!existsSync(real('labelme-examples/bbox_detection/data_dataset_voc')))('real: labelme-examples/bbox_detection', () => {
+  test('empty tags, long floats, <height> before <width>', async () => {
+    const r = await run(real('labelme-examples/bbox_detection/data_dataset_voc'), { validationRatio: 0 });
+    const got = lines(r);
+    expect(got).toHaveLength(3);
+    expect(r.summary.objects).toBe(9);
+    expect(got[0]).toMatchObject({ image_url: 'JPEGImages/2011_000003.jpg', image_details: { format: 'jpg', width: 500, height: 338 } });
+    expect(got[0]!.label[0]).toEqual({ label: 'person', topX: 0.382, topY: 0.31766, bottomX: 0.626, bottomY: 0.974465, isCrowd: 0 });
+  });
+});
+
+describe.skipIf(!existsSync(real('datumaro-edge-cases/voc_dataset')))('real: datumaro-edge-cases/voc_dataset*', () => {
+  const base = real('datumaro-edge-cases/voc_dataset');
+  test('voc_dataset1: an image without XML is reported, the other converted', async () => {
+    const r = await run(join(base, 'voc_dataset1'), { validationRatio: 0 });
+    expect(lines(r).map((l) => l.image_url)).toEqual(['JPEGImages/2007_000001.jpg']);
+    expect(r.summary.warnings.map((w) => [w.code, w.file?.endsWith('JPEGImages/2007_000002.jpg')])).toEqual([['MISSING_ANNOTATION', true]]);
+  });
+
+  test('voc_dataset2: no images and no <size>: every XML is a bad item, even with --no-image-details', async () => {
+    const e = await failure(join(base, 'voc_dataset2'));
+    expect(e.code).toBe('IMAGE_NOT_FOUND');
+    expect(e.message).toContain('voc_dataset2/Annotations/@.xml: filename: expected an image "@.jpg" or @.<image extension>');
+    const e2 = await failure(join(base, 'voc_dataset2'), { imageDetails: false });
+    expect([e2.code, e2.path]).toEqual(['XML_MISSING', 'size']);
+  });
+
+  test('voc_dataset3: one XML, one line', async () => {
+    const r = await run(join(base, 'voc_dataset3'), { validationRatio: 0 });
+    expect(r.train).toBe(
+      '{"image_url":"JPEGImages/2007_000001.jpg","image_details":{"format":"jpg","width":20,"height":10},"label":[{"label":"cat","topX":0.05,"topY":0.2,"bottomX":0.15,"bottomY":0.4,"isCrowd":0}]}\n',
+    );
+  });
+});
