@@ -23,7 +23,7 @@ import { InvalidArgumentError } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
@@ -157,17 +157,28 @@ type Row =
 
 const NEWLINES = /\r\n|\n|\r/g;
 
-/** The 1-based line on which an unterminated quote opens, from csv-parse's error. */
-function quoteLine(err: CsvError, lastEndLine: number): number {
-  const raw = typeof (err as { raw?: unknown }).raw === 'string' ? ((err as { raw?: string }).raw as string) : '';
-  const q = raw.indexOf('"');
-  const before = q >= 0 ? raw.slice(0, q) : '';
-  return lastEndLine + 1 + (before.match(NEWLINES)?.length ?? 0);
+/**
+ * The line on which an unterminated quote opens: the first `"` after the last complete record
+ * (which ended on `lastEndLine`, at byte `fromByte`). Read again from the file, only on this error.
+ */
+async function quoteLine(csvPath: string, fromByte: number, lastEndLine: number): Promise<number> {
+  let line = lastEndLine + 1;
+  let prevCR = false;
+  for await (const chunk of createReadStream(csvPath, { start: fromByte }) as AsyncIterable<Buffer>) {
+    for (const b of chunk) {
+      if (b === 0x22) return line;
+      if (b === 0x0a) {
+        if (!prevCR) line++;
+      } else if (b === 0x0d) line++;
+      prevCR = b === 0x0d;
+    }
+  }
+  return line;
 }
 
-function csvSyntaxError(err: CsvError, file: string, lastEndLine: number): ConversionError {
+async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last: { line: number; byte: number }): Promise<ConversionError> {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    const line = quoteLine(err, lastEndLine);
+    const line = await quoteLine(csvPath, last.byte, last.line);
     return new ConversionError('CSV_PARSE', 'unterminated quote: expected a closing " before the end of the file, got none (nothing after this line can be read)', { file, line }, { cause: err });
   }
   const line = typeof err.lines === 'number' ? err.lines : undefined;
@@ -175,63 +186,139 @@ function csvSyntaxError(err: CsvError, file: string, lastEndLine: number): Conve
   return new ConversionError('CSV_PARSE', `malformed CSV: ${what}`, { file, line }, { cause: err });
 }
 
-/** Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}. */
+/** A parsed record and the byte offset just after it (its record delimiter included). */
+interface Parsed {
+  record: string[];
+  endByte: number;
+}
+
+/**
+ * Line numbers as an editor shows them (CRLF, LF or CR each end one line), from byte offsets that
+ * only grow. Holds the chunks not yet scanned.
+ */
+class LineCounter {
+  private chunks: Buffer[] = [];
+  private pos = 0;
+  private breaks = 0;
+  private prevCR = false;
+  private lastByte = -1;
+
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  /** The line of the record that ends (delimiter included) just before byte `end`. */
+  lineEndingAt(end: number): number {
+    while (this.pos < end && this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      const stop = Math.min(c.length, end - this.pos);
+      for (let i = 0; i < stop; i++) {
+        const b = c[i]!;
+        if (b === 0x0a) {
+          if (!this.prevCR) this.breaks++;
+        } else if (b === 0x0d) this.breaks++;
+        this.prevCR = b === 0x0d;
+      }
+      this.lastByte = c[stop - 1]!;
+      this.pos += stop;
+      if (stop === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(stop);
+    }
+    // A record closed by a line break ends on the line before it; the last one may have none.
+    return this.lastByte === 0x0a || this.lastByte === 0x0d ? this.breaks : this.breaks + 1;
+  }
+}
+
+/**
+ * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
+ * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse calls `on_record`
+ * synchronously), so records cost no stream round trip each.
+ */
 async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string): AsyncGenerator<Row> {
   const file = ctx.display(csvPath);
-  const input = createReadStream(csvPath);
+  let batch: Parsed[] = [];
   const parser = parse({
-      bom: true,
-      delimiter: opts.delimiter,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      trim: true,
-      skip_empty_lines: true,
-      skip_records_with_empty_values: true,
-      relax_column_count: true,
-      info: true,
-      raw: true,
+    bom: true,
+    delimiter: opts.delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    trim: true,
+    skip_empty_lines: true,
+    skip_records_with_empty_values: true,
+    relax_column_count: true,
+    on_record: (record: string[], context: { bytes: number }) => {
+      batch.push({ record, endByte: context.bytes });
+      return null; // kept here, not pushed through the stream
+    },
   });
-  input.on('error', (e) => parser.destroy(e));
-  input.pipe(parser);
+  let failure: unknown;
+  parser.on('error', (e) => (failure ??= e));
+  const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
+  const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine: new Map(), ctx };
   let layout: CsvLayout | undefined;
-  let lastEndLine = 0;
-  const firstLine = new Map<string, number>();
-  try {
-    for await (const chunk of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = chunk;
-      // A record ends on info.lines; it starts before the newlines inside its (quoted) cells.
+  const last = { line: 0, byte: 0 };
+  const lines = new LineCounter();
+  function* drain(): Generator<Row> {
+    const records = batch;
+    batch = [];
+    for (const { record, endByte } of records) {
+      // csv-parse counts a CRLF inside quotes as two lines; count lines as an editor shows them.
+      const endLine = lines.lineEndingAt(endByte);
       let inside = 0;
-      for (const cell of record) if (cell.length > 0) inside += cell.match(NEWLINES)?.length ?? 0;
-      const line = info.lines - inside;
-      lastEndLine = info.lines;
-      if (layout === undefined) {
-        layout = csvLayout(record, opts, file);
-        continue;
+      for (const cell of record) if (cell.length > 0 && (cell.includes('\n') || cell.includes('\r'))) inside += cell.match(NEWLINES)?.length ?? 0;
+      last.line = endLine;
+      last.byte = endByte;
+      if (layout === undefined) layout = csvLayout(record, opts, file);
+      else yield rowOf(record, endLine - inside, layout, opts, rc);
+    }
+  }
+  try {
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        lines.add(chunk);
+        await new Promise<void>((res) => parser.write(chunk, () => res()));
+        yield* drain();
+        if (failure !== undefined) break;
       }
-      yield rowOf(record, line, layout, opts, { file, imagesDir, root, firstLine, ctx });
+      if (failure === undefined) {
+        await new Promise<void>((res) => parser.end(() => res()));
+        yield* drain();
+      }
+    } catch (e) {
+      const errno = (e as NodeJS.ErrnoException).code;
+      if (errno === 'EACCES' || errno === 'EISDIR' || errno === 'EIO') {
+        throw new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
+      }
+      throw e;
     }
-  } catch (e) {
-    if (e instanceof ConversionError) throw e;
-    if (e instanceof CsvError) {
-      yield { kind: 'fatal', error: csvSyntaxError(e, file, lastEndLine) };
-      return;
+    if (failure !== undefined) {
+      if (failure instanceof CsvError) {
+        yield { kind: 'fatal', error: await csvSyntaxError(failure, file, csvPath, last) };
+        return;
+      }
+      throw failure;
     }
-    const errno = (e as NodeJS.ErrnoException).code;
-    if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR') {
-      throw new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
-    }
-    throw e;
   } finally {
     input.destroy();
+    parser.destroy();
   }
   if (layout === undefined) {
     throw new ConversionError('EMPTY_DATASET', 'the CSV is empty: expected a header row and one row per image', { file });
   }
 }
 
+/** `images/` when the images folder is `<root>/images`; `''` when it is the root; undefined when outside. */
+function imagesPrefixOf(root: string, imagesDir: string): string | undefined {
+  if (root === imagesDir) return '';
+  const rel = relativeKey(root, imagesDir);
+  return rel === undefined ? undefined : rel + '/';
+}
+
 interface RowContext {
   file: string;
   imagesDir: string;
   root: string;
+  /** The images folder relative to the root, with a trailing `/` (see {@link imagesPrefixOf}). */
+  imagesPrefix: string | undefined;
   firstLine: Map<string, number>;
   ctx: ConverterContext;
 }
@@ -257,13 +344,20 @@ function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptio
       else if (v !== '0') return bad('CSV_BAD_VALUE', `column ${JSON.stringify(layout.columns[i])}: expected 0 or 1, got ${describeValue(v)}`);
     }
   }
-  // CSV paths are portable: a Windows `\` separates folders as `/` does.
-  const portable = name.replaceAll('\\', '/');
-  const abs = resolve(rc.imagesDir, portable);
-  if (relativeKey(rc.imagesDir, abs) === undefined) {
-    return bad('PATH_OUTSIDE_ROOT', `expected a file inside the images folder ${rc.ctx.display(rc.imagesDir)}, got ${describeValue(name)}`);
+  let abs: string;
+  let key: string | undefined;
+  if (rc.imagesPrefix !== undefined && isPlainName(name)) {
+    // The usual case, a bare file name: no path arithmetic needed.
+    abs = rc.imagesDir + sep + name;
+    key = rc.imagesPrefix + name;
+  } else {
+    // CSV paths are portable: a Windows `\` separates folders as `/` does.
+    abs = resolve(rc.imagesDir, name.replaceAll('\\', '/'));
+    if (relativeKey(rc.imagesDir, abs) === undefined) {
+      return bad('PATH_OUTSIDE_ROOT', `expected a file inside the images folder ${rc.ctx.display(rc.imagesDir)}, got ${describeValue(name)}`);
+    }
+    key = relativeKey(rc.root, abs);
   }
-  const key = relativeKey(rc.root, abs);
   if (key === undefined) {
     return bad('PATH_OUTSIDE_ROOT', `expected an image inside --root ${rc.ctx.display(rc.root)}, got ${describeValue(name)} (in ${rc.ctx.display(rc.imagesDir)})`);
   }
@@ -273,6 +367,11 @@ function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptio
   }
   rc.firstLine.set(key, line);
   return { kind: 'ok', line, abs, key, labels };
+}
+
+/** A file name without folders or dots-only names, that joins to the images folder as it is. */
+function isPlainName(name: string): boolean {
+  return !name.includes('/') && !name.includes('\\') && name !== '.' && name !== '..';
 }
 
 /** The CSV to read: the input file, or `labels.csv` in the input folder. */
