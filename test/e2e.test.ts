@@ -2,7 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, FAULT, runBin, spawnBin } from './helpers/cli.js';
+import { collect, FAULT, runBin, spawnBin, type BinRun } from './helpers/cli.js';
 import { listTree, useTempDir, writeTree, writeTreeReversed, type Tree } from './helpers/fs.js';
 import { jpeg, png } from './helpers/images.js';
 
@@ -17,13 +17,19 @@ function fridge(): Tree {
   return tree;
 }
 
-/** Waits (polling, no time assertion) until `dir` holds a `.tmp` file; returns its names. */
-async function waitForTemp(dir: string, limitMs = 20_000): Promise<string[]> {
+/**
+ * Waits (polling, no time assertion) until `dir` holds a `.tmp` file; returns its names. Fails at
+ * once, with the run's output, when the run ends first.
+ */
+async function waitForTemp(dir: string, run: Promise<BinRun>, limitMs = 20_000): Promise<string[]> {
+  let ended: BinRun | undefined;
+  void run.then((r) => (ended = r));
   const end = Date.now() + limitMs;
   for (;;) {
     const names = await readdir(dir).catch(() => [] as string[]);
     const temps = names.filter((n) => n.endsWith('.tmp'));
     if (temps.length > 0) return temps;
+    if (ended) throw new Error(`the run ended (exit ${ended.code}) before a temporary file appeared in ${dir}:\n${ended.stderr}`);
     if (Date.now() > end) throw new Error(`no temporary file appeared in ${dir}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -103,7 +109,7 @@ describe('bin: interrupted', () => {
       const out = join(tmp.path, 'new', 'out');
       const child = spawnBin(['convert', 'folder', 'ds', '-o', out], { cwd: tmp.path, nodeArgs: ['--import', FAULT], env: { AUTOML_IMG_TEST_FAULT: 'hang-images' } });
       const done = collect(child);
-      const temps = await waitForTemp(out);
+      const temps = await waitForTemp(out, done);
       expect(temps[0]).toMatch(/^\.automl-img-spill\.\d+\.[0-9a-f]+\.tmp$/);
       child.kill(signal);
       const r = await done;
@@ -119,7 +125,7 @@ describe('bin: interrupted', () => {
     await writeTree(join(tmp.path, 'out'), { 'train_annotations.jsonl': 'old\n', 'keep.txt': 'k' });
     const child = spawnBin(['convert', 'folder', 'ds', '-o', 'out', '--force'], { cwd: tmp.path, nodeArgs: ['--import', FAULT], env: { AUTOML_IMG_TEST_FAULT: 'hang-images' } });
     const done = collect(child);
-    await waitForTemp(join(tmp.path, 'out'));
+    await waitForTemp(join(tmp.path, 'out'), done);
     child.kill('SIGINT');
     expect((await done).code).toBe(130);
     expect(await listTree(join(tmp.path, 'out'))).toEqual(['keep.txt', 'train_annotations.jsonl']);
