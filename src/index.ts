@@ -12,4 +12,13 @@ export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptio
 export { recordToJson } from './format.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 export { main } from './cli.js';
+export {
+  maskToRings,
+  labelledMaskToRings,
+  rasterizeRings,
+  DEFAULT_POLYGON_OPTIONS,
+  type PolygonOptions,
+  type LabelledMaskOptions,
+} from './polygon/index.js';
+export { decodeMask, type LabelMask, type MaskEncoding } from './mask/png.js';
 export type * from './types.js';
