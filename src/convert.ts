@@ -133,7 +133,7 @@ export async function convert(converterName: string, input: string, options: Con
     } catch {
       throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
-    const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal }, options.stdout ?? process.stdout);
+    const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal, input: displayPath(absInput) }, options.stdout ?? process.stdout);
     Object.assign(summary, {
       train: result.train,
       validation: result.validation,

@@ -9,6 +9,7 @@ export { convert, summaryOf, resolveOptions, displayPath } from './convert.js';
 export { CONVERTERS, findConverter } from './registry.js';
 export { ConversionError, ERROR_CODES, isConversionError, type ErrorCode, type Diagnostic, type Location } from './errors.js';
 export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';
+export { splitJsonl, type SplitJsonlOptions } from './commands/split.js';
 export { recordToJson } from './format.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 export { main } from './cli.js';

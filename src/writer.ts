@@ -102,6 +102,8 @@ export interface WriterHooks {
   /** Formats a path for messages. */
   display(absPath: string): string;
   signal?: AbortSignal | undefined;
+  /** The input as messages name it (EMPTY_DATASET names it). */
+  input?: string | undefined;
 }
 
 /** What the writer wrote. */
@@ -384,7 +386,7 @@ export async function writeLines(
     }
     if (spill) await closeStream(spill);
     if (entries.length === 0) {
-      throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)'));
+      throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)', { file: hooks.input }));
     }
 
     // 2. Decide the split from the keys alone; sort each side by key.

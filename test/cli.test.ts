@@ -89,9 +89,9 @@ describe('exit codes', () => {
   it('1 for bad input or nothing to convert, with one plain line and no stack', async () => {
     const empty = join(tmp.path, 'empty');
     await writeTree(tmp.path, { empty: null });
-    const r = await runCli(['convert', 'folder', empty, '-o', join(tmp.path, 'out')]);
+    const r = await runCli(['convert', 'folder', 'empty', '-o', join(tmp.path, 'out')], { cwd: tmp.path });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: .*nothing to convert.* \[EMPTY_DATASET\]\n$/);
+    expect(r.stderr).toMatch(/^error: empty: nothing to convert.* \[EMPTY_DATASET\]\n$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const missing = await runCli(['convert', 'folder', join(tmp.path, 'nope'), '-o', join(tmp.path, 'out')]);
     expect(missing.code).toBe(1);

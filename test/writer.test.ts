@@ -250,9 +250,9 @@ describe('writeDataset: failures leave the disk as it was', () => {
   });
 
   it('no records: EMPTY_DATASET and nothing left', async () => {
-    const err = (await writeDataset(gen([]), opts(), failHooks).catch((e: unknown) => e)) as ConversionError;
+    const err = (await writeDataset(gen([]), opts(), { ...failHooks, input: 'ds' }).catch((e: unknown) => e)) as ConversionError;
     expect(err.code).toBe('EMPTY_DATASET');
-    expect(err.message).toMatch(/^nothing to convert/);
+    expect(err.message).toBe('ds: nothing to convert: no image was read (or every one was left out)');
     expect(await listTree(tmp.path)).toEqual([]);
   });
 
