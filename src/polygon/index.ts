@@ -25,7 +25,14 @@ export { ringArea, simplifyRing } from './simplify.js';
 
 const tracer = new BoundaryTracer();
 
-/** Rings of the object made of the nonzero pixels of `mask`; `[]` when there are none. */
+/**
+ * Rings of one object: the nonzero pixels of a binary mask (COCO RLE decodes to one).
+ * @param mask `width × height` bytes, row-major; any nonzero byte is the object
+ * @param options tolerance, maxPoints, minArea, holes, ... (see {@link PolygonOptions}; unset = defaults)
+ * @returns flat rings `[x1, y1, x2, y2, ...]` in pixel coordinates, parts and holes (exclusive-or), each
+ *   with at least 3 points; `[]` when the mask is empty or `minArea` dropped every ring
+ * @throws RangeError when `mask.length` is not `width × height` or an option is out of range
+ */
 export function maskToRings(mask: Uint8Array, width: number, height: number, options?: PolygonOptions): number[][] {
   checkSize(mask, width, height);
   const resolved = resolvePolygonOptions(options);
@@ -38,6 +45,8 @@ export function maskToRings(mask: Uint8Array, width: number, height: number, opt
  * Rings of every object of a labelled mask (pixel value = object), all objects in one scan of the
  * pixels plus one walk around each boundary. The map has an entry for each label value present in the
  * mask and not ignored, in increasing order; its list is empty when `minArea` dropped every ring.
+ * Pixels of ignored values (`options.ignore`, default `[0]`) are outside every object.
+ * @throws RangeError as {@link maskToRings}
  */
 export function labelledMaskToRings(
   mask: Uint8Array,
