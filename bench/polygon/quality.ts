@@ -1,12 +1,14 @@
 /**
- * Polygon quality of src/polygon against the Azure samples' algorithm, on real and synthetic VOC
- * instance masks. Writes segmentation JSONL the way voc-mask-to-polygon will (objects in XML order,
- * pixel k = k-th object, 0 and 255 not objects, coordinates normalised and rounded to 6 places), runs
- * the reference converter on the same data, and scores every file with the reference metric
- * (polygon_quality.py). Prints a markdown table.
+ * Polygon quality of voc-mask-to-polygon and src/polygon against the Azure samples' algorithm, on real
+ * and synthetic VOC instance masks. Runs the reference converter, the real converter
+ * (`node bin/automl-img.js convert voc-mask`, defaults and a few flags) and, for settings the CLI does not
+ * expose (contour mode, relativeTolerance), bench/polygon/voc.ts (the same module, lines written the same
+ * way), on the same data, and scores every file with the reference metric (polygon_quality.py).
+ * Prints markdown tables.
  *
- *   npx tsc -p . && node dist/bench/polygon/quality.js [--synthetic N] [--quick]
+ *   npx tsc -p . && node dist/bench/polygon/quality.js [--synthetic N] [--quick] [--converter]
  *
+ * --converter scores only the baseline and the converter runs (about a minute).
  * --quick scores with this module's own rasteriser (the same arithmetic as masklib.py) instead of
  * Python, for exploring settings; the table in RESULTS.md comes from the full run.
  * Needs /usr/bin/python3 with numpy, Pillow and scikit-image (Debian: python3-numpy python3-pil python3-skimage).
@@ -17,7 +19,7 @@ import { basename, join } from 'node:path';
 import { decode } from 'fast-png';
 import { rasterizeRings, type PolygonOptions } from '../../src/polygon/index.js';
 import type { PolygonLabel } from '../../src/types.js';
-import { DATA, PYTHON, SHARED } from './env.js';
+import { DATA, PYTHON, ROOT, SHARED } from './env.js';
 import { writeSyntheticDataset } from './synthetic.js';
 import { firstDir, jsonLine, readImages, traceImage, VOID, type Image } from './voc.js';
 
@@ -44,6 +46,26 @@ const SETTINGS: Setting[] = [
   { name: 'defaults + minArea 4', options: { minArea: 4 } },
   { name: 'defaults + holes fill', options: { holes: 'fill' } },
 ];
+
+/** Runs of the real converter: its defaults and a few flags. */
+const DEFAULTS = '**converter defaults** (`convert voc-mask`, no flags)';
+const CLI_SETTINGS: { name: string; flags: string[] }[] = [
+  { name: DEFAULTS, flags: [] },
+  { name: 'converter `--tolerance 0.5`', flags: ['--tolerance', '0.5'] },
+  { name: 'converter `--tolerance 0` (exact)', flags: ['--tolerance', '0'] },
+  { name: 'converter `--max-points 100`', flags: ['--max-points', '100'] },
+  { name: 'converter `--holes fill`', flags: ['--holes', 'fill'] },
+];
+
+/** Converts `dir` with the real CLI into `out`; returns its JSONL file. */
+function runConverter(dir: string, out: string, flags: string[]): string {
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'bin/automl-img.js'), 'convert', 'voc-mask', dir, '-o', out, '--validation-ratio', '0', '--no-image-details', '--force', '--quiet', ...flags],
+    { encoding: 'utf8' },
+  );
+  return join(out, 'train_annotations.jsonl');
+}
 
 interface Dataset {
   name: string;
@@ -141,6 +163,16 @@ function quickScore(images: Image[], lines: Map<string, string>): Score {
   };
 }
 
+/** The converter's lines by image stem (for --quick). */
+function cliLines(images: Image[], file: string): Map<string, string> {
+  const byStem = new Map<string, string>();
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const url = (JSON.parse(line) as { image_url: string }).image_url;
+    byStem.set(basename(url).replace(/\.[^.]*$/, ''), line);
+  }
+  return new Map(images.map((image) => [image.stem, byStem.get(image.stem) ?? '{"label":[]}']));
+}
+
 function referenceScore(dir: string, files: string[]): Score {
   const out = execFileSync(PYTHON, [join(SHARED, 'reference/polygon_quality.py'), 'voc', dir, ...files], { encoding: 'utf8' });
   return JSON.parse(out) as Score;
@@ -169,8 +201,8 @@ function combinedVoc(dirs: string[]): string {
 
 const BASELINE = 'baseline: ref_convert.py voc-mask (find_contours 0.5 + DP ≤ 100)';
 
-/** Converts `dir` with the baseline and every setting; scores each output. */
-function scoreDataset(dir: string, quick: boolean): Map<string, Score> {
+/** Converts `dir` with the baseline, the converter and (unless `converterOnly`) every module setting; scores each output. */
+function scoreDataset(dir: string, quick: boolean, converterOnly = false): Map<string, Score> {
   const images = [...readImages(dir)];
   const outDir = join(DATA, 'out', basename(dir));
   rmSync(outDir, { recursive: true, force: true });
@@ -180,6 +212,11 @@ function scoreDataset(dir: string, quick: boolean): Map<string, Score> {
   execFileSync(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dir, baselineDir]);
   const baselineFiles = ['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(baselineDir, f));
   scores.set(BASELINE, referenceScore(dir, baselineFiles));
+  for (const setting of CLI_SETTINGS) {
+    const file = runConverter(dir, join(outDir, `cli_${setting.flags.join('_') || 'defaults'}`), setting.flags);
+    scores.set(setting.name, quick ? quickScore(images, cliLines(images, file)) : referenceScore(dir, [file]));
+  }
+  if (converterOnly) return scores;
   for (const setting of SETTINGS) {
     const lines = new Map(images.map((image) => [image.stem, jsonLine(image, `JPEGImages/${image.filename}`, traceImage(image, setting.options))]));
     const file = join(outDir, `${setting.name.replace(/[^a-z0-9.]+/gi, '_')}.jsonl`);
@@ -192,6 +229,7 @@ function scoreDataset(dir: string, quick: boolean): Map<string, Score> {
 function main(): void {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
+  const converterOnly = args.includes('--converter');
   const syntheticCount = args.includes('--synthetic') ? Number(args[args.indexOf('--synthetic') + 1]) : 300;
   mkdirSync(DATA, { recursive: true });
   const syntheticDir = join(DATA, `synthetic-${syntheticCount}`);
@@ -201,8 +239,8 @@ function main(): void {
     { name: 'fridge odFridgeObjectsMask', dir: join(SHARED, 'realdata/fridge-official-reduced/odFridgeObjectsMask') },
     { name: 'labelme instance_segmentation (XML derived)', dir: labelmeAsVoc() },
   ];
-  const real = scoreDataset(combinedVoc(realSets.map((d) => d.dir)), quick);
-  const synthetic = scoreDataset(syntheticDir, quick);
+  const real = scoreDataset(combinedVoc(realSets.map((d) => d.dir)), quick, converterOnly);
+  const synthetic = scoreDataset(syntheticDir, quick, converterOnly);
 
   const f = (x: number, digits = 4) => x.toFixed(digits);
   const anyReal = real.get(BASELINE)!;
@@ -220,8 +258,8 @@ function main(): void {
   }
   const detail = ['| real set | method | objects | mean IoU | p10 | min | points / object |', '|---|---|---:|---:|---:|---:|---:|'];
   for (const set of realSets) {
-    const scores = scoreDataset(set.dir, quick);
-    for (const method of [BASELINE, SETTINGS.find((x) => x.name.startsWith('**defaults**'))!.name]) {
+    const scores = scoreDataset(set.dir, quick, true);
+    for (const method of [BASELINE, DEFAULTS]) {
       const r = scores.get(method)!;
       detail.push(`| ${set.name} | ${method} | ${r.instances} | ${f(r.mean_iou)} | ${f(r.p10_iou)} | ${f(r.min_iou)} | ${f(r.points_per_instance, 1)} |`);
     }

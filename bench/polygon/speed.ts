@@ -71,10 +71,14 @@ function main(): void {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const reference = median(times.get('reference')!);
-  const rows = ['| side | ' + Array.from({ length: rounds }, (_, i) => `round ${i + 1}`).join(' | ') + ' | median, s | reference ÷ side |'];
-  rows.push('|---|' + '---:|'.repeat(rounds + 2));
+  const refs = times.get('reference')!;
+  const rows = [
+    '| side | ' + Array.from({ length: rounds }, (_, i) => `round ${i + 1}, s`).join(' | ') + ' | median, s | ratio of medians | median of per-round ratios |',
+  ];
+  rows.push('|---|' + '---:|'.repeat(rounds + 3));
   for (const [name, xs] of times) {
-    rows.push(`| ${name} | ${xs.map((x) => x.toFixed(2)).join(' | ')} | ${median(xs).toFixed(2)} | ${(reference / median(xs)).toFixed(1)}× |`);
+    const paired = median(xs.map((x, i) => refs[i]! / x));
+    rows.push(`| ${name} | ${xs.map((x) => x.toFixed(2)).join(' | ')} | ${median(xs).toFixed(2)} | ${(reference / median(xs)).toFixed(1)}× | ${paired.toFixed(1)}× |`);
   }
   console.log(`${count} masks, ${rounds} alternating rounds, ${availableParallelism()} cores available\n\n${rows.join('\n')}`);
 }
