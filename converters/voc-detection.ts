@@ -16,15 +16,21 @@
  * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { imageSize } from 'image-size';
+import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
 import { relativeKey } from '../src/paths.js';
 import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord } from '../src/types.js';
 import {
   findVocLayout,
+  imageIndexOf,
   indexImageFolder,
   listAnnotationFiles,
   readVocAnnotationSync,
@@ -38,6 +44,35 @@ import {
 /** Bytes read for an image header: most headers fit the first; a JPEG with a large EXIF block needs the second. */
 const HEADER_READS = [4096, 65536] as const;
 const headerBuffer = Buffer.allocUnsafe(HEADER_READS[HEADER_READS.length - 1]);
+
+/**
+ * Size of a well-formed JPEG or PNG from its first `n` bytes: `'more'` when a JPEG's frame header lies
+ * further in, undefined for anything else (other formats, anything irregular), which image-size then reads.
+ * It walks JPEG segments as image-size does and takes the same frame headers (SOF0–SOF2), at a fraction
+ * of the cost (no copies, no hex strings).
+ */
+export function sniffSize(b: Buffer, n: number): Required<ImageDetails> | 'more' | undefined {
+  if (n >= 24 && b[0] === 0x89 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a && b.readUInt32BE(12) === 0x49484452 /* IHDR */) {
+    const width = b.readUInt32BE(16);
+    const height = b.readUInt32BE(20);
+    return width > 0 && height > 0 ? { format: 'png', width, height } : undefined;
+  }
+  if (n < 4 || b[0] !== 0xff || b[1] !== 0xd8 || b[2] !== 0xff) return undefined;
+  let i = 2;
+  for (;;) {
+    if (i + 4 > n) return 'more';
+    if (b[i] !== 0xff) return undefined;
+    const marker = b[i + 1]!;
+    if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
+      if (i + 9 > n) return 'more';
+      const height = b.readUInt16BE(i + 5);
+      const width = b.readUInt16BE(i + 7);
+      return width > 0 && height > 0 ? { format: 'jpg', width, height } : undefined;
+    }
+    if (marker < 0xc3 || marker === 0xd8 || marker === 0xd9 || marker === 0xda || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) return undefined;
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+}
 
 /**
  * Format and size from the first bytes of an image, read synchronously into one shared buffer; undefined
@@ -55,20 +90,27 @@ function quickImageDetails(abs: string): Required<ImageDetails> | undefined {
   try {
     for (const size of HEADER_READS) {
       const n = readSync(fd, headerBuffer, 0, size, 0);
-      try {
-        const r = imageSize(headerBuffer.subarray(0, n));
-        if (r.type === undefined || !(r.width > 0) || !(r.height > 0)) return undefined;
-        const t = r.type.toLowerCase();
-        return { format: t === 'jpeg' ? 'jpg' : t === 'tif' ? 'tiff' : t, width: r.width, height: r.height };
-      } catch {
-        if (n < size) return undefined; // the whole file was there: let readImageDetails report it
-      }
+      const sniffed = sniffSize(headerBuffer, n);
+      if (sniffed !== 'more') return sniffed ?? imageSizeOf(headerBuffer.subarray(0, n));
+      if (n < size) return undefined; // the whole file was there: let readImageDetails report it
     }
     return undefined;
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** image-size on a buffer, as readImageDetails does it; undefined when it cannot tell. */
+function imageSizeOf(buf: Buffer): Required<ImageDetails> | undefined {
+  try {
+    const r = imageSize(buf);
+    if (r.type === undefined || !(r.width > 0) || !(r.height > 0)) return undefined;
+    const t = r.type.toLowerCase();
+    return { format: t === 'jpeg' ? 'jpg' : t === 'tif' ? 'tiff' : t, width: r.width, height: r.height };
+  } catch {
+    return undefined;
   }
 }
 
@@ -121,7 +163,10 @@ function toBox(obj: VocObject, width: number, height: number, oneBased: boolean,
 
 /** What the whole run shares. */
 interface RunState {
-  ctx: ConverterContext;
+  /** Formats paths for messages (`ctx.display`). */
+  display: (abs: string) => string;
+  /** Open images for their header (`--no-image-details` unsets it). */
+  imageDetails: boolean;
   layout: VocLayout;
   index: ImageFolderIndex;
   root: string;
@@ -136,18 +181,18 @@ interface RunState {
  * returns a promise.
  */
 function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
-  const { ctx, layout, index, root } = st;
+  const { display, layout, index, root } = st;
   const file = st.annotationsShown + basename(xml);
   const result: ItemResult = { xml, problems: [], warnings: [], clamped: 0 };
-  const withImages = ctx.options.imageDetails;
+  const withImages = st.imageDetails;
   try {
     const ann = readVocAnnotationSync(xml, file);
-    const image = resolveImageSync(layout, index, ann, xml, root, ctx.display, { mustExist: withImages });
+    const image = resolveImageSync(layout, index, ann, xml, root, display, { mustExist: withImages });
     result.imageKey = image.key;
     if (image.via === 'stem' && ann.filename !== undefined) {
       result.warnings.push({
         code: 'IMAGE_NOT_FOUND',
-        message: `no image ${JSON.stringify(ann.filename)} as <filename> says: using ${ctx.display(image.abs)}, found by the XML's name`,
+        message: `no image ${JSON.stringify(ann.filename)} as <filename> says: using ${display(image.abs)}, found by the XML's name`,
         loc: { file, path: 'filename' },
       });
     }
@@ -162,7 +207,7 @@ function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
     }
     const header = quickImageDetails(image.abs);
     if (header) return finishItem(st, result, ann, image.key, header, file, image.abs);
-    return readImageDetails(image.abs, ctx.display(image.abs)).then(
+    return readImageDetails(image.abs, display(image.abs)).then(
       (h) => finishItem(st, result, ann, image.key, h, file, image.abs),
       (e: unknown) => failItem(result, e),
     );
@@ -182,7 +227,7 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
   const { width, height } = details;
   if (imageAbs !== undefined && ann.size && (ann.size.width !== width || ann.size.height !== height)) {
     result.problems.push(
-      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.ctx.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}`, {
+      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}`, {
         file,
         path: 'size',
       }),
@@ -207,53 +252,255 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
   return result;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Worker threads: on large datasets, XML parsing and header reads run on `--jobs` threads in batches,
+// while this thread checks, reports and writes. Batches come back in order, so the output, the reports
+// and the first failure do not depend on the number of threads.
+
+const WORKER_TAG = 'automl-img:voc-detection';
+/** XML files per message to a worker. */
+const BATCH = 256;
+/** Below this many XML files the threads cost more to start than they save. */
+const MIN_PARALLEL = 2000;
+
+/** A ConversionError as it crosses threads. */
+interface WireError {
+  code: ErrorCode;
+  detail: string;
+  file?: string | undefined;
+  line?: number | undefined;
+  path?: string | undefined;
+}
+
+type WireItem = Omit<ItemResult, 'problems'> & { problems: WireError[] };
+
+/** What a worker needs to read items like this thread does. */
+interface WorkerSetup {
+  layout: VocLayout;
+  imageNames: string[];
+  root: string;
+  oneBased: boolean;
+  imageDetails: boolean;
+  annotationsShown: string;
+  cwd: string;
+}
+
+type ToWorker = { setup: WorkerSetup } | { batch: number; xmls: string[] };
+type FromWorker = { batch: number; items: WireItem[] } | { batch: number; bug: { message: string; stack?: string | undefined } };
+
+const toWire = (item: ItemResult): WireItem => ({
+  ...item,
+  problems: item.problems.map((e) => ({ code: e.code, detail: e.detail, file: e.file, line: e.line, path: e.path })),
+});
+
+const fromWire = (item: WireItem): ItemResult => ({
+  ...item,
+  problems: item.problems.map((e) => new ConversionError(e.code, e.detail, { file: e.file, line: e.line, path: e.path })),
+});
+
+/** `displayPath` of src/convert.ts (not imported: convert.ts → registry → this module would be a cycle in a worker). */
+function displayFrom(cwd: string): (abs: string) => string {
+  return (abs) => {
+    const rel = relative(cwd, abs);
+    const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+    return sep === '/' ? shown : shown.split(sep).join('/');
+  };
+}
+
+/** The worker side: set up once, then answer each batch with its items in order. */
+function serveWorker(): void {
+  let st: RunState | undefined;
+  parentPort!.on('message', (msg: ToWorker) => {
+    if ('setup' in msg) {
+      const { layout, imageNames, root, oneBased, imageDetails, annotationsShown, cwd } = msg.setup;
+      st = { display: displayFrom(cwd), imageDetails, layout, index: imageIndexOf(layout.images, imageNames), root, oneBased, annotationsShown };
+      return;
+    }
+    void (async () => {
+      try {
+        const items: WireItem[] = [];
+        for (const xml of msg.xmls) {
+          const r = readItem(st!, xml);
+          items.push(toWire(r instanceof Promise ? await r : r));
+        }
+        parentPort!.postMessage({ batch: msg.batch, items } satisfies FromWorker);
+      } catch (e) {
+        const err = e as Error;
+        parentPort!.postMessage({ batch: msg.batch, bug: { message: String(err?.message ?? e), stack: err?.stack } } satisfies FromWorker);
+      }
+    })();
+  });
+}
+
+if (!isMainThread && (workerData as { tag?: unknown } | null)?.tag === WORKER_TAG) serveWorker();
+
+/**
+ * The built module to start workers from: this file when it runs from `dist/`; from the TypeScript
+ * sources (a test runner), `dist/converters/voc-detection.js` when built; else none (run in this thread).
+ */
+function workerScript(): URL | undefined {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return new URL(import.meta.url);
+  const fromSource = /^(.*)[\\/]converters[\\/]voc-detection\.ts$/.exec(here);
+  const built = fromSource ? join(fromSource[1]!, 'dist', 'converters', 'voc-detection.js') : undefined;
+  return built !== undefined && existsSync(built) ? pathToFileURL(built) : undefined;
+}
+
+/** `size` worker threads reading batches of XML files. */
+class ItemPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (items: ItemResult[]) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+  private next = 0;
+
+  constructor(size: number, script: URL) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(script, { workerData: { tag: WORKER_TAG } });
+      w.on('message', (m: FromWorker) => this.onReply(m));
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0 && this.workers.length > 0) this.fail(new Error(`voc-detection worker stopped with exit code ${code}`));
+      });
+      this.workers.push(w);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  setup(s: WorkerSetup): void {
+    for (const w of this.workers) w.postMessage({ setup: s } satisfies ToWorker);
+  }
+
+  /** Reads a batch on the next worker (round robin: batches are equal, so loads stay even). */
+  run(batch: number, xmls: string[]): Promise<ItemResult[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(batch, { resolve, reject });
+      this.workers[this.next++ % this.workers.length]!.postMessage({ batch, xmls } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    const ws = this.workers.splice(0);
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+
+  private onReply(m: FromWorker): void {
+    const p = this.pending.get(m.batch);
+    if (!p) return;
+    this.pending.delete(m.batch);
+    if ('bug' in m) {
+      const e = new Error(m.bug.message);
+      if (m.bug.stack) e.stack = m.bug.stack;
+      p.reject(e);
+    } else p.resolve(m.items.map(fromWire));
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+/** The default of `--jobs`: the cores this process may use. */
+function defaultJobs(): number {
+  return availableParallelism();
+}
+
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
+  return n;
+}
+
+/** Items in XML order: read in this thread, or by the pool in batches. */
+async function* readItems(st: RunState, xmls: string[], pool: ItemPool | undefined): AsyncGenerator<ItemResult> {
+  if (!pool) {
+    for (const xml of xmls) {
+      const r = readItem(st, xml);
+      yield r instanceof Promise ? await r : r;
+    }
+    return;
+  }
+  const batches: string[][] = [];
+  for (let i = 0; i < xmls.length; i += BATCH) batches.push(xmls.slice(i, i + BATCH));
+  for await (const items of mapOrdered(batches, 4 * pool.size, (b, i) => pool.run(i, b))) {
+    yield* items;
+  }
+}
+
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
-  const [xmls, index] = await Promise.all([listAnnotationFiles(layout.annotations), indexImageFolder(layout.images)]);
-  if (xmls.length === 0) {
-    throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
-  }
-  const st: RunState = {
-    ctx,
-    layout,
-    index,
-    root: ctx.options.root ?? layout.root,
-    oneBased: ctx.extra['oneBased'] === true,
-    annotationsShown: ctx.display(layout.annotations) + '/',
-  };
-  /** Image key → the XML of its record (duplicates). */
-  const used = new Map<string, string>();
-  /** Images some XML names, good or bad (images without XML at the end). */
-  const claimed = new Set<string>();
-  for (let i = 0; i < xmls.length; i++) {
-    if (ctx.signal?.aborted) return;
-    const pending = readItem(st, xmls[i]!);
-    const item = pending instanceof Promise ? await pending : pending;
-    ctx.progress(i + 1, xmls.length);
-    if (item.imageKey !== undefined) claimed.add(item.imageKey);
-    for (const p of item.problems) ctx.bad(p);
-    for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
-    if (item.clamped) ctx.count('clampedBoxes', item.clamped);
-    const record = item.record;
-    if (!record) continue;
-    const previous = used.get(record.path);
-    if (previous !== undefined) {
-      ctx.bad(
-        new ConversionError('DUPLICATE_IMAGE', `expected one XML per image, got ${record.path}, already named by ${ctx.display(previous)}`, {
-          file: st.annotationsShown + basename(item.xml),
-          path: 'filename',
-        }),
-      );
-      continue;
+  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
+  const script = jobs > 1 ? workerScript() : undefined;
+  // Threads start while the folders are listed.
+  let pool = script ? new ItemPool(jobs, script) : undefined;
+  try {
+    const [xmls, index] = await Promise.all([listAnnotationFiles(layout.annotations), indexImageFolder(layout.images)]);
+    if (xmls.length === 0) {
+      throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
     }
-    used.set(record.path, item.xml);
-    yield record;
-  }
-  for (const name of index.names) {
-    const abs = join(index.dir, name);
-    const key = relativeKey(st.root, abs);
-    if (key !== undefined && claimed.has(key)) continue;
-    ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(abs) });
+    if (pool && xmls.length < MIN_PARALLEL) {
+      await pool.close();
+      pool = undefined;
+    }
+    const st: RunState = {
+      display: ctx.display,
+      imageDetails: ctx.options.imageDetails,
+      layout,
+      index,
+      root: ctx.options.root ?? layout.root,
+      oneBased: ctx.extra['oneBased'] === true,
+      annotationsShown: ctx.display(layout.annotations) + '/',
+    };
+    pool?.setup({
+      layout,
+      imageNames: index.names,
+      root: st.root,
+      oneBased: st.oneBased,
+      imageDetails: st.imageDetails,
+      annotationsShown: st.annotationsShown,
+      cwd: process.cwd(),
+    });
+    /** Image key → the XML of its record (duplicates). */
+    const used = new Map<string, string>();
+    /** Images some XML names, good or bad (images without XML at the end). */
+    const claimed = new Set<string>();
+    let done = 0;
+    for await (const item of readItems(st, xmls, pool)) {
+      if (ctx.signal?.aborted) return;
+      ctx.progress(++done, xmls.length);
+      if (item.imageKey !== undefined) claimed.add(item.imageKey);
+      for (const p of item.problems) ctx.bad(p);
+      for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
+      if (item.clamped) ctx.count('clampedBoxes', item.clamped);
+      const record = item.record;
+      if (!record) continue;
+      const previous = used.get(record.path);
+      if (previous !== undefined) {
+        ctx.bad(
+          new ConversionError('DUPLICATE_IMAGE', `expected one XML per image, got ${record.path}, already named by ${ctx.display(previous)}`, {
+            file: st.annotationsShown + basename(item.xml),
+            path: 'filename',
+          }),
+        );
+        continue;
+      }
+      used.set(record.path, item.xml);
+      yield record;
+    }
+    for (const name of index.names) {
+      const abs = join(index.dir, name);
+      const key = relativeKey(st.root, abs);
+      if (key !== undefined && claimed.has(key)) continue;
+      ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(abs) });
+    }
+  } finally {
+    await pool?.close();
   }
 }
 
@@ -270,6 +517,12 @@ const converter: Converter = {
       key: 'oneBased',
       description: 'VOC pixel coordinates are 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (default: xmin / width, as the Azure scripts)',
       defaultValue: false,
+    },
+    {
+      flags: '--jobs <n>',
+      key: 'jobs',
+      description: 'threads reading XML files and image headers (used from 2,000 XML files on; 1 = this thread only). Default: the number of cores',
+      parse: parseJobs,
     },
   ],
   run,

@@ -26,7 +26,7 @@
  * XML safety: a document with a DOCTYPE (and so any entity declaration) is refused with `XML_PARSE`; only the
  * five predefined entities and numeric character references are decoded; nothing external is ever read.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { ConversionError, describeValue } from './errors.js';
@@ -168,7 +168,14 @@ export async function indexImageFolder(dir: string): Promise<ImageFolderIndex> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const names = entries.filter((e) => e.kind === 'file' && isImageName(e.name)).map((e) => e.name);
+  return imageIndexOf(
+    dir,
+    entries.filter((e) => e.kind === 'file' && isImageName(e.name)).map((e) => e.name),
+  );
+}
+
+/** An {@link ImageFolderIndex} from names already listed (sorted image file names of `dir`). */
+export function imageIndexOf(dir: string, names: string[]): ImageFolderIndex {
   const byStem = new Map<string, string[]>();
   for (const name of names) {
     const stem = stemOf(name);
@@ -570,14 +577,25 @@ export async function readVocAnnotation(absPath: string, file: string): Promise<
  * small files VOC has, on local disks (see bench/voc/RESULTS.md).
  */
 export function readVocAnnotationSync(absPath: string, file: string): VocAnnotation {
-  let buf: Buffer;
+  let text: string;
   try {
-    buf = readFileSync(absPath);
+    // One read into a reused buffer covers nearly every annotation file; larger ones are read whole.
+    const fd = openSync(absPath, 'r');
+    let n: number;
+    try {
+      n = readSync(fd, syncBuffer, 0, syncBuffer.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    text = decodeXml(n < syncBuffer.length ? syncBuffer.subarray(0, n) : readFileSync(absPath), file);
   } catch (e) {
+    if (e instanceof ConversionError) throw e;
     throw new ConversionError('XML_PARSE', `cannot read the file: ${(e as Error).message}`, { file });
   }
-  return parseVocAnnotation(decodeXml(buf, file), file);
+  return parseVocAnnotation(text, file);
 }
+
+const syncBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /** {@link readVocAnnotation} from bytes already read. */
 export function parseVocAnnotationBytes(buf: Buffer, file: string): VocAnnotation {
