@@ -159,24 +159,71 @@ async function closeStream(stream: WriteStream): Promise<void> {
   });
 }
 
-/** Reads byte ranges of a file through a 1 MiB window (sequential reads cost one syscall a MiB). */
-class RangeReader {
-  private buf = Buffer.alloc(1 << 20);
-  private start = 0;
-  private end = 0;
-  constructor(private readonly fh: FileHandle) {}
+/** Lines read back from the spill file per batch (bounds memory in the copy phase). */
+const BATCH_BYTES = 8 << 20;
+/** Neighbouring lines closer than this in the spill file are read with one call. */
+const MERGE_GAP = 64 << 10;
+/** The largest single read. */
+const MAX_RANGE = 16 << 20;
+/** Output is written in pieces of about this size. */
+const PIECE_BYTES = 64 << 10;
 
-  async read(offset: number, length: number): Promise<Buffer> {
-    if (offset >= this.start && offset + length <= this.end) {
-      return this.buf.subarray(offset - this.start, offset - this.start + length);
-    }
-    if (length > this.buf.length) this.buf = Buffer.alloc(length);
-    const { bytesRead } = await this.fh.read(this.buf, 0, this.buf.length, offset);
-    this.start = offset;
-    this.end = offset + bytesRead;
-    if (bytesRead < length) throw new Error(`spill file shorter than expected at ${offset}`);
-    return this.buf.subarray(0, length);
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new Error(`spill file shorter than expected at ${position + done}`);
+    done += bytesRead;
   }
+}
+
+/**
+ * The spill file's lines in output `order`, as pieces of about {@link PIECE_BYTES} for each side
+ * (`side(i)` 0 or 1). Lines are fetched a batch at a time: the batch is sorted by spill offset and
+ * read with few large reads, so output order costs no random 1-line reads even when records
+ * arrived in a very different order (CSV, COCO).
+ */
+async function* piecesInOrder(fh: FileHandle, entries: readonly Entry[], order: readonly number[], side: (i: number) => 0 | 1): AsyncGenerator<[0 | 1, Buffer]> {
+  const pending: [Buffer[], Buffer[]] = [[], []];
+  const pendingBytes = [0, 0];
+  for (let s = 0; s < order.length; ) {
+    let e = s;
+    let bytes = 0;
+    while (e < order.length && (e === s || bytes + entries[order[e]!]!.length <= BATCH_BYTES)) bytes += entries[order[e++]!]!.length;
+    const batch = order.slice(s, e);
+    const byOffset = [...batch].sort((a, b) => entries[a]!.offset - entries[b]!.offset);
+    const slices = new Map<number, Buffer>();
+    for (let k = 0; k < byOffset.length; ) {
+      const first = entries[byOffset[k]!]!;
+      const start = first.offset;
+      let stop = start + first.length;
+      let j = k + 1;
+      for (; j < byOffset.length; j++) {
+        const next = entries[byOffset[j]!]!;
+        if (next.offset - stop > MERGE_GAP || next.offset + next.length - start > MAX_RANGE) break;
+        stop = Math.max(stop, next.offset + next.length);
+      }
+      const buf = Buffer.allocUnsafe(stop - start);
+      await readFully(fh, buf, start);
+      for (let m = k; m < j; m++) {
+        const en = entries[byOffset[m]!]!;
+        slices.set(byOffset[m]!, buf.subarray(en.offset - start, en.offset - start + en.length));
+      }
+      k = j;
+    }
+    for (const i of batch) {
+      const sd = side(i);
+      const line = slices.get(i)!;
+      pending[sd].push(line);
+      pendingBytes[sd]! += line.length;
+      if (pendingBytes[sd]! >= PIECE_BYTES) {
+        yield [sd, Buffer.concat(pending[sd])];
+        pending[sd] = [];
+        pendingBytes[sd] = 0;
+      }
+    }
+    s = e;
+  }
+  for (const sd of [0, 1] as const) if (pending[sd].length > 0) yield [sd, Buffer.concat(pending[sd])];
 }
 
 /** The error a writer throws when its signal aborts (exit 130). */
@@ -409,9 +456,8 @@ export async function writeLines(
     // 3. Copy lines out of the spill file in order.
     const fh = await open(spillPath!, 'r');
     try {
-      const reader = new RangeReader(fh);
       if (toStdout) {
-        await copyToStdout(stdout, order, entries, reader, signal);
+        await copyToStdout(stdout, piecesInOrder(fh, entries, order, () => 0), signal);
         ok = true;
         return result;
       }
@@ -421,10 +467,8 @@ export async function writeLines(
       const trainStream = openStream(trainTemp);
       const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
       const validationStream = validationTemp !== undefined ? openStream(validationTemp) : undefined;
-      for (const i of order) {
-        const e = entries[i]!;
-        const stream = isValidation[i] && validationStream ? validationStream : trainStream;
-        await writeWithBackpressure(stream, Buffer.from(await reader.read(e.offset, e.length)));
+      for await (const [sd, piece] of piecesInOrder(fh, entries, order, (i) => (isValidation[i] && validationStream ? 1 : 0))) {
+        await writeWithBackpressure(sd === 1 ? validationStream! : trainStream, piece);
         if (signal?.aborted) throw interruptedError();
       }
       await closeStream(trainStream);
@@ -469,18 +513,17 @@ export async function writeLines(
  * Copies the sorted lines to stdout. A reader that goes away (`| head`: EPIPE) ends the copy
  * quietly: what it read is what it wanted.
  */
-async function copyToStdout(stdout: NodeJS.WritableStream, order: number[], entries: Entry[], reader: RangeReader, signal: AbortSignal | undefined): Promise<void> {
+async function copyToStdout(stdout: NodeJS.WritableStream, pieces: AsyncIterable<[0 | 1, Buffer]>, signal: AbortSignal | undefined): Promise<void> {
   let closed = false;
   const onError = (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
   };
   stdout.on('error', onError);
   try {
-    for (const i of order) {
+    for await (const [, piece] of pieces) {
       if (closed) return;
-      const e = entries[i]!;
       try {
-        await writeWithBackpressure(stdout, Buffer.from(await reader.read(e.offset, e.length)));
+        await writeWithBackpressure(stdout, piece);
       } catch (err) {
         if (closed || (err as NodeJS.ErrnoException).code === 'EPIPE') return;
         throw err;

@@ -74,6 +74,20 @@ describe('writeDataset: outputs', () => {
     expect(liveTempFileCount()).toBe(0);
   });
 
+  it('reads back lines that arrived in any order, across many batches (large dataset)', async () => {
+    const out = join(tmp.path, 'big');
+    const records = Array.from({ length: 30_000 }, (_, i) => ({ path: `p/${String((i * 7919) % 30_000).padStart(5, '0')}.jpg`, label: `l${i % 7}`.repeat(40) }));
+    const r = await writeDataset(gen(records), opts({ out, validationRatio: 0 }), failHooks);
+    expect(r.train).toBe(30_000);
+    const got = await lines(join(out, 'train_annotations.jsonl'));
+    expect(got).toHaveLength(30_000);
+    got.forEach((l, i) => {
+      const o = JSON.parse(l) as { image_url: string; label: string };
+      expect(o.image_url).toBe(`p/${String(i).padStart(5, '0')}.jpg`);
+    });
+    expect(got[12345]).toBe(JSON.stringify({ image_url: 'p/12345.jpg', label: records.find((x) => x.path === 'p/12345.jpg')!.label }));
+  });
+
   it('gives byte-identical files for any order of the records', async () => {
     const a = join(tmp.path, 'a');
     const b = join(tmp.path, 'b');
@@ -143,7 +157,7 @@ describe('writeDataset: outputs', () => {
 });
 
 describe('writeDataset: backpressure', () => {
-  it('never lets a slow stdout buffer more than about one line beyond its high-water mark', async () => {
+  it('never lets a slow stdout buffer much more than one 64 KiB piece', async () => {
     let maxBuffered = 0;
     class Slow extends Writable {
       constructor() {
@@ -154,9 +168,17 @@ describe('writeDataset: backpressure', () => {
         setTimeout(cb, 0);
       }
     }
-    await writeDataset(gen(recs(200)), opts({ out: '-' }), failHooks, new Slow());
-    // one line is ~100 bytes; without waiting for 'drain' all ~20 KB would queue up
-    expect(maxBuffered).toBeLessThan(400);
+    const slow = new Slow();
+    let total = 0;
+    const origWrite = slow.write.bind(slow);
+    slow.write = ((chunk: Buffer, ...rest: never[]) => {
+      total += chunk.length;
+      return origWrite(chunk, ...rest);
+    }) as typeof slow.write;
+    await writeDataset(gen(recs(10_000)), opts({ out: '-' }), failHooks, slow);
+    // ~1 MB in all; without waiting for 'drain' it would all queue up at once
+    expect(total).toBeGreaterThan(900_000);
+    expect(maxBuffered).toBeLessThanOrEqual(2 * 64 * 1024);
   });
 
   it('pulls records from the converter one at a time (it never runs ahead of the writer)', async () => {
