@@ -9,6 +9,6 @@ main(process.argv.slice(2)).then(
   (error) => {
     // Not a known input error: a bug. Show the stack.
     console.error(error);
-    process.exitCode = 1;
+    process.exitCode = 70;
   },
 );

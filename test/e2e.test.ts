@@ -92,10 +92,10 @@ describe('bin: convert', () => {
     expect(unknown.stderr).toContain("unknown command 'nope'");
   }, 30_000);
 
-  it('an unknown error (a bug) shows its stack and exits 1', async () => {
+  it('an unknown error (a bug) shows its stack and exits 70', async () => {
     await writeTree(join(tmp.path, 'ds'), fridge());
     const r = await runBin(['convert', 'folder', 'ds', '-o', 'out'], { cwd: tmp.path, nodeArgs: ['--import', FAULT], env: { AUTOML_IMG_TEST_FAULT: 'crash' } });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(70);
     expect(r.stderr).toContain('TypeError: simulated bug in a converter');
     expect(r.stderr).toMatch(/\n\s+at /);
     expect(await listTree(join(tmp.path, 'out'))).toEqual([]);
