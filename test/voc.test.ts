@@ -268,6 +268,18 @@ describe('layout and listing', () => {
     expect(stemOf('x/2007_000032.xml')).toBe('2007_000032');
   });
 
+  test('a file larger than the reused 64 KiB read buffer is read whole', async () => {
+    const objects = Array.from({ length: 900 }, (_, i) => obj(`<name>o${i}</name>${box('1', '1', String(i + 2), '2')}`)).join('\n');
+    const text = doc(`<filename>big.jpg</filename>${objects}`);
+    expect(text.length).toBeGreaterThan(70_000);
+    await writeTree(tmp.path, { 'big.xml': text, 'small.xml': doc('<filename>s.jpg</filename>') });
+    const big = readVocAnnotationSync(join(tmp.path, 'big.xml'), 'big.xml');
+    expect(big.objects).toHaveLength(900);
+    expect(big.objects[899]).toMatchObject({ index: 900, name: 'o899', bndbox: { xmax: 901 } });
+    // the buffer is reused: a small file read afterwards is not polluted by the big one
+    expect(readVocAnnotationSync(join(tmp.path, 'small.xml'), 'small.xml')).toEqual({ filename: 's.jpg', objects: [] });
+  });
+
   test('readVocAnnotation and its sync twin read the same; an unreadable file is XML_PARSE', async () => {
     await writeTree(tmp.path, { 'a.xml': doc('<filename>a.jpg</filename>') });
     expect(await readVocAnnotation(join(tmp.path, 'a.xml'), 'a.xml')).toEqual({ filename: 'a.jpg', objects: [] });

@@ -13,7 +13,9 @@ import type { BoxLabel, ConvertOptions, Summary } from '../../src/types.js';
 import { CASES, azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
 import { runBin } from '../helpers/cli.js';
 import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
-import { jpeg } from '../helpers/images.js';
+import { jpeg, png } from '../helpers/images.js';
+import { sniffSize } from '../../converters/voc-detection.js';
+import { readImageDetails } from '../../src/images.js';
 
 const FIXTURES = new URL('../fixtures/voc-detection/', import.meta.url).pathname;
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
@@ -225,6 +227,99 @@ describe('determinism', () => {
       expect(a.validation.length).toBeGreaterThan(0);
     } finally {
       removeDir(other);
+    }
+  });
+});
+
+describe('--jobs: worker threads', () => {
+  test('1 and 2 jobs give the same bytes and the same reports on 2,100 XMLs (bad items and a large EXIF block included)', async () => {
+    const tree: Tree = {};
+    const img = jpeg(30, 20);
+    for (let i = 0; i < 2100; i++) {
+      const n = String(i).padStart(4, '0');
+      const objects = [vocObject(`c${i % 5}`, [i % 10, 1, 20, 15])];
+      if (i % 500 === 7) objects.push(vocObject('bad', [1, 1, 'x', 2]));
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.jpg`, size: i === 1500 ? [31, 20] : [30, 20], objects });
+      tree[`images/${n}.jpg`] = i === 42 ? jpeg(30, 20, { exifBytes: 70_000 }) : img;
+    }
+    tree['images/zzz.jpg'] = img;
+    await writeTree(tmp.path, tree);
+    const one = await run(tmp.path, { jobs: 1, onError: 'skip' });
+    const two = await run(tmp.path, { jobs: 2, onError: 'skip' });
+    expect(two.train).toBe(one.train);
+    expect(two.validation).toBe(one.validation);
+    expect(lines(one)).toHaveLength(2099);
+    expect(JSON.stringify(two.summary.errors)).toBe(JSON.stringify(one.summary.errors));
+    expect(JSON.stringify(two.summary.warnings)).toBe(JSON.stringify(one.summary.warnings));
+    expect(one.summary.errors.map((e) => [e.code, e.path, e.file?.slice(-12)])).toEqual([
+      ['XML_BAD_VALUE', 'object[2]/bndbox/xmax', 'ons/0007.xml'],
+      ['XML_BAD_VALUE', 'object[2]/bndbox/xmax', 'ons/0507.xml'],
+      ['XML_BAD_VALUE', 'object[2]/bndbox/xmax', 'ons/1007.xml'],
+      ['IMAGE_SIZE_MISMATCH', 'size', 'ons/1500.xml'],
+      ['XML_BAD_VALUE', 'object[2]/bndbox/xmax', 'ons/1507.xml'],
+      ['XML_BAD_VALUE', 'object[2]/bndbox/xmax', 'ons/2007.xml'],
+    ]);
+    expect(one.summary.warnings.map((w) => w.code)).toEqual(['MISSING_ANNOTATION']);
+    // the image whose frame header lies past 64 KiB is read all the same
+    expect(lines(one).find((l) => l.image_url === 'images/0042.jpg')!.image_details).toEqual({ format: 'jpg', width: 30, height: 20 });
+  }, 120_000);
+
+  test('with 2 jobs, fail mode stops at the first bad item in name order', async () => {
+    const tree: Tree = {};
+    for (let i = 0; i < 2050; i++) {
+      const n = String(i).padStart(4, '0');
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.jpg`, objects: i === 1900 || i === 1999 ? [vocObject('a', [5, 1, 2, 2])] : [] });
+      tree[`images/${n}.jpg`] = jpeg(8, 8);
+    }
+    await writeTree(tmp.path, tree);
+    const e = await failure(tmp.path, { jobs: 2 });
+    expect([e.code, scrub(e.message, tmp.path)]).toEqual(['EMPTY_BOX', '<root>/annotations/1900.xml: object[1]/bndbox: expected a box with area (min < max), got xmin 5, xmax 2']);
+  }, 120_000);
+
+  test('--jobs must be a positive integer', async () => {
+    await writeTree(tmp.path, azureTree());
+    const e = await failure(tmp.path, { jobs: 0 });
+    expect([e.code, e.message, e.exitCode]).toEqual(['USAGE', '--jobs must be an integer of 1 or more, got 0', 2]);
+    const r = await runBin(['convert', 'voc', tmp.path, '--dry-run', '--jobs', 'two']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--jobs <n>' argument 'two' is invalid. expected an integer of 1 or more");
+  });
+});
+
+describe('image headers: the quick reader agrees with readImageDetails', () => {
+  test('generated JPEG and PNG files, with and without EXIF blocks', async () => {
+    const files: Tree = {
+      'a.jpg': jpeg(33, 17),
+      'b.jpg': jpeg(640, 480, { exifBytes: 5000 }),
+      'c.jpg': jpeg(7, 9, { exifBytes: 70_000 }),
+      'd.png': png(21, 5),
+    };
+    await writeTree(tmp.path, files);
+    for (const name of Object.keys(files)) {
+      const buf = readFileSync(join(tmp.path, name));
+      const sniffed = sniffSize(buf, Math.min(buf.length, 65536));
+      const real = await readImageDetails(join(tmp.path, name), name);
+      if (name === 'c.jpg') expect(sniffed).toBe('more');
+      else expect(sniffed).toEqual(real);
+    }
+    expect(sniffSize(Buffer.from('GIF89a\x01\x00\x01\x00'), 10)).toBeUndefined();
+  });
+
+  test.skipIf(!existsSync(REALDATA))('every real JPEG and PNG of ../shared/realdata', async () => {
+    const found: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else if (/\.(jpe?g|png)$/i.test(e.name)) found.push(join(dir, e.name));
+      }
+    };
+    walk(REALDATA);
+    expect(found.length).toBeGreaterThan(20);
+    for (const f of found) {
+      const buf = readFileSync(f);
+      const sniffed = sniffSize(buf, Math.min(buf.length, 65536));
+      if (sniffed === undefined || sniffed === 'more') continue;
+      expect(sniffed, f).toEqual(await readImageDetails(f, f));
     }
   });
 });
