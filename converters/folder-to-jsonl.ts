@@ -16,7 +16,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
@@ -31,6 +31,8 @@ const REPORTED_HIDDEN = new Set(['.DS_Store']);
 
 interface Found {
   abs: string;
+  /** The image's path relative to the dataset root (undefined when it lies outside `--root`). */
+  key: string | undefined;
   label: string;
 }
 
@@ -70,7 +72,7 @@ async function entriesOf(dir: string): Promise<Entry[]> {
  * Walks the class folders in sorted order and yields every image (and every bad item) as it is
  * found; warnings for what is left out go straight to `ctx.warn`.
  */
-async function* walkTree(ctx: ConverterContext, depth: number): AsyncGenerator<Item> {
+async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string): AsyncGenerator<Item> {
   const root = ctx.input;
   if (!(await stat(root)).isDirectory()) {
     throw new ConversionError('INPUT_LAYOUT', 'expected a folder of class folders, got a file', { file: ctx.display(root) });
@@ -81,8 +83,10 @@ async function* walkTree(ctx: ConverterContext, depth: number): AsyncGenerator<I
     return true;
   };
   async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item> {
+    // Keys are built by appending names to the folder's key (no path arithmetic per image).
+    const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     for (const entry of await entriesOf(dir)) {
-      const abs = join(dir, entry.name);
+      const abs = dir + sep + entry.name;
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
         if (level < depth) {
@@ -97,7 +101,7 @@ async function* walkTree(ctx: ConverterContext, depth: number): AsyncGenerator<I
       } else if (entry.kind !== 'file') {
         ctx.warn('NOT_AN_IMAGE', 'not a regular file (a broken link, a socket, ...): left out', { file: ctx.display(abs) });
       } else if (isImageName(entry.name)) {
-        yield { kind: 'image', found: { abs, label } };
+        yield { kind: 'image', found: { abs, key: dirKey === undefined ? undefined : dirKey === '' ? entry.name : `${dirKey}/${entry.name}`, label } };
       } else {
         ctx.warn('NOT_AN_IMAGE', 'not an image file (by its extension): left out', { file: ctx.display(abs) });
       }
@@ -119,10 +123,9 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const depth = (ctx.extra['depth'] as number | undefined) ?? 1;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
-  const results = mapOrdered(walkTree(ctx, depth), IO_CONCURRENCY, async (item): Promise<ImageRecord | ConversionError> => {
+  const results = mapOrdered(walkTree(ctx, depth, root), IO_CONCURRENCY, async (item): Promise<ImageRecord | ConversionError> => {
     if (item.kind === 'bad') return item.error;
-    const { abs, label } = item.found;
-    const key = relativeKey(root, abs);
+    const { abs, key, label } = item.found;
     if (key === undefined) {
       return new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
     }
