@@ -1,8 +1,8 @@
 /**
  * Image files: which names count as images, and reading format, width and height from a header
  * (image-size on the first 4 KiB; for a JPEG whose frame header lies further in, behind a large
- * EXIF block, a walk over the segment headers that reads 4 KiB at the segment it needs; more bytes
- * only when that fails).
+ * EXIF block, a walk over the segment headers that reads 4 KiB at the segment it needs; for a TIFF,
+ * a read of the first IFD where the header points; more bytes, at most 16 MiB, only when that fails).
  */
 import { close as fsClose, fstat as fsFstat, open as fsOpen, read as fsRead } from 'node:fs';
 import { imageSize } from 'image-size';
@@ -75,6 +75,46 @@ async function jpegFrameSize(fd: number, head: Buffer): Promise<{ width: number;
   return undefined;
 }
 
+/**
+ * Width and height from a TIFF's first IFD (classic or BigTIFF, either byte order), read where
+ * the header points, so a TIFF whose IFD sits at the end of a large file costs two small reads.
+ * Undefined when the header or the IFD is not as expected: the caller then tries image-size.
+ */
+async function tiffSize(fd: number, head: Buffer): Promise<{ width: number; height: number } | undefined> {
+  if (head.length < 16) return undefined;
+  const le = head[0] === 0x49 && head[1] === 0x49;
+  if (!le && !(head[0] === 0x4d && head[1] === 0x4d)) return undefined;
+  const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
+  const u32 = (b: Buffer, o: number) => (le ? b.readUInt32LE(o) : b.readUInt32BE(o));
+  const u64 = (b: Buffer, o: number) => Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+  const magic = u16(head, 2);
+  const big = magic === 43;
+  if (magic !== 42 && !(big && u16(head, 4) === 8)) return undefined;
+  const ifd = big ? u64(head, 8) : u32(head, 4);
+  const entrySize = big ? 20 : 12;
+  const countSize = big ? 8 : 2;
+  const buf = Buffer.allocUnsafe(countSize + 256 * entrySize);
+  const n = await readAt(fd, buf, buf.length, ifd);
+  if (n < countSize) return undefined;
+  const count = Math.min(big ? u64(buf, 0) : u16(buf, 0), Math.floor((n - countSize) / entrySize));
+  let width: number | undefined;
+  let height: number | undefined;
+  for (let i = 0; i < count; i++) {
+    const o = countSize + i * entrySize;
+    const tag = u16(buf, o);
+    if (tag !== 256 && tag !== 257) continue;
+    const type = u16(buf, o + 2);
+    const v = big ? o + 12 : o + 8;
+    const value = type === 3 ? u16(buf, v) : type === 4 ? u32(buf, v) : type === 16 && big ? u64(buf, v) : undefined;
+    if (tag === 256) width = value;
+    else height = value;
+  }
+  return width && height ? { width, height } : undefined;
+}
+
+/** Beyond this, a header that was not found is not looked for further (memory stays bounded). */
+const MAX_READ = 16 << 20;
+
 // fs callbacks on plain descriptors: cheaper per call than FileHandle objects, which matters
 // when each image costs two or three calls.
 const openFd = (path: string): Promise<number> =>
@@ -126,6 +166,10 @@ export async function readImageDetails(absPath: string, display: string): Promis
         const frame = await jpegFrameSize(fd, data);
         if (frame) return { format: 'jpg', ...frame };
       }
+      if (size === FIRST_READ && (data[0] === 0x49 || data[0] === 0x4d)) {
+        const frame = await tiffSize(fd, data);
+        if (frame) return { format: 'tiff', ...frame };
+      }
       try {
         const r = imageSize(data);
         const format = formatName(r.type);
@@ -143,8 +187,8 @@ export async function readImageDetails(absPath: string, display: string): Promis
       if (size === FIRST_READ) size = SECOND_READ;
       else {
         const full = await sizeOf(fd);
-        if (full <= size) break;
-        size = full;
+        if (full <= size || size >= MAX_READ) break;
+        size = Math.min(full, MAX_READ);
       }
     }
     throw new ConversionError('IMAGE_UNREADABLE', `not a readable image: ${lastError}`, { file: display });

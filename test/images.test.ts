@@ -31,6 +31,59 @@ describe('readImageDetails', () => {
     expect(await details('d.tif', tiff(12, 4))).toEqual({ format: 'tiff', width: 12, height: 4 });
   });
 
+  it('reads TIFFs in both byte orders, with the IFD before or after the pixels', async () => {
+    expect(await details('le.tif', tiff(300, 200, 9, { ifdAtEnd: true, padding: 1 << 20 }))).toEqual({ format: 'tiff', width: 300, height: 200 });
+    expect(await details('be.tiff', tiff(31, 17, 9, { bigEndian: true }))).toEqual({ format: 'tiff', width: 31, height: 17 });
+    expect(await details('be-end.tiff', tiff(31, 17, 9, { bigEndian: true, ifdAtEnd: true, padding: 300_000 }))).toEqual({ format: 'tiff', width: 31, height: 17 });
+  });
+
+  it('reads a BigTIFF whose IFD lies 5 GB into a (sparse) file without reading the file', async () => {
+    const { open: openFile } = await import('node:fs/promises');
+    const abs = join(tmp.path, 'huge.tif');
+    const ifdAt = 5 * 2 ** 30; // reading up to here would need a Buffer larger than Node allows
+    const header = Buffer.alloc(16);
+    header.write('II', 0, 'latin1');
+    header.writeUInt16LE(43, 2); // BigTIFF
+    header.writeUInt16LE(8, 4); // 8-byte offsets
+    header.writeBigUInt64LE(BigInt(ifdAt), 8);
+    // IFD: u64 count, then 20-byte entries (tag, type, u64 count, 8-byte value)
+    const entries = [[256, 16, 4000], [257, 3, 3000]] as const; // width as LONG8, height as SHORT
+    const ifd = Buffer.alloc(8 + entries.length * 20 + 8);
+    ifd.writeBigUInt64LE(BigInt(entries.length), 0);
+    entries.forEach(([tag, type, value], i) => {
+      const o = 8 + i * 20;
+      ifd.writeUInt16LE(tag, o);
+      ifd.writeUInt16LE(type, o + 2);
+      ifd.writeBigUInt64LE(1n, o + 4);
+      if (type === 16) ifd.writeBigUInt64LE(BigInt(value), o + 12);
+      else ifd.writeUInt16LE(value, o + 12);
+    });
+    const fh = await openFile(abs, 'w');
+    try {
+      await fh.write(header, 0, header.length, 0);
+      await fh.write(ifd, 0, ifd.length, ifdAt);
+    } finally {
+      await fh.close();
+    }
+    expect(await readImageDetails(abs, 'huge.tif')).toEqual({ format: 'tiff', width: 4000, height: 3000 });
+  });
+
+  it('gives up past 16 MiB when no header is found (memory stays bounded)', async () => {
+    const { open: openFile } = await import('node:fs/promises');
+    const abs = join(tmp.path, 'endless.jpg');
+    const fh = await openFile(abs, 'w');
+    try {
+      // A JPEG start, then a segment that claims to run past the end, in a 5 GB sparse file.
+      await fh.write(Buffer.from([0xff, 0xd8, 0xff, 0xe1, 0xff, 0xff]), 0, 6, 0);
+      await fh.write(Buffer.from([0]), 0, 1, 5 * 2 ** 30);
+    } finally {
+      await fh.close();
+    }
+    const e = (await readImageDetails(abs, 'endless.jpg').catch((err: unknown) => err)) as ConversionError;
+    expect(e).toBeInstanceOf(ConversionError);
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+  });
+
   it('names the format from the header, not the extension', async () => {
     expect(await details('really-a-png.jpg', png(2, 3))).toEqual({ format: 'png', width: 2, height: 3 });
   });

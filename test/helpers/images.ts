@@ -117,38 +117,47 @@ export function bmp(width: number, height: number, rgb: readonly [number, number
   return b;
 }
 
-/** An uncompressed 8-bit greyscale little-endian TIFF (one strip) of `width` × `height`. */
-export function tiff(width: number, height: number, grey = 128): Buffer {
+/**
+ * An uncompressed 8-bit greyscale TIFF (one strip) of `width` × `height`. Options: `bigEndian`
+ * (`MM` byte order), `ifdAtEnd` (the IFD after the pixels, as many writers put it), `padding`
+ * (bytes of zeros between the header and the pixels, to push the IFD far into the file).
+ */
+export function tiff(width: number, height: number, grey = 128, opts: { bigEndian?: boolean; ifdAtEnd?: boolean; padding?: number } = {}): Buffer {
+  const le = !opts.bigEndian;
   const entries: [tag: number, type: number, value: number][] = [
     [256, 4, width], // ImageWidth (LONG)
-    [257, 4, height], // ImageLength
+    [257, 3, height], // ImageLength (SHORT)
     [258, 3, 8], // BitsPerSample
     [259, 3, 1], // Compression: none
     [262, 3, 1], // Photometric: BlackIsZero
-    [273, 4, 0], // StripOffsets (patched below)
+    [273, 4, 0], // StripOffsets (set below)
     [277, 3, 1], // SamplesPerPixel
     [278, 4, height], // RowsPerStrip
     [279, 4, width * height], // StripByteCounts
   ];
   const ifdSize = 2 + entries.length * 12 + 4;
-  const dataOffset = 8 + ifdSize;
-  const b = Buffer.alloc(dataOffset + width * height, grey);
-  b.write('II', 0, 'latin1');
-  b.writeUInt16LE(42, 2);
-  b.writeUInt32LE(8, 4);
-  b.writeUInt16LE(entries.length, 8);
+  const pixels = width * height;
+  const padding = opts.padding ?? 0;
+  const ifdOffset = opts.ifdAtEnd ? 8 + padding + pixels : 8;
+  const dataOffset = opts.ifdAtEnd ? 8 + padding : 8 + ifdSize + padding;
+  const b = Buffer.alloc(8 + ifdSize + padding + pixels);
+  b.fill(grey, dataOffset, dataOffset + pixels);
+  const w16 = (v: number, o: number) => (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  const w32 = (v: number, o: number) => (le ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+  b.write(le ? 'II' : 'MM', 0, 'latin1');
+  w16(42, 2);
+  w32(ifdOffset, 4);
+  w16(entries.length, ifdOffset);
   entries.forEach(([tag, type, value], i) => {
-    const o = 10 + i * 12;
-    b.writeUInt16LE(tag, o);
-    b.writeUInt16LE(type, o + 2);
-    b.writeUInt32LE(1, o + 4);
+    const o = ifdOffset + 2 + i * 12;
+    w16(tag, o);
+    w16(type, o + 2);
+    w32(1, o + 4);
     if (tag === 273) value = dataOffset;
-    if (type === 3) {
-      b.writeUInt16LE(value, o + 8);
-      b.writeUInt16LE(0, o + 10);
-    } else b.writeUInt32LE(value, o + 8);
+    if (type === 3) w16(value, o + 8);
+    else w32(value, o + 8);
   });
-  b.writeUInt32LE(0, 10 + entries.length * 12);
+  w32(0, ifdOffset + 2 + entries.length * 12);
   return b;
 }
 
