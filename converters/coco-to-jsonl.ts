@@ -28,6 +28,7 @@ import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
 import { readJsonAtSync, readTopLevelArrays } from '../src/json/index.js';
+import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
@@ -111,8 +112,9 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       if (e.key === 'images') index.addImage(e.value, e.index);
       else index.addCategory(e.value, e.index);
     }
-    if (ctx.signal?.aborted) return;
+    if (ctx.signal?.aborted) throw interruptedError();
   }
+  index.finish();
   const n = index.imageCount;
 
   // Image paths, and sizes from the headers or the JSON.
@@ -206,7 +208,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   /** An image with an annotation that gave no object is left out rather than written as a background image. */
   const markAnnotated = (annotation: unknown): void => {
     const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
-    const image = isCocoId(id) ? index.imageIds.get(id) : undefined;
+    const image = isCocoId(id) ? index.imageIndex(id) : undefined;
     if (image !== undefined && image >= 0) hasAnnotations[image] = 1;
   };
   let fd: number | undefined;
@@ -246,7 +248,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
         hasObjects[object.image] = 1;
         buckets.add(object);
       }
-      if (ctx.signal?.aborted) return;
+      if (ctx.signal?.aborted) throw interruptedError();
     }
     if (!pass2.arrays.has('annotations')) {
       ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });

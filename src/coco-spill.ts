@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { CocoId, CocoObject } from './coco.js';
 
 /** Default in-memory budget before buckets go to disk. */
-export const DEFAULT_MEMORY_BUDGET = 64 << 20;
+export const DEFAULT_MEMORY_BUDGET = 32 << 20;
 /** Target size of one bucket on disk (what is held while its images are written). */
 export const DEFAULT_BUCKET_BYTES = 24 << 20;
 

@@ -82,6 +82,36 @@ export class CocoIndex {
     private readonly warn: ReportWarning,
   ) {}
 
+  /** Image id → index for small non-negative integer ids (what COCO uses): -2 unknown, -1 bad. Built by {@link finish}. */
+  private denseImageIds: Int32Array | undefined;
+
+  /**
+   * Call once every image has been added: builds a flat table for integer image ids (a map lookup per
+   * annotation costs cache misses on a large dataset).
+   */
+  finish(): void {
+    let max = -1;
+    for (const id of this.imageIds.keys()) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) return;
+      if (id > max) max = id;
+    }
+    if (max < 0 || max > 8 * this.imageIds.size + (1 << 20)) return;
+    const table = new Int32Array(max + 1).fill(-2);
+    for (const [id, index] of this.imageIds) table[id as number] = index;
+    this.denseImageIds = table;
+  }
+
+  /** The image index of an id: -1 for an image reported bad, undefined for an unknown id. */
+  imageIndex(id: CocoId): number | undefined {
+    const table = this.denseImageIds;
+    if (table !== undefined && typeof id === 'number') {
+      if (!(id >= 0 && id < table.length && Number.isInteger(id))) return undefined;
+      const i = table[id]!;
+      return i === -2 ? undefined : i;
+    }
+    return this.imageIds.get(id);
+  }
+
   /** Number of images kept. */
   get imageCount(): number {
     return this.fileNames.length;
@@ -272,7 +302,7 @@ export class AnnotationReader {
       const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
       throw this.error(code, `expected an image id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.image_id`);
     }
-    const image = this.index.imageIds.get(id);
+    const image = this.index.imageIndex(id);
     if (image === undefined) {
       throw this.error('UNKNOWN_IMAGE_ID', `expected the id of an entry of "images", got ${describeId(id)}${this.otherType(this.index.imageIds, id, 'an image')}`, `${path}.image_id`);
     }
