@@ -129,14 +129,13 @@ interface ItemResult {
 /** A box in pixels → normalised and clamped, or the reason it cannot be used. */
 function toBox(obj: VocObject, width: number, height: number, oneBased: boolean, file: string): { box: BoxLabel; clamped: boolean } | ConversionError {
   const b = obj.bndbox!;
-  const path = `${obj.path}/bndbox`;
   const xmin = oneBased ? b.xmin - 1 : b.xmin;
   const ymin = oneBased ? b.ymin - 1 : b.ymin;
   const { xmax, ymax } = b;
   if (xmax <= xmin || ymax <= ymin) {
     const axis = xmax <= xmin ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`;
     const rule = oneBased ? 'max >= min (--one-based)' : 'min < max';
-    return new ConversionError('EMPTY_BOX', `expected a box with area (${rule}), got ${axis}`, { file, path });
+    return new ConversionError('EMPTY_BOX', `expected a box with area (${rule}), got ${axis}`, { file, path: `${obj.path}/bndbox` });
   }
   const cx0 = Math.min(Math.max(xmin, 0), width);
   const cy0 = Math.min(Math.max(ymin, 0), height);
@@ -146,7 +145,7 @@ function toBox(obj: VocObject, width: number, height: number, oneBased: boolean,
     return new ConversionError(
       'EMPTY_BOX',
       `expected a box overlapping the ${width}x${height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
-      { file, path },
+      { file, path: `${obj.path}/bndbox` },
     );
   }
   const box: BoxLabel = {

@@ -300,6 +300,12 @@ function parseXmlDocument(s: string): XmlElement {
         throw new XmlSyntaxError(`expected plain XML, got a ${what.toUpperCase()} declaration (DTDs and entities are refused)`, lt);
       }
     } else if (c1 === 0x2f /* / */) {
+      const open = stack[stack.length - 1];
+      if (open && s.charCodeAt(lt + 2 + open.name.length) === 0x3e && s.startsWith(open.name, lt + 2)) {
+        stack.pop(); // the usual `</name>`, checked without slicing
+        pos = lt + 3 + open.name.length;
+        continue;
+      }
       const end = s.indexOf('>', lt + 2);
       if (end === -1) throw new XmlSyntaxError('expected ">" closing an end tag, got the end of the file', lt);
       const name = s.slice(lt + 2, end).trimEnd();
@@ -413,8 +419,11 @@ class FieldError extends Error {
   }
 }
 
-/** The one child element `name` of `el`: undefined when absent, FieldError when repeated. */
-function child(el: XmlElement, name: string, path: string): XmlElement | undefined {
+/** `parent/name` (element paths are built only when a message needs one). */
+const pathOf = (parent: string, name: string): string => (parent ? `${parent}/${name}` : name);
+
+/** The one child element `name` of `el` (whose path is `parent`): undefined when absent, FieldError when repeated. */
+function child(el: XmlElement, name: string, parent: string): XmlElement | undefined {
   let found: XmlElement | undefined;
   let count = 0;
   for (const c of el.children) {
@@ -423,15 +432,15 @@ function child(el: XmlElement, name: string, path: string): XmlElement | undefin
       count++;
     }
   }
-  if (count > 1) throw new FieldError('XML_BAD_VALUE', path, `expected one <${name}>, got ${count}`);
+  if (count > 1) throw new FieldError('XML_BAD_VALUE', pathOf(parent, name), `expected one <${name}>, got ${count}`);
   return found;
 }
 
 /** The text of child `name`, trimmed: undefined when the element is absent. */
-function childText(el: XmlElement, name: string, path: string): string | undefined {
-  const c = child(el, name, path);
+function childText(el: XmlElement, name: string, parent: string): string | undefined {
+  const c = child(el, name, parent);
   if (c === undefined) return undefined;
-  if (c.children.length > 0) throw new FieldError('XML_BAD_VALUE', path, `expected text, got child elements <${c.children[0]!.name}>`);
+  if (c.children.length > 0) throw new FieldError('XML_BAD_VALUE', pathOf(parent, name), `expected text, got child elements <${c.children[0]!.name}>`);
   return c.text.trim();
 }
 
@@ -444,42 +453,42 @@ export function parseVocNumber(text: string): number | undefined {
 }
 
 /** A required finite number. */
-function numberAt(el: XmlElement, name: string, path: string): number {
-  const text = childText(el, name, path);
-  if (text === undefined) throw new FieldError('XML_MISSING', path, `expected a number, got no <${name}> element`);
+function numberAt(el: XmlElement, name: string, parent: string): number {
+  const text = childText(el, name, parent);
+  if (text === undefined) throw new FieldError('XML_MISSING', pathOf(parent, name), `expected a number, got no <${name}> element`);
   const n = parseVocNumber(text);
-  if (n === undefined) throw new FieldError('XML_BAD_VALUE', path, `expected a number, got ${describeValue(text)}`);
-  if (!Number.isFinite(n)) throw new FieldError('XML_BAD_VALUE', path, `expected a finite number, got ${describeValue(text)}`);
+  if (n === undefined) throw new FieldError('XML_BAD_VALUE', pathOf(parent, name), `expected a number, got ${describeValue(text)}`);
+  if (!Number.isFinite(n)) throw new FieldError('XML_BAD_VALUE', pathOf(parent, name), `expected a finite number, got ${describeValue(text)}`);
   return n;
 }
 
 /** An optional size field: undefined when missing, empty or 0; a whole non-negative number otherwise. */
-function sizeField(el: XmlElement, name: string, path: string): number | undefined {
-  const text = childText(el, name, path);
+function sizeField(el: XmlElement, name: string, parent: string): number | undefined {
+  const text = childText(el, name, parent);
   if (text === undefined || text === '') return undefined;
   const n = parseVocNumber(text);
   if (n === undefined || !Number.isFinite(n) || n < 0 || !Number.isInteger(n)) {
-    throw new FieldError('XML_BAD_VALUE', path, `expected a whole number of pixels, got ${describeValue(text)}`);
+    throw new FieldError('XML_BAD_VALUE', pathOf(parent, name), `expected a whole number of pixels, got ${describeValue(text)}`);
   }
   return n === 0 ? undefined : n;
 }
 
 function readSize(root: XmlElement): VocSize | undefined {
-  const size = child(root, 'size', 'size');
+  const size = child(root, 'size', '');
   if (size === undefined) return undefined;
   if (size.children.length === 0) {
     if (size.text.trim() === '') return undefined;
     throw new FieldError('XML_BAD_VALUE', 'size', `expected <width> and <height> elements, got ${describeValue(size.text.trim())}`);
   }
-  const width = sizeField(size, 'width', 'size/width');
-  const height = sizeField(size, 'height', 'size/height');
-  const depth = sizeField(size, 'depth', 'size/depth');
+  const width = sizeField(size, 'width', 'size');
+  const height = sizeField(size, 'height', 'size');
+  const depth = sizeField(size, 'depth', 'size');
   if (width === undefined || height === undefined) return undefined;
   return depth === undefined ? { width, height } : { width, height, depth };
 }
 
 function readDifficult(obj: XmlElement, path: string): 0 | 1 {
-  const text = childText(obj, 'difficult', `${path}/difficult`);
+  const text = childText(obj, 'difficult', path);
   if (text === undefined || text === '') return 0;
   const t = text.toLowerCase();
   if (t === '0' || t === 'false') return 0;
@@ -491,17 +500,17 @@ function readDifficult(obj: XmlElement, path: string): 0 | 1 {
 
 function readBox(obj: XmlElement, path: string): VocBox {
   const p = `${path}/bndbox`;
-  const box = child(obj, 'bndbox', p);
+  const box = child(obj, 'bndbox', path);
   if (box === undefined) throw new FieldError('XML_MISSING', p, 'expected a <bndbox> element, got none');
   if (box.children.length === 0) {
     const text = box.text.trim();
     throw new FieldError('XML_BAD_VALUE', p, `expected <xmin>, <ymin>, <xmax> and <ymax> elements, got ${text === '' ? 'an empty <bndbox>' : describeValue(text)}`);
   }
   return {
-    xmin: numberAt(box, 'xmin', `${p}/xmin`),
-    ymin: numberAt(box, 'ymin', `${p}/ymin`),
-    xmax: numberAt(box, 'xmax', `${p}/xmax`),
-    ymax: numberAt(box, 'ymax', `${p}/ymax`),
+    xmin: numberAt(box, 'xmin', p),
+    ymin: numberAt(box, 'ymin', p),
+    xmax: numberAt(box, 'xmax', p),
+    ymax: numberAt(box, 'ymax', p),
   };
 }
 
@@ -509,7 +518,7 @@ function readObject(el: XmlElement, index: number, file: string): VocObject {
   const path = `object[${index}]`;
   const obj: VocObject = { index, path, name: '', difficult: 0 };
   try {
-    const name = childText(el, 'name', `${path}/name`);
+    const name = childText(el, 'name', path);
     if (name === undefined || name === '') {
       throw new FieldError('XML_MISSING', `${path}/name`, `expected a class name, got ${name === undefined ? 'no <name> element' : 'an empty <name>'}`);
     }
@@ -541,7 +550,7 @@ export function parseVocAnnotation(text: string, file: string): VocAnnotation {
   if (root.name !== 'annotation') throw new ConversionError('XML_PARSE', `expected the root element <annotation>, got <${root.name}>`, { file });
   try {
     const ann: VocAnnotation = { objects: [] };
-    const filename = childText(root, 'filename', 'filename');
+    const filename = childText(root, 'filename', '');
     if (filename !== undefined && filename !== '') ann.filename = filename;
     const size = readSize(root);
     if (size) ann.size = size;
