@@ -22,12 +22,12 @@
 import { InvalidArgumentError } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
-import { relativeKey } from '../src/paths.js';
+import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
 /** How many image headers are read at once. */
@@ -234,7 +234,7 @@ class LineCounter {
  * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse calls `on_record`
  * synchronously), so records cost no stream round trip each.
  */
-async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string): AsyncGenerator<Row> {
+async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row> {
   const file = ctx.display(csvPath);
   let batch: Parsed[] = [];
   const parser = parse({
@@ -253,7 +253,7 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
   let failure: unknown;
   parser.on('error', (e) => (failure ??= e));
   const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
-  const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine: new Map(), ctx };
+  const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
   let layout: CsvLayout | undefined;
   const last = { line: 0, byte: 0 };
   const lines = new LineCounter();
@@ -411,7 +411,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       });
     }
   }
-  const rows = readRows(ctx, csvPath, opts, imagesDir, root);
+  const named = new Map<string, number>();
+  const rows = readRows(ctx, csvPath, opts, imagesDir, root, named);
   const results = mapOrdered(rows, IO_CONCURRENCY, async (row): Promise<Row | { kind: 'record'; record: ImageRecord }> => {
     if (row.kind !== 'ok') return row;
     if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
@@ -441,6 +442,24 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       yield r.record;
     }
   }
+  if (withDetails) await reportUnlisted(ctx, imagesDir, root, named);
+}
+
+/** Warns about each image in the images folder (and its sub-folders) that no row names. */
+async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: string, named: ReadonlyMap<string, number>): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareKeys(a.name, b.name));
+    for (const d of entries) {
+      if (d.name.startsWith('.')) continue;
+      const abs = dir + sep + d.name;
+      if (d.isDirectory()) await walk(abs);
+      else if (isImageName(d.name)) {
+        const key = relativeKey(root, abs);
+        if (key !== undefined && !named.has(key)) ctx.warn('MISSING_ANNOTATION', 'image in no CSV row: left out', { file: ctx.display(abs) });
+      }
+    }
+  };
+  await walk(imagesDir);
 }
 
 function parseDelimiter(value: string): string {

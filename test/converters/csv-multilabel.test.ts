@@ -438,6 +438,15 @@ describe('images folder, root and names', () => {
     expect(got.map((l) => l.image_url)).toEqual([`images/${nfd}`, 'images/milk bottle (2).jpg', 'images/日本 語#%20.png']);
   });
 
+  test('images that no row names: a MISSING_ANNOTATION warning each, in path order (hidden files ignored)', async () => {
+    const path = await csvSet('filename,labels\n1.jpg,a\nsub/2.jpg,b\n', { '1.jpg': jpeg(2, 2), 'sub/2.jpg': jpeg(2, 2), 'sub/3.png': png(2, 2), '0.jpg': jpeg(2, 2), '.hidden.jpg': 'x', 'notes.txt': 'x' });
+    const { summary } = await run(path, { validationRatio: 0 });
+    expect(summary.warnings.map((w) => [w.code, stable(w.message)])).toEqual([
+      ['MISSING_ANNOTATION', '<tmp>/data/images/0.jpg: image in no CSV row: left out'],
+      ['MISSING_ANNOTATION', '<tmp>/data/images/sub/3.png: image in no CSV row: left out'],
+    ]);
+  });
+
   test('--no-image-details opens no image: no images folder needed, no image_details written', async () => {
     const root = join(tmp.path, 'data');
     await writeTree(root, { 'labels.csv': 'filename,labels\n1.jpg,a\n2.jpg,b\n' });
