@@ -276,7 +276,10 @@ type WireItem = Omit<ItemResult, 'problems'> & { problems: WireError[] };
 /** What a worker needs to read items like this thread does. */
 interface WorkerSetup {
   layout: VocLayout;
-  imageNames: string[];
+  /** The image folder's image names, joined by NUL (one string clones far faster than 20,000). */
+  imageNames: string;
+  /** The XML files (absolute), joined by NUL; batches are ranges of it. */
+  xmls: string;
   root: string;
   oneBased: boolean;
   imageDetails: boolean;
@@ -284,18 +287,20 @@ interface WorkerSetup {
   cwd: string;
 }
 
-type ToWorker = { setup: WorkerSetup } | { batch: number; xmls: string[] };
+type ToWorker = { setup: WorkerSetup } | { batch: number; start: number; end: number };
 type FromWorker = { batch: number; items: WireItem[] } | { batch: number; bug: { message: string; stack?: string | undefined } };
 
-const toWire = (item: ItemResult): WireItem => ({
-  ...item,
-  problems: item.problems.map((e) => ({ code: e.code, detail: e.detail, file: e.file, line: e.line, path: e.path })),
-});
+const toWire = (item: ItemResult): WireItem =>
+  item.problems.length === 0
+    ? (item as unknown as WireItem)
+    : { ...item, problems: item.problems.map((e) => ({ code: e.code, detail: e.detail, file: e.file, line: e.line, path: e.path })) };
 
-const fromWire = (item: WireItem): ItemResult => ({
-  ...item,
-  problems: item.problems.map((e) => new ConversionError(e.code, e.detail, { file: e.file, line: e.line, path: e.path })),
-});
+const fromWire = (item: WireItem): ItemResult =>
+  item.problems.length === 0
+    ? (item as unknown as ItemResult)
+    : { ...item, problems: item.problems.map((e) => new ConversionError(e.code, e.detail, { file: e.file, line: e.line, path: e.path })) };
+
+const NUL = '\0';
 
 /** `displayPath` of src/convert.ts (not imported: convert.ts → registry → this module would be a cycle in a worker). */
 function displayFrom(cwd: string): (abs: string) => string {
@@ -309,17 +314,20 @@ function displayFrom(cwd: string): (abs: string) => string {
 /** The worker side: set up once, then answer each batch with its items in order. */
 function serveWorker(): void {
   let st: RunState | undefined;
+  let xmls: string[] = [];
   parentPort!.on('message', (msg: ToWorker) => {
     if ('setup' in msg) {
       const { layout, imageNames, root, oneBased, imageDetails, annotationsShown, cwd } = msg.setup;
-      st = { display: displayFrom(cwd), imageDetails, layout, index: imageIndexOf(layout.images, imageNames), root, oneBased, annotationsShown };
+      const index = imageIndexOf(layout.images, imageNames === '' ? [] : imageNames.split(NUL));
+      st = { display: displayFrom(cwd), imageDetails, layout, index, root, oneBased, annotationsShown };
+      xmls = msg.setup.xmls.split(NUL);
       return;
     }
     void (async () => {
       try {
         const items: WireItem[] = [];
-        for (const xml of msg.xmls) {
-          const r = readItem(st!, xml);
+        for (let i = msg.start; i < msg.end; i++) {
+          const r = readItem(st!, xmls[i]!);
           items.push(toWire(r instanceof Promise ? await r : r));
         }
         parentPort!.postMessage({ batch: msg.batch, items } satisfies FromWorker);
@@ -372,12 +380,12 @@ class ItemPool {
     for (const w of this.workers) w.postMessage({ setup: s } satisfies ToWorker);
   }
 
-  /** Reads a batch on the next worker (round robin: batches are equal, so loads stay even). */
-  run(batch: number, xmls: string[]): Promise<ItemResult[]> {
+  /** Reads XML files `start` to `end` (of the setup's list) on the next worker (round robin: batches are equal). */
+  run(batch: number, start: number, end: number): Promise<ItemResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(batch, { resolve, reject });
-      this.workers[this.next++ % this.workers.length]!.postMessage({ batch, xmls } satisfies ToWorker);
+      this.workers[this.next++ % this.workers.length]!.postMessage({ batch, start, end } satisfies ToWorker);
     });
   }
 
@@ -424,9 +432,10 @@ async function* readItems(st: RunState, xmls: string[], pool: ItemPool | undefin
     }
     return;
   }
-  const batches: string[][] = [];
-  for (let i = 0; i < xmls.length; i += BATCH) batches.push(xmls.slice(i, i + BATCH));
-  for await (const items of mapOrdered(batches, 4 * pool.size, (b, i) => pool.run(i, b))) {
+  const starts: number[] = [];
+  for (let i = 0; i < xmls.length; i += BATCH) starts.push(i);
+  // Two batches a thread in flight: enough to keep them busy, few results waiting in memory.
+  for await (const items of mapOrdered(starts, 2 * pool.size, (start, i) => pool.run(i, start, Math.min(start + BATCH, xmls.length)))) {
     yield* items;
   }
 }
@@ -458,7 +467,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     };
     pool?.setup({
       layout,
-      imageNames: index.names,
+      imageNames: index.names.join(NUL),
+      xmls: xmls.join(NUL),
       root: st.root,
       oneBased: st.oneBased,
       imageDetails: st.imageDetails,

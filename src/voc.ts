@@ -28,7 +28,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import { ConversionError, describeValue } from './errors.js';
 import { isImageName } from './images.js';
 import { listFolder, relativeKey } from './paths.js';
@@ -157,7 +157,8 @@ export async function findVocLayout(root: string, display: (abs: string) => stri
 /** Absolute paths of the `*.xml` files (any case) directly in `dir`, sorted by name; hidden files left out. */
 export async function listAnnotationFiles(dir: string): Promise<string[]> {
   const entries = await listFolder(dir);
-  return entries.filter((e) => e.kind === 'file' && e.name.toLowerCase().endsWith('.xml')).map((e) => join(dir, e.name));
+  const prefix = join(dir, sep); // names from a listing hold no separator: no join per file
+  return entries.filter((e) => e.kind === 'file' && e.name.toLowerCase().endsWith('.xml')).map((e) => prefix + e.name);
 }
 
 /** The image files directly in `dir` (an empty index when `dir` does not exist). */
@@ -188,9 +189,10 @@ export function imageIndexOf(dir: string, names: string[]): ImageFolderIndex {
 
 /** A file name without its last extension: `2007_000032.xml` → `2007_000032`. */
 export function stemOf(name: string): string {
-  const base = basename(name);
-  const ext = extname(base);
-  return ext ? base.slice(0, -ext.length) : base;
+  const slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+  const dot = name.lastIndexOf('.');
+  // as path.extname: a leading dot (`.hidden`) is part of the name, not an extension
+  return dot > slash + 1 ? name.slice(slash + 1, dot) : name.slice(slash + 1);
 }
 
 // ---------------------------------------------------------------------------------------------
