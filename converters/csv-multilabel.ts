@@ -26,7 +26,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
-import { isImageName, readImageDetails } from '../src/images.js';
+import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
@@ -413,20 +413,39 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   }
   const named = new Map<string, number>();
   const rows = readRows(ctx, csvPath, opts, imagesDir, root, named);
+  const stems = new StemIndex();
+  const csvFile = ctx.display(csvPath);
   const results = mapOrdered(rows, IO_CONCURRENCY, async (row): Promise<Row | { kind: 'record'; record: ImageRecord }> => {
     if (row.kind !== 'ok') return row;
     if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
-    try {
-      const details = await readImageDetails(row.abs, ctx.display(row.abs));
-      return { kind: 'record', record: { path: row.key, details, label: row.labels } };
-    } catch (e) {
-      if (e instanceof ConversionError) {
+    let abs = row.abs;
+    let key = row.key;
+    let note = '';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const details = await readImageDetails(abs, ctx.display(abs));
+        if (attempt > 0) {
+          ctx.count('extensionsAdded');
+          named.set(key, row.line);
+        }
+        return { kind: 'record', record: { path: key, details, label: row.labels } };
+      } catch (e) {
+        if (!(e instanceof ConversionError)) throw e;
+        if (e.code === 'IMAGE_NOT_FOUND' && attempt === 0 && extensionOf(row.abs) === '') {
+          // A name without its extension (datumaro's Kaggle CSVs): the one image file with that stem.
+          const found = await stems.lookup(row.abs);
+          if (found.length === 1) {
+            abs = found[0]!;
+            key = row.key + abs.slice(row.abs.length);
+            continue;
+          }
+          if (found.length > 1) note = ` (several files are named like it: ${found.map((f) => basename(f)).join(', ')}; name one with its extension)`;
+        }
         // Name the CSV line that points at the image, and the image itself.
         const shown = ctx.display(row.abs);
-        const detail = e.code === 'IMAGE_NOT_FOUND' ? `expected an image file at ${shown}, got no such file` : `${shown}: ${e.detail}`;
-        return { kind: 'bad', error: new ConversionError(e.code, detail, { file: ctx.display(csvPath), line: row.line }, { cause: e }) };
+        const detail = e.code === 'IMAGE_NOT_FOUND' ? `expected an image file at ${shown}, got no such file${note}` : `${shown}: ${e.detail}`;
+        return { kind: 'bad', error: new ConversionError(e.code, detail, { file: csvFile, line: row.line }, { cause: e }) };
       }
-      throw e;
     }
   });
   let done = 0;
@@ -443,6 +462,35 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     }
   }
   if (withDetails) await reportUnlisted(ctx, imagesDir, root, named);
+}
+
+/** The image files of each folder by name without extension, read once per folder when needed. */
+class StemIndex {
+  private readonly dirs = new Map<string, Promise<Map<string, string[]>>>();
+
+  /** The image files in `abs`'s folder whose name is `abs`'s name plus an image extension, sorted. */
+  async lookup(abs: string): Promise<string[]> {
+    const dir = dirname(abs);
+    let index = this.dirs.get(dir);
+    if (index === undefined) {
+      index = readdir(dir).then(
+        (names) => {
+          const byStem = new Map<string, string[]>();
+          for (const n of names.sort(compareKeys)) {
+            if (n.startsWith('.') || !isImageName(n)) continue;
+            const stem = n.slice(0, n.lastIndexOf('.'));
+            const list = byStem.get(stem);
+            if (list) list.push(n);
+            else byStem.set(stem, [n]);
+          }
+          return byStem;
+        },
+        () => new Map<string, string[]>(),
+      );
+      this.dirs.set(dir, index);
+    }
+    return ((await index).get(basename(abs)) ?? []).map((n) => dir + sep + n);
+  }
 }
 
 /** Warns about each image in the images folder (and its sub-folders) that no row names. */

@@ -447,6 +447,23 @@ describe('images folder, root and names', () => {
     ]);
   });
 
+  test('a name without its extension: the one image file with that stem; two candidates: IMAGE_NOT_FOUND naming them', async () => {
+    const path = await csvSet('filename,labels\n1,a\nsub/2,b\n', { '1.png': png(3, 2), 'sub/2.jpg': jpeg(2, 2), 'sub/2.txt': 'x' });
+    const { summary, train } = await run(path, { validationRatio: 0 });
+    expect(parse(train).map((l) => [l.image_url, l.image_details])).toEqual([
+      ['images/1.png', { format: 'png', width: 3, height: 2 }],
+      ['images/sub/2.jpg', { format: 'jpg', width: 2, height: 2 }],
+    ]);
+    expect(summary.counts).toEqual({ extensionsAdded: 2 });
+    expect(summary.warnings).toEqual([]); // 1.png and sub/2.jpg are named, so not MISSING_ANNOTATION
+    const twice = await csvSet('filename,labels\n1,a\n', { '1.png': png(3, 2), '1.jpg': jpeg(2, 2) });
+    const e = await failure(twice);
+    expect(e.code).toBe('IMAGE_NOT_FOUND');
+    expect(stable(e.message)).toBe(
+      '<tmp>/data/labels.csv:2: expected an image file at <tmp>/data/images/1, got no such file (several files are named like it: 1.jpg, 1.png; name one with its extension)',
+    );
+  });
+
   test('--no-image-details opens no image: no images folder needed, no image_details written', async () => {
     const root = join(tmp.path, 'data');
     await writeTree(root, { 'labels.csv': 'filename,labels\n1.jpg,a\n2.jpg,b\n' });
@@ -557,11 +574,11 @@ describe.skipIf(!existsSync(KAGGLE))('real data: datumaro-edge-cases/kaggle_data
     expect(got.map((l) => l.label)).toEqual([['dog'], ['cat'], ['dog'], ['cat'], ['cat']]);
   });
 
-  test('ann_wo_ext.csv names files without their extension: IMAGE_NOT_FOUND on line 2', async () => {
-    const e = await failure(join(KAGGLE, 'image_csv_multi_label', 'ann_wo_ext.csv'));
-    expect(e.code).toBe('IMAGE_NOT_FOUND');
-    expect(e.line).toBe(2);
-    const s = summaryOf(e)!;
-    expect(s.ok).toBe(false);
+  test('ann_wo_ext.csv names files without their extension: each found by its stem, counted', async () => {
+    const { summary, train, validation } = await run(join(KAGGLE, 'image_csv_multi_label', 'ann_wo_ext.csv'));
+    expect(parse(train + validation).map((l) => l.image_url).sort()).toEqual(['images/1.jpg', 'images/2.jpg', 'images/3.jpg', 'images/4.jpg', 'images/5.jpg', 'images/6.jpg']);
+    expect(summary.counts).toEqual({ extensionsAdded: 6 });
+    expect(summary.warnings).toEqual([]);
+    expect(summaryOf(new Error('x'))).toBeUndefined();
   });
 });
