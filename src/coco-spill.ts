@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import type { CocoId, CocoObject } from './coco.js';
 
 /** Default in-memory budget before buckets go to disk. */
-export const DEFAULT_MEMORY_BUDGET = 32 << 20;
+export const DEFAULT_MEMORY_BUDGET = 16 << 20;
 /** Target size of one bucket on disk (what is held while its images are written). */
-export const DEFAULT_BUCKET_BYTES = 24 << 20;
+export const DEFAULT_BUCKET_BYTES = 12 << 20;
 
 /** Buckets for an expected amount of spilled bytes: about `bucketBytes` each, 1 to 4096. */
 export function bucketCountFor(expectedBytes: number, bucketBytes = DEFAULT_BUCKET_BYTES): number {
