@@ -238,28 +238,37 @@ function labelsOf(
 
 /** Checks each object's class-mask value against its name (see the header), in XML order. */
 class ClassChecker {
-  private readonly byValue = new Map<number, string>();
+  /** For names outside the class list: the first class value seen for each name, and the reverse. */
+  private readonly nameOfValue = new Map<number, string>();
+  private readonly valueOfName = new Map<string, number>();
   private readonly index: Map<string, number>;
   constructor(private readonly list: ClassList) {
     this.index = new Map(list.names.map((name, i) => [name, i]));
   }
 
+  /** A message when the object's class value disagrees with its name; undefined when they agree. */
   check(c: ItemResult['classes'][number]): string | undefined {
+    const says = `the XML says ${JSON.stringify(c.name)}`;
     const expected = this.index.get(c.name);
     if (expected !== undefined) {
       if (c.value === expected) return undefined;
-      return `class mask ${c.file} gives ${describeClass(this.list, c.value)}, the XML says ${JSON.stringify(c.name)} (class ${expected} in ${this.list.source})`;
+      return `class mask ${c.file} gives ${describeClass(this.list, c.value)}, ${says} (class ${expected} in ${this.list.source})`;
     }
-    if (c.value === 0 || c.value === 255) {
-      return `class mask ${c.file} gives ${describeClass(this.list, c.value)}, the XML says ${JSON.stringify(c.name)}`;
-    }
-    const earlier = this.byValue.get(c.value);
-    if (earlier === undefined) {
-      this.byValue.set(c.value, c.name);
+    if (c.value === 0 || c.value === 255) return `class mask ${c.file} gives ${describeClass(this.list, c.value)}, ${says}`;
+    const earlierName = this.nameOfValue.get(c.value);
+    const earlierValue = this.valueOfName.get(c.name);
+    if (earlierName === undefined && earlierValue === undefined) {
+      this.nameOfValue.set(c.value, c.name);
+      this.valueOfName.set(c.name, c.value);
       return undefined;
     }
-    if (earlier === c.name) return undefined;
-    return `class mask ${c.file} gives class ${c.value}, which an earlier object named ${JSON.stringify(earlier)}; the XML says ${JSON.stringify(c.name)}`;
+    if (earlierName !== undefined && earlierName !== c.name) {
+      return `class mask ${c.file} gives class ${c.value}, which an earlier object named ${JSON.stringify(earlierName)}; ${says}`;
+    }
+    if (earlierValue !== undefined && earlierValue !== c.value) {
+      return `class mask ${c.file} gives class ${c.value}, but earlier ${JSON.stringify(c.name)} objects have class ${earlierValue}`;
+    }
+    return undefined;
   }
 }
 

@@ -60,8 +60,8 @@ async function failure(root: string, options: ConvertOptions = {}): Promise<Conv
   throw new Error('expected the conversion to fail');
 }
 
-async function dataset(tree: Tree, extra: Tree = {}): Promise<string> {
-  const root = join(tmp.path, 'data');
+async function dataset(tree: Tree, extra: Tree = {}, name = 'data'): Promise<string> {
+  const root = join(tmp.path, name);
   await writeTree(root, { ...tree, ...extra });
   return root;
 }
@@ -317,6 +317,45 @@ describe('bad input', () => {
     }
     const err = await failure(root, { maxPoints: 2 });
     expect([err.code, err.message]).toEqual(['USAGE', '--max-points: expected an integer >= 3, got 2']);
+  });
+});
+
+describe('class masks', () => {
+  const M = art('.....', '.11..', '.11.2', '.....');
+  const classes = (one: number, two: number) => palettePng({ ...M, data: M.data.map((v) => (v === 1 ? one : v === 2 ? two : v)) });
+  const tree = (names: [string, string], one: number, two: number, stem = 'a'): Tree => ({
+    [`annotations/${stem}.xml`]: vocXml(`${stem}.jpg`, 5, 4, [{ name: names[0] }, { name: names[1] }]),
+    [`segmentation-masks/${stem}.png`]: greyPng(M),
+    [`SegmentationClass/${stem}.png`]: classes(one, two),
+  });
+  const mismatches = async (root: string) =>
+    (await run(root, { imageDetails: false })).summary.warnings.filter((w) => w.code === 'CLASS_MISMATCH').map((w) => [w.path, stable(w.message, root)]);
+
+  test('class values index the VOC classes by default', async () => {
+    expect(await mismatches(await dataset(tree(['cat', 'dog'], 8, 12)))).toEqual([]);
+    expect(await mismatches(await dataset(tree(['cat', 'dog'], 8, 13), {}, 'other'))).toEqual([
+      ['object[2]', '<root>/annotations/a.xml: object[2]: class mask <root>/SegmentationClass/a.png gives class 13 ("horse"), the XML says "dog" (class 12 in the VOC classes)'],
+    ]);
+  });
+
+  test('labelmap.txt (datumaro) or class_names.txt (labelme) at the root give the class list', async () => {
+    const labelmap = '# label:color_rgb:parts:actions\nbackground:0,0,0::\nwidget:128,0,0::\ngadget:0,128,0::\n';
+    expect(await mismatches(await dataset(tree(['widget', 'gadget'], 1, 2), { 'labelmap.txt': labelmap }))).toEqual([]);
+    const root = await dataset(tree(['widget', 'gadget'], 2, 2), { 'class_names.txt': '_background_\nwidget\ngadget\n' }, 'labelme');
+    expect(await mismatches(root)).toEqual([
+      ['object[1]', '<root>/annotations/a.xml: object[1]: class mask <root>/SegmentationClass/a.png gives class 2 ("gadget"), the XML says "widget" (class 1 in <root>/class_names.txt)'],
+    ]);
+  });
+
+  test('names outside the class list must keep one class value, and one value one name', async () => {
+    const root = await dataset({ ...tree(['can', 'milk'], 3, 4, 'a'), ...tree(['can', 'milk'], 4, 4, 'b') });
+    expect(await mismatches(root)).toEqual([
+      ['object[1]', '<root>/annotations/b.xml: object[1]: class mask <root>/SegmentationClass/b.png gives class 4, which an earlier object named "milk"; the XML says "can"'],
+    ]);
+    const again = await dataset({ ...tree(['can', 'milk'], 3, 4, 'a'), ...tree(['can', 'milk'], 5, 4, 'b') }, {}, 'again');
+    expect(await mismatches(again)).toEqual([
+      ['object[1]', '<root>/annotations/b.xml: object[1]: class mask <root>/SegmentationClass/b.png gives class 5, but earlier "can" objects have class 3'],
+    ]);
   });
 });
 
