@@ -259,8 +259,13 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
 const WORKER_TAG = 'automl-img:voc-detection';
 /** XML files per message to a worker. */
 const BATCH = 256;
-/** Below this many XML files the threads cost more to start than they save. */
-const MIN_PARALLEL = 2000;
+/**
+ * Without `--jobs`, threads are used from this many XML files on: each thread costs about 0.15 s of CPU to
+ * start (Node compiles its internals per thread), which a smaller dataset does not win back (bench/voc/RESULTS.md).
+ */
+const AUTO_PARALLEL_MIN = 10_000;
+/** With an explicit `--jobs`, threads are used from this many XML files on (fewer make one batch). */
+const PARALLEL_MIN = 2 * BATCH;
 
 /** A ConversionError as it crosses threads. */
 interface WireError {
@@ -442,7 +447,8 @@ async function* readItems(st: RunState, xmls: string[], pool: ItemPool | undefin
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
+  const explicitJobs = ctx.extra['jobs'] as number | undefined;
+  const jobs = explicitJobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
   const script = jobs > 1 ? workerScript() : undefined;
   // Threads start while the folders are listed.
@@ -452,7 +458,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     if (xmls.length === 0) {
       throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
     }
-    if (pool && xmls.length < MIN_PARALLEL) {
+    if (pool && xmls.length < (explicitJobs === undefined ? AUTO_PARALLEL_MIN : PARALLEL_MIN)) {
       await pool.close();
       pool = undefined;
     }
@@ -530,7 +536,7 @@ const converter: Converter = {
     {
       flags: '--jobs <n>',
       key: 'jobs',
-      description: 'threads reading XML files and image headers (used from 2,000 XML files on; 1 = this thread only). Default: the number of cores',
+      description: 'threads reading XML files and image headers; 1 = this thread only. Default: the number of cores, from 10,000 XML files on',
       parse: parseJobs,
     },
   ],
