@@ -44,7 +44,6 @@ import {
   indexImageFolder,
   listAnnotationFiles,
   parseVocAnnotationBytes,
-  readVocAnnotation,
   resolveImage,
   stemOf,
   type ImageFolderIndex,
@@ -186,7 +185,6 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
     };
     const outcome = await s.pool.run(job);
     if (!outcome.ok) throw failureError(outcome);
-    if (!withImages && !ann.size) details = {};
     result.record = { path: image.key, details, label: labelsOf(ann.objects, outcome, job, file, result) };
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
@@ -196,7 +194,7 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
 }
 
 function labelsOf(
-  objects: Awaited<ReturnType<typeof readVocAnnotation>>['objects'],
+  objects: VocAnnotation['objects'],
   mask: MaskResult,
   job: MaskJob,
   file: string,
