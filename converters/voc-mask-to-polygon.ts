@@ -31,7 +31,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
-import { readImageDetails } from '../src/images.js';
 import { failureError, type MaskJob, type MaskResult } from '../src/mask/job.js';
 import { defaultJobs, MaskPool } from '../src/mask/pool.js';
 import { listFolder } from '../src/paths.js';
@@ -155,23 +154,6 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
         loc: { file, path: 'filename' },
       });
     }
-    let details: ImageDetails = {};
-    let expect: MaskJob['expect'];
-    if (withImages) {
-      const header = await readImageDetails(image.abs, ctx.display(image.abs));
-      if (ann.size && (ann.size.width !== header.width || ann.size.height !== header.height)) {
-        throw new ConversionError(
-          'IMAGE_SIZE_MISMATCH',
-          `expected the size of ${ctx.display(image.abs)}, ${header.width}x${header.height}, got ${ann.size.width}x${ann.size.height}`,
-          { file, path: 'size' },
-        );
-      }
-      details = header;
-      expect = { width: header.width, height: header.height, what: `size of ${ctx.display(image.abs)}` };
-    } else if (ann.size) {
-      details = { width: ann.size.width, height: ann.size.height };
-      expect = { width: ann.size.width, height: ann.size.height, what: `<size> of ${file}` };
-    }
     const maskAbs = join(s.masks, maskName);
     const classAbs = s.classDir !== undefined && s.classMasks?.has(maskName) ? join(s.classDir, maskName) : undefined;
     const job: MaskJob = {
@@ -180,11 +162,14 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
       classMask: classAbs,
       classMaskDisplay: classAbs === undefined ? undefined : ctx.display(classAbs),
       objects: ann.objects.length,
-      expect,
+      image: withImages ? { abs: image.abs, display: ctx.display(image.abs) } : undefined,
+      size: ann.size ? { width: ann.size.width, height: ann.size.height } : undefined,
+      xmlDisplay: file,
       polygon: s.polygon,
     };
     const outcome = await s.pool.run(job);
     if (!outcome.ok) throw failureError(outcome);
+    const details: ImageDetails = outcome.details ?? (job.size ? { ...job.size } : {});
     result.record = { path: image.key, details, label: labelsOf(ann.objects, outcome, job, file, result) };
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;

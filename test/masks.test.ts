@@ -9,6 +9,7 @@ import { MaskPool, workerScript } from '../src/mask/pool.js';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { useTempDir } from './helpers/fs.js';
+import { jpeg } from './helpers/images.js';
 
 const GREY_PALETTE = Array.from({ length: 256 }, (_, i) => [i, i, i]);
 
@@ -153,13 +154,13 @@ describe('runMaskJob and MaskPool', () => {
     return abs;
   }
 
-  test('objects by pixel value, 255 never an object, values beyond the XML reported', () => {
+  test('objects by pixel value, 255 never an object, values beyond the XML reported', async () => {
     const mask = writeMask('m.png', 4, [
       [1, 1, 255, 3],
       [1, 1, 255, 3],
       [0, 0, 255, 0],
     ]);
-    const outcome = runMaskJob({ mask, maskDisplay: 'm.png', objects: 2, polygon });
+    const outcome = await runMaskJob({ mask, maskDisplay: 'm.png', objects: 2, xmlDisplay: 'a.xml', polygon });
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.objects.map((o) => o.present)).toEqual([true, false]);
@@ -168,19 +169,41 @@ describe('runMaskJob and MaskPool', () => {
     expect(outcome.unknownValues).toEqual([3]);
   });
 
-  test('the class value most pixels of an object carry', () => {
+  test('the class value most pixels of an object carry', async () => {
     const mask = writeMask('m.png', 3, [[1, 1, 1], [2, 2, 0]]);
     const classMask = writeMask('c.png', 3, [[8, 8, 255], [0, 12, 0]]);
-    const outcome = runMaskJob({ mask, maskDisplay: 'm.png', classMask, classMaskDisplay: 'c.png', objects: 2, polygon });
+    const outcome = await runMaskJob({ mask, maskDisplay: 'm.png', classMask, classMaskDisplay: 'c.png', objects: 2, xmlDisplay: 'a.xml', polygon });
     expect(outcome.ok && outcome.objects.map((o) => o.classValue)).toEqual([8, 12]);
   });
 
-  test('size mismatches and unreadable masks come back as failures', () => {
+  test('size mismatches and unreadable files come back as failures', async () => {
     const mask = writeMask('m.png', 3, [[1, 1, 1]]);
-    const outcome = runMaskJob({ mask, maskDisplay: 'm.png', objects: 1, polygon, expect: { width: 4, height: 1, what: 'size of a.jpg' } });
-    expect(outcome).toEqual({ ok: false, code: 'MASK_SIZE_MISMATCH', detail: 'expected a mask of 4×1 (the size of a.jpg), got 3×1', file: 'm.png', path: undefined });
-    const missing = runMaskJob({ mask: join(tmp.path, 'none.png'), maskDisplay: 'none.png', objects: 1, polygon });
-    expect(missing).toMatchObject({ ok: false, code: 'MASK_NOT_FOUND', file: 'none.png' });
+    const job = { mask, maskDisplay: 'm.png', objects: 1, xmlDisplay: 'a.xml', polygon };
+    expect(await runMaskJob({ ...job, size: { width: 4, height: 1 } })).toEqual({
+      ok: false,
+      code: 'MASK_SIZE_MISMATCH',
+      detail: 'expected a mask of 4×1 (the <size> of a.xml), got 3×1',
+      file: 'm.png',
+      path: undefined,
+    });
+    const image = join(tmp.path, 'a.jpg');
+    writeFileSync(image, jpeg(3, 2));
+    expect(await runMaskJob({ ...job, image: { abs: image, display: 'a.jpg' } })).toMatchObject({
+      ok: false,
+      code: 'MASK_SIZE_MISMATCH',
+      detail: 'expected a mask of 3×2 (the size of a.jpg), got 3×1',
+    });
+    expect(await runMaskJob({ ...job, image: { abs: image, display: 'a.jpg' }, size: { width: 3, height: 1 } })).toEqual({
+      ok: false,
+      code: 'IMAGE_SIZE_MISMATCH',
+      detail: 'expected the size of a.jpg, 3x2, got 3x1',
+      file: 'a.xml',
+      path: 'size',
+    });
+    writeFileSync(image, jpeg(3, 1));
+    expect(await runMaskJob({ ...job, image: { abs: image, display: 'a.jpg' } })).toMatchObject({ ok: true, details: { format: 'jpg', width: 3, height: 1 } });
+    expect(await runMaskJob({ ...job, mask: join(tmp.path, 'none.png'), maskDisplay: 'none.png' })).toMatchObject({ ok: false, code: 'MASK_NOT_FOUND', file: 'none.png' });
+    expect(await runMaskJob({ ...job, image: { abs: join(tmp.path, 'none.jpg'), display: 'none.jpg' } })).toMatchObject({ ok: false, code: 'IMAGE_NOT_FOUND', file: 'none.jpg' });
   });
 
   test('worker threads and the calling thread give the same results, in the caller\'s order', async () => {
@@ -193,6 +216,7 @@ describe('runMaskJob and MaskPool', () => {
       ]),
       maskDisplay: `m${i}.png`,
       objects: 2,
+      xmlDisplay: `m${i}.xml`,
       polygon: {},
     }));
     const pool = new MaskPool(2);

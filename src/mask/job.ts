@@ -1,11 +1,12 @@
 /**
- * One image's mask work, the unit the worker pool runs: read and decode the instance mask (and the
- * class mask when there is one), check their sizes, and trace every object into normalised rings.
- * Plain data in, plain data out (structured-clone safe), so it runs the same in a worker thread or
- * in the main thread.
+ * One image's mask work, the unit the worker pool runs: read the image's header (format and size),
+ * check it against `<size>`, read and decode the instance mask (and the class mask when there is one),
+ * check their sizes, and trace every object into normalised rings. Plain data in, plain data out
+ * (structured-clone safe), so it runs the same in a worker thread or in the main thread.
  */
 import { readFileSync } from 'node:fs';
 import { ConversionError, type ErrorCode } from '../errors.js';
+import { readImageDetails } from '../images.js';
 import { labelledMaskToRings, type PolygonOptions } from '../polygon/index.js';
 import { decodeMask, type LabelMask, type MaskEncoding } from './png.js';
 
@@ -22,8 +23,12 @@ export interface MaskJob {
   classMaskDisplay?: string | undefined;
   /** How many objects the XML has: pixel value k (1..objects) is object k. */
   objects: number;
-  /** The size the mask must have (from `<size>` or the image), when known; checked here. */
-  expect?: { width: number; height: number; what: string } | undefined;
+  /** The image, when its header is to be read (image_details); the mask must have its size. */
+  image?: { abs: string; display: string } | undefined;
+  /** The XML's `<size>`, when it has one: the image and the mask must have it. */
+  size?: { width: number; height: number } | undefined;
+  /** The XML, as messages name it. */
+  xmlDisplay: string;
   polygon: PolygonOptions;
 }
 
@@ -43,6 +48,8 @@ export interface ObjectResult {
 /** The result of a {@link MaskJob}. */
 export interface MaskResult {
   ok: true;
+  /** Format and size from the image's header, when `job.image` was given. */
+  details?: { format: string; width: number; height: number } | undefined;
   width: number;
   height: number;
   encoding: MaskEncoding;
@@ -74,10 +81,10 @@ function readMask(abs: string, display: string): LabelMask {
   return decodeMask(bytes, display);
 }
 
-/** Runs one job. Bad input comes back as a {@link MaskFailure}; bugs throw. */
-export function runMaskJob(job: MaskJob): MaskOutcome {
+/** Runs one job. Bad input comes back as a {@link MaskFailure}; bugs reject. */
+export async function runMaskJob(job: MaskJob): Promise<MaskOutcome> {
   try {
-    return run(job);
+    return await run(job);
   } catch (e) {
     if (e instanceof ConversionError) return { ok: false, code: e.code, detail: e.detail, file: e.file, path: e.path };
     throw e;
@@ -89,13 +96,29 @@ export function failureError(f: MaskFailure): ConversionError {
   return new ConversionError(f.code, f.detail, { file: f.file, path: f.path });
 }
 
-function run(job: MaskJob): MaskResult {
+async function run(job: MaskJob): Promise<MaskResult> {
+  let details: MaskResult['details'];
+  let expect: { width: number; height: number; what: string } | undefined;
+  if (job.image) {
+    details = await readImageDetails(job.image.abs, job.image.display);
+    const { size } = job;
+    if (size && (size.width !== details.width || size.height !== details.height)) {
+      throw new ConversionError(
+        'IMAGE_SIZE_MISMATCH',
+        `expected the size of ${job.image.display}, ${details.width}x${details.height}, got ${size.width}x${size.height}`,
+        { file: job.xmlDisplay, path: 'size' },
+      );
+    }
+    expect = { width: details.width, height: details.height, what: `size of ${job.image.display}` };
+  } else if (job.size) {
+    expect = { ...job.size, what: `<size> of ${job.xmlDisplay}` };
+  }
   const mask = readMask(job.mask, job.maskDisplay);
   const { width, height } = mask;
-  if (job.expect && (job.expect.width !== width || job.expect.height !== height)) {
+  if (expect && (expect.width !== width || expect.height !== height)) {
     throw new ConversionError(
       'MASK_SIZE_MISMATCH',
-      `expected a mask of ${job.expect.width}×${job.expect.height} (the ${job.expect.what}), got ${width}×${height}`,
+      `expected a mask of ${expect.width}×${expect.height} (the ${expect.what}), got ${width}×${height}`,
       { file: job.maskDisplay },
     );
   }
@@ -128,7 +151,7 @@ function run(job: MaskJob): MaskResult {
     objects.push(result);
   }
   const unknownValues = [...byLabel.keys()].filter((v) => v > job.objects);
-  return { ok: true, width, height, encoding: mask.encoding, objects, unknownValues };
+  return { ok: true, details, width, height, encoding: mask.encoding, objects, unknownValues };
 }
 
 /** counts[k * 256 + c]: pixels of object k that carry class value c. */

@@ -38,8 +38,15 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Jobs sent and not answered yet. */
+  running: number;
 }
+
+/**
+ * Jobs a worker holds at once: two, so that one job's image-header read overlaps another's decoding
+ * (a job awaits that read; the rest is synchronous).
+ */
+const PER_WORKER = 2;
 
 type Reply = { id: number; outcome: MaskOutcome } | { id: number; bug: { message: string; stack?: string } };
 
@@ -63,7 +70,7 @@ export class MaskPool {
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(found!);
       worker.unref();
-      const slot: Slot = { worker, busy: false };
+      const slot: Slot = { worker, running: 0 };
       worker.on('message', (reply: Reply) => this.onReply(slot, reply));
       worker.on('error', (e) => this.fail(e));
       worker.on('exit', (code) => {
@@ -76,13 +83,7 @@ export class MaskPool {
 
   /** Decodes and traces one mask. Bad input resolves to a failure; a crash rejects. */
   run(job: MaskJob): Promise<MaskOutcome> {
-    if (this.threads === 0) {
-      try {
-        return Promise.resolve(runMaskJob(job));
-      } catch (e) {
-        return Promise.reject(e as Error);
-      }
-    }
+    if (this.threads === 0) return runMaskJob(job);
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<MaskOutcome>((resolve, reject) => {
@@ -99,16 +100,18 @@ export class MaskPool {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (slot.busy) continue;
-      slot.busy = true;
-      slot.worker.postMessage(this.queue.shift()!);
+    for (let round = 0; round < PER_WORKER; round++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0) return;
+        if (slot.running > round) continue;
+        slot.running++;
+        slot.worker.postMessage(this.queue.shift()!);
+      }
     }
   }
 
   private onReply(slot: Slot, reply: Reply): void {
-    slot.busy = false;
+    slot.running--;
     const p = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     if (p) {
