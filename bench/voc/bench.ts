@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const REFERENCE = '/work/shared/reference/ref_convert.py';
 
@@ -53,6 +54,7 @@ function main(): void {
     { name: 'automl-img (--jobs default)', argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, 'ours'), '--force', '-q'], out: join(tmp, 'ours') },
     { name: 'automl-img --jobs 1', argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, 'ours1'), '--force', '-q', '--jobs', '1'], out: join(tmp, 'ours1') },
     { name: 'reference ref_convert.py voc', argv: ['/usr/bin/python3', REFERENCE, 'voc', data, join(tmp, 'ref')], out: join(tmp, 'ref') },
+    { name: 'floor: node start-up + 40,000 open/read/close', argv: [process.execPath, join(dirname(fileURLToPath(import.meta.url)), 'floor.js'), data], out: '' },
   ];
   const samples = new Map<string, Sample[]>(candidates.map((c) => [c.name, []]));
   const loadBefore = loadavg()[0]!;
@@ -74,7 +76,7 @@ function main(): void {
     );
   }
   const lines = (dir: string) => lineCount(join(dir, 'train_annotations.jsonl')) + lineCount(join(dir, 'validation_annotations.jsonl'));
-  process.stdout.write(`\nlines: ${candidates.map((c) => `${c.name}: ${lines(c.out)}`).join(', ')}\n`);
+  process.stdout.write(`\nlines: ${candidates.filter((c) => c.out).map((c) => `${c.name}: ${lines(c.out)}`).join(', ')}\n`);
 }
 
 main();
