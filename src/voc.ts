@@ -16,15 +16,17 @@
  *   (`XML_PARSE`, `XML_MISSING`, `XML_BAD_VALUE`). Problems with one object are not thrown: they are attached
  *   to that object (`error`, `bndboxError`) so a converter can leave out just that object.
  * - {@link resolveImage}`(layout, index, annotation, absXml, root, display)` (or {@link resolveImageSync}) →
- *   {@link ResolvedImage}: finds the
- *   image by `<filename>`, then by the XML's stem with any image extension (`<path>` is ignored). Throws
- *   `PATH_OUTSIDE_ROOT` when `<filename>` resolves outside the dataset root, `IMAGE_NOT_FOUND` when no file matches.
+ *   {@link ResolvedImage}: finds the image by `<filename>`, then by the XML's stem with any image extension
+ *   (`<path>` is ignored). Throws `PATH_OUTSIDE_ROOT` when `<filename>` resolves outside the dataset root,
+ *   `IMAGE_NOT_FOUND` when no file matches.
+ * - {@link parseXml}`(text, file)` → {@link XmlElement}: the strict XML parser itself, for other XML files.
  *
  * Error messages put the position first: `annotations/104.xml: object[2]/bndbox/xmax: expected a number, got "abc"`
  * (`file` is the display path, `path` the XML element path; objects are numbered from 1 in document order).
  *
  * XML safety: a document with a DOCTYPE (and so any entity declaration) is refused with `XML_PARSE`; only the
  * five predefined entities and numeric character references are decoded; nothing external is ever read.
+ * The parser is this module's own (see the XML section): fast-xml-parser was measured at 60 µs a file.
  */
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
