@@ -5,12 +5,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import { inject } from 'vitest';
 import { main, type CliIo } from '../../src/cli.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The bin the end-to-end tests run (provided by test/global-setup.ts). */
+    automlImgBin: string;
+  }
+}
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The real bin script. */
-export const BIN = fileURLToPath(new URL('../../bin/automl-img.js', import.meta.url));
+/**
+ * The real bin script: the private build of test/global-setup.ts (immune to other runs rebuilding
+ * dist/), or the repository's `bin/automl-img.js` when there is none.
+ */
+export const BIN: string = ((): string => {
+  try {
+    const provided = inject('automlImgBin');
+    if (provided) return provided;
+  } catch {
+    // not inside a vitest worker
+  }
+  return fileURLToPath(new URL('../../bin/automl-img.js', import.meta.url));
+})();
 
 /** A writable stream that keeps what is written; `isTTY` as asked. */
 export class CaptureStream extends Writable {
