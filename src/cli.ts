@@ -68,6 +68,7 @@ const MAX_SHOWN_PER_CODE = 20;
 class Reporter {
   private shown = new Map<string, number>();
   private bar = '';
+  private drawnAt = 0;
   constructor(
     private readonly io: CliIo,
     private readonly color: ChalkInstance,
@@ -95,8 +96,12 @@ class Reporter {
     return [...this.shown].filter(([, n]) => n > MAX_SHOWN_PER_CODE).map(([code, n]) => `${n - MAX_SHOWN_PER_CODE} more ${code} not shown`);
   }
 
+  /** Redraws at most every 100 ms (a terminal write per image would slow large runs). */
   progress(done: number, total: number | undefined): void {
     if (!this.showProgress) return;
+    const now = Date.now();
+    if (now - this.drawnAt < 100 && done !== total) return;
+    this.drawnAt = now;
     const width = 30;
     let text: string;
     if (total) {
