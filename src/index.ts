@@ -22,4 +22,5 @@ export {
   type LabelledMaskOptions,
 } from './polygon/index.js';
 export { decodeMask, type LabelMask, type MaskEncoding } from './mask/png.js';
+export { parseVocAnnotation, readVocAnnotation, parseXml, type VocAnnotation, type VocObject, type VocBox, type VocSize, type XmlElement } from './voc.js';
 export type * from './types.js';
