@@ -530,7 +530,7 @@ const converter: Converter = {
     {
       flags: '--one-based',
       key: 'oneBased',
-      description: 'VOC pixel coordinates are 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (default: xmin / width, as the Azure scripts)',
+      description: 'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)',
       defaultValue: false,
     },
     {
