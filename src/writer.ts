@@ -302,12 +302,15 @@ export async function writeLines(
   const toStdout = options.out === '-';
   const outDir = toStdout || options.out === undefined ? undefined : options.out;
   const targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
+  // With --validation-ratio 0 no validation file is written; one left by an earlier run would no
+  // longer match the new train file, so it counts as an output: refused without --force, removed with it.
+  const stale = outDir !== undefined && options.validationRatio <= 0 ? plannedOutputs(outDir, { ...options, validationRatio: 0.5 }).filter((t) => !targets.includes(t)) : [];
   const signal = hooks.signal;
   if (signal?.aborted) throw interruptedError();
 
   const refuseExisting = async () => {
     if (options.dryRun || outDir === undefined) return;
-    for (const t of targets) {
+    for (const t of [...targets, ...stale]) {
       const s = await statOrUndefined(t);
       if (s === undefined) continue;
       // Checked before any rename, so that one output cannot be replaced while another then fails.
@@ -491,6 +494,7 @@ export async function writeLines(
         liveTempFiles.delete(from);
         result.outputs.push(to);
       }
+      for (const t of stale) await rm(t, { force: true });
       ok = true;
       return result;
     } finally {

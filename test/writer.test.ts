@@ -106,6 +106,18 @@ describe('writeDataset: outputs', () => {
     expect(await listTree(out)).toEqual(['train_annotations.jsonl']);
   });
 
+  it('--validation-ratio 0 refuses a validation file left by an earlier run, and removes it with --force', async () => {
+    const out = join(tmp.path, 'out');
+    await writeDataset(gen(recs(5)), opts(), failHooks);
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    await expect(writeDataset(gen(recs(5)), opts({ validationRatio: 0, force: false }), failHooks)).rejects.toMatchObject({ code: 'OUTPUT_EXISTS' });
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    const r = await writeDataset(gen(recs(5)), opts({ validationRatio: 0, force: true }), failHooks);
+    expect(r).toMatchObject({ train: 5, validation: 0 });
+    expect(await listTree(out)).toEqual(['train_annotations.jsonl']);
+    expect((await readFile(join(out, 'train_annotations.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(5);
+  });
+
   it('--mltable puts each JSONL in its own folder beside an MLTable that names it', async () => {
     const out = join(tmp.path, 'out');
     const r = await writeDataset(gen(recs(10)), opts({ mltable: true }), failHooks);
