@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConversionError } from '../src/errors.js';
-import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
+import { extensionOf, HeaderReader, isImageName, readImageDetails, readImageDetailsSync } from '../src/images.js';
 import { bmp, jpeg, png, tiff } from './helpers/images.js';
 import { useTempDir } from './helpers/fs.js';
 
@@ -154,3 +154,66 @@ describe('image names', () => {
     expect(extensionOf('x/a.PNG')).toBe('png');
   });
 });
+
+describe('readImageDetailsSync and HeaderReader', () => {
+  const good: [string, () => Uint8Array][] = [
+    ['a.png', () => png(7, 5)],
+    ['b.jpg', () => jpeg(499, 666)],
+    ['c.bmp', () => bmp(3, 9)],
+    ['d.tif', () => tiff(12, 4)],
+    ['be-end.tiff', () => tiff(31, 17, 9, { bigEndian: true, ifdAtEnd: true, padding: 300_000 })],
+    ['exif.jpg', () => jpeg(64, 48, { exifBytes: 100_000 })],
+    ['small.jpg', () => jpeg(2, 3)],
+  ];
+
+  it('the synchronous read and the reader give what readImageDetails gives', async () => {
+    const reader = new HeaderReader();
+    for (const [name, make] of good) {
+      const abs = join(tmp.path, name);
+      await writeFile(abs, make());
+      const expected = await readImageDetails(abs, name);
+      expect(readImageDetailsSync(abs)).toEqual(expected);
+      expect(await reader.read(abs, name)).toEqual(expected);
+    }
+    expect(reader.synchronous).toBe(true);
+  });
+
+  it('the synchronous read gives undefined for what it cannot read; the reader then gives the async error', async () => {
+    const cases: [string, Uint8Array | string, string][] = [
+      ['text.png', 'these are not pixels\n'.repeat(20), 'shown/text.png: not an image: unrecognised file header'],
+      ['empty.jpg', '', 'shown/empty.jpg: not an image: the file is empty'],
+      ['cut.jpg', jpeg(50, 40, { exifBytes: 10_000 }).subarray(0, 5_000), 'shown/cut.jpg: not a readable image'],
+    ];
+    const reader = new HeaderReader();
+    for (const [name, bytes, message] of cases) {
+      const abs = join(tmp.path, name);
+      await writeFile(abs, bytes);
+      expect(readImageDetailsSync(abs)).toBeUndefined();
+      const e = (await reader.read(abs, `shown/${name}`).catch((err: unknown) => err)) as ConversionError;
+      expect(e).toBeInstanceOf(ConversionError);
+      expect(e.message.startsWith(message)).toBe(true);
+    }
+    expect(readImageDetailsSync(join(tmp.path, 'missing.jpg'))).toBeUndefined();
+    const missing = (await reader.read(join(tmp.path, 'missing.jpg'), 'missing.jpg').catch((err: unknown) => err)) as ConversionError;
+    expect(missing.code).toBe('IMAGE_NOT_FOUND');
+  });
+
+  it('switches to asynchronous reads after a few slow synchronous ones, with the same answers', async () => {
+    const abs = join(tmp.path, 'x.png');
+    await writeFile(abs, png(4, 6));
+    let now = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => (now += 5)); // every read looks 5 ms long
+    try {
+      const reader = new HeaderReader();
+      for (let i = 0; i < 8; i++) {
+        expect(reader.synchronous).toBe(true);
+        expect(await reader.read(abs, 'x.png')).toEqual({ format: 'png', width: 4, height: 6 });
+      }
+      expect(reader.synchronous).toBe(false);
+      expect(await reader.read(abs, 'x.png')).toEqual({ format: 'png', width: 4, height: 6 });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
