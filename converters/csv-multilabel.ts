@@ -15,7 +15,8 @@
  * `--filename-column` / `--labels-column` / `--one-hot`. Images are looked up in `--images`
  * (default: `images/` beside the CSV); `image_url` is relative to the CSV's folder (so
  * `images/1.jpg`), or to `--root`. The CSV is streamed; image headers are read concurrently and
- * lines come out in CSV order. A bad row (missing or unreadable image, empty filename, duplicate,
+ * lines come out in CSV order (HeaderReader:
+ * synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once). A bad row (missing or unreadable image, empty filename, duplicate,
  * ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item; a CSV syntax error
  * (an unterminated quote) is fatal for the file.
  */
@@ -26,7 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
-import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
+import { extensionOf, HeaderReader, isImageName } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
@@ -414,6 +415,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const named = new Map<string, number>();
   const rows = readRows(ctx, csvPath, opts, imagesDir, root, named);
   const stems = new StemIndex();
+  const headers = new HeaderReader();
   const csvFile = ctx.display(csvPath);
   const results = mapOrdered(rows, IO_CONCURRENCY, async (row): Promise<Row | { kind: 'record'; record: ImageRecord }> => {
     if (row.kind !== 'ok') return row;
@@ -423,7 +425,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     let note = '';
     for (let attempt = 0; ; attempt++) {
       try {
-        const details = await readImageDetails(abs, ctx.display(abs));
+        const details = await headers.read(abs, ctx.display(abs));
         if (attempt > 0) {
           ctx.count('extensionsAdded');
           named.set(key, row.line);

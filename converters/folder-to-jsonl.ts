@@ -11,15 +11,16 @@
  * `--depth` levels (default 1: images sit directly in their class folder); a deeper folder is a bad
  * item (the run stops, or with `--on-error skip` the folder is reported and left out).
  *
- * The tree is walked in sorted order and streamed: image headers are read concurrently while the
- * walk goes on, and bad items are reported in path order, so two runs report the same things.
+ * The tree is walked in sorted order and streamed: image headers are read while the walk goes on
+ * (synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once: see
+ * HeaderReader), and bad items are reported in path order, so two runs report the same things.
  */
 import { InvalidArgumentError } from 'commander';
 import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
-import { isImageName, readImageDetails } from '../src/images.js';
+import { HeaderReader, isImageName } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
@@ -123,6 +124,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const depth = (ctx.extra['depth'] as number | undefined) ?? 1;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
+  const headers = new HeaderReader();
   const results = mapOrdered(walkTree(ctx, depth, root), IO_CONCURRENCY, async (item): Promise<ImageRecord | ConversionError> => {
     if (item.kind === 'bad') return item.error;
     const { abs, key, label } = item.found;
@@ -131,7 +133,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     }
     if (!withDetails) return { path: key, label };
     try {
-      return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
+      return { path: key, details: await headers.read(abs, ctx.display(abs)), label };
     } catch (e) {
       if (e instanceof ConversionError) return e;
       throw e;
