@@ -14,11 +14,11 @@
  * Columns are found by name (see {@link FILENAME_NAMES}, {@link LABELS_NAMES}) or named with
  * `--filename-column` / `--labels-column` / `--one-hot`. Images are looked up in `--images`
  * (default: `images/` beside the CSV); `image_url` is relative to the CSV's folder (so
- * `images/1.jpg`), or to `--root`. The CSV is streamed; image headers are read concurrently and
- * lines come out in CSV order (HeaderReader:
- * synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once). A bad row (missing or unreadable image, empty filename, duplicate,
- * ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item; a CSV syntax error
- * (an unterminated quote) is fatal for the file.
+ * `images/1.jpg`), or to `--root`. The CSV is streamed; image headers are read as rows arrive
+ * (synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once: see
+ * HeaderReader) and results come out in CSV order. A bad row (missing or unreadable image, empty
+ * filename, duplicate, ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item;
+ * a CSV syntax error (an unterminated quote) is fatal for the file.
  */
 import { InvalidArgumentError } from 'commander';
 import { CsvError, parse } from 'csv-parse';
