@@ -68,8 +68,8 @@ export class MaskPool {
     const found = size > 1 ? (script === undefined ? workerScript() : script) : null;
     const threads = found ? size : 0;
     for (let i = 0; i < threads; i++) {
+      // Not unref'd: while the caller awaits a job, the worker is what keeps the process alive.
       const worker = new Worker(found!);
-      worker.unref();
       const slot: Slot = { worker, running: 0 };
       worker.on('message', (reply: Reply) => this.onReply(slot, reply));
       worker.on('error', (e) => this.fail(e));
@@ -93,7 +93,7 @@ export class MaskPool {
     });
   }
 
-  /** Stops the threads. */
+  /** Stops the threads. Call it when done (the threads keep the process alive until then). */
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((s) => s.worker.terminate()));
