@@ -141,12 +141,13 @@ async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T | undefined
   return step.value;
 }
 
-/** Runs a probe on synchronous reads of `fd`. */
+/** Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap). */
 function probeSync<T>(fd: number, probe: Probe<T>): T | undefined {
   let step = probe.next();
   while (!step.done) {
     const [position, length] = step.value;
-    const buf = Buffer.allocUnsafe(length);
+    if (syncBuf.length < length) syncBuf = Buffer.allocUnsafe(length);
+    const buf = syncBuf;
     const n = readSync(fd, buf, 0, length, position);
     step = probe.next(buf.subarray(0, n));
   }
@@ -225,8 +226,9 @@ export async function readImageDetails(absPath: string, display: string): Promis
   }
 }
 
-/** The first bytes of every synchronous read land here (synchronous code cannot overlap). */
+/** The first bytes of every synchronous read land here, and later reads in {@link syncBuf}. */
 const syncHead = Buffer.allocUnsafe(FIRST_READ);
+let syncBuf = Buffer.allocUnsafe(SEGMENT_READ);
 
 /**
  * Reads `{format, width, height}` synchronously: the first 4 KiB, then what the JPEG or TIFF walk
@@ -263,30 +265,44 @@ export function readImageDetailsSync(absPath: string): Required<ImageDetails> | 
 
 /** A synchronous read slower than this counts as slow storage. */
 const SLOW_READ_MS = 2;
-/** After this many slow synchronous reads, a {@link HeaderReader} reads asynchronously. */
-const SLOW_READS_TO_SWITCH = 8;
+/** Reads are judged in windows of this many: a window with more than half slow reads switches to asynchronous. */
+const WINDOW = 32;
 
 /**
  * Reads image headers for one conversion. While the files answer fast (a local disk, the page
  * cache) each header is read synchronously: no thread hand-offs, about half the CPU of the
- * asynchronous path for small files. From the first few slow reads on (a network share, a cold
- * disk) it reads asynchronously, so that the caller's concurrent reads (`mapOrdered`) overlap.
+ * asynchronous path for small files. When more than half the reads of a window of 32 are slow (a
+ * network share, a cold disk; a stray slow read, a GC pause, does not count) it reads
+ * asynchronously from then on, so that the caller's concurrent reads (`mapOrdered`) overlap.
  * Errors and their messages always come from {@link readImageDetails}.
  */
 export class HeaderReader {
-  private slowReads = 0;
+  private sync = true;
+  private reads = 0;
+  private slow = 0;
+
   /** True while headers are read synchronously. */
   get synchronous(): boolean {
-    return this.slowReads < SLOW_READS_TO_SWITCH;
+    return this.sync;
   }
 
-  async read(absPath: string, display: string): Promise<Required<ImageDetails>> {
-    if (this.synchronous) {
+  /**
+   * @param absPath the image
+   * @param display the image as messages name it, or a function that makes that name (called only
+   *   for an error, so a run without errors formats no paths)
+   */
+  async read(absPath: string, display: string | ((absPath: string) => string)): Promise<Required<ImageDetails>> {
+    if (this.sync) {
       const t0 = performance.now();
       const details = readImageDetailsSync(absPath);
-      if (performance.now() - t0 > SLOW_READ_MS) this.slowReads++;
+      if (performance.now() - t0 > SLOW_READ_MS) this.slow++;
+      if (++this.reads === WINDOW) {
+        if (this.slow * 2 > WINDOW) this.sync = false;
+        this.reads = 0;
+        this.slow = 0;
+      }
       if (details) return details;
     }
-    return readImageDetails(absPath, display);
+    return readImageDetails(absPath, typeof display === 'string' ? display : display(absPath));
   }
 }

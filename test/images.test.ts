@@ -198,19 +198,30 @@ describe('readImageDetailsSync and HeaderReader', () => {
     expect(missing.code).toBe('IMAGE_NOT_FOUND');
   });
 
-  it('switches to asynchronous reads after a few slow synchronous ones, with the same answers', async () => {
+  it('switches to asynchronous reads when most reads of a window of 32 are slow, not for a stray slow one', async () => {
     const abs = join(tmp.path, 'x.png');
     await writeFile(abs, png(4, 6));
     let now = 0;
-    const spy = vi.spyOn(performance, 'now').mockImplementation(() => (now += 5)); // every read looks 5 ms long
+    let step = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => (now += step));
     try {
       const reader = new HeaderReader();
-      for (let i = 0; i < 8; i++) {
+      const names: string[] = [];
+      const display = (p: string) => (names.push(p), 'x.png');
+      step = 0.01; // fast reads, with every 8th one slow: stays synchronous
+      for (let i = 0; i < 64; i++) {
+        step = i % 8 === 0 ? 5 : 0.01;
+        expect(await reader.read(abs, display)).toEqual({ format: 'png', width: 4, height: 6 });
+      }
+      expect(reader.synchronous).toBe(true);
+      step = 5; // every read looks 5 ms long: one window later, asynchronous
+      for (let i = 0; i < 32; i++) {
         expect(reader.synchronous).toBe(true);
-        expect(await reader.read(abs, 'x.png')).toEqual({ format: 'png', width: 4, height: 6 });
+        await reader.read(abs, display);
       }
       expect(reader.synchronous).toBe(false);
-      expect(await reader.read(abs, 'x.png')).toEqual({ format: 'png', width: 4, height: 6 });
+      expect(await reader.read(abs, display)).toEqual({ format: 'png', width: 4, height: 6 });
+      expect(names).toEqual([abs]); // the display name is made only for the asynchronous read
     } finally {
       spy.mockRestore();
     }
