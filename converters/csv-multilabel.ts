@@ -425,7 +425,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     let note = '';
     for (let attempt = 0; ; attempt++) {
       try {
-        const details = await headers.read(abs, ctx.display(abs));
+        const details = await headers.read(abs, ctx.display);
         if (attempt > 0) {
           ctx.count('extensionsAdded');
           named.set(key, row.line);
@@ -497,19 +497,20 @@ class StemIndex {
 
 /** Warns about each image in the images folder (and its sub-folders) that no row names. */
 async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: string, named: ReadonlyMap<string, number>): Promise<void> {
-  const walk = async (dir: string): Promise<void> => {
+  const prefix = imagesPrefixOf(root, imagesDir);
+  if (prefix === undefined) return; // every row failed already: the images folder lies outside the root
+  const walk = async (dir: string, keyPrefix: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareKeys(a.name, b.name));
     for (const d of entries) {
       if (d.name.startsWith('.')) continue;
       const abs = dir + sep + d.name;
-      if (d.isDirectory()) await walk(abs);
-      else if (isImageName(d.name)) {
-        const key = relativeKey(root, abs);
-        if (key !== undefined && !named.has(key)) ctx.warn('MISSING_ANNOTATION', 'image in no CSV row: left out', { file: ctx.display(abs) });
+      if (d.isDirectory()) await walk(abs, `${keyPrefix}${d.name}/`);
+      else if (isImageName(d.name) && !named.has(keyPrefix + d.name)) {
+        ctx.warn('MISSING_ANNOTATION', 'image in no CSV row: left out', { file: ctx.display(abs) });
       }
     }
   };
-  await walk(imagesDir);
+  await walk(imagesDir, prefix);
 }
 
 function parseDelimiter(value: string): string {

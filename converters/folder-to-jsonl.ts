@@ -133,7 +133,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     }
     if (!withDetails) return { path: key, label };
     try {
-      return { path: key, details: await headers.read(abs, ctx.display(abs)), label };
+      return { path: key, details: await headers.read(abs, ctx.display), label };
     } catch (e) {
       if (e instanceof ConversionError) return e;
       throw e;
