@@ -295,6 +295,14 @@ describe('bad input', () => {
     expect(lines(train).map((l) => l.image_url)).toEqual(['JPEGImages/a.jpg']);
   });
 
+  test('--root moves image_url; an image outside it is PATH_OUTSIDE_ROOT', async () => {
+    const root = await dataset(good);
+    const { train } = await run(root, { root: tmp.path, validationRatio: 0, baseUrl: 'azureml://x/' });
+    expect(lines(train).map((l) => l.image_url)).toEqual(['azureml://x/data/JPEGImages/a.jpg']);
+    const err = await failure(root, { root: join(root, 'Annotations') });
+    expect([err.code, err.path]).toEqual(['PATH_OUTSIDE_ROOT', 'filename']);
+  });
+
   test('pixel values beyond the XML objects are reported and left out', async () => {
     const root = await dataset(good, { 'Annotations/a.xml': vocXml('a.jpg', 6, 4, [{ name: 'dog' }]) });
     const { summary, train } = await run(root, { validationRatio: 0 });
