@@ -20,7 +20,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
-import { HeaderReader, isImageName } from '../src/images.js';
+import { HeaderReader, isImageName, readImageDetails } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
@@ -71,9 +71,9 @@ async function entriesOf(dir: string): Promise<Entry[]> {
 
 /**
  * Walks the class folders in sorted order and yields every image (and every bad item) as it is
- * found; warnings for what is left out go straight to `ctx.warn`.
+ * found, a folder's worth at a time; warnings for what is left out go straight to `ctx.warn`.
  */
-async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string): AsyncGenerator<Item> {
+async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string): AsyncGenerator<Item[]> {
   const root = ctx.input;
   if (!(await stat(root)).isDirectory()) {
     throw new ConversionError('INPUT_LAYOUT', 'expected a folder of class folders, got a file', { file: ctx.display(root) });
@@ -83,30 +83,34 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     if (REPORTED_HIDDEN.has(name)) ctx.warn('NOT_AN_IMAGE', 'not an image file (a Finder .DS_Store): left out', { file: ctx.display(abs) });
     return true;
   };
-  async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item> {
+  async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item[]> {
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
+    let batch: Item[] = [];
     for (const entry of await entriesOf(dir)) {
       const abs = dir + sep + entry.name;
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
         if (level < depth) {
+          if (batch.length > 0) yield batch;
+          batch = [];
           yield* walk(abs, label, level + 1);
         } else {
           const detail =
             `expected images directly in class folder ${JSON.stringify(label)}` +
             (depth > 1 ? ` or in folders at most ${depth - 1} level${depth > 2 ? 's' : ''} below it` : '') +
             `, got a folder ${level} level${level > 1 ? 's' : ''} down; use --depth ${level + 1} to include its images as ${JSON.stringify(label)}, or --on-error skip to leave it out`;
-          yield { kind: 'bad', error: new ConversionError('NESTED_FOLDER', detail, { file: ctx.display(abs) }) };
+          batch.push({ kind: 'bad', error: new ConversionError('NESTED_FOLDER', detail, { file: ctx.display(abs) }) });
         }
       } else if (entry.kind !== 'file') {
         ctx.warn('NOT_AN_IMAGE', 'not a regular file (a broken link, a socket, ...): left out', { file: ctx.display(abs) });
       } else if (isImageName(entry.name)) {
-        yield { kind: 'image', found: { abs, key: dirKey === undefined ? undefined : dirKey === '' ? entry.name : `${dirKey}/${entry.name}`, label } };
+        batch.push({ kind: 'image', found: { abs, key: dirKey === undefined ? undefined : dirKey === '' ? entry.name : `${dirKey}/${entry.name}`, label } });
       } else {
         ctx.warn('NOT_AN_IMAGE', 'not an image file (by its extension): left out', { file: ctx.display(abs) });
       }
     }
+    if (batch.length > 0) yield batch;
   }
   for (const entry of await entriesOf(root)) {
     const abs = join(root, entry.name);
@@ -125,26 +129,60 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
   const headers = new HeaderReader();
-  const results = mapOrdered(walkTree(ctx, depth, root), IO_CONCURRENCY, async (item): Promise<ImageRecord | ConversionError> => {
+  const outside = (abs: string) => new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
+  /** The record (or the bad item) without waiting, when the header reads synchronously; else undefined. */
+  const quick = (item: Item): ImageRecord | ConversionError | undefined => {
     if (item.kind === 'bad') return item.error;
     const { abs, key, label } = item.found;
-    if (key === undefined) {
-      return new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
-    }
+    if (key === undefined) return outside(abs);
+    if (!withDetails) return { path: key, label };
+    const details = headers.readSync(abs);
+    return details && { path: key, details, label };
+  };
+  /** The record (or the bad item), reading the header asynchronously (errors come from here). */
+  const settle = async (item: Item): Promise<ImageRecord | ConversionError> => {
+    if (item.kind === 'bad') return item.error;
+    const { abs, key, label } = item.found;
+    if (key === undefined) return outside(abs);
     if (!withDetails) return { path: key, label };
     try {
-      return { path: key, details: await headers.read(abs, ctx.display), label };
+      return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
     } catch (e) {
       if (e instanceof ConversionError) return e;
       throw e;
     }
-  });
+  };
+  const folders = walkTree(ctx, depth, root);
   let done = 0;
-  for await (const r of results) {
-    ctx.progress(++done);
-    // Bad items are reported here, in walk order, so the report does not depend on I/O timing.
-    if (r instanceof ConversionError) ctx.bad(r);
-    else yield r;
+  try {
+    for (;;) {
+      const next = await folders.next();
+      if (next.done) return;
+      const batch = next.value;
+      // While headers read synchronously, images go one by one with no promise each.
+      for (let i = 0; i < batch.length; i++) {
+        const r = quick(batch[i]!) ?? (await settle(batch[i]!));
+        ctx.progress(++done);
+        // Bad items are reported here, in walk order, so the report does not depend on I/O timing.
+        if (r instanceof ConversionError) ctx.bad(r);
+        else yield r;
+        if (withDetails && !headers.synchronous) {
+          // Slow storage: the rest with up to IO_CONCURRENCY reads in flight, still in walk order.
+          const rest = async function* (): AsyncGenerator<Item> {
+            yield* batch.slice(i + 1);
+            for (let n = await folders.next(); !n.done; n = await folders.next()) yield* n.value;
+          };
+          for await (const r2 of mapOrdered(rest(), IO_CONCURRENCY, settle)) {
+            ctx.progress(++done);
+            if (r2 instanceof ConversionError) ctx.bad(r2);
+            else yield r2;
+          }
+          return;
+        }
+      }
+    }
+  } finally {
+    await folders.return(undefined);
   }
 }
 

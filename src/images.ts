@@ -292,17 +292,23 @@ export class HeaderReader {
    *   for an error, so a run without errors formats no paths)
    */
   async read(absPath: string, display: string | ((absPath: string) => string)): Promise<Required<ImageDetails>> {
-    if (this.sync) {
-      const t0 = performance.now();
-      const details = readImageDetailsSync(absPath);
-      if (performance.now() - t0 > SLOW_READ_MS) this.slow++;
-      if (++this.reads === WINDOW) {
-        if (this.slow * 2 > WINDOW) this.sync = false;
-        this.reads = 0;
-        this.slow = 0;
-      }
-      if (details) return details;
+    return this.readSync(absPath) ?? readImageDetails(absPath, typeof display === 'string' ? display : display(absPath));
+  }
+
+  /**
+   * The synchronous step alone, for callers that avoid a promise per image: the details, or
+   * undefined (not read synchronously any more, or not readable that way: then call {@link read}).
+   */
+  readSync(absPath: string): Required<ImageDetails> | undefined {
+    if (!this.sync) return undefined;
+    const t0 = performance.now();
+    const details = readImageDetailsSync(absPath);
+    if (performance.now() - t0 > SLOW_READ_MS) this.slow++;
+    if (++this.reads === WINDOW) {
+      if (this.slow * 2 > WINDOW) this.sync = false;
+      this.reads = 0;
+      this.slow = 0;
     }
-    return readImageDetails(absPath, typeof display === 'string' ? display : display(absPath));
+    return details;
   }
 }

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
@@ -322,6 +322,26 @@ describe('determinism', () => {
     expect(reversed.train).toBe(first.train);
     expect(reversed.validation).toBe(first.validation);
     expect(first.validation.length).toBeGreaterThan(0);
+  });
+});
+
+describe('slow storage', () => {
+  test('when header reads turn slow, the rest is read concurrently: the same bytes and the same reports', async () => {
+    const tree: Tree = { ...FRIDGE, 'can/bad.jpg': 'broken' };
+    for (let i = 0; i < 120; i++) tree[`many/${String(i).padStart(3, '0')}.png`] = i === 77 ? 'broken too' : png(1 + (i % 4), 2);
+    const root = await dataset(tree);
+    const fast = await run(root, { onError: 'skip' });
+    let now = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => (now += 5)); // every read looks 5 ms long
+    try {
+      const slow = await run(root, { onError: 'skip' });
+      expect(slow.train).toBe(fast.train);
+      expect(slow.validation).toBe(fast.validation);
+      expect(slow.summary.errors).toEqual(fast.summary.errors);
+      expect(slow.summary.errors.map((d) => d.file)).toEqual([join(root, 'can', 'bad.jpg'), join(root, 'many', '077.png')]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
