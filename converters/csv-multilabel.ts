@@ -27,7 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
-import { extensionOf, HeaderReader, isImageName } from '../src/images.js';
+import { extensionOf, HeaderReader, isImageName, readImageDetails } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
@@ -233,9 +233,9 @@ class LineCounter {
 /**
  * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
  * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse calls `on_record`
- * synchronously), so records cost no stream round trip each.
+ * synchronously) and yielded as one batch, so rows cost no stream round trip each.
  */
-async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row> {
+async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row[]> {
   const file = ctx.display(csvPath);
   let batch: Parsed[] = [];
   const parser = parse({
@@ -258,8 +258,9 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
   let layout: CsvLayout | undefined;
   const last = { line: 0, byte: 0 };
   const lines = new LineCounter();
-  function* drain(): Generator<Row> {
+  function drain(): Row[] {
     const records = batch;
+    const rows: Row[] = [];
     batch = [];
     for (const { record, endByte } of records) {
       // csv-parse counts a CRLF inside quotes as two lines; count lines as an editor shows them.
@@ -269,20 +270,23 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
       last.line = endLine;
       last.byte = endByte;
       if (layout === undefined) layout = csvLayout(record, opts, file);
-      else yield rowOf(record, endLine - inside, layout, opts, rc);
+      else rows.push(rowOf(record, endLine - inside, layout, opts, rc));
     }
+    return rows;
   }
   try {
     try {
       for await (const chunk of input as AsyncIterable<Buffer>) {
         lines.add(chunk);
         await new Promise<void>((res) => parser.write(chunk, () => res()));
-        yield* drain();
+        const rows = drain();
+        if (rows.length > 0) yield rows;
         if (failure !== undefined) break;
       }
       if (failure === undefined) {
         await new Promise<void>((res) => parser.end(() => res()));
-        yield* drain();
+        const rows = drain();
+        if (rows.length > 0) yield rows;
       }
     } catch (e) {
       const errno = (e as NodeJS.ErrnoException).code;
@@ -293,7 +297,7 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     }
     if (failure !== undefined) {
       if (failure instanceof CsvError) {
-        yield { kind: 'fatal', error: await csvSyntaxError(failure, file, csvPath, last) };
+        yield [{ kind: 'fatal', error: await csvSyntaxError(failure, file, csvPath, last) }];
         return;
       }
       throw failure;
@@ -417,7 +421,16 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const stems = new StemIndex();
   const headers = new HeaderReader();
   const csvFile = ctx.display(csvPath);
-  const results = mapOrdered(rows, IO_CONCURRENCY, async (row): Promise<Row | { kind: 'record'; record: ImageRecord }> => {
+  type Result = Row | { kind: 'record'; record: ImageRecord };
+  /** The result without waiting, when the header reads synchronously (or is not read); else undefined. */
+  const quick = (row: Row): Result | undefined => {
+    if (row.kind !== 'ok') return row;
+    if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
+    const details = headers.readSync(row.abs);
+    return details && { kind: 'record', record: { path: row.key, details, label: row.labels } };
+  };
+  /** The result, reading the header asynchronously (errors, and names without an extension, come here). */
+  const settle = async (row: Row): Promise<Result> => {
     if (row.kind !== 'ok') return row;
     if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
     let abs = row.abs;
@@ -425,7 +438,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     let note = '';
     for (let attempt = 0; ; attempt++) {
       try {
-        const details = await headers.read(abs, ctx.display);
+        const details = await readImageDetails(abs, ctx.display(abs));
         if (attempt > 0) {
           ctx.count('extensionsAdded');
           named.set(key, row.line);
@@ -449,19 +462,46 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
         return { kind: 'bad', error: new ConversionError(e.code, detail, { file: csvFile, line: row.line }, { cause: e }) };
       }
     }
-  });
+  };
   let done = 0;
-  for await (const r of results) {
+  /** Reports a result in CSV order; the record to write, if any. */
+  const take = (r: Result): ImageRecord | undefined => {
     ctx.progress(++done);
     if (r.kind === 'fatal') throw r.error;
     if (r.kind === 'bad') {
       ctx.bad(r.error);
-      continue;
+      return undefined;
     }
-    if (r.kind === 'record') {
-      if ((r.record.label as string[]).length === 0) ctx.count('imagesWithoutLabels');
-      yield r.record;
+    if (r.kind !== 'record') return undefined;
+    if ((r.record.label as string[]).length === 0) ctx.count('imagesWithoutLabels');
+    return r.record;
+  };
+  try {
+    for (;;) {
+      const next = await rows.next();
+      if (next.done) break;
+      const batch = next.value;
+      // While headers read synchronously, rows go one by one with no promise each.
+      let i = 0;
+      for (; i < batch.length && (!withDetails || headers.synchronous); i++) {
+        const record = take(quick(batch[i]!) ?? (await settle(batch[i]!)));
+        if (record) yield record;
+      }
+      if (i < batch.length) {
+        // Slow storage: the rest with up to IO_CONCURRENCY reads in flight, still in CSV order.
+        const rest = async function* (): AsyncGenerator<Row> {
+          yield* batch.slice(i);
+          for (let n = await rows.next(); !n.done; n = await rows.next()) yield* n.value;
+        };
+        for await (const r of mapOrdered(rest(), IO_CONCURRENCY, settle)) {
+          const record = take(r);
+          if (record) yield record;
+        }
+        break;
+      }
     }
+  } finally {
+    await rows.return(undefined);
   }
   if (withDetails) await reportUnlisted(ctx, imagesDir, root, named);
 }

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
 import { convert, summaryOf } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
@@ -488,6 +488,38 @@ describe('determinism', () => {
     expect(second.validation).toBe(first.validation);
     expect(reversed.train).toBe(first.train);
     expect(reversed.validation).toBe(first.validation);
+  });
+});
+
+describe('slow storage', () => {
+  test('when header reads turn slow, the rest is read concurrently: the same bytes and the same reports', async () => {
+    const rows = ['filename,labels'];
+    const images: Tree = {};
+    for (let i = 0; i < 150; i++) {
+      const name = `${String(i).padStart(3, '0')}.png`;
+      if (i !== 90) images[name] = i === 120 ? 'not an image' : png(1 + (i % 3), 2);
+      rows.push(i === 140 ? `${name.slice(0, 3)},a` : `${name},${i % 2 ? 'a b' : 'c'}`); // row 140 names "140" (no extension)
+    }
+    rows.push('000.png,dup');
+    const path = await csvSet(rows.join('\n') + '\n', images);
+    const fast = await run(path, { onError: 'skip' });
+    let now = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => (now += 5)); // every read looks 5 ms long
+    try {
+      const slow = await run(path, { onError: 'skip' });
+      expect(slow.train).toBe(fast.train);
+      expect(slow.validation).toBe(fast.validation);
+      expect(slow.summary.errors).toEqual(fast.summary.errors);
+      expect(slow.summary.counts).toEqual(fast.summary.counts);
+      expect(slow.summary.errors.map((d) => [d.line, d.code])).toEqual([
+        [92, 'IMAGE_NOT_FOUND'],
+        [122, 'IMAGE_UNREADABLE'],
+        [152, 'CSV_DUPLICATE_ROW'],
+      ]);
+      expect(fast.summary.counts).toEqual({ extensionsAdded: 1 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
