@@ -257,6 +257,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       closeSync(fd);
       fd = undefined;
     }
+    index.release();
     // Lines, one per image.
     const labels = index.labels;
     let done = 0;

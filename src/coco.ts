@@ -112,8 +112,28 @@ export class CocoIndex {
     return this.imageIds.get(id);
   }
 
+  /**
+   * Drops the id tables and per-image lists once the annotations have been read (only {@link labels}
+   * and {@link imageCount} stay), so that their memory is free while the lines are written.
+   */
+  release(): void {
+    this.released = this.fileNames.length;
+    this.imageIds.clear();
+    this.categoryIds.clear();
+    this.byName.clear();
+    this.categoryById.clear();
+    this.denseImageIds = undefined;
+    this.fileNames.length = 0;
+    this.elementIndex.length = 0;
+    this.jsonWidth.length = 0;
+    this.jsonHeight.length = 0;
+  }
+
+  private released: number | undefined;
+
   /** Number of images kept. */
   get imageCount(): number {
+    if (this.released !== undefined) return this.released;
     return this.fileNames.length;
   }
 
