@@ -93,6 +93,115 @@ function isPlainRelative(name: string): boolean {
   return sep === '/' && !name.startsWith('/') && !name.endsWith('/') && !name.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(name);
 }
 
+/** Pass 1: `images` and `categories` (the annotations are stepped over). */
+async function readIndex(ctx: ConverterContext, file: string): Promise<CocoIndex> {
+  const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
+  const pass1 = readTopLevelArrays(ctx.input, { images: 'parse', categories: 'parse' }, { file, required: ['images', 'categories'] });
+  for await (const batch of pass1.batches()) {
+    for (const e of batch) {
+      if (e.key === 'images') index.addImage(e.value, e.index);
+      else index.addCategory(e.value, e.index);
+    }
+    if (ctx.signal?.aborted) throw interruptedError();
+  }
+  index.finish();
+  return index;
+}
+
+/** What is known of each image (by image index); `ok` is 0 for an image reported bad. */
+interface Images {
+  keys: string[];
+  ok: Uint8Array;
+  width: Uint32Array;
+  height: Uint32Array;
+  formats: (string | undefined)[];
+}
+
+/** Each image's key (its `image_url` path): under the root, and once only. */
+function imageKeys(ctx: ConverterContext, index: CocoIndex, place: ImagePlace, file: string): Images {
+  const n = index.imageCount;
+  const images: Images = { keys: new Array<string>(n), ok: new Uint8Array(n), width: new Uint32Array(n), height: new Uint32Array(n), formats: new Array<string | undefined>(n) };
+  const byKey = new Map<string, number>();
+  const prefix = relativeKey(place.root, place.imagesDir);
+  const keyOf = (name: string): string | undefined => {
+    if (isPlainRelative(name)) {
+      if (prefix !== undefined) return `${prefix}/${name}`;
+      if (place.root === place.imagesDir) return name;
+    }
+    return relativeKey(place.root, resolve(place.imagesDir, name));
+  };
+  for (let i = 0; i < n; i++) {
+    const key = keyOf(index.fileNames[i]!);
+    const at = { file, path: `images[${index.elementIndex[i]}].file_name` };
+    if (key === undefined) {
+      ctx.bad(new ConversionError('PATH_OUTSIDE_ROOT', `expected a file under ${ctx.display(place.root) || '.'}, got ${JSON.stringify(index.fileNames[i])}`, at));
+      continue;
+    }
+    const twin = byKey.get(key);
+    if (twin !== undefined) {
+      ctx.bad(new ConversionError('DUPLICATE_IMAGE', `expected each image once, got ${JSON.stringify(key)} again (images[${index.elementIndex[twin]}] has it)`, at));
+      continue;
+    }
+    byKey.set(key, i);
+    images.keys[i] = key;
+    images.ok[i] = 1;
+  }
+  return images;
+}
+
+/** Sizes (and formats) from the image headers, read concurrently, checked against the JSON's. */
+async function sizesFromHeaders(ctx: ConverterContext, index: CocoIndex, place: ImagePlace, images: Images, file: string): Promise<void> {
+  const { ok, keys } = images;
+  const todo = Array.from({ length: index.imageCount }, (_, i) => i).filter((i) => ok[i]);
+  const headers = mapOrdered(todo, IO_CONCURRENCY, async (i) => {
+    const abs = resolve(place.imagesDir, index.fileNames[i]!);
+    try {
+      return { i, details: await readImageDetails(abs, ctx.display(abs)) };
+    } catch (e) {
+      if (e instanceof ConversionError) return { i, error: e };
+      throw e;
+    }
+  });
+  let done = 0;
+  for await (const r of headers) {
+    ctx.progress(++done, todo.length);
+    const i = r.i;
+    if (r.error) {
+      ok[i] = 0;
+      ctx.bad(r.error);
+      continue;
+    }
+    const d = r.details!;
+    const jw = index.jsonWidth[i]!;
+    const jh = index.jsonHeight[i]!;
+    if ((jw && jw !== d.width) || (jh && jh !== d.height)) {
+      ok[i] = 0;
+      const detail = `expected the size of ${keys[i]} (${d.width} × ${d.height} in its header), got width ${jw || '-'}, height ${jh || '-'}`;
+      ctx.bad(new ConversionError('IMAGE_SIZE_MISMATCH', detail, { file, path: `images[${index.elementIndex[i]}]` }));
+      continue;
+    }
+    images.width[i] = d.width;
+    images.height[i] = d.height;
+    images.formats[i] = d.format;
+  }
+}
+
+/** Sizes from the JSON (`--no-image-details`): both are required. */
+function sizesFromJson(ctx: ConverterContext, index: CocoIndex, images: Images, file: string): void {
+  for (let i = 0; i < index.imageCount; i++) {
+    if (!images.ok[i]) continue;
+    const missing = !index.jsonWidth[i] ? 'width' : !index.jsonHeight[i] ? 'height' : undefined;
+    if (missing) {
+      images.ok[i] = 0;
+      const detail = `expected the image's ${missing} (needed to normalise with --no-image-details), got nothing`;
+      ctx.bad(new ConversionError('JSON_MISSING', detail, { file, path: `images[${index.elementIndex[i]}].${missing}` }));
+      continue;
+    }
+    images.width[i] = index.jsonWidth[i]!;
+    images.height[i] = index.jsonHeight[i]!;
+  }
+}
+
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const task = (ctx.extra['task'] as CocoTask | undefined) ?? 'object-detection';
   if (task !== 'object-detection' && task !== 'instance-segmentation') {
@@ -104,102 +213,14 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const input = await stat(ctx.input);
   if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
 
-  // Pass 1: images and categories.
-  const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
-  const pass1 = readTopLevelArrays(ctx.input, { images: 'parse', categories: 'parse' }, { file, required: ['images', 'categories'] });
-  for await (const batch of pass1.batches()) {
-    for (const e of batch) {
-      if (e.key === 'images') index.addImage(e.value, e.index);
-      else index.addCategory(e.value, e.index);
-    }
-    if (ctx.signal?.aborted) throw interruptedError();
-  }
-  index.finish();
+  const index = await readIndex(ctx, file);
   const n = index.imageCount;
-
-  // Image paths, and sizes from the headers or the JSON.
   const place = await placeImages(ctx, index);
-  const keys: string[] = new Array<string>(n);
-  const ok = new Uint8Array(n);
-  const width = new Uint32Array(n);
-  const height = new Uint32Array(n);
-  const formats: (string | undefined)[] = new Array<string | undefined>(n);
-  const byKey = new Map<string, number>();
-  const prefix = relativeKey(place.root, place.imagesDir);
-  const keyOf = (name: string): string | undefined =>
-    prefix !== undefined && isPlainRelative(name) ? `${prefix}/${name}` : place.root === place.imagesDir && isPlainRelative(name) ? name : relativeKey(place.root, resolve(place.imagesDir, name));
-  for (let i = 0; i < n; i++) {
-    const path = `images[${index.elementIndex[i]}].file_name`;
-    const key = keyOf(index.fileNames[i]!);
-    if (key === undefined) {
-      ctx.bad(new ConversionError('PATH_OUTSIDE_ROOT', `expected a file under ${ctx.display(place.root) || '.'}, got ${JSON.stringify(index.fileNames[i])}`, { file, path }));
-      continue;
-    }
-    const twin = byKey.get(key);
-    if (twin !== undefined) {
-      ctx.bad(new ConversionError('DUPLICATE_IMAGE', `expected each image once, got ${JSON.stringify(key)} again (images[${index.elementIndex[twin]}] has it)`, { file, path }));
-      continue;
-    }
-    byKey.set(key, i);
-    keys[i] = key;
-    ok[i] = 1;
-  }
-  byKey.clear();
-  if (ctx.options.imageDetails) {
-    let done = 0;
-    const todo = Array.from({ length: n }, (_, i) => i).filter((i) => ok[i]);
-    const headers = mapOrdered(todo, IO_CONCURRENCY, async (i) => {
-      const abs = resolve(place.imagesDir, index.fileNames[i]!);
-      try {
-        return { i, details: await readImageDetails(abs, ctx.display(abs)) };
-      } catch (e) {
-        if (e instanceof ConversionError) return { i, error: e };
-        throw e;
-      }
-    });
-    for await (const r of headers) {
-      ctx.progress(++done, todo.length);
-      const i = r.i;
-      if (r.error) {
-        ok[i] = 0;
-        ctx.bad(r.error);
-        continue;
-      }
-      const d = r.details!;
-      const jw = index.jsonWidth[i]!;
-      const jh = index.jsonHeight[i]!;
-      if ((jw && jw !== d.width) || (jh && jh !== d.height)) {
-        ok[i] = 0;
-        ctx.bad(
-          new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${keys[i]} (${d.width} × ${d.height} in its header), got width ${jw || '-'}, height ${jh || '-'}`, {
-            file,
-            path: `images[${index.elementIndex[i]}]`,
-          }),
-        );
-        continue;
-      }
-      width[i] = d.width;
-      height[i] = d.height;
-      formats[i] = d.format;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      if (!ok[i]) continue;
-      const missing = !index.jsonWidth[i] ? 'width' : !index.jsonHeight[i] ? 'height' : undefined;
-      if (missing) {
-        ok[i] = 0;
-        ctx.bad(
-          new ConversionError('JSON_MISSING', `expected the image's ${missing} (needed to normalise with --no-image-details), got nothing`, {
-            file,
-            path: `images[${index.elementIndex[i]}].${missing}`,
-          }),
-        );
-        continue;
-      }
-      width[i] = index.jsonWidth[i]!;
-      height[i] = index.jsonHeight[i]!;
-    }
-  }
+  const images = imageKeys(ctx, index, place, file);
+  if (ctx.options.imageDetails) await sizesFromHeaders(ctx, index, place, images, file);
+  else sizesFromJson(ctx, index, images, file);
+  const { keys, ok, width, height, formats } = images;
+
   // Pass 2: annotations → objects, grouped by image.
   const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
   const buckets = new ObjectBuckets(n, bucketCountFor(input.size * SPILL_RATIO[task]), tempParent);
