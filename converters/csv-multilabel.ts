@@ -199,6 +199,8 @@ interface Parsed {
  */
 class LineCounter {
   private chunks: Buffer[] = [];
+  /** Offset of the next unscanned byte in `chunks[0]`. */
+  private offset = 0;
   private pos = 0;
   private breaks = 0;
   private prevCR = false;
@@ -212,18 +214,28 @@ class LineCounter {
   lineEndingAt(end: number): number {
     while (this.pos < end && this.chunks.length > 0) {
       const c = this.chunks[0]!;
-      const stop = Math.min(c.length, end - this.pos);
-      for (let i = 0; i < stop; i++) {
+      const start = this.offset;
+      const stop = Math.min(c.length, start + (end - this.pos));
+      let breaks = this.breaks;
+      let prevCR = this.prevCR;
+      for (let i = start; i < stop; i++) {
         const b = c[i]!;
         if (b === 0x0a) {
-          if (!this.prevCR) this.breaks++;
-        } else if (b === 0x0d) this.breaks++;
-        this.prevCR = b === 0x0d;
+          if (!prevCR) breaks++;
+          prevCR = false;
+        } else if (b === 0x0d) {
+          breaks++;
+          prevCR = true;
+        } else prevCR = false;
       }
+      this.breaks = breaks;
+      this.prevCR = prevCR;
       this.lastByte = c[stop - 1]!;
-      this.pos += stop;
-      if (stop === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(stop);
+      this.pos += stop - start;
+      if (stop === c.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      } else this.offset = stop;
     }
     // A record closed by a line break ends on the line before it; the last one may have none.
     return this.lastByte === 0x0a || this.lastByte === 0x0d ? this.breaks : this.breaks + 1;
