@@ -604,8 +604,7 @@ const converter: Converter = {
     {
       flags: '--one-hot',
       key: 'oneHot',
-      description: 'one 0/1 column per label (detected by default when there is no labels column and more than two columns)',
-      defaultValue: false,
+      description: 'one 0/1 column per label (detected when there is no labels column and more than two columns)',
     },
     {
       flags: '--label-separator <s>',
