@@ -12,6 +12,8 @@ import { CONVERTERS } from './registry.js';
 import type { ConvertOptions, Converter, Summary } from './types.js';
 import { plannedOutputs, removeTempFilesSync } from './writer.js';
 import { registerSplitCommand } from './commands/split.js';
+import { registerValidateCommand } from './commands/validate.js';
+import { registerStatsCommand } from './commands/stats.js';
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
@@ -35,7 +37,7 @@ export interface CommandEnv {
  * The top-level commands besides `convert`, each adding itself to the program. A new command
  * (validate, stats, ...) plugs in with one line here.
  */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand, registerValidateCommand, registerStatsCommand];
 
 /** The package version: package.json is two folders up from dist/src/cli.js, one up from src/cli.ts (tests). */
 const VERSION = ((): string => {
