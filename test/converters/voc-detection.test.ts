@@ -3,7 +3,7 @@
  * per bad input pinning code and message, determinism (twice; created in reverse order), the real bin, and
  * the real datasets of ../shared/realdata when present (with the reference converter where it is right).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -346,7 +346,8 @@ describe('the real bin', () => {
 // Real datasets (../shared/realdata), when present
 
 const real = (rel: string) => join(REALDATA, rel);
-const hasPython = existsSync('/usr/bin/python3') && existsSync(REFERENCE);
+/** The reference runs when its script and its Python packages are there (it imports numpy); else those checks skip. */
+const hasPython = existsSync('/usr/bin/python3') && existsSync(REFERENCE) && spawnSync('/usr/bin/python3', ['-c', 'import numpy']).status === 0;
 
 /** The reference converter's lines, by image_url. */
 function reference(dir: string): Map<string, { image_url: string; image_details: { width: number; height: number }; label: BoxLabel[] }> {
