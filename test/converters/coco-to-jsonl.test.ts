@@ -515,6 +515,29 @@ function runBin(argv: string[]): Promise<{ code: number; stdout: string; stderr:
 
 const hasReference = existsSync(REFERENCE) && spawnSync('/usr/bin/python3', ['-c', 'import numpy, skimage'], { stdio: 'ignore' }).status === 0;
 
+/**
+ * Runs `ref_convert.py coco` on a real file and checks that every image has the same objects (label,
+ * isCrowd, corners clamped to [0, 1] and rounded to 6 places: the reference clamps and rounds nothing)
+ * and the same width and height. Our image_url is `prefix` + the reference's (which is `file_name`).
+ */
+async function agreesWithReference(json: string, prefix: string, options: ConvertOptions): Promise<void> {
+  const refOut = makeTempDir('coco-ref-');
+  try {
+    execFileSync('/usr/bin/python3', [REFERENCE, 'coco', json, refOut]);
+    const ref = ['train_annotations.jsonl', 'validation_annotations.jsonl'].flatMap((f) => parse(readFileSync(join(refOut, f), 'utf8')));
+    const ours = byUrl(await run(json, { ...options, validationRatio: 0 }));
+    const key = (o: BoxLabel) => [o.label, o.isCrowd, ...[o.topX, o.topY, o.bottomX, o.bottomY].map((v) => Math.min(1, Math.max(0, v)).toFixed(6))].join(' ');
+    expect(ref.length).toBe(ours.size);
+    for (const line of ref) {
+      const mine = ours.get(prefix + line.image_url)!;
+      expect((mine.label as BoxLabel[]).map(key).sort()).toEqual((line.label as BoxLabel[]).map(key).sort());
+      expect([mine.image_details!.width, mine.image_details!.height]).toEqual([line.image_details!.width, line.image_details!.height]);
+    }
+  } finally {
+    removeDir(refOut);
+  }
+}
+
 describe.skipIf(!existsSync(join(REALDATA, 'icevision-samples/annotations.json')))('real data: icevision-samples (COCO val2017 subset)', () => {
   const json = join(REALDATA, 'icevision-samples/annotations.json');
 
@@ -542,21 +565,7 @@ describe.skipIf(!existsSync(join(REALDATA, 'icevision-samples/annotations.json')
   });
 
   test.skipIf(!hasReference)('detection agrees with ref_convert.py coco (after clamping and rounding)', async () => {
-    const refOut = makeTempDir('coco-ref-');
-    try {
-      execFileSync('/usr/bin/python3', [REFERENCE, 'coco', json, refOut]);
-      const ref = [readFileSync(join(refOut, 'train_annotations.jsonl'), 'utf8'), readFileSync(join(refOut, 'validation_annotations.jsonl'), 'utf8')].flatMap((t) => parse(t));
-      const ours = byUrl(await run(json, { validationRatio: 0 }));
-      const key = (o: BoxLabel) => [o.label, o.isCrowd, ...[o.topX, o.topY, o.bottomX, o.bottomY].map((v) => Math.min(1, Math.max(0, v)).toFixed(6))].join(' ');
-      expect(ref).toHaveLength(6);
-      for (const line of ref) {
-        const mine = ours.get(`images/${line.image_url}`)!;
-        expect((mine.label as BoxLabel[]).map(key).sort()).toEqual((line.label as BoxLabel[]).map(key).sort());
-        expect([mine.image_details!.width, mine.image_details!.height]).toEqual([line.image_details!.width, line.image_details!.height]);
-      }
-    } finally {
-      removeDir(refOut);
-    }
+    await agreesWithReference(json, 'images/', {});
   });
 });
 
@@ -573,6 +582,10 @@ describe.skipIf(!existsSync(join(REALDATA, 'labelme-examples/instance_segmentati
     expect(sofa.polygon).toHaveLength(4); // four polygons of one annotation, four rings
     const det = byUrl(await run(json, { validationRatio: 0 }));
     expect((det.get('JPEGImages/2011_000003.jpg')!.label as BoxLabel[])[0]).toEqual({ label: 'person', topX: 0.382, topY: 0.316568, bottomX: 0.628, bottomY: 0.970414, isCrowd: 0 });
+  });
+
+  test.skipIf(!hasReference)('detection agrees with ref_convert.py coco', async () => {
+    await agreesWithReference(json, '', {});
   });
 });
 
@@ -599,6 +612,11 @@ describe.skipIf(!existsSync(join(REALDATA, 'datumaro-edge-cases/coco_dataset')))
     expect(label[0]!.polygon).toEqual([[0, 0, 0.2, 0, 0.2, 0.2, 0, 0.2]]);
     // Columns 0–1 of the 5 × 10 image, traced at edge midpoints: corners cut by half a pixel.
     expect(label[1]!.polygon).toEqual([[0.4, 0.05, 0.4, 0.95, 0.3, 1, 0.1, 1, 0, 0.95, 0, 0.05, 0.1, 0, 0.3, 0]]);
+  });
+
+  test.skipIf(!hasReference)('detection agrees with ref_convert.py coco (train and val)', async () => {
+    await agreesWithReference(join(base, 'annotations/instances_train.json'), 'train/', { images: join(base, 'images/train') });
+    await agreesWithReference(join(base, 'annotations/instances_val.json'), 'val/', { images: join(base, 'images/val') });
   });
 });
 
