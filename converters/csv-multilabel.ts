@@ -57,15 +57,22 @@ interface CsvOptions {
   delimiter: string;
 }
 
+/** The options as a library caller may give them too (the CLI has parsed them already). */
 function readOptions(extra: Record<string, unknown>): CsvOptions {
   const str = (k: string) => (typeof extra[k] === 'string' ? (extra[k] as string) : undefined);
+  let delimiter = str('delimiter') ?? ',';
+  try {
+    delimiter = parseDelimiter(delimiter);
+  } catch (e) {
+    throw new ConversionError('USAGE', `--delimiter: ${(e as Error).message}, got ${JSON.stringify(delimiter)}`, {}, { exitCode: 2 });
+  }
   return {
     images: str('images'),
     filenameColumn: str('filenameColumn'),
     labelsColumn: str('labelsColumn'),
     oneHot: extra['oneHot'] === true,
     labelSeparator: str('labelSeparator'),
-    delimiter: str('delimiter') ?? ',',
+    delimiter,
   };
 }
 

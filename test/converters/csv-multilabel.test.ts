@@ -181,6 +181,15 @@ describe('CSV rules', () => {
     expect((await lines(tsv, { delimiter: '\t' })).map((l) => l.label)).toEqual([['a']]);
   });
 
+  test('--delimiter from the library: "tab" is a tab; more than one character is USAGE (exit 2)', async () => {
+    const tsv = await csvSet('filename\tlabels\n1.jpg\ta\n', numbered(1));
+    expect((await lines(tsv, { delimiter: 'tab' })).map((l) => l.label)).toEqual([['a']]);
+    const e = await failure(tsv, { delimiter: ';;' });
+    expect(e.code).toBe('USAGE');
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe('--delimiter: expected one character (or "tab"), not a quote or a newline, got ";;"');
+  });
+
   test('--label-separator splits on that string instead of whitespace', async () => {
     const path = await csvSet('filename,labels\n1.jpg,"milk bottle; can ;;can"\n', numbered(1));
     expect((await lines(path, { labelSeparator: ';' })).map((l) => l.label)).toEqual([['milk bottle', 'can']]);
