@@ -526,6 +526,8 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
     let expected: ExpectedTask | undefined = options.task ? { task: options.task, reason: '--task' } : undefined;
     let lines = 0;
     let pendingBlank: number[] = [];
+    /** Lines with `label: []` before the file's task is known. */
+    let emptyBefore: number[] = [];
     try {
       for await (const { line, text } of readJsonlLines(abs)) {
         lines = line;
@@ -550,7 +552,19 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
         if (isObject(value)) report.images++;
         for (const lf of check.findings) emit(file, line, lf.code, lf.path, lf.detail);
         if (check.findings.some((lf) => FINDING_CODES[lf.code].effect === 'load')) failLoad();
-        if (expected === undefined && check.task !== undefined) expected = { task: check.task, reason: `as on line ${line}` };
+        if (expected === undefined) {
+          if (check.task !== undefined) {
+            expected = { task: check.task, reason: `as on line ${line}` };
+            // `label: []` before the first labelled line fits every task but multi-class.
+            if (check.task === 'multi-class') {
+              for (const early of emptyBefore) {
+                emit(file, early, 'MIXED_TASKS', 'label', `expected ${TASK_NOUN['multi-class']} (${expected.reason}), got an empty list: the image is dropped`);
+                report.dropped.images++;
+              }
+            }
+            emptyBefore = [];
+          } else if (isObject(value) && Array.isArray(value['label']) && value['label'].length === 0) emptyBefore.push(line);
+        }
         if (check.imageDropped) report.dropped.images++;
         report.dropped.objects += check.objectsDropped;
         report.dropped.rings += check.ringsDropped;

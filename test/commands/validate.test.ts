@@ -189,6 +189,14 @@ describe('validate: task detection', () => {
     expect(r.tasks).toEqual({ [displayPath(files[0]!)]: 'instance-segmentation', [displayPath(files[1]!)]: 'multi-label', [displayPath(files[2]!)]: null });
   });
 
+  it('background lines before the first multi-class line are reported once the task is known', async () => {
+    const findings = await findingsOf(`${line([], {}, '1.jpg')}\n${line('can', {}, '2.jpg')}\n${line([], {}, '3.jpg')}\n`);
+    expect(findings.map((f) => [f.code, f.line, f.message.replace(/^.*?: label: /, '')])).toEqual([
+      ['MIXED_TASKS', 1, 'expected a multi-class label (a string) (as on line 2), got an empty list: the image is dropped'],
+      ['MIXED_TASKS', 3, 'expected a multi-class label (a string) (as on line 2), got an empty list: the image is dropped'],
+    ]);
+  });
+
   it('--task is the task of every file', async () => {
     const findings = await findingsOf(`${line(['a'])}\n`, { task: 'object-detection' });
     expect(findings.map((f) => [f.code, f.line])).toEqual([['MIXED_TASKS', 1]]);
