@@ -309,7 +309,7 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
       }
     } catch (e) {
       const errno = (e as NodeJS.ErrnoException).code;
-      if (errno === 'EACCES' || errno === 'EISDIR' || errno === 'EIO') {
+      if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' || errno === 'EIO') {
         throw new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
       }
       throw e;
