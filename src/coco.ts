@@ -275,8 +275,9 @@ export class AnnotationReader {
     private readonly options: AnnotationReaderOptions,
   ) {}
 
-  private error(code: ErrorCode, detail: string, path: string): ConversionError {
-    return new ConversionError(code, detail, { file: this.options.file, path });
+  /** A bad-object error at `annotations[element]` + `suffix` (paths are built only when something is wrong). */
+  private error(code: ErrorCode, detail: string, element: number, suffix = ''): ConversionError {
+    return new ConversionError(code, detail, { file: this.options.file, path: `annotations[${element}]${suffix}` });
   }
 
   /**
@@ -284,62 +285,65 @@ export class AnnotationReader {
    * (their value is `null` in `value`).
    */
   read(value: unknown, element: number, deferred: Record<string, ByteSpan> | undefined): CocoObject | undefined {
-    const path = `annotations[${element}]`;
-    if (!isObject(value)) throw this.error('JSON_BAD_VALUE', `expected an annotation object, got ${describeValue(value)}`, path);
+    if (!isObject(value)) throw this.error('JSON_BAD_VALUE', `expected an annotation object, got ${describeValue(value)}`, element);
     // Direct reads: none of these names exists on Object.prototype, so an absent member reads as undefined.
     const a = value as AnnotationFields;
-    const image = this.imageOf(a.image_id, path);
-    const label = this.labelOf(a.category_id, path);
+    const image = this.imageOf(a.image_id, element);
+    const label = this.labelOf(a.category_id, element);
     if (image < 0 || label < 0 || !this.sizes.ok[image]) {
       this.options.count('objectsOfSkippedEntries');
       return undefined;
     }
-    const isCrowd = this.crowdOf(a.iscrowd, path);
+    const isCrowd = this.crowdOf(a.iscrowd, element);
     const rawId = a.id;
     const id = isCocoId(rawId) ? rawId : undefined;
     const width = this.sizes.width[image]!;
     const height = this.sizes.height[image]!;
     const object: CocoObject = { image, element, id, label, isCrowd };
-    const segmentation = (): unknown => {
-      const span = deferred?.['segmentation'];
-      return span ? this.options.readDeferred(span, `${path}.segmentation`) : a.segmentation;
-    };
     if (this.options.task === 'object-detection') {
       const bbox = a.bbox;
-      const fromSegmentation = bbox === undefined || bbox === null;
-      const pixels = fromSegmentation ? this.boxOfSegmentation(segmentation(), width, height, path) : this.checkBbox(bbox, `${path}.bbox`);
-      object.box = this.normaliseBox(pixels, width, height, path, fromSegmentation);
+      object.box =
+        bbox === undefined || bbox === null
+          ? this.boxOfSegmentation(this.segmentationOf(a, element, deferred), width, height, element)
+          : this.boxOfBbox(bbox, width, height, element);
       return object;
     }
-    const rings = this.ringsOf(segmentation(), width, height, `${path}.segmentation`, isCrowd);
+    const rings = this.ringsOf(this.segmentationOf(a, element, deferred), width, height, element, isCrowd);
     if (rings === undefined) return undefined;
     object.rings = rings;
     return object;
   }
 
-  private imageOf(id: unknown, path: string): number {
+  /** The segmentation, read back from the file when the scanner deferred it. */
+  private segmentationOf(a: AnnotationFields, element: number, deferred: Record<string, ByteSpan> | undefined): unknown {
+    const span = deferred?.['segmentation'];
+    return span ? this.options.readDeferred(span, `annotations[${element}].segmentation`) : a.segmentation;
+  }
+
+  private imageOf(id: unknown, element: number): number {
     if (!isCocoId(id)) {
       const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
-      throw this.error(code, `expected an image id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.image_id`);
+      throw this.error(code, `expected an image id (a number or a non-empty string), got ${describeValue(id)}`, element, '.image_id');
     }
     const image = this.index.imageIndex(id);
     if (image === undefined) {
-      throw this.error('UNKNOWN_IMAGE_ID', `expected the id of an entry of "images", got ${describeId(id)}${this.otherType(this.index.imageIds, id, 'an image')}`, `${path}.image_id`);
+      throw this.error('UNKNOWN_IMAGE_ID', `expected the id of an entry of "images", got ${describeId(id)}${this.otherType(this.index.imageIds, id, 'an image')}`, element, '.image_id');
     }
     return image;
   }
 
-  private labelOf(id: unknown, path: string): number {
+  private labelOf(id: unknown, element: number): number {
     if (!isCocoId(id)) {
       const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
-      throw this.error(code, `expected a category id (a number or a non-empty string), got ${describeValue(id)}`, `${path}.category_id`);
+      throw this.error(code, `expected a category id (a number or a non-empty string), got ${describeValue(id)}`, element, '.category_id');
     }
     const label = this.index.categoryIds.get(id);
     if (label === undefined) {
       throw this.error(
         'UNKNOWN_CATEGORY_ID',
         `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`,
-        `${path}.category_id`,
+        element,
+        '.category_id',
       );
     }
     return label;
@@ -352,36 +356,39 @@ export class AnnotationReader {
     return ids.has(other) ? ` (${what} has the id ${describeId(other)}: a number and a string never match)` : '';
   }
 
-  private crowdOf(v: unknown, path: string): 0 | 1 {
+  private crowdOf(v: unknown, element: number): 0 | 1 {
     if (v === undefined || v === null || v === 0 || v === false) return 0;
     if (v === 1 || v === true) return 1;
-    throw this.error('JSON_BAD_VALUE', `expected iscrowd to be 0 or 1, got ${describeValue(v)}`, `${path}.iscrowd`);
+    throw this.error('JSON_BAD_VALUE', `expected iscrowd to be 0 or 1, got ${describeValue(v)}`, element, '.iscrowd');
   }
 
-  /** `[x, y, width, height]` checked: four finite numbers. */
-  private checkBbox(bbox: unknown, path: string): [number, number, number, number] {
+  /** `bbox` `[x, y, width, height]` checked (four finite numbers, a positive size) and normalised. */
+  private boxOfBbox(bbox: unknown, width: number, height: number, element: number): [number, number, number, number] {
     if (!Array.isArray(bbox) || bbox.length !== 4 || !isFiniteNumber(bbox[0]) || !isFiniteNumber(bbox[1]) || !isFiniteNumber(bbox[2]) || !isFiniteNumber(bbox[3])) {
       const found = Array.isArray(bbox) ? `[${bbox.slice(0, 6).map((v: unknown) => describeValue(v)).join(', ')}${bbox.length > 6 ? ', ...' : ''}]` : describeValue(bbox);
-      throw this.error('JSON_BAD_VALUE', `expected [x, y, width, height] as 4 numbers, got ${found}`, path);
+      throw this.error('JSON_BAD_VALUE', `expected [x, y, width, height] as 4 numbers, got ${found}`, element, '.bbox');
     }
-    const [x, y, w, h] = bbox as [number, number, number, number];
-    if (!(w > 0 && h > 0)) throw this.error('EMPTY_BOX', `expected a box with a positive width and height, got [${x}, ${y}, ${w}, ${h}]`, path);
-    return [x, y, w, h];
+    const x = bbox[0] as number;
+    const y = bbox[1] as number;
+    const w = bbox[2] as number;
+    const h = bbox[3] as number;
+    if (!(w > 0 && h > 0)) throw this.error('EMPTY_BOX', `expected a box with a positive width and height, got [${x}, ${y}, ${w}, ${h}]`, element, '.bbox');
+    return this.normaliseBox(x, y, w, h, width, height, element, '.bbox');
   }
 
-  /** The pixel box of a segmentation, for an annotation without `bbox`. */
-  private boxOfSegmentation(seg: unknown, width: number, height: number, path: string): [number, number, number, number] {
-    const where = `${path}.segmentation`;
+  /** The box of a segmentation, for an annotation without `bbox`. */
+  private boxOfSegmentation(seg: unknown, width: number, height: number, element: number): [number, number, number, number] {
+    const where = '.segmentation';
     if (seg === undefined || seg === null || (Array.isArray(seg) && seg.length === 0)) {
-      throw this.error('JSON_MISSING', `expected a bbox, or a segmentation to take it from, got ${seg === undefined || seg === null ? 'neither' : 'an empty segmentation'}`, `${path}.bbox`);
+      throw this.error('JSON_MISSING', `expected a bbox, or a segmentation to take it from, got ${seg === undefined || seg === null ? 'neither' : 'an empty segmentation'}`, element, '.bbox');
     }
     if (isObject(seg)) {
-      const rle = this.checkRle(seg, width, height, where);
-      const box = rleBbox(rle);
-      if (box[2] === 0) throw this.error('EMPTY_BOX', 'expected a mask with pixels to take the box from, got an empty RLE mask', where);
-      return box;
+      const rle = this.checkRle(seg, width, height, element);
+      const [x, y, w, h] = rleBbox(rle);
+      if (w === 0) throw this.error('EMPTY_BOX', 'expected a mask with pixels to take the box from, got an empty RLE mask', element, where);
+      return this.normaliseBox(x, y, w, h, width, height, element, where);
     }
-    const rings = this.checkPolygons(seg, where);
+    const rings = this.checkPolygons(seg, element);
     let [xmin, ymin, xmax, ymax] = [Infinity, Infinity, -Infinity, -Infinity];
     for (const ring of rings) {
       for (let i = 0; i < ring.length; i += 2) {
@@ -391,89 +398,87 @@ export class AnnotationReader {
         ymax = Math.max(ymax, ring[i + 1]!);
       }
     }
-    if (!(xmax > xmin && ymax > ymin)) throw this.error('EMPTY_BOX', `expected a polygon with an area to take the box from, got one ${xmax - xmin} × ${ymax - ymin} px`, where);
-    return [xmin, ymin, xmax - xmin, ymax - ymin];
+    if (!(xmax > xmin && ymax > ymin)) throw this.error('EMPTY_BOX', `expected a polygon with an area to take the box from, got one ${xmax - xmin} × ${ymax - ymin} px`, element, where);
+    return this.normaliseBox(xmin, ymin, xmax - xmin, ymax - ymin, width, height, element, where);
   }
 
   /** Pixel box → normalised corners, clamped to the image; EMPTY_BOX when nothing is left inside it. */
-  private normaliseBox(
-    pixels: [number, number, number, number],
-    width: number,
-    height: number,
-    path: string,
-    fromSegmentation: boolean,
-  ): [number, number, number, number] {
-    const [x, y, w, h] = pixels;
+  private normaliseBox(x: number, y: number, w: number, h: number, width: number, height: number, element: number, suffix: string): [number, number, number, number] {
     const x0 = x / width;
     const y0 = y / height;
     const x1 = (x + w) / width;
     const y1 = (y + h) / height;
     const box: [number, number, number, number] = [clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)];
     if (!(box[2] > box[0] && box[3] > box[1])) {
-      const where = fromSegmentation ? `${path}.segmentation` : `${path}.bbox`;
-      throw this.error('EMPTY_BOX', `expected a box inside the ${width} × ${height} image, got [${x}, ${y}, ${w}, ${h}], which lies outside it`, where);
+      throw this.error('EMPTY_BOX', `expected a box inside the ${width} × ${height} image, got [${x}, ${y}, ${w}, ${h}], which lies outside it`, element, suffix);
     }
     if (box[0] !== x0 || box[1] !== y0 || box[2] !== x1 || box[3] !== y1) this.options.count('clampedBoxes');
     return box;
   }
 
   /** An RLE checked against the image size. */
-  private checkRle(seg: object, width: number, height: number, path: string): Rle {
-    const rle = parseRle(seg, { file: this.options.file, path });
+  private checkRle(seg: object, width: number, height: number, element: number): Rle {
+    const rle = parseRle(seg, { file: this.options.file, path: `annotations[${element}].segmentation` });
     if (rle.height !== height || rle.width !== width) {
-      throw this.error('BAD_RLE', `expected the image's size [${height}, ${width}] as [height, width], got [${rle.height}, ${rle.width}]`, `${path}.size`);
+      throw this.error('BAD_RLE', `expected the image's size [${height}, ${width}] as [height, width], got [${rle.height}, ${rle.width}]`, element, '.segmentation.size');
     }
     return rle;
   }
 
   /** A polygon segmentation checked: a non-empty list of rings of at least 3 x, y pairs of numbers. */
-  private checkPolygons(seg: unknown, path: string): number[][] {
-    if (!Array.isArray(seg)) {
-      throw this.error('BAD_POLYGON', `expected a list of polygons or an RLE object, got ${describeValue(seg)}`, path);
-    }
-    if (seg.length === 0) throw this.error('BAD_POLYGON', 'expected at least one polygon, got an empty list', path);
-    seg.forEach((ring: unknown, r) => {
-      const where = `${path}[${r}]`;
-      if (!Array.isArray(ring)) throw this.error('BAD_POLYGON', `expected a polygon as a list of x, y numbers, got ${describeValue(ring)}`, where);
+  private checkPolygons(seg: unknown, element: number): number[][] {
+    const where = '.segmentation';
+    if (!Array.isArray(seg)) throw this.error('BAD_POLYGON', `expected a list of polygons or an RLE object, got ${describeValue(seg)}`, element, where);
+    if (seg.length === 0) throw this.error('BAD_POLYGON', 'expected at least one polygon, got an empty list', element, where);
+    for (let r = 0; r < seg.length; r++) {
+      const ring: unknown = seg[r];
+      if (!Array.isArray(ring)) throw this.error('BAD_POLYGON', `expected a polygon as a list of x, y numbers, got ${describeValue(ring)}`, element, `${where}[${r}]`);
       for (let i = 0; i < ring.length; i++) {
         const v: unknown = ring[i];
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw this.error('BAD_POLYGON', `expected a number, got ${describeValue(v)}`, `${where}[${i}]`);
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw this.error('BAD_POLYGON', `expected a number, got ${describeValue(v)}`, element, `${where}[${r}][${i}]`);
       }
       if (ring.length <= 4) {
-        throw this.error('BAD_POLYGON', `expected at least 3 points (6 numbers), got ${ring.length} number${ring.length === 1 ? '' : 's'}`, where);
+        throw this.error('BAD_POLYGON', `expected at least 3 points (6 numbers), got ${ring.length} number${ring.length === 1 ? '' : 's'}`, element, `${where}[${r}]`);
       }
-      if (ring.length % 2 !== 0) throw this.error('BAD_POLYGON', `expected x, y pairs (an even count), got ${ring.length} numbers`, where);
-    });
+      if (ring.length % 2 !== 0) throw this.error('BAD_POLYGON', `expected x, y pairs (an even count), got ${ring.length} numbers`, element, `${where}[${r}]`);
+    }
     return seg as number[][];
   }
 
   /** Segmentation → normalised rings: polygons clamped to the image, RLE traced into rings. */
-  private ringsOf(seg: unknown, width: number, height: number, path: string, isCrowd: 0 | 1): number[][] | undefined {
-    if (seg === undefined || seg === null) throw this.error('JSON_MISSING', 'expected a segmentation (polygons or RLE), got nothing', path);
+  private ringsOf(seg: unknown, width: number, height: number, element: number, isCrowd: 0 | 1): number[][] | undefined {
+    if (seg === undefined || seg === null) throw this.error('JSON_MISSING', 'expected a segmentation (polygons or RLE), got nothing', element, '.segmentation');
     if (isObject(seg)) {
-      const rle = this.checkRle(seg, width, height, path);
+      const rle = this.checkRle(seg, width, height, element);
       const rings = maskToRings(rleToMask(rle), width, height, this.options.polygon);
       if (rings.length === 0) {
+        const path = `annotations[${element}].segmentation`;
         this.options.warn('OBJECT_WITHOUT_PIXELS', `the RLE mask has no pixels${isCrowd ? ' (crowd region)' : ''} or only specks under --min-area: object left out`, { file: this.options.file, path });
         this.options.count('objectsWithoutPixels');
         return undefined;
       }
       return rings.map((ring) => ring.map((v, i) => (i & 1 ? v / height : v / width)));
     }
-    const rings = this.checkPolygons(seg, path);
+    const rings = this.checkPolygons(seg, element);
     let clamped = false;
     let area = 0;
-    const out = rings.map((ring) => {
-      const n = ring.map((v, i) => {
-        const u = i & 1 ? v / height : v / width;
-        const c = u < 0 ? 0 : u > 1 ? 1 : u;
-        if (c !== u) clamped = true;
-        return c;
-      });
+    const out: number[][] = new Array<number[]>(rings.length);
+    for (let r = 0; r < rings.length; r++) {
+      const ring = rings[r]!;
+      const n = new Array<number>(ring.length);
+      for (let i = 0; i < ring.length; i += 2) {
+        const u = ring[i]! / width;
+        const v = ring[i + 1]! / height;
+        const cu = u < 0 ? 0 : u > 1 ? 1 : u;
+        const cv = v < 0 ? 0 : v > 1 ? 1 : v;
+        if (cu !== u || cv !== v) clamped = true;
+        n[i] = cu;
+        n[i + 1] = cv;
+      }
       area += Math.abs(shoelace(n));
-      return n;
-    });
-    if (!(area > 0)) throw this.error('BAD_POLYGON', 'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)', path);
+      out[r] = n;
+    }
+    if (!(area > 0)) throw this.error('BAD_POLYGON', 'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)', element, '.segmentation');
     if (clamped) this.options.count('clampedPolygons');
     return out;
   }
