@@ -132,6 +132,12 @@ export interface LineFinding {
   detail: string;
 }
 
+/**
+ * Distinct `image_url`s remembered for the duplicate check (a JavaScript Map holds at most 2^24
+ * entries; about 140 bytes each): later new ones are not remembered, so their repeats go unnoticed.
+ */
+export const MAX_TRACKED_URLS = 16_000_000;
+
 /** The tasks, as `--task` names them. */
 export const TASKS: readonly Task[] = ['multi-class', 'multi-label', 'object-detection', 'instance-segmentation'];
 
@@ -572,7 +578,9 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
         const url = check.imageUrl;
         if (url === undefined) continue;
         const first = seen.get(url);
-        if (first === undefined) seen.set(url, line * files.length + fi);
+        if (first === undefined) {
+          if (seen.size < MAX_TRACKED_URLS) seen.set(url, line * files.length + fi);
+        }
         else {
           const firstFile = first % files.length;
           const firstLine = Math.floor(first / files.length);

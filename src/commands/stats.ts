@@ -17,7 +17,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { displayPath } from '../convert.js';
 import { ConversionError } from '../errors.js';
-import { fileProblem, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
+import { fileProblem, MAX_TRACKED_URLS, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from '../cli.js';
 
@@ -198,7 +198,9 @@ export async function jsonlStats(files: readonly string[], options: StatsOptions
       const url = value['image_url'];
       if (typeof url === 'string') {
         const v = seen.get(url);
-        if (v === undefined) seen.set(url, fi * 2);
+        if (v === undefined) {
+          if (seen.size < MAX_TRACKED_URLS) seen.set(url, fi * 2);
+        }
         else if (v >> 1 === fi) stats.duplicates++;
         else {
           if ((v & 1) === 0) total.sharedBetweenFiles++;
