@@ -80,7 +80,8 @@ async function placeImages(ctx: ConverterContext, index: CocoIndex): Promise<Ima
   const found = candidates.find((c) => probes.some((name) => existsSync(resolve(c.imagesDir, name))));
   if (found) return { imagesDir: found.imagesDir, root: ctx.options.root ?? found.root };
   if (probes.length > 0) {
-    const looked = [...new Set(candidates.map((c) => ctx.display(c.imagesDir) || '.'))].join(', ');
+    const shown = (dir: string) => (dir === process.cwd() ? '.' : ctx.display(dir));
+    const looked = [...new Set(candidates.map((c) => shown(c.imagesDir)))].join(', ');
     const message = `images not found: looked for ${JSON.stringify(probes[0])} in ${looked}; use --images <dir>`;
     if (ctx.options.imageDetails) throw new ConversionError('IMAGE_NOT_FOUND', message, { file: ctx.display(ctx.input) });
     ctx.warn('IMAGE_NOT_FOUND', `${message} (image_url is file_name as written)`, { file: ctx.display(ctx.input) });
