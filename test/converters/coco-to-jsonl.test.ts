@@ -186,6 +186,15 @@ describe('golden cases', () => {
     const lines = byUrl(await run(json, { ...withRoot(root, c.options), root: join(root, 'val'), baseUrl: 'azureml://x/' }));
     expect([...lines.keys()].sort()).toEqual(['azureml://x/x.jpg', 'azureml://x/y.jpg']);
   });
+  test('a box of values below 1.5 is pixels, never "already normalised" (SPEC §9)', async () => {
+    const doc: CocoDoc = {
+      images: [{ id: 1, file_name: 'a.png', width: 10, height: 20 }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 1, 1] }],
+      categories: [{ id: 1, name: 'dot' }],
+    };
+    const r = await run(writeCase(join(tmp.path, 'n'), { doc, images: {} }), { imageDetails: false, validationRatio: 0 });
+    expect(parse(r.train)[0]!.label).toEqual([{ label: 'dot', topX: 0, topY: 0, bottomX: 0.1, bottomY: 0.05, isCrowd: 0 }]);
+  });
 });
 
 describe('where images are looked for', () => {
