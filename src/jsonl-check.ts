@@ -88,7 +88,7 @@ export const FINDING_CODES = {
   /** `topX >= bottomX` or `topY >= bottomY`: the object is dropped. */
   BOX_EMPTY: { severity: 'error', effect: 'object', description: '`topX >= bottomX` or `topY >= bottomY` (no area): the object is dropped.' },
   /** `isCrowd` present but not 0 or 1. */
-  IS_CROWD_BAD: { severity: 'error', effect: 'none', description: '`isCrowd` is present but not 0 or 1.' },
+  IS_CROWD_BAD: { severity: 'error', effect: 'none', description: '`isCrowd` is present but not 0 or 1 (a missing `isCrowd` is 0).' },
   /** `polygon` is not a list of lists of numbers: the image is dropped. */
   POLYGON_BAD: { severity: 'error', effect: 'image', description: '`polygon` (or one of its rings) is not a list: the image is dropped.' },
   /** `polygon` is an empty list: the object is dropped. */
@@ -580,14 +580,24 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
         const first = seen.get(url);
         if (first === undefined) {
           if (seen.size < MAX_TRACKED_URLS) seen.set(url, line * files.length + fi);
-        }
-        else {
+        } else {
           const firstFile = first % files.length;
           const firstLine = Math.floor(first / files.length);
           const where = firstFile === fi ? `line ${firstLine}` : `${displays[firstFile]}:${firstLine}`;
           emit(file, line, 'DUPLICATE_IMAGE_URL', 'image_url', `expected each image once, got ${fmt(url)} again (first on ${where})`);
         }
-        if (imagesRoot !== undefined) await checkImage(url, (value as Record<string, unknown>)['image_details'], (code, path, detail) => emit(file, line, code, path, detail));
+        if (imagesRoot === undefined) continue;
+        let missing = false;
+        await checkImage(url, (value as Record<string, unknown>)['image_details'], (code, path, detail) => {
+          if (FINDING_CODES[code].effect === 'image') missing = true;
+          emit(file, line, code, path, detail);
+        });
+        if (missing && !check.imageDropped) {
+          // An image AutoML cannot open is dropped, with the objects counted above.
+          report.dropped.images++;
+          report.dropped.objects -= check.objectsDropped;
+          report.dropped.rings -= check.ringsDropped;
+        }
       }
     } catch (e) {
       if (e instanceof ConversionError) throw e;

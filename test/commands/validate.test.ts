@@ -130,6 +130,15 @@ describe('validate: one finding per code', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('README.md lists every finding code with its severity and description', async () => {
+    const readme = await readFile(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const effect = { load: 'the data load fails', image: 'image dropped', object: 'object dropped', ring: 'ring dropped', none: '—' };
+    const missing = Object.entries(FINDING_CODES)
+      .map(([code, i]) => `| \`${code}\` | ${i.severity} | ${effect[i.effect]} | ${i.description} |`)
+      .filter((row) => !readme.includes(row));
+    expect(missing, 'update the finding codes table in README.md').toEqual([]);
+  });
+
   it('every finding code is pinned by a case above', () => {
     const pinned = new Set<string>([...CASES.map((c) => c.code), 'FILE_UNREADABLE', 'EMPTY_FILE', 'IMAGE_NOT_FOUND', 'IMAGE_UNREADABLE', 'DETAILS_MISMATCH']);
     expect(Object.keys(FINDING_CODES).filter((c) => !pinned.has(c))).toEqual([]);
@@ -215,7 +224,11 @@ describe('validate --images-root', () => {
       line([], {}, 'https://example.com/img/a.png'),
     ].join('\n');
     const root = join(tmp.path, 'data');
-    const findings = await findingsOf(text, { imagesRoot: root, baseUrl: 'azureml://datastores/x/paths/' });
+    const file0 = join(tmp.path, 'f.jsonl');
+    await writeFile(file0, text);
+    const report = await validateJsonl([file0], { imagesRoot: root, baseUrl: 'azureml://datastores/x/paths/' });
+    const findings = report.findings;
+    expect(report.dropped).toEqual({ images: 3, objects: 0, rings: 0 });
     const file = displayPath(join(tmp.path, 'f.jsonl'));
     expect(findings.map((f) => [f.code, f.line, f.path, f.message])).toEqual([
       ['DETAILS_MISMATCH', 2, 'image_details.width', `${file}:2: image_details.width: expected 10 (the image header), got 11`],
