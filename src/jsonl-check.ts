@@ -47,8 +47,8 @@ export const FINDING_CODES = {
   // --- files and lines ---
   /** A named file does not exist, is a folder, or cannot be read. */
   FILE_UNREADABLE: { severity: 'error', effect: 'load', description: 'A named file does not exist, is a folder, or cannot be read.' },
-  /** A file has no lines: a data load with no images. */
-  EMPTY_FILE: { severity: 'error', effect: 'load', description: 'A file has no lines (no images to train on).' },
+  /** A file has no lines (a warning: the validation file of a one-image dataset is empty by design). */
+  EMPTY_FILE: { severity: 'warning', effect: 'none', description: 'A file has no lines: AutoML has no images to load from it (the validation file of a one-image dataset is empty).' },
   /** A line is not valid JSON: the whole data load fails. */
   JSON_MALFORMED: { severity: 'error', effect: 'load', description: 'A line is not valid JSON: the whole data load fails.' },
   /** A line is valid JSON but not an object: the whole data load fails. */
@@ -461,7 +461,7 @@ export interface ValidationReport {
   tasks: Record<string, Task | null>;
   /** What AutoML would drop: whole images, objects of kept images, rings of kept objects. */
   dropped: { images: number; objects: number; rings: number };
-  /** Files whose data load would fail (malformed lines, unreadable or empty files). */
+  /** Files whose data load would fail (malformed lines, unreadable files). */
   failedLoads: string[];
   /** No finding is an error. */
   ok: boolean;
@@ -606,8 +606,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
       continue;
     }
     if (lines === 0 || pendingBlank.length === lines) {
-      emit(file, undefined, 'EMPTY_FILE', undefined, 'expected one JSON line per image, got no lines: AutoML has no images to load');
-      failLoad();
+      emit(file, undefined, 'EMPTY_FILE', undefined, 'expected one JSON line per image, got no lines: AutoML has no images to load from it');
     } else for (const b of pendingBlank) emit(file, b, 'BLANK_LINE', undefined, 'expected a JSON object, got a blank line: some readers fail on it');
     report.tasks[file] = expected?.task ?? null;
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,11 +115,15 @@ describe('validate: one finding per code', () => {
     expect(r.findings.map((f) => [f.code, f.file, f.line, f.message])).toEqual([
       ['FILE_UNREADABLE', displayPath(files[0]!), undefined, `${displayPath(files[0]!)}: expected a JSONL file, got nothing (no such file)`],
       ['FILE_UNREADABLE', displayPath(files[1]!), undefined, `${displayPath(files[1]!)}: expected a JSONL file, got a folder`],
-      ['EMPTY_FILE', displayPath(files[2]!), undefined, `${displayPath(files[2]!)}: expected one JSON line per image, got no lines: AutoML has no images to load`],
-      ['EMPTY_FILE', displayPath(files[3]!), undefined, `${displayPath(files[3]!)}: expected one JSON line per image, got no lines: AutoML has no images to load`],
+      ['EMPTY_FILE', displayPath(files[2]!), undefined, `${displayPath(files[2]!)}: expected one JSON line per image, got no lines: AutoML has no images to load from it`],
+      ['EMPTY_FILE', displayPath(files[3]!), undefined, `${displayPath(files[3]!)}: expected one JSON line per image, got no lines: AutoML has no images to load from it`],
     ]);
-    expect(r.failedLoads).toEqual(files.map((f) => displayPath(f)));
+    expect(r.failedLoads).toEqual(files.slice(0, 2).map((f) => displayPath(f)));
     expect(r.ok).toBe(false);
+    // An empty file alone is a warning: a one-image dataset's validation file is empty by design.
+    const empty = await runCli(['validate', files[2]!]);
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toMatch(/^warning: .*empty\.jsonl: expected one JSON line per image, got no lines: AutoML has no images to load from it \[EMPTY_FILE\]\n$/);
   });
 
   it('a duplicate image_url across files names the first file and line', async () => {
@@ -334,5 +339,46 @@ describe.each(Object.keys(CONVERTERS))('validate accepts what %s writes from its
     expect(new Set(Object.values(r.tasks))).toEqual(new Set([task]));
     const lines = (await readFile(files[0]!, 'utf8')).split('\n').length - 1 + (await readFile(files[1]!, 'utf8')).split('\n').length - 1;
     expect(r.images).toBe(lines);
+  });
+});
+
+const REAL = join(import.meta.dirname, '../../../shared/realdata');
+const FRIDGE = join(REAL, 'fridge-official-reduced');
+
+describe.skipIf(!existsSync(FRIDGE))('validate on real files (shared/realdata)', () => {
+  it("Azure's own annotations.jsonl files have no findings", async () => {
+    const files = ['fridgeObjects', 'multilabelFridgeObjects'].map((d) => join(FRIDGE, d, 'annotations.jsonl'));
+    const r = await validateJsonl(files);
+    expect(r.findings).toEqual([]);
+    expect(Object.values(r.tasks)).toEqual(['multi-class', 'multi-label']);
+  });
+
+  it('--base-url strips their azureml:// prefix: the images of the reduced copy are found, the others reported', async () => {
+    const file = join(FRIDGE, 'fridgeObjects/annotations.jsonl');
+    const urls = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    const base = urls[0]!.slice(0, urls[0]!.indexOf('/fridgeObjects/') + '/fridgeObjects/'.length);
+    const present = urls.filter((u) => existsSync(join(FRIDGE, 'fridgeObjects', u.slice(base.length))));
+    expect(present.length).toBeGreaterThan(0);
+    const r = await validateJsonl([file], { imagesRoot: join(FRIDGE, 'fridgeObjects'), baseUrl: base });
+    expect(r.counts.byCode).toEqual({ IMAGE_NOT_FOUND: urls.length - present.length });
+  });
+
+  const runs: [string, string, string, Record<string, unknown>][] = [
+    ['folder-to-jsonl', 'fridge-official-reduced/fridgeObjects', 'fridge-official-reduced/fridgeObjects', {}],
+    ['csv-multilabel', 'fridge-official-reduced/multilabelFridgeObjects/labels.csv', 'fridge-official-reduced/multilabelFridgeObjects', {}],
+    ['voc-detection', 'fridge-official-reduced/odFridgeObjects', 'fridge-official-reduced/odFridgeObjects', {}],
+    ['voc-mask-to-polygon', 'fridge-official-reduced/odFridgeObjectsMask', 'fridge-official-reduced/odFridgeObjectsMask', {}],
+    ['voc-mask-to-polygon', 'icevision-samples/voc', 'icevision-samples/voc', {}],
+    ['coco-to-jsonl', 'icevision-samples/annotations.json', 'icevision-samples', { task: 'instance-segmentation' }],
+  ];
+  test.each(runs)('what %s writes from %s validates clean', async (name, input, root, options) => {
+    if (!existsSync(join(REAL, input))) return;
+    const out = await mkdtemp(join(tmpdir(), 'automl-img-validate-real-'));
+    outs.push(out);
+    await convert(name, join(REAL, input), { ...options, out });
+    const r = await validateJsonl(['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(out, f)), { imagesRoot: join(REAL, root) });
+    // A one-image dataset has an empty validation file (a warning); nothing else.
+    expect(r.findings.filter((f) => f.code !== 'EMPTY_FILE')).toEqual([]);
+    expect(r.images).toBeGreaterThan(0);
   });
 });
