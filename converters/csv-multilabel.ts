@@ -184,12 +184,20 @@ async function quoteLine(csvPath: string, fromByte: number, lastEndLine: number)
   return line;
 }
 
-async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last: { line: number; byte: number }): Promise<ConversionError> {
+/** Where the last complete record ended: our line count, csv-parse's own, and the byte after it. */
+interface LastRecord {
+  line: number;
+  parserLine: number;
+  byte: number;
+}
+
+async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last: LastRecord): Promise<ConversionError> {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
     const line = await quoteLine(csvPath, last.byte, last.line);
     return new ConversionError('CSV_PARSE', 'unterminated quote: expected a closing " before the end of the file, got none (nothing after this line can be read)', { file, line }, { cause: err });
   }
-  const line = typeof err.lines === 'number' ? err.lines : undefined;
+  // csv-parse's line numbers drift after a CRLF inside quotes: count from the last good record.
+  const line = typeof err.lines === 'number' ? last.line + (err.lines - last.parserLine) : undefined;
   const what = err.message.replace(/ at line \d+/, '').replace(/^[^:]*: /, '');
   return new ConversionError('CSV_PARSE', `malformed CSV: ${what}`, { file, line }, { cause: err });
 }
@@ -198,6 +206,8 @@ async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last
 interface Parsed {
   record: string[];
   endByte: number;
+  /** csv-parse's line count at the end of the record. */
+  parserLine: number;
 }
 
 /**
@@ -265,8 +275,8 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     skip_empty_lines: true,
     skip_records_with_empty_values: true,
     relax_column_count: true,
-    on_record: (record: string[], context: { bytes: number }) => {
-      batch.push({ record, endByte: context.bytes });
+    on_record: (record: string[], context: { bytes: number; lines: number }) => {
+      batch.push({ record, endByte: context.bytes, parserLine: context.lines });
       return null; // kept here, not pushed through the stream
     },
   });
@@ -275,18 +285,19 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
   const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
   const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
   let layout: CsvLayout | undefined;
-  const last = { line: 0, byte: 0 };
+  const last: LastRecord = { line: 0, parserLine: 0, byte: 0 };
   const lines = new LineCounter();
   function drain(): Row[] {
     const records = batch;
     const rows: Row[] = [];
     batch = [];
-    for (const { record, endByte } of records) {
+    for (const { record, endByte, parserLine } of records) {
       // csv-parse counts a CRLF inside quotes as two lines; count lines as an editor shows them.
       const endLine = lines.lineEndingAt(endByte);
       let inside = 0;
       for (const cell of record) if (cell.length > 0 && (cell.includes('\n') || cell.includes('\r'))) inside += cell.match(NEWLINES)?.length ?? 0;
       last.line = endLine;
+      last.parserLine = parserLine;
       last.byte = endByte;
       if (layout === undefined) layout = csvLayout(record, opts, file);
       else rows.push(rowOf(record, endLine - inside, layout, opts, rc));

@@ -334,6 +334,13 @@ describe('bad rows (one test each: code, message, CSV line)', () => {
     expect(stable(e.message)).toMatch(/^<tmp>\/data\/labels\.csv:3: malformed CSV: /);
   });
 
+  test('a quoting error after a CRLF inside quotes is still reported on its own line', async () => {
+    const path = await csvSet('filename,labels\r\n"a\r\nb.jpg",x\r\n1.jpg,a\r\n"2".jpg,b\r\n', numbered(2));
+    const e = await failure(path, { imageDetails: false });
+    expect(e.code).toBe('CSV_PARSE');
+    expect(e.line).toBe(5);
+  });
+
   test('a ragged row: CSV_PARSE saying how many fields, with a hint', async () => {
     const path = await csvSet('filename,labels\n1.jpg,a,b\n', numbered(1));
     const e = await failure(path);
