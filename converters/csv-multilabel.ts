@@ -449,7 +449,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const named = new Map<string, number>();
   const rows = readRows(ctx, csvPath, opts, imagesDir, root, named);
   const stems = new StemIndex();
-  const headers = new HeaderReader();
+  const headers = withDetails ? await HeaderReader.for(imagesDir) : new HeaderReader();
   const csvFile = ctx.display(csvPath);
   type Result = Row | { kind: 'record'; record: ImageRecord };
   /** The result without waiting, when the header reads synchronously (or is not read); else undefined. */

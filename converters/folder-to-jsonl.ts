@@ -128,7 +128,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const depth = (ctx.extra['depth'] as number | undefined) ?? 1;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
-  const headers = new HeaderReader();
+  const headers = await HeaderReader.for(ctx.input);
   const outside = (abs: string) => new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
   /** The record (or the bad item) without waiting, when the header reads synchronously; else undefined. */
   const quick = (item: Item): ImageRecord | ConversionError | undefined => {

@@ -5,6 +5,7 @@
  * a read of the first IFD where the header points; more bytes, at most 16 MiB, only when that fails).
  */
 import { close as fsClose, closeSync, fstat as fsFstat, open as fsOpen, openSync, read as fsRead, readSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { imageSize } from 'image-size';
 import { ConversionError } from './errors.js';
 import type { ImageDetails } from './types.js';
@@ -269,17 +270,54 @@ const SLOW_READ_MS = 2;
 const WINDOW = 32;
 
 /**
+ * Linux filesystems reached over a network or through FUSE, where a read can be slow or hang:
+ * NFS, SMB/CIFS (two magics), FUSE (blobfuse, s3fs, sshfs, gcsfuse), 9p (WSL2 drives, VM shares),
+ * Ceph, AFS, Coda, Lustre, GFS2, OCFS2.
+ */
+const REMOTE_FS_TYPES: ReadonlySet<number> = new Set([
+  0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x5346414f, 0x73757245, 0x0bd00bd0, 0x01161970, 0x7461636f,
+]);
+
+/** True for a `statfs` type of a network or FUSE filesystem (Linux magic numbers, signed or not). */
+export function isRemoteFilesystemType(type: number | bigint): boolean {
+  return REMOTE_FS_TYPES.has(Number(BigInt.asUintN(32, BigInt(type))));
+}
+
+/**
  * Reads image headers for one conversion. While the files answer fast (a local disk, the page
  * cache) each header is read synchronously: no thread hand-offs, about half the CPU of the
  * asynchronous path for small files. When more than half the reads of a window of 32 are slow (a
- * network share, a cold disk; a stray slow read, a GC pause, does not count) it reads
- * asynchronously from then on, so that the caller's concurrent reads (`mapOrdered`) overlap.
+ * cold disk; a stray slow read, a GC pause, does not count) it reads asynchronously from then on,
+ * so that the caller's concurrent reads (`mapOrdered`) overlap. On a network or FUSE filesystem
+ * ({@link HeaderReader.for}) it is asynchronous from the start: a synchronous read that hangs on a
+ * stalled mount would block the process, Ctrl-C included.
  * Errors and their messages always come from {@link readImageDetails}.
  */
 export class HeaderReader {
-  private sync = true;
+  private sync: boolean;
   private reads = 0;
   private slow = 0;
+
+  /** @param options.synchronous start with synchronous reads (default true) */
+  constructor(options: { synchronous?: boolean } = {}) {
+    this.sync = options.synchronous ?? true;
+  }
+
+  /**
+   * A reader for the images under `dir`: asynchronous from the start when `dir` lies on a network
+   * or FUSE filesystem (Linux `statfs`), synchronous while fast otherwise.
+   */
+  static async for(dir: string): Promise<HeaderReader> {
+    let synchronous = true;
+    if (process.platform === 'linux') {
+      try {
+        synchronous = !isRemoteFilesystemType((await statfs(dir)).type);
+      } catch {
+        // unknown: judged by speed
+      }
+    }
+    return new HeaderReader({ synchronous });
+  }
 
   /** True while headers are read synchronously. */
   get synchronous(): boolean {

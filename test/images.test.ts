@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversionError } from '../src/errors.js';
-import { extensionOf, HeaderReader, isImageName, readImageDetails, readImageDetailsSync } from '../src/images.js';
+import { extensionOf, HeaderReader, isImageName, isRemoteFilesystemType, readImageDetails, readImageDetailsSync } from '../src/images.js';
 import { bmp, jpeg, png, tiff } from './helpers/images.js';
 import { useTempDir } from './helpers/fs.js';
 
@@ -226,5 +226,20 @@ describe('readImageDetailsSync and HeaderReader', () => {
       spy.mockRestore();
     }
   });
-});
 
+  it('network and FUSE filesystems start asynchronous; local ones synchronous', async () => {
+    expect(isRemoteFilesystemType(0x6969)).toBe(true); // NFS
+    expect(isRemoteFilesystemType(0x65735546)).toBe(true); // FUSE (blobfuse)
+    expect(isRemoteFilesystemType(0xff534d42 - 2 ** 32)).toBe(true); // CIFS, as a signed 32-bit value
+    expect(isRemoteFilesystemType(0x01021997n)).toBe(true); // 9p, as a bigint
+    expect(isRemoteFilesystemType(0xef53)).toBe(false); // ext4
+    expect(isRemoteFilesystemType(0x01021994)).toBe(false); // tmpfs
+    expect((await HeaderReader.for(tmp.path)).synchronous).toBe(true);
+    const abs = join(tmp.path, 'y.bmp');
+    await writeFile(abs, bmp(3, 2));
+    const remote = new HeaderReader({ synchronous: false });
+    expect(remote.synchronous).toBe(false);
+    expect(remote.readSync(abs)).toBeUndefined();
+    expect(await remote.read(abs, 'y.bmp')).toEqual({ format: 'bmp', width: 3, height: 2 });
+  });
+});
