@@ -475,6 +475,22 @@ const sameFormat = (a: string, b: string) => {
   return norm(a) === norm(b);
 };
 
+/** Image headers read at once with --images-root (they overlap when storage is slow). */
+const IMAGE_READS_IN_FLIGHT = 16;
+
+const BLANK_DETAIL = 'expected a JSON object, got a blank line: some readers fail on it';
+
+/** A line checked, its findings waiting for its image's (see `flush` in {@link validateJsonl}). */
+interface PendingLine {
+  line: number;
+  /** [line, code, path, detail]: a line's findings, and blank or early lines reported with it. */
+  findings: [number, FindingCode, string | undefined, string][];
+  check: LineCheck;
+  image: Promise<[FindingCode, string, string][]> | undefined;
+}
+
+const EMPTY_CHECK: LineCheck = { task: undefined, imageUrl: undefined, findings: [], imageDropped: false, objectsDropped: 0, ringsDropped: 0 };
+
 /**
  * Checks JSONL files line by line (SPEC §6 validate).
  * @param files the files, as the user typed them (messages name them that way, relative to the cwd)
@@ -534,6 +550,29 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
     let pendingBlank: number[] = [];
     /** Lines with `label: []` before the file's task is known. */
     let emptyBefore: number[] = [];
+    /**
+     * Lines whose image is being read (with --images-root): their findings wait here so that every
+     * finding comes out in line order while up to IMAGE_READS_IN_FLIGHT headers are read at once.
+     */
+    const queue: PendingLine[] = [];
+    const emitAll = (findings: PendingLine['findings']) => {
+      for (const [l, code, path, detail] of findings) emit(file, l, code, path, detail);
+    };
+    const flush = async (p: PendingLine) => {
+      emitAll(p.findings);
+      if (!p.image) return;
+      const found = await p.image;
+      for (const [code, path, detail] of found) emit(file, p.line, code, path, detail);
+      if (found.some(([code]) => FINDING_CODES[code].effect === 'image') && !p.check.imageDropped) {
+        // An image AutoML cannot open is dropped, with the objects and rings counted for it.
+        report.dropped.images++;
+        report.dropped.objects -= p.check.objectsDropped;
+        report.dropped.rings -= p.check.ringsDropped;
+      }
+    };
+    const drain = async () => {
+      while (queue.length > 0) await flush(queue.shift()!);
+    };
     try {
       for await (const { line, text } of readJsonlLines(abs)) {
         lines = line;
@@ -543,20 +582,26 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
           pendingBlank.push(line);
           continue;
         }
+        const found: PendingLine['findings'] = [];
         // Blank lines before a non-blank one are inside the file (trailing ones are reported at the end).
-        for (const b of pendingBlank) emit(file, b, 'BLANK_LINE', undefined, 'expected a JSON object, got a blank line: some readers fail on it');
+        for (const b of pendingBlank) found.push([b, 'BLANK_LINE', undefined, BLANK_DETAIL]);
         pendingBlank = [];
         let value: unknown;
         try {
           value = JSON.parse(text);
         } catch (e) {
-          emit(file, line, 'JSON_MALFORMED', undefined, `expected a JSON object, got malformed JSON (${(e as Error).message}): the data load fails`);
+          found.push([line, 'JSON_MALFORMED', undefined, `expected a JSON object, got malformed JSON (${(e as Error).message}): the data load fails`]);
           failLoad();
+          if (imagesRoot === undefined) emitAll(found);
+          else {
+            queue.push({ line, findings: found, check: EMPTY_CHECK, image: undefined });
+            if (queue.length > IMAGE_READS_IN_FLIGHT) await flush(queue.shift()!);
+          }
           continue;
         }
         const check = checkLine(value, expected);
         if (isObject(value)) report.images++;
-        for (const lf of check.findings) emit(file, line, lf.code, lf.path, lf.detail);
+        for (const lf of check.findings) found.push([line, lf.code, lf.path, lf.detail]);
         if (check.findings.some((lf) => FINDING_CODES[lf.code].effect === 'load')) failLoad();
         if (expected === undefined) {
           if (check.task !== undefined) {
@@ -564,7 +609,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
             // `label: []` before the first labelled line fits every task but multi-class.
             if (check.task === 'multi-class') {
               for (const early of emptyBefore) {
-                emit(file, early, 'MIXED_TASKS', 'label', `expected ${TASK_NOUN['multi-class']} (${expected.reason}), got an empty list: the image is dropped`);
+                found.push([early, 'MIXED_TASKS', 'label', `expected ${TASK_NOUN['multi-class']} (${expected.reason}), got an empty list: the image is dropped`]);
                 report.dropped.images++;
               }
             }
@@ -576,49 +621,51 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
         report.dropped.rings += check.ringsDropped;
 
         const url = check.imageUrl;
-        if (url === undefined) continue;
-        const first = seen.get(url);
-        if (first === undefined) {
-          if (seen.size < MAX_TRACKED_URLS) seen.set(url, line * files.length + fi);
-        } else {
-          const firstFile = first % files.length;
-          const firstLine = Math.floor(first / files.length);
-          const where = firstFile === fi ? `line ${firstLine}` : `${displays[firstFile]}:${firstLine}`;
-          emit(file, line, 'DUPLICATE_IMAGE_URL', 'image_url', `expected each image once, got ${fmt(url)} again (first on ${where})`);
+        if (url !== undefined) {
+          const first = seen.get(url);
+          if (first === undefined) {
+            if (seen.size < MAX_TRACKED_URLS) seen.set(url, line * files.length + fi);
+          } else {
+            const firstFile = first % files.length;
+            const firstLine = Math.floor(first / files.length);
+            const where = firstFile === fi ? `line ${firstLine}` : `${displays[firstFile]}:${firstLine}`;
+            found.push([line, 'DUPLICATE_IMAGE_URL', 'image_url', `expected each image once, got ${fmt(url)} again (first on ${where})`]);
+          }
         }
-        if (imagesRoot === undefined) continue;
-        let missing = false;
-        await checkImage(url, (value as Record<string, unknown>)['image_details'], (code, path, detail) => {
-          if (FINDING_CODES[code].effect === 'image') missing = true;
-          emit(file, line, code, path, detail);
-        });
-        if (missing && !check.imageDropped) {
-          // An image AutoML cannot open is dropped, with the objects counted above.
-          report.dropped.images++;
-          report.dropped.objects -= check.objectsDropped;
-          report.dropped.rings -= check.ringsDropped;
+        if (imagesRoot === undefined) {
+          emitAll(found);
+          continue;
         }
+        const image = url === undefined ? undefined : checkImage(url, (value as Record<string, unknown>)['image_details']);
+        image?.catch(() => undefined); // awaited in order by flush; no unhandled rejection meanwhile
+        queue.push({ line, findings: found, check, image });
+        if (queue.length > IMAGE_READS_IN_FLIGHT) await flush(queue.shift()!);
       }
+      await drain();
     } catch (e) {
       if (e instanceof ConversionError) throw e;
+      await drain();
       emit(file, undefined, 'FILE_UNREADABLE', undefined, `cannot read the file: ${(e as Error).message}`);
       failLoad();
       continue;
     }
     if (lines === 0 || pendingBlank.length === lines) {
       emit(file, undefined, 'EMPTY_FILE', undefined, 'expected one JSON line per image, got no lines: AutoML has no images to load from it');
-    } else for (const b of pendingBlank) emit(file, b, 'BLANK_LINE', undefined, 'expected a JSON object, got a blank line: some readers fail on it');
+    } else for (const b of pendingBlank) emit(file, b, 'BLANK_LINE', undefined, BLANK_DETAIL);
     report.tasks[file] = expected?.task ?? null;
   }
   report.ok = report.counts.errors === 0;
   return report;
 
-  async function checkImage(url: string, details: unknown, add: Add): Promise<void> {
+  /** The findings about the image an `image_url` names (with --images-root). */
+  async function checkImage(url: string, details: unknown): Promise<[FindingCode, string, string][]> {
+    const out: [FindingCode, string, string][] = [];
+    const add = (code: FindingCode, path: string, detail: string) => void out.push([code, path, detail]);
     let rel = url;
     if (baseUrl && rel.startsWith(baseUrl)) rel = rel.slice(baseUrl.length);
     else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) {
       add('IMAGE_NOT_FOUND', 'image_url', `expected a path under --images-root, got the URL ${fmt(url)}: pass --base-url with the prefix to remove`);
-      return;
+      return out;
     }
     const abs = resolve(imagesRoot!, rel.replace(/^\/+/, ''));
     let header;
@@ -628,9 +675,9 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
       if (!(e instanceof ConversionError)) throw e;
       if (e.code === 'IMAGE_NOT_FOUND') add('IMAGE_NOT_FOUND', 'image_url', `expected an image at ${displayPath(abs)}, got nothing`);
       else add('IMAGE_UNREADABLE', 'image_url', `expected a readable image at ${displayPath(abs)}, got: ${e.detail}`);
-      return;
+      return out;
     }
-    if (!isObject(details)) return;
+    if (!isObject(details)) return out;
     const format = details['format'];
     if (typeof format === 'string' && format !== '' && !sameFormat(format, header.format)) {
       add('DETAILS_MISMATCH', 'image_details.format', `expected ${fmt(header.format)} (the image header), got ${fmt(format)}`);
@@ -641,5 +688,6 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
         add('DETAILS_MISMATCH', `image_details.${key}`, `expected ${header[key]} (the image header), got ${v}`);
       }
     }
+    return out;
   }
 }

@@ -245,6 +245,23 @@ describe('validate --images-root', () => {
     expect(findings.every((f) => f.severity === 'error')).toBe(true);
   });
 
+  it('reads headers several at a time but reports in line order', async () => {
+    const tree: Record<string, Uint8Array> = {};
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      if (i % 3 !== 0) tree[`data/${i}.png`] = png(4, 4);
+      lines.push(line(i % 5 === 0 ? [box({ topX: 0.9 })] : [box()], {}, `${i}.png`));
+    }
+    await writeTree(tmp.path, tree);
+    const findings = await findingsOf(lines.join('\n'), { imagesRoot: join(tmp.path, 'data') });
+    const expected: [number, FindingCode][] = [];
+    for (let i = 0; i < 50; i++) {
+      if (i % 5 === 0) expected.push([i + 1, 'BOX_EMPTY']);
+      if (i % 3 === 0) expected.push([i + 1, 'IMAGE_NOT_FOUND']);
+    }
+    expect(findings.map((f) => [f.line, f.code])).toEqual(expected);
+  });
+
   it('a missing --images-root is wrong usage (exit 2)', async () => {
     await writeFile(join(tmp.path, 'a.jsonl'), GOOD_CLASS + '\n');
     const run = await runCli(['validate', join(tmp.path, 'a.jsonl'), '--images-root', join(tmp.path, 'nope')]);
