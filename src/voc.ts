@@ -203,9 +203,10 @@ export function stemOf(name: string): string {
 // A small strict XML parser, enough for annotation files and much faster than a general one (fast-xml-parser
 // took 60 µs a file, more than the whole per-file budget of the 3x-the-baseline goal; see bench/voc/RESULTS.md).
 // It checks well-formedness (matching tags, one root, quoted attributes, no stray `<`/`&`), skips comments,
-// processing instructions and the XML declaration, keeps CDATA as text, ignores attributes, decodes the five
-// predefined entities and numeric character references, and refuses a DOCTYPE (so no entity can be declared,
-// expanded or fetched) and any other entity reference.
+// processing instructions and the XML declaration, keeps CDATA as text, ignores attributes, reads CR LF and
+// CR as LF, decodes the five predefined entities and character references to characters XML allows, and
+// refuses a DOCTYPE (so no entity can be declared, expanded or fetched) and any other entity reference.
+// test/voc-xml-differential.test.ts checks its readings against fast-xml-parser's.
 
 /** An element of a parsed XML document. */
 export interface XmlElement {
@@ -213,8 +214,9 @@ export interface XmlElement {
   /** Child elements in document order. */
   children: XmlElement[];
   /**
-   * The element's own text: its text and CDATA runs joined, entities decoded; runs of only whitespace
-   * (indentation between child elements) are left out, so only a trimmed value is meaningful.
+   * The element's own text: its text and CDATA runs joined, entities decoded, line ends read as LF; runs
+   * of only whitespace are left out until the element has some text (indentation between child elements),
+   * so only a trimmed value is meaningful.
    */
   text: string;
 }
@@ -239,11 +241,18 @@ function decodeEntities(s: string, offset: number): string {
     const num = /^#(?:x([0-9a-fA-F]{1,6})|([0-9]{1,7}))$/.exec(ref);
     if (num) {
       const code = num[1] !== undefined ? parseInt(num[1], 16) : parseInt(num[2]!, 10);
-      if (code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) return String.fromCodePoint(code);
+      if (isXmlChar(code)) return String.fromCodePoint(code);
     }
     throw new XmlSyntaxError(`expected one of the predefined entities (&amp; &lt; &gt; &quot; &apos;) or a character reference, got ${JSON.stringify(m)}`, offset + at);
   });
 }
+
+/** XML 1.0 `Char`: what a character reference may stand for (no NUL or other C0 control, no surrogate, no U+FFFE/U+FFFF). */
+const isXmlChar = (c: number): boolean =>
+  c >= 0x20 ? c <= 0xd7ff || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff) : c === 0x09 || c === 0x0a || c === 0x0d;
+
+/** XML line-end handling: CR LF and a lone CR read as LF (in text and CDATA, before references are decoded). */
+const normalizeLineEnds = (t: string): string => (t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t);
 
 const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f /* / */ || c === 0x3e /* > */;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -265,15 +274,31 @@ function parseXmlDocument(s: string): XmlElement {
   let root: XmlElement | undefined;
   let pos = s.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = s.length;
-  /** Adds s[from, to) to the open element's text; whitespace-only runs (indentation) are dropped. */
+  /** Line ends need reading as LF only in a document with a CR in it (one scan, not one a text run). */
+  const hasCR = s.includes('\r');
+  /** The text `raw` (at `from`) stands for: line ends read as LF, then references decoded (a reference to CR stays CR). */
+  const textOf = (raw: string, from: number): string => {
+    if (!raw.includes('&')) return hasCR ? normalizeLineEnds(raw) : raw;
+    if (!hasCR || !raw.includes('\r')) return decodeEntities(raw, from);
+    decodeEntities(raw, from); // a bad reference is reported at its offset in the file
+    return decodeEntities(normalizeLineEnds(raw), from);
+  };
+  /**
+   * Adds s[from, to) to the open element's text. A whitespace-only run is dropped while the element has no
+   * text yet (indentation before child elements; leading whitespace is trimmed anyway), kept after text
+   * (`big<!-- -->  <![CDATA[dog]]>` reads "big  dog").
+   */
   const addText = (from: number, to: number): void => {
     let i = from;
     while (i < to && isSpace(s.charCodeAt(i))) i++;
-    if (i === to) return;
     const top = stack[stack.length - 1];
-    const text = s.slice(from, to);
-    if (top) top.text += text.includes('&') ? decodeEntities(text, from) : text;
-    else throw new XmlSyntaxError(`expected markup, got text ${JSON.stringify(text.trim().slice(0, 20))} outside the root element`, from);
+    if (i === to) {
+      if (top !== undefined && top.text !== '') top.text += textOf(s.slice(from, to), from);
+      return;
+    }
+    const raw = s.slice(from, to);
+    if (!top) throw new XmlSyntaxError(`expected markup, got text ${JSON.stringify(raw.trim().slice(0, 20))} outside the root element`, from);
+    top.text += hasCR || raw.includes('&') ? textOf(raw, from) : raw;
   };
   while (pos < n) {
     const lt = s.indexOf('<', pos);
@@ -297,7 +322,7 @@ function parseXmlDocument(s: string): XmlElement {
         if (end === -1) throw new XmlSyntaxError('expected "]]>" closing a CDATA section, got the end of the file', lt);
         const top = stack[stack.length - 1];
         if (!top) throw new XmlSyntaxError('expected markup, got a CDATA section outside the root element', lt);
-        top.text += s.slice(lt + 9, end);
+        top.text += hasCR ? normalizeLineEnds(s.slice(lt + 9, end)) : s.slice(lt + 9, end);
         pos = end + 3;
       } else {
         const what = /^<!([A-Za-z]*)/.exec(s.slice(lt, lt + 12))?.[1] || '<!';
