@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it, test } from 'vitest';
 import { convert, displayPath } from '../../src/convert.js';
 import { checkLine, FINDING_CODES, taskOfLabel, validateJsonl, type Finding, type FindingCode, type ValidateOptions } from '../../src/jsonl-check.js';
 import { CONVERTERS } from '../../src/registry.js';
-import { runBin, runCli } from '../helpers/cli.js';
+import { CaptureStream, runBin, runCli } from '../helpers/cli.js';
+import { main } from '../../src/cli.js';
 import { jpeg, png } from '../helpers/images.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
 
@@ -307,6 +308,18 @@ describe('validate command', () => {
     expect(Object.keys(out)).toEqual(['files', 'lines', 'images', 'findings', 'counts', 'tasks', 'dropped', 'failedLoads', 'ok']);
     expect(out).toMatchObject({ files: 1, lines: 2, images: 2, counts: { errors: 1, warnings: 0, byCode: { IS_CROWD_BAD: 1 } }, ok: false });
     expect(Object.keys(out.findings[0]!)).toEqual(['file', 'line', 'path', 'code', 'severity', 'message']);
+  });
+
+  it('an aborted run (Ctrl-C) ends with exit 130: validate and stats', async () => {
+    await writeFile(join(tmp.path, 'big.jsonl'), Array.from({ length: 3000 }, (_, i) => line('a', {}, `${i}.jpg`)).join('\n'));
+    const controller = new AbortController();
+    controller.abort();
+    for (const command of ['validate', 'stats']) {
+      const stderr = new CaptureStream();
+      const code = await main([command, join(tmp.path, 'big.jsonl')], { stdout: new CaptureStream(), stderr, env: {} }, { signal: controller.signal });
+      expect(code).toBe(130);
+      expect(stderr.text).toBe('error: interrupted [INTERRUPTED]\n');
+    }
   });
 
   it('wrong usage exits 2: no file, an unknown --task', async () => {
