@@ -17,15 +17,14 @@
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
  */
 import { InvalidArgumentError } from 'commander';
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { imageSize } from 'image-size';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
-import { readImageDetails } from '../src/images.js';
+import { readImageDetails, readImageDetailsSync } from '../src/images.js';
 import { relativeKey } from '../src/paths.js';
 import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord } from '../src/types.js';
 import {
@@ -40,79 +39,6 @@ import {
   type VocLayout,
   type VocObject,
 } from '../src/voc.js';
-
-/** Bytes read for an image header: most headers fit the first; a JPEG with a large EXIF block needs the second. */
-const HEADER_READS = [4096, 65536] as const;
-const headerBuffer = Buffer.allocUnsafe(HEADER_READS[HEADER_READS.length - 1]);
-
-/**
- * Size of a well-formed JPEG or PNG from its first `n` bytes: `'more'` when a JPEG's frame header lies
- * further in, undefined for anything else (other formats, anything irregular), which image-size then reads.
- * It walks JPEG segments as image-size does and takes the same frame headers (SOF0–SOF2), at a fraction
- * of the cost (no copies, no hex strings).
- */
-export function sniffSize(b: Buffer, n: number): Required<ImageDetails> | 'more' | undefined {
-  if (n >= 24 && b[0] === 0x89 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a && b.readUInt32BE(12) === 0x49484452 /* IHDR */) {
-    const width = b.readUInt32BE(16);
-    const height = b.readUInt32BE(20);
-    return width > 0 && height > 0 ? { format: 'png', width, height } : undefined;
-  }
-  if (n < 4 || b[0] !== 0xff || b[1] !== 0xd8 || b[2] !== 0xff) return undefined;
-  let i = 2;
-  for (;;) {
-    if (i + 4 > n) return 'more';
-    if (b[i] !== 0xff) return undefined;
-    const marker = b[i + 1]!;
-    if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
-      if (i + 9 > n) return 'more';
-      const height = b.readUInt16BE(i + 5);
-      const width = b.readUInt16BE(i + 7);
-      return width > 0 && height > 0 ? { format: 'jpg', width, height } : undefined;
-    }
-    if (marker < 0xc3 || marker === 0xd8 || marker === 0xd9 || marker === 0xda || marker === 0xff || (marker >= 0xd0 && marker <= 0xd7)) return undefined;
-    i += 2 + b.readUInt16BE(i + 2);
-  }
-}
-
-/**
- * Format and size from the first bytes of an image, read synchronously into one shared buffer; undefined
- * whenever that is not enough or anything fails, and the caller then uses readImageDetails, which gives
- * the same answer or the error message. For many small files on a local disk this costs a fraction of the
- * promise API (bench/voc/RESULTS.md).
- */
-function quickImageDetails(abs: string): Required<ImageDetails> | undefined {
-  let fd: number;
-  try {
-    fd = openSync(abs, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    for (const size of HEADER_READS) {
-      const n = readSync(fd, headerBuffer, 0, size, 0);
-      const sniffed = sniffSize(headerBuffer, n);
-      if (sniffed !== 'more') return sniffed ?? imageSizeOf(headerBuffer.subarray(0, n));
-      if (n < size) return undefined; // the whole file was there: let readImageDetails report it
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** image-size on a buffer, as readImageDetails does it; undefined when it cannot tell. */
-function imageSizeOf(buf: Buffer): Required<ImageDetails> | undefined {
-  try {
-    const r = imageSize(buf);
-    if (r.type === undefined || !(r.width > 0) || !(r.height > 0)) return undefined;
-    const t = r.type.toLowerCase();
-    return { format: t === 'jpeg' ? 'jpg' : t === 'tif' ? 'tiff' : t, width: r.width, height: r.height };
-  } catch {
-    return undefined;
-  }
-}
 
 /** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
 interface ItemResult {
@@ -204,7 +130,7 @@ function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
       }
       return finishItem(st, result, ann, image.key, { width: ann.size.width, height: ann.size.height }, file);
     }
-    const header = quickImageDetails(image.abs);
+    const header = readImageDetailsSync(image.abs);
     if (header) return finishItem(st, result, ann, image.key, header, file, image.abs);
     return readImageDetails(image.abs, display(image.abs)).then(
       (h) => finishItem(st, result, ann, image.key, h, file, image.abs),
