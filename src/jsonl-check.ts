@@ -403,12 +403,23 @@ export interface JsonlLine {
   text: string;
 }
 
+/** The file name `-` reads standard input; messages name it {@link STDIN_NAME}. */
+export const STDIN_NAME = '<stdin>';
+
+/** How messages name a file argument: `<stdin>` for `-`, else relative to the current directory when inside it. */
+export function displayFile(arg: string): string {
+  return arg === '-' ? STDIN_NAME : displayPath(resolve(arg));
+}
+
 /**
- * The lines of a file, streamed (bounded memory). Accepts LF and CRLF; a BOM at the start is removed.
+ * The lines of a file (or of a stream: standard input), streamed (bounded memory). Accepts LF
+ * and CRLF; a BOM at the start is removed.
  * @throws the read error (ENOENT...) on the first iteration
  */
-export async function* readJsonlLines(absPath: string): AsyncGenerator<JsonlLine> {
-  const rl = createInterface({ input: createReadStream(absPath, { encoding: 'utf8' }), crlfDelay: Infinity });
+export async function* readJsonlLines(source: string | NodeJS.ReadableStream): AsyncGenerator<JsonlLine> {
+  const input = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source;
+  if (typeof source !== 'string') (input as NodeJS.ReadableStream).setEncoding('utf8');
+  const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const raw of rl) {
@@ -420,8 +431,9 @@ export async function* readJsonlLines(absPath: string): AsyncGenerator<JsonlLine
   }
 }
 
-/** Checks that a path is a readable file; a message for FILE_UNREADABLE otherwise. */
+/** Checks that a path is a readable file (`-`, standard input, always is); a message for FILE_UNREADABLE otherwise. */
 export async function fileProblem(absPath: string): Promise<string | undefined> {
+  if (absPath === '-') return undefined;
   try {
     const s = await stat(absPath);
     return s.isFile() ? undefined : 'expected a JSONL file, got a folder';
@@ -445,6 +457,8 @@ export interface ValidateOptions {
   collect?: boolean | undefined;
   /** Aborts the run (an INTERRUPTED ConversionError, exit 130). */
   signal?: AbortSignal | undefined;
+  /** What the file name `-` reads. Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream | undefined;
 }
 
 /** What `validate --json` prints. */
@@ -493,7 +507,7 @@ const EMPTY_CHECK: LineCheck = { task: undefined, imageUrl: undefined, findings:
 
 /**
  * Checks JSONL files line by line (SPEC §6 validate).
- * @param files the files, as the user typed them (messages name them that way, relative to the cwd)
+ * @param files the files, as the user typed them (messages name them relative to the cwd); `-` is standard input
  * @returns the report; never throws for bad input (findings say it), only INTERRUPTED or USAGE
  */
 export async function validateJsonl(files: readonly string[], options: ValidateOptions = {}): Promise<ValidationReport> {
@@ -518,7 +532,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
   }
   const baseUrl = options.baseUrl ?? '';
   const headers = new HeaderReader();
-  const displays = files.map((f) => displayPath(resolve(f)));
+  const displays = files.map(displayFile);
   /** image_url → where it was first seen: line × files + file index. */
   const seen = new Map<string, number>();
 
@@ -535,7 +549,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
 
   for (let fi = 0; fi < files.length; fi++) {
     const file = displays[fi]!;
-    const abs = resolve(files[fi]!);
+    const abs = files[fi] === '-' ? '-' : resolve(files[fi]!);
     const failLoad = () => {
       if (!report.failedLoads.includes(file)) report.failedLoads.push(file);
     };
@@ -574,7 +588,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
       while (queue.length > 0) await flush(queue.shift()!);
     };
     try {
-      for await (const { line, text } of readJsonlLines(abs)) {
+      for await (const { line, text } of readJsonlLines(abs === '-' ? (options.stdin ?? process.stdin) : abs)) {
         lines = line;
         report.lines++;
         if (line % 1024 === 0 && options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });

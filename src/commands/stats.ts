@@ -15,9 +15,8 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { displayPath } from '../convert.js';
 import { ConversionError } from '../errors.js';
-import { fileProblem, MAX_TRACKED_URLS, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
+import { displayFile, fileProblem, MAX_TRACKED_URLS, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from '../cli.js';
 
@@ -154,10 +153,13 @@ function summarise(acc: Map<string, LabelAcc>): Record<string, LabelStats> {
 /** Options of {@link jsonlStats}. */
 export interface StatsOptions {
   signal?: AbortSignal | undefined;
+  /** What the file name `-` reads. Default `process.stdin`. */
+  stdin?: NodeJS.ReadableStream | undefined;
 }
 
 /**
  * Counts what is in JSONL files (SPEC §6 stats).
+ * @param files the files; `-` is standard input
  * @throws ConversionError INPUT_NOT_FOUND when a file cannot be read
  */
 export async function jsonlStats(files: readonly string[], options: StatsOptions = {}): Promise<StatsReport> {
@@ -168,8 +170,8 @@ export async function jsonlStats(files: readonly string[], options: StatsOptions
   const seen = new Map<string, number>();
   const result: FileStats[] = [];
   for (let fi = 0; fi < files.length; fi++) {
-    const abs = resolve(files[fi]!);
-    const file = displayPath(abs);
+    const abs = files[fi] === '-' ? '-' : resolve(files[fi]!);
+    const file = displayFile(files[fi]!);
     const problem = await fileProblem(abs);
     if (problem) throw new ConversionError('INPUT_NOT_FOUND', problem, { file });
     const stats: FileStats = { file, task: null, ...emptyCounts() };
@@ -179,7 +181,7 @@ export async function jsonlStats(files: readonly string[], options: StatsOptions
       if (!a) acc.set(name, (a = { images: 0, objects: 0, areas: new Floats() }));
       return a;
     };
-    for await (const { line, text } of readJsonlLines(abs)) {
+    for await (const { line, text } of readJsonlLines(abs === '-' ? (options.stdin ?? process.stdin) : abs)) {
       stats.lines++;
       if (line % 1024 === 0 && options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
       if (text.trim() === '') continue;
@@ -300,7 +302,7 @@ export function registerStatsCommand(program: Command, env: CommandEnv): void {
   program
     .command('stats')
     .description('what is in JSONL files: images and objects per file and label, background images, object sizes, duplicate image_urls')
-    .argument('<file.jsonl...>', 'the JSONL files to count')
+    .argument('<file.jsonl...>', 'the JSONL files to count ("-" reads standard input)')
     .option('--json', 'print {files: [...], total} on stdout instead of tables')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText(

@@ -44,7 +44,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
   program
     .command('validate')
     .description("check JSONL files against the AutoML schema and the runtime's rules; exit 1 when any finding is an error")
-    .argument('<file.jsonl...>', 'the JSONL files to check (duplicate image_urls are looked for across all of them)')
+    .argument('<file.jsonl...>', 'the JSONL files to check ("-" reads standard input); duplicate image_urls are looked for across all of them')
     .addOption(new Option('--task <task>', 'the task every line must have (default: detected per file from its first labelled line)').choices(TASKS))
     .option('--images-root <dir>', 'also check that each image exists under <dir> and its header can be read and agrees with image_details')
     .option('--base-url <prefix>', 'with --images-root: the prefix to remove from image_url before looking the image up')
@@ -55,7 +55,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
       'after',
       `\nFinding codes (severity):\n${Object.entries(FINDING_CODES)
         .map(([code, info]) => `  ${code} (${info.severity})`)
-        .join('\n')}\n\nExample:\n  $ automl-img validate out/train_annotations.jsonl out/validation_annotations.jsonl --images-root data/\n`,
+        .join('\n')}\n\nExamples:\n  $ automl-img validate out/train_annotations.jsonl out/validation_annotations.jsonl --images-root data/\n  $ automl-img convert voc data/ -o - | automl-img validate -\n`,
     )
     .action(async (files: string[], flags: ValidateFlags) => {
       const color = env.colorFor(flags);

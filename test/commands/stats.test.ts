@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { displayPath } from '../../src/convert.js';
 import { describeStats, jsonlStats, objectArea } from '../../src/commands/stats.js';
@@ -72,6 +73,11 @@ describe('jsonlStats', () => {
     expect(objectArea(box('x', 0.5, 0.5, 0.4, 0.9))).toBe(0);
     expect(objectArea(box('x', -1, 0, 2, 0.5))).toBe(0.5);
     expect(objectArea(box('x', 0.2, 0.2, 0.3, 0.3))).toBe(0.01); // not 0.009999999999999998
+  });
+
+  it('"-" reads standard input', async () => {
+    const r = await jsonlStats(['-'], { stdin: Readable.from([VALIDATION]) });
+    expect(r.files[0]).toMatchObject({ file: '<stdin>', task: 'object-detection', images: 2, objects: 2 });
   });
 
   it('a missing file: INPUT_NOT_FOUND naming it', async () => {

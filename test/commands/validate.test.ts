@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, test } from 'vitest';
 import { convert, displayPath } from '../../src/convert.js';
 import { checkLine, FINDING_CODES, taskOfLabel, validateJsonl, type Finding, type FindingCode, type ValidateOptions } from '../../src/jsonl-check.js';
 import { CONVERTERS } from '../../src/registry.js';
-import { CaptureStream, runBin, runCli } from '../helpers/cli.js';
+import { BIN, CaptureStream, collect, REPO_ROOT, runBin, runCli } from '../helpers/cli.js';
 import { main } from '../../src/cli.js';
 import { jpeg, png } from '../helpers/images.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
@@ -320,6 +322,21 @@ describe('validate command', () => {
       expect(code).toBe(130);
       expect(stderr.text).toBe('error: interrupted [INTERRUPTED]\n');
     }
+  });
+
+  it('"-" reads standard input, named <stdin>', async () => {
+    const r = await validateJsonl(['-'], { stdin: Readable.from([`${GOOD_DET}\n{"image_url":"b.jpg"}\n`]) });
+    expect(r.findings.map((f) => f.message)).toEqual(['<stdin>:2: label: expected a label, got nothing: the image is dropped']);
+    expect(r.tasks).toEqual({ '<stdin>': 'object-detection' });
+  });
+
+  it('the real bin in a pipeline: convert -o - | validate -', async () => {
+    const convert = spawn(process.execPath, [BIN, 'convert', 'voc', 'samples/voc', '-o', '-', '-q'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const validate = spawn(process.execPath, [BIN, 'validate', '-', '--images-root', 'samples/voc'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    convert.stdout.pipe(validate.stdin);
+    const [c, v] = await Promise.all([collect(convert), collect(validate)]);
+    expect(c.code).toBe(0);
+    expect({ code: v.code, stdout: v.stdout, stderr: v.stderr }).toEqual({ code: 0, stdout: 'checked 1 file (object-detection), 6 lines, 6 images: no problems found\n', stderr: '' });
   });
 
   it('wrong usage exits 2: no file, an unknown --task', async () => {
