@@ -55,6 +55,10 @@ export const FINDING_CODES = {
   NOT_AN_OBJECT: { severity: 'error', effect: 'load', description: 'A line is JSON but not an object (an array, a string...): the whole data load fails.' },
   /** A blank line between lines: some readers fail on it. */
   BLANK_LINE: { severity: 'warning', effect: 'none', description: 'A blank line: some JSONL readers fail on it.' },
+  /** The file starts with a UTF-8 byte-order mark: readers that do not expect one fail on line 1. */
+  BOM: { severity: 'warning', effect: 'none', description: 'The file starts with a byte-order mark: readers that do not expect one fail on its first line.' },
+  /** A line holds bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252): the data load fails. */
+  NOT_UTF8: { severity: 'error', effect: 'load', description: 'A line holds bytes that are not UTF-8 (a file saved as Latin-1 or Windows-1252): the data load fails.' },
   /** A key that SPEC §1 does not know (top level, `image_details`, or an object): AutoML ignores it. */
   UNKNOWN_KEY: { severity: 'warning', effect: 'none', description: 'A key that the schema does not know (a typo?): AutoML ignores it.' },
 
@@ -401,6 +405,8 @@ function checkPolygonObject(o: Record<string, unknown>, at: string, add: Add, re
 export interface JsonlLine {
   line: number;
   text: string;
+  /** Line 1 started with a byte-order mark (removed from `text`). */
+  bom?: true;
 }
 
 /** The file name `-` reads standard input; messages name it {@link STDIN_NAME}. */
@@ -424,7 +430,8 @@ export async function* readJsonlLines(source: string | NodeJS.ReadableStream): A
   try {
     for await (const raw of rl) {
       n++;
-      yield { line: n, text: n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw };
+      if (n === 1 && raw.charCodeAt(0) === 0xfeff) yield { line: n, text: raw.slice(1), bom: true };
+      else yield { line: n, text: raw };
     }
   } finally {
     rl.close();
@@ -588,7 +595,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
       while (queue.length > 0) await flush(queue.shift()!);
     };
     try {
-      for await (const { line, text } of readJsonlLines(abs === '-' ? (options.stdin ?? process.stdin) : abs)) {
+      for await (const { line, text, bom } of readJsonlLines(abs === '-' ? (options.stdin ?? process.stdin) : abs)) {
         lines = line;
         report.lines++;
         if (line % 1024 === 0 && options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
@@ -597,6 +604,12 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
           continue;
         }
         const found: PendingLine['findings'] = [];
+        if (bom) found.push([line, 'BOM', undefined, 'expected JSON, got a byte-order mark first: readers that do not expect one fail on this line']);
+        // The decoder turns bytes that are not UTF-8 into U+FFFD (a real U+FFFD in a dataset is unlikely).
+        if (text.includes('\ufffd')) {
+          found.push([line, 'NOT_UTF8', undefined, `expected UTF-8 text, got bytes that are not UTF-8 (at column ${text.indexOf('\ufffd') + 1}): the data load fails`]);
+          failLoad();
+        }
         // Blank lines before a non-blank one are inside the file (trailing ones are reported at the end).
         for (const b of pendingBlank) found.push([b, 'BLANK_LINE', undefined, BLANK_DETAIL]);
         pendingBlank = [];

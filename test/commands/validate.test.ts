@@ -111,6 +111,18 @@ describe('validate: one finding per code', () => {
     expect(findings.filter((x) => x.code !== c.code && x.code !== 'MIXED_TASKS')).toEqual([]);
   });
 
+  it('a BOM (warning), bytes that are not UTF-8 (error: the load fails)', async () => {
+    const file = join(tmp.path, 'enc.jsonl');
+    const latin1 = Buffer.from(`${line([], {}, 'caf\u00e9.jpg')}\n`, 'latin1');
+    await writeFile(file, Buffer.concat([Buffer.from(`\ufeff${GOOD_DET}\n`), latin1]));
+    const r = await validateJsonl([file]);
+    expect(r.findings.map((f) => [f.code, f.severity, f.line, f.message])).toEqual([
+      ['BOM', 'warning', 1, `${displayPath(file)}:1: expected JSON, got a byte-order mark first: readers that do not expect one fail on this line`],
+      ['NOT_UTF8', 'error', 2, `${displayPath(file)}:2: expected UTF-8 text, got bytes that are not UTF-8 (at column 18): the data load fails`],
+    ]);
+    expect(r.failedLoads).toEqual([displayPath(file)]);
+  });
+
   it('whole-file codes: a missing file, a folder, an empty file, only blank lines', async () => {
     await writeTree(tmp.path, { 'empty.jsonl': '', 'blank.jsonl': '\n  \n', 'dir/': null });
     const files = ['nope.jsonl', 'dir', 'empty.jsonl', 'blank.jsonl'].map((n) => join(tmp.path, n));
@@ -148,7 +160,7 @@ describe('validate: one finding per code', () => {
   });
 
   it('every finding code is pinned by a case above', () => {
-    const pinned = new Set<string>([...CASES.map((c) => c.code), 'FILE_UNREADABLE', 'EMPTY_FILE', 'IMAGE_NOT_FOUND', 'IMAGE_UNREADABLE', 'DETAILS_MISMATCH']);
+    const pinned = new Set<string>([...CASES.map((c) => c.code), 'FILE_UNREADABLE', 'EMPTY_FILE', 'BOM', 'NOT_UTF8', 'IMAGE_NOT_FOUND', 'IMAGE_UNREADABLE', 'DETAILS_MISMATCH']);
     expect(Object.keys(FINDING_CODES).filter((c) => !pinned.has(c))).toEqual([]);
   });
 });
@@ -178,8 +190,8 @@ describe('validate: what AutoML drops', () => {
     expect(r.findings[0]).toMatchObject({ line: 2, code: 'JSON_MALFORMED' });
   });
 
-  it('accepts CRLF line ends, a BOM, background images, missing isCrowd and image_details', async () => {
-    const text = '\ufeff' + [line([]), line([{ label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 1 }], {}, 'b.jpg'), line([box()], { image_details: { format: 'png', width: 3, height: 4 } }, 'c.jpg')].join('\r\n') + '\r\n';
+  it('accepts CRLF line ends, background images, missing isCrowd and image_details', async () => {
+    const text = [line([]), line([{ label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 1 }], {}, 'b.jpg'), line([box()], { image_details: { format: 'png', width: 3, height: 4 } }, 'c.jpg')].join('\r\n') + '\r\n';
     expect(await findingsOf(text)).toEqual([]);
   });
 });
