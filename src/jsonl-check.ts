@@ -532,10 +532,8 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
   };
   const imagesRoot = options.imagesRoot === undefined ? undefined : resolve(options.imagesRoot);
   if (imagesRoot !== undefined) {
-    const problem = await fileProblem(imagesRoot);
-    if (problem !== 'expected a JSONL file, got a folder') {
-      throw new ConversionError('USAGE', `--images-root must be a folder, got ${problem === undefined ? 'a file' : 'nothing'}: ${options.imagesRoot}`, {}, { exitCode: 2 });
-    }
+    const isFolder = await stat(imagesRoot).then((st) => (st.isDirectory() ? true : 'a file'), () => 'nothing');
+    if (isFolder !== true) throw new ConversionError('USAGE', `--images-root must be a folder, got ${isFolder}: ${options.imagesRoot}`, {}, { exitCode: 2 });
   }
   const baseUrl = options.baseUrl ?? '';
   const headers = new HeaderReader();
