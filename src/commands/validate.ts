@@ -19,6 +19,7 @@ interface ValidateFlags {
   imagesRoot?: string;
   baseUrl?: string;
   json?: boolean;
+  strict?: boolean;
   quiet?: boolean;
   color?: boolean;
 }
@@ -49,6 +50,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
     .option('--images-root <dir>', 'also check that each image exists under <dir> and its header can be read and agrees with image_details')
     .option('--base-url <prefix>', 'with --images-root: the prefix to remove from image_url before looking the image up')
     .option('--json', 'print {files, lines, images, findings, counts, ...} on stdout instead of plain lines')
+    .option('--strict', 'exit 1 on warnings too (a duplicate image_url, an unknown key...)')
     .option('-q, --quiet', 'show errors only (warnings are still counted) and no summary line')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText(
@@ -83,6 +85,6 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
         for (const [code, n] of shown) if (n > MAX_SHOWN_PER_CODE) io.stderr.write(color.dim(`${n - MAX_SHOWN_PER_CODE} more ${code} not shown\n`));
         if (!flags.quiet) io.stdout.write(describeReport(report) + '\n');
       }
-      setExitCode(report.ok ? 0 : 1);
+      setExitCode(report.ok && !(flags.strict && report.counts.warnings > 0) ? 0 : 1);
     });
 }

@@ -299,6 +299,7 @@ describe('validate command', () => {
     expect(run.stderr).toBe(`warning: ${displayPath(join(tmp.path, 'a.jsonl'))}:1: label[1]: expected distinct labels, got "a" again (as label[0]) [LABEL_DUPLICATE]\n`);
     expect(run.stdout).toBe('checked 1 file (multi-label), 1 line, 1 image: 0 errors, 1 warning\n');
     expect(await runCli(['validate', join(tmp.path, 'a.jsonl'), '-q'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect((await runCli(['validate', join(tmp.path, 'a.jsonl'), '--strict'])).code).toBe(1);
   });
 
   it('exit 1 on errors; at most 20 lines per code, then a count', async () => {
