@@ -4,8 +4,29 @@
  */
 import type { ImageDetails, ImageRecord, Label } from './types.js';
 
-/** Rounds to `precision` decimals; never returns -0. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * Rounds to `precision` decimals exactly as `Number(x.toFixed(precision))` does (the exact binary
+ * value, ties away from zero); never returns -0.
+ *
+ * Fast path: `Math.round(x × 10^p) / 10^p`. The product carries at most an ulp of error, so its
+ * rounding can differ from toFixed's only when it lies near a tie (….5); those few values, and
+ * values whose product has an ulp near 1e-6 or more, go through toFixed. The division of two exact
+ * integers is correctly rounded, so it gives the same double as parsing toFixed's decimal string.
+ */
 export function roundTo(x: number, precision: number): number {
+  const scale = POWERS_OF_TEN[precision];
+  if (scale !== undefined) {
+    const scaled = Math.abs(x) * scale;
+    if (scaled < 2 ** 32) {
+      const frac = scaled - Math.floor(scaled);
+      if (Math.abs(frac - 0.5) > 1e-6) {
+        const r = Math.round(scaled) / scale;
+        return r === 0 ? 0 : x < 0 ? -r : r;
+      }
+    }
+  }
   const r = Number(x.toFixed(precision));
   return r === 0 ? 0 : r;
 }

@@ -167,6 +167,8 @@ const MERGE_GAP = 64 << 10;
 const MAX_RANGE = 16 << 20;
 /** Output is written in pieces of about this size. */
 const PIECE_BYTES = 64 << 10;
+/** Bytes of lines gathered before one write to the spill file. */
+const SPILL_BATCH = 1 << 20;
 
 async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
   for (let done = 0; done < buf.length; ) {
@@ -366,14 +368,29 @@ export async function writeLines(
       liveCreatedDirs.delete(d);
     }
   };
-  let stopListening = () => {};
-  const onAbort = new Promise<never>((_, reject) => {
-    if (!signal) return;
-    const fail = () => reject(interruptedError());
-    signal.addEventListener('abort', fail, { once: true });
-    stopListening = () => signal.removeEventListener('abort', fail);
-  });
-  onAbort.catch(() => undefined);
+  /**
+   * The converter's next record, or an INTERRUPTED rejection as soon as the signal aborts (the
+   * converter may be busy for a long time). One listener per step, removed when the step settles:
+   * a race against one long-lived promise would keep every record alive until the end.
+   */
+  const nextOrAbort = <T>(next: Promise<T>): Promise<T> => {
+    if (!signal) return next;
+    return new Promise<T>((resolve, reject) => {
+      const fail = () => reject(interruptedError());
+      if (signal.aborted) return fail();
+      signal.addEventListener('abort', fail, { once: true });
+      next.then(
+        (v) => {
+          signal.removeEventListener('abort', fail);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', fail);
+          reject(e);
+        },
+      );
+    });
+  };
 
   try {
     // 1. Spill every line, keep the index.
@@ -391,14 +408,22 @@ export async function writeLines(
     const labelNamesById: string[] = [];
     let offset = 0;
     let objects = 0;
+    // Lines go to the spill file in batches: one write a MiB instead of one a line.
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flushSpill = async (stream: WriteStream) => {
+      if (pending.length === 0) return;
+      const text = pending.join('');
+      pending = [];
+      pendingBytes = 0;
+      await writeWithBackpressure(stream, text);
+    };
     const iterator = items[Symbol.asyncIterator]();
     try {
       for (;;) {
         let step: IteratorResult<LineItem>;
         try {
-          const next = iterator.next();
-          next.catch(() => undefined);
-          step = await (signal ? Promise.race([next, onAbort]) : next);
+          step = await nextOrAbort(iterator.next());
         } catch (e) {
           throw new FromRecords(e);
         }
@@ -414,7 +439,7 @@ export async function writeLines(
           continue;
         }
         seen.add(item.key);
-        const line = Buffer.from(item.line + '\n', 'utf8');
+        const length = Buffer.byteLength(item.line, 'utf8') + 1;
         const ids = item.labels.map((l) => {
           let id = labelIds.get(l);
           if (id === undefined) {
@@ -424,11 +449,16 @@ export async function writeLines(
           }
           return id;
         });
-        entries.push({ key: item.key, offset, length: line.length, labels: ids });
-        offset += line.length;
+        entries.push({ key: item.key, offset, length, labels: ids });
+        offset += length;
         objects += item.objects;
-        if (spill) await writeWithBackpressure(spill, line);
+        if (spill) {
+          pending.push(item.line, '\n');
+          pendingBytes += length;
+          if (pendingBytes >= SPILL_BATCH) await flushSpill(spill);
+        }
       }
+      if (spill) await flushSpill(spill);
     } catch (e) {
       // Stop the converter (do not wait: it may be busy; its own finally blocks run when it settles).
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
@@ -444,7 +474,8 @@ export async function writeLines(
       entries.map((e) => ({ key: e.key, labels: e.labels.map((i) => labelNamesById[i]!) })),
       { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
     );
-    const labels: Record<string, number> = {};
+    // No prototype: a label may be called `__proto__` or `constructor`.
+    const labels: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const name of [...labelNamesById].sort()) labels[name] = 0;
     for (const e of entries) for (const i of e.labels) labels[labelNamesById[i]!]!++;
     const order = entries.map((_, i) => i).sort((a, b) => (entries[a]!.key < entries[b]!.key ? -1 : entries[a]!.key > entries[b]!.key ? 1 : 0));
@@ -508,7 +539,6 @@ export async function writeLines(
     }
     throw e;
   } finally {
-    stopListening();
     await cleanup();
   }
 }

@@ -117,3 +117,45 @@ describe('imageUrl, labelNames, objectCount', () => {
     expect(objectCount(['x', 'y'])).toBe(0);
   });
 });
+
+describe('roundTo', () => {
+  const reference = (x: number, p: number) => {
+    const r = Number(x.toFixed(p));
+    return r === 0 ? 0 : r;
+  };
+  it('gives exactly what Number(x.toFixed(p)) gives, for any double and precision', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e7, max: 1e7 }), fc.integer({ min: 0, max: 15 }), (x, p) => {
+        expect(Object.is(roundTo(x, p), reference(x, p))).toBe(true);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('agrees on ties and near-ties, where the fast path hands over to toFixed', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2_000_000, max: 2_000_000 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: -3, max: 3 }), (k, p, ulps) => {
+        let x = (k + 0.5) / 10 ** p;
+        for (let i = 0; i < Math.abs(ulps); i++) x = ulps > 0 ? nextUp(x) : -nextUp(-x);
+        expect(Object.is(roundTo(x, p), reference(x, p))).toBe(true);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('keeps the known cases', () => {
+    expect(roundTo(0.25, 1)).toBe(0.3);
+    expect(roundTo(-0.25, 1)).toBe(-0.3);
+    expect(Object.is(roundTo(-0.0000001, 6), 0)).toBe(true);
+    expect(roundTo(1.0000005, 6)).toBe(Number((1.0000005).toFixed(6)));
+    expect(roundTo(0.1234565, 6)).toBe(Number((0.1234565).toFixed(6)));
+  });
+});
+
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const buf = new DataView(new ArrayBuffer(8));
+  buf.setFloat64(0, x);
+  const bits = buf.getBigUint64(0);
+  buf.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
+  return buf.getFloat64(0);
+}
+

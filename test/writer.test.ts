@@ -99,6 +99,13 @@ describe('writeDataset: outputs', () => {
     }
   });
 
+  it('counts labels named like Object.prototype members as plain labels', async () => {
+    const records: ImageRecord[] = ['__proto__', 'constructor', 'toString', '__proto__'].map((label, i) => ({ path: `${i}.jpg`, label }));
+    const r = await writeDataset(gen(records), opts({ validationRatio: 0 }), failHooks);
+    expect(JSON.parse(JSON.stringify(r.labels))).toEqual(JSON.parse('{"__proto__":2,"constructor":1,"toString":1}'));
+    expect(Object.keys(r.labels)).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+
   it('--validation-ratio 0 writes train only', async () => {
     const out = join(tmp.path, 'out');
     const r = await writeDataset(gen(recs(5)), opts({ validationRatio: 0 }), failHooks);
