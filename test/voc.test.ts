@@ -243,11 +243,11 @@ describe('layout and listing', () => {
 
   test('no annotation folder, a file, nothing', async () => {
     await writeTree(tmp.path, { 'images/a.jpg': jpeg(2, 2), 'file.txt': 'x' });
-    const e1 = await findVocLayout(tmp.path, show).catch((e: unknown) => e as ConversionError);
+    const e1 = (await findVocLayout(tmp.path, show).catch((e: unknown) => e)) as ConversionError;
     expect([e1.code, e1.message]).toEqual(['INPUT_LAYOUT', `${tmp.path}: expected an Annotations/ or annotations/ folder of VOC XML files, got none`]);
-    const e2 = await findVocLayout(join(tmp.path, 'file.txt'), show).catch((e: unknown) => e as ConversionError);
+    const e2 = (await findVocLayout(join(tmp.path, 'file.txt'), show).catch((e: unknown) => e)) as ConversionError;
     expect([e2.code, e2.message]).toEqual(['INPUT_LAYOUT', 'file.txt: expected a VOC dataset folder, got a file']);
-    const e3 = await findVocLayout(join(tmp.path, 'nope'), show).catch((e: unknown) => e as ConversionError);
+    const e3 = (await findVocLayout(join(tmp.path, 'nope'), show).catch((e: unknown) => e)) as ConversionError;
     expect(e3.code).toBe('INPUT_NOT_FOUND');
   });
 
@@ -284,7 +284,7 @@ describe('layout and listing', () => {
     await writeTree(tmp.path, { 'a.xml': doc('<filename>a.jpg</filename>') });
     expect(await readVocAnnotation(join(tmp.path, 'a.xml'), 'a.xml')).toEqual({ filename: 'a.jpg', objects: [] });
     expect(readVocAnnotationSync(join(tmp.path, 'a.xml'), 'a.xml')).toEqual({ filename: 'a.jpg', objects: [] });
-    const e = await readVocAnnotation(join(tmp.path, 'b.xml'), 'b.xml').catch((x: unknown) => x as ConversionError);
+    const e = (await readVocAnnotation(join(tmp.path, 'b.xml'), 'b.xml').catch((x: unknown) => x)) as ConversionError;
     expect(e.code).toBe('XML_PARSE');
     expect(e.message).toMatch(/^b\.xml: cannot read the file: ENOENT/);
   });

@@ -14,6 +14,7 @@ import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { runBin } from '../helpers/cli.js';
 import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 
 const FIXTURES = new URL('../fixtures/csv-multilabel/', import.meta.url).pathname;
@@ -22,22 +23,8 @@ const REF = new URL('../../../shared/reference/ref_convert.py', import.meta.url)
 const PYTHON = '/usr/bin/python3';
 const tmp = useTempDir('csv-');
 
-interface Run {
-  summary: Summary;
-  train: string;
-  validation: string;
-}
 
-async function run(input: string, options: ConvertOptions = {}): Promise<Run> {
-  const out = makeTempDir('csv-out-');
-  try {
-    const summary = await convert('csv', input, { out, ...options });
-    const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
-    return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
-  } finally {
-    removeDir(out);
-  }
-}
+const run = (input: string, options: ConvertOptions = {}): Promise<Run> => runConversion('csv', input, options);
 
 /** Everything in one file, for tests that do not care about the split. */
 async function lines(input: string, options: ConvertOptions = {}): Promise<{ image_url: string; image_details?: unknown; label: string[] }[]> {
@@ -45,15 +32,7 @@ async function lines(input: string, options: ConvertOptions = {}): Promise<{ ima
   return parse(train);
 }
 
-async function failure(input: string, options: ConvertOptions = {}): Promise<ConversionError> {
-  try {
-    await convert('csv', input, { dryRun: true, ...options });
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected the conversion to fail');
-}
+const failure = (input: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('csv', input, options);
 
 function parse(jsonl: string): { image_url: string; image_details?: unknown; label: string[] }[] {
   return jsonl

@@ -13,6 +13,7 @@ import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { runBin } from '../helpers/cli.js';
 import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { bmp, jpeg, png, tiff } from '../helpers/images.js';
 
 const FIXTURES = new URL('../fixtures/folder-to-jsonl/', import.meta.url).pathname;
@@ -21,32 +22,10 @@ const REF = new URL('../../../shared/reference/ref_convert.py', import.meta.url)
 const PYTHON = '/usr/bin/python3';
 const tmp = useTempDir('folder-');
 
-interface Run {
-  summary: Summary;
-  train: string;
-  validation: string;
-}
 
-async function run(root: string, options: ConvertOptions = {}): Promise<Run> {
-  const out = makeTempDir('folder-out-');
-  try {
-    const summary = await convert('folder', root, { out, ...options });
-    const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
-    return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
-  } finally {
-    removeDir(out);
-  }
-}
+const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('folder', root, options);
 
-async function failure(root: string, options: ConvertOptions = {}): Promise<ConversionError> {
-  try {
-    await convert('folder', root, { dryRun: true, ...options });
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected the conversion to fail');
-}
+const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('folder', root, options);
 
 async function dataset(tree: Tree): Promise<string> {
   const root = join(tmp.path, 'data');

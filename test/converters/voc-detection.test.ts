@@ -13,6 +13,7 @@ import type { BoxLabel, ConvertOptions, Summary } from '../../src/types.js';
 import { CASES, azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
 import { runBin } from '../helpers/cli.js';
 import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
 
@@ -21,37 +22,13 @@ const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
 const tmp = useTempDir('voc-det-');
 
-interface Run {
-  summary: Summary;
-  train: string;
-  validation: string;
-}
 
 /** Replaces the temp folder in messages so they can be pinned. */
 const scrub = (s: string, root: string) => s.split(root + '/').join('<root>/').split(root).join('<root>');
 
-/** Converts `root` into a fresh output folder; returns the summary and both files. */
-async function run(root: string, options: ConvertOptions = {}): Promise<Run> {
-  const out = makeTempDir('voc-det-out-');
-  try {
-    const summary = await convert('voc', root, { out, ...options });
-    const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
-    return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
-  } finally {
-    removeDir(out);
-  }
-}
+const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc', root, options);
 
-/** The error a conversion fails with (fail mode). */
-async function failure(root: string, options: ConvertOptions = {}): Promise<ConversionError> {
-  try {
-    await convert('voc-detection', root, { dryRun: true, ...options });
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected the conversion to fail');
-}
+const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('voc-detection', root, options);
 
 /** Every line of a run, parsed. */
 const lines = (r: Run) =>

@@ -14,6 +14,7 @@ import { rasterizeRings } from '../../src/polygon/index.js';
 import type { ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
 import { art, CASES, greyPng, officialPalette, palettePng, vocXml } from '../fixtures/voc-mask-to-polygon/datasets.js';
 import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg } from '../helpers/images.js';
 
 const FIXTURES = new URL('../fixtures/voc-mask-to-polygon/', import.meta.url).pathname;
@@ -31,34 +32,10 @@ function runBin(argv: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-interface Run {
-  summary: Summary;
-  train: string;
-  validation: string;
-}
 
-/** Converts `root` into a fresh folder inside the test's temp dir; returns the summary and both files. */
-async function run(root: string, options: ConvertOptions = {}): Promise<Run> {
-  const out = join(makeTempDir('voc-mask-out-'));
-  try {
-    const summary = await convert('voc-mask', root, { out, ...options });
-    const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
-    return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
-  } finally {
-    removeDir(out);
-  }
-}
+const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc-mask', root, options);
 
-/** The error a conversion fails with. */
-async function failure(root: string, options: ConvertOptions = {}): Promise<ConversionError> {
-  try {
-    await convert('voc-mask', root, { dryRun: true, ...options });
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected the conversion to fail');
-}
+const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('voc-mask', root, options);
 
 async function dataset(tree: Tree, extra: Tree = {}, name = 'data'): Promise<string> {
   const root = join(tmp.path, name);

@@ -52,7 +52,7 @@ export function objectOf(entries: [string, unknown][]): Record<string, unknown> 
 }
 
 /** Splits `bytes` into chunks of the given sizes, used in turn. */
-export function chunksOf(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
+export function chunksOf(bytes: Uint8Array, sizes: readonly number[]): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   for (let p = 0, t = 0; p < bytes.length; t++) {
     const n = sizes[t % sizes.length]!;
@@ -66,7 +66,7 @@ export function chunksOf(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
 export function scan(
   input: string | Uint8Array,
   arrays: WantedArrays,
-  sizes: number[] = [1 << 20],
+  sizes: readonly number[] = [1 << 20],
   options: ScannerOptions = {},
 ): { elements: JsonArrayElement[]; scanner: TopLevelArrayScanner; bytes: Uint8Array } {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
