@@ -16,12 +16,12 @@
  * HeaderReader), and bad items are reported in path order, so two runs report the same things.
  */
 import { InvalidArgumentError } from 'commander';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { HeaderReader, isImageName, readImageDetails } from '../src/images.js';
-import { compareKeys, relativeKey } from '../src/paths.js';
+import { listFolder, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
 /** How many image headers are read at once. */
@@ -45,30 +45,6 @@ function parseDepth(value: string): number {
   return n;
 }
 
-interface Entry {
-  name: string;
-  kind: 'file' | 'dir' | 'other';
-}
-
-/** A folder's entries sorted by name (UTF-16 order), symlinks resolved to what they point at. */
-async function entriesOf(dir: string): Promise<Entry[]> {
-  const dirents = await readdir(dir, { withFileTypes: true });
-  const out: Entry[] = [];
-  for (const d of dirents) {
-    let kind: Entry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
-    if (d.isSymbolicLink()) {
-      try {
-        const s = await stat(join(dir, d.name));
-        kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
-      } catch {
-        kind = 'other';
-      }
-    }
-    out.push({ name: d.name, kind });
-  }
-  return out.sort((a, b) => compareKeys(a.name, b.name));
-}
-
 /**
  * Walks the class folders in sorted order and yields every image (and every bad item) as it is
  * found, a folder's worth at a time; warnings for what is left out go straight to `ctx.warn`.
@@ -87,7 +63,7 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     let batch: Item[] = [];
-    for (const entry of await entriesOf(dir)) {
+    for (const entry of await listFolder(dir, { includeHidden: true })) {
       const abs = dir + sep + entry.name;
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
@@ -112,7 +88,7 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     }
     if (batch.length > 0) yield batch;
   }
-  for (const entry of await entriesOf(root)) {
+  for (const entry of await listFolder(root, { includeHidden: true })) {
     const abs = join(root, entry.name);
     if (hidden(entry.name, abs)) continue;
     if (entry.kind === 'dir') yield* walk(abs, entry.name, 1);

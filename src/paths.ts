@@ -24,12 +24,15 @@ export interface ListedEntry {
   kind: 'file' | 'dir' | 'other';
 }
 
-/** The entries of a folder, hidden ones (`.name`) left out, sorted by name. */
-export async function listFolder(dir: string): Promise<ListedEntry[]> {
+/**
+ * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
+ * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them).
+ */
+export async function listFolder(dir: string, options: { includeHidden?: boolean } = {}): Promise<ListedEntry[]> {
   const dirents = await readdir(dir, { withFileTypes: true });
   const out: ListedEntry[] = [];
   for (const d of dirents) {
-    if (d.name.startsWith('.')) continue;
+    if (!options.includeHidden && d.name.startsWith('.')) continue;
     let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
     if (d.isSymbolicLink()) {
       try {

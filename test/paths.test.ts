@@ -41,5 +41,9 @@ describe('listFolder', () => {
       { name: 'link.jpg', kind: 'file' },
       { name: 'linkdir', kind: 'dir' },
     ]);
+    expect((await listFolder(tmp.path, { includeHidden: true })).slice(0, 2)).toEqual([
+      { name: '.DS_Store', kind: 'file' },
+      { name: '.hidden', kind: 'dir' },
+    ]);
   });
 });
