@@ -7,7 +7,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConversionError, type Diagnostic, type ErrorCode, type Location } from './errors.js';
 import { findConverter } from './registry.js';
 import type { ConvertOptions, ConverterContext, ResolvedOptions, Summary, Task } from './types.js';
-import { writeDataset } from './writer.js';
+import { writeDataset, type WriteResult } from './writer.js';
 
 /** A failed conversion: the error that stopped it, with the summary of what was seen. */
 export interface FailedConversion {
@@ -134,22 +134,32 @@ export async function convert(converterName: string, input: string, options: Con
       throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
     const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal, input: displayPath(absInput) }, options.stdout ?? process.stdout);
-    Object.assign(summary, {
-      train: result.train,
-      validation: result.validation,
-      outputs: result.outputs.map((o) => displayPath(o)),
-      labels: result.labels,
-      objects: result.objects,
-      ok: true,
-    });
-    return summary;
+    return completeSummary(summary, result);
   } catch (e) {
-    if (e instanceof ConversionError) {
-      summary.errors.push(e.toDiagnostic('error'));
-      Object.defineProperty(e, 'summary', { value: summary, enumerable: false });
-    }
-    throw e;
+    throw withSummary(e, summary);
   }
+}
+
+/** Fills a summary from what the writer wrote, and marks it done. */
+export function completeSummary(summary: Summary, result: WriteResult): Summary {
+  Object.assign(summary, {
+    train: result.train,
+    validation: result.validation,
+    outputs: result.outputs.map((o) => displayPath(o)),
+    labels: result.labels,
+    objects: result.objects,
+    ok: true,
+  });
+  return summary;
+}
+
+/** Records a ConversionError in the summary and attaches the summary to it (see {@link summaryOf}); returns the error. */
+export function withSummary(e: unknown, summary: Summary): unknown {
+  if (e instanceof ConversionError) {
+    summary.errors.push(e.toDiagnostic('error'));
+    Object.defineProperty(e, 'summary', { value: summary, enumerable: false });
+  }
+  return e;
 }
 
 /** The summary attached to an error thrown by {@link convert}, when there is one. */

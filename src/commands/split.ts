@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { displayPath } from '../convert.js';
+import { completeSummary, displayPath, withSummary } from '../convert.js';
 import { ConversionError, describeValue, type Diagnostic } from '../errors.js';
 import type { OnError, Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
@@ -157,22 +157,10 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
     }
     if (!s.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a JSONL file, got a folder', { file: input });
     const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file }, options.stdout ?? process.stdout);
-    Object.assign(summary, {
-      task: task ?? 'object-detection',
-      train: result.train,
-      validation: result.validation,
-      outputs: result.outputs.map((o) => displayPath(o)),
-      labels: result.labels,
-      objects: result.objects,
-      ok: true,
-    });
-    return summary;
+    summary.task = task ?? 'object-detection';
+    return completeSummary(summary, result);
   } catch (e) {
-    if (e instanceof ConversionError) {
-      summary.errors.push(e.toDiagnostic('error'));
-      Object.defineProperty(e, 'summary', { value: summary, enumerable: false });
-    }
-    throw e;
+    throw withSummary(e, summary);
   }
 }
 
