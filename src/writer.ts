@@ -115,11 +115,18 @@ export interface WriteResult {
   objects: number;
 }
 
-interface Entry {
-  key: string;
-  offset: number;
-  length: number;
-  labels: number[];
+/**
+ * What the writer keeps per line, as parallel arrays rather than an object per line (a few bytes a
+ * line instead of ~100: it is the one thing that grows with the dataset). Line `i` is
+ * `keys[i]`, at `offsets[i]` in the spill file, `lengths[i]` bytes with its newline; its label ids
+ * are `labelIds[labelStarts[i] .. labelStarts[i + 1])`.
+ */
+interface LineIndex {
+  keys: string[];
+  offsets: number[];
+  lengths: number[];
+  labelStarts: number[];
+  labelIds: number[];
 }
 
 /**
@@ -163,10 +170,11 @@ async function closeStream(stream: WriteStream): Promise<void> {
 const BATCH_BYTES = 8 << 20;
 /** Neighbouring lines closer than this in the spill file are read with one call. */
 const MERGE_GAP = 64 << 10;
-/** The largest single read. */
-const MAX_RANGE = 16 << 20;
-/** Output is written in pieces of about this size. */
-const PIECE_BYTES = 64 << 10;
+/** Output is written in pieces of this size: small for stdout (a slow reader), larger for files. */
+const STDOUT_PIECE = 64 << 10;
+const FILE_PIECE = 1 << 20;
+/** The largest single read (the size of the reused read buffer). */
+const MAX_RANGE = 4 << 20;
 /** Bytes of lines gathered before one write to the spill file. */
 const SPILL_BATCH = 1 << 20;
 
@@ -179,53 +187,62 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
 }
 
 /**
- * The spill file's lines in output `order`, as pieces of about {@link PIECE_BYTES} for each side
- * (`side(i)` 0 or 1). Lines are fetched a batch at a time: the batch is sorted by spill offset and
- * read with few large reads, so output order costs no random 1-line reads even when records
- * arrived in a very different order (CSV, COCO).
+ * The spill file's lines in output `order`, as pieces of `pieceBytes` (not cut at line ends) for
+ * each side (`side(i)` 0 or 1). Lines are
+ * fetched a batch of about {@link BATCH_BYTES} at a time: the batch is sorted by spill offset and
+ * read with few large reads into one reused buffer, and each line is copied to its place in its
+ * side's piece, so output order costs no random 1-line reads even when records arrived in a very
+ * different order (CSV, COCO), and memory is one batch plus one read buffer whatever the order.
  */
-async function* piecesInOrder(fh: FileHandle, entries: readonly Entry[], order: readonly number[], side: (i: number) => 0 | 1): AsyncGenerator<[0 | 1, Buffer]> {
-  const pending: [Buffer[], Buffer[]] = [[], []];
-  const pendingBytes = [0, 0];
+async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly number[], side: (i: number) => 0 | 1, pieceBytes: number): AsyncGenerator<[0 | 1, Buffer]> {
+  const { offsets, lengths } = index;
+  let readBuf: Buffer | undefined;
   for (let s = 0; s < order.length; ) {
     let e = s;
     let bytes = 0;
-    while (e < order.length && (e === s || bytes + entries[order[e]!]!.length <= BATCH_BYTES)) bytes += entries[order[e++]!]!.length;
-    const batch = order.slice(s, e);
-    const byOffset = [...batch].sort((a, b) => entries[a]!.offset - entries[b]!.offset);
-    const slices = new Map<number, Buffer>();
-    for (let k = 0; k < byOffset.length; ) {
-      const first = entries[byOffset[k]!]!;
-      const start = first.offset;
-      let stop = start + first.length;
+    while (e < order.length && (e === s || bytes + lengths[order[e]!]! <= BATCH_BYTES)) bytes += lengths[order[e++]!]!;
+    // Where each line of the batch goes (by its position in the batch): its side's piece, in output order.
+    const count = e - s;
+    const sides = new Uint8Array(count);
+    const dest = new Float64Array(count);
+    const sizes = [0, 0];
+    for (let k = 0; k < count; k++) {
+      const i = order[s + k]!;
+      const sd = side(i);
+      sides[k] = sd;
+      dest[k] = sizes[sd]!;
+      sizes[sd]! += lengths[i]!;
+    }
+    const pieces = [Buffer.allocUnsafe(sizes[0]!), Buffer.allocUnsafe(sizes[1]!)] as const;
+    const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets[order[s + a]!]! - offsets[order[s + b]!]!);
+    for (let k = 0; k < count; ) {
+      const first = order[s + byOffset[k]!]!;
+      const start = offsets[first]!;
+      let stop = start + lengths[first]!;
       let j = k + 1;
-      for (; j < byOffset.length; j++) {
-        const next = entries[byOffset[j]!]!;
-        if (next.offset - stop > MERGE_GAP || next.offset + next.length - start > MAX_RANGE) break;
-        stop = Math.max(stop, next.offset + next.length);
+      for (; j < count; j++) {
+        const next = order[s + byOffset[j]!]!;
+        if (offsets[next]! - stop > MERGE_GAP || offsets[next]! + lengths[next]! - start > MAX_RANGE) break;
+        stop = Math.max(stop, offsets[next]! + lengths[next]!);
       }
-      const buf = Buffer.allocUnsafe(stop - start);
+      const size = stop - start;
+      let buf: Buffer;
+      if (size > MAX_RANGE) buf = Buffer.allocUnsafe(size);
+      else {
+        readBuf ??= Buffer.allocUnsafe(MAX_RANGE);
+        buf = readBuf.subarray(0, size);
+      }
       await readFully(fh, buf, start);
       for (let m = k; m < j; m++) {
-        const en = entries[byOffset[m]!]!;
-        slices.set(byOffset[m]!, buf.subarray(en.offset - start, en.offset - start + en.length));
+        const b = byOffset[m]!;
+        const i = order[s + b]!;
+        buf.copy(pieces[sides[b]! as 0 | 1], dest[b]!, offsets[i]! - start, offsets[i]! - start + lengths[i]!);
       }
       k = j;
     }
-    for (const i of batch) {
-      const sd = side(i);
-      const line = slices.get(i)!;
-      pending[sd].push(line);
-      pendingBytes[sd]! += line.length;
-      if (pendingBytes[sd]! >= PIECE_BYTES) {
-        yield [sd, Buffer.concat(pending[sd])];
-        pending[sd] = [];
-        pendingBytes[sd] = 0;
-      }
-    }
+    for (const sd of [0, 1] as const) for (let at = 0; at < pieces[sd].length; at += pieceBytes) yield [sd, pieces[sd].subarray(at, at + pieceBytes)];
     s = e;
   }
-  for (const sd of [0, 1] as const) if (pending[sd].length > 0) yield [sd, Buffer.concat(pending[sd])];
 }
 
 /** The error a writer throws when its signal aborts (exit 130). */
@@ -402,21 +419,24 @@ export async function writeLines(
       spillPath = join(spillDir, `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       spill = openStream(spillPath);
     }
-    const entries: Entry[] = [];
+    const index: LineIndex = { keys: [], offsets: [], lengths: [], labelStarts: [0], labelIds: [] };
     const seen = new Set<string>();
     const labelIds = new Map<string, number>();
     const labelNamesById: string[] = [];
     let offset = 0;
     let objects = 0;
-    // Lines go to the spill file in batches: one write a MiB instead of one a line.
-    let pending: string[] = [];
+    // Lines go to the spill file in batches: one write a MiB instead of one a line. They are
+    // encoded straight into a buffer (joining them into one string would put a MiB string in V8's
+    // large-object space per batch: garbage that only a full GC frees, which let the heap grow to
+    // three times what is live).
+    let pending = Buffer.allocUnsafe(SPILL_BATCH);
     let pendingBytes = 0;
     const flushSpill = async (stream: WriteStream) => {
-      if (pending.length === 0) return;
-      const text = pending.join('');
-      pending = [];
+      if (pendingBytes === 0) return;
+      const full = pending.subarray(0, pendingBytes);
+      pending = Buffer.allocUnsafe(SPILL_BATCH);
       pendingBytes = 0;
-      await writeWithBackpressure(stream, text);
+      await writeWithBackpressure(stream, full);
     };
     const iterator = items[Symbol.asyncIterator]();
     try {
@@ -440,22 +460,28 @@ export async function writeLines(
         }
         seen.add(item.key);
         const length = Buffer.byteLength(item.line, 'utf8') + 1;
-        const ids = item.labels.map((l) => {
+        for (const l of item.labels) {
           let id = labelIds.get(l);
           if (id === undefined) {
             id = labelNamesById.length;
             labelIds.set(l, id);
             labelNamesById.push(l);
           }
-          return id;
-        });
-        entries.push({ key: item.key, offset, length, labels: ids });
+          index.labelIds.push(id);
+        }
+        index.keys.push(item.key);
+        index.offsets.push(offset);
+        index.lengths.push(length);
+        index.labelStarts.push(index.labelIds.length);
         offset += length;
         objects += item.objects;
         if (spill) {
-          pending.push(item.line, '\n');
-          pendingBytes += length;
-          if (pendingBytes >= SPILL_BATCH) await flushSpill(spill);
+          if (pendingBytes + length > pending.length) {
+            await flushSpill(spill);
+            if (length > pending.length) pending = Buffer.allocUnsafe(length);
+          }
+          pendingBytes += pending.write(item.line, pendingBytes, 'utf8');
+          pending[pendingBytes++] = 0x0a;
         }
       }
       if (spill) await flushSpill(spill);
@@ -465,22 +491,25 @@ export async function writeLines(
       throw e;
     }
     if (spill) await closeStream(spill);
-    if (entries.length === 0) {
+    const { keys, labelStarts } = index;
+    const count = keys.length;
+    if (count === 0) {
       throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)', { file: hooks.input }));
     }
 
     // 2. Decide the split from the keys alone; sort each side by key.
     const isValidation = splitItems(
-      entries.map((e) => ({ key: e.key, labels: e.labels.map((i) => labelNamesById[i]!) })),
+      // Labels only matter to a stratified split.
+      keys.map((key, i) => ({ key, labels: options.stratify ? index.labelIds.slice(labelStarts[i], labelStarts[i + 1]).map((id) => labelNamesById[id]!) : undefined })),
       { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
     );
     // No prototype: a label may be called `__proto__` or `constructor`.
     const labels: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const name of [...labelNamesById].sort()) labels[name] = 0;
-    for (const e of entries) for (const i of e.labels) labels[labelNamesById[i]!]!++;
-    const order = entries.map((_, i) => i).sort((a, b) => (entries[a]!.key < entries[b]!.key ? -1 : entries[a]!.key > entries[b]!.key ? 1 : 0));
+    for (const id of index.labelIds) labels[labelNamesById[id]!]!++;
+    const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
     const validation = isValidation.filter(Boolean).length;
-    const train = entries.length - validation;
+    const train = count - validation;
     const result: WriteResult = { train, validation, outputs: [], labels, objects };
     if (options.dryRun) {
       ok = true;
@@ -491,7 +520,7 @@ export async function writeLines(
     const fh = await open(spillPath!, 'r');
     try {
       if (toStdout) {
-        await copyToStdout(stdout, piecesInOrder(fh, entries, order, () => 0), signal);
+        await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE), signal);
         ok = true;
         return result;
       }
@@ -501,7 +530,7 @@ export async function writeLines(
       const trainStream = openStream(trainTemp);
       const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
       const validationStream = validationTemp !== undefined ? openStream(validationTemp) : undefined;
-      for await (const [sd, piece] of piecesInOrder(fh, entries, order, (i) => (isValidation[i] && validationStream ? 1 : 0))) {
+      for await (const [sd, piece] of piecesInOrder(fh, index, order, (i) => (isValidation[i] && validationStream ? 1 : 0), FILE_PIECE)) {
         await writeWithBackpressure(sd === 1 ? validationStream! : trainStream, piece);
         if (signal?.aborted) throw interruptedError();
       }
