@@ -111,6 +111,8 @@ export class ObjectBuckets {
   private inMemory = 0;
   private dir: string | undefined;
   private closed = false;
+  /** Where spilled buckets are read back (see {@link bucketBytes}). */
+  private readBuffer: Buffer = EMPTY;
   /** Bytes written to temporary files (for the summary's counters). */
   spilledBytes = 0;
 
@@ -252,7 +254,10 @@ export class ObjectBuckets {
       return data;
     }
     const onDisk = fstatSync(fd).size;
-    const data = Buffer.allocUnsafe(onDisk + memoryBytes);
+    // One buffer for every bucket read back (a bucket's bytes are not referenced once its images are
+    // yielded: decode copies what it keeps), grown as needed: no 12 MiB of garbage per bucket.
+    if (this.readBuffer.length < onDisk + memoryBytes) this.readBuffer = Buffer.allocUnsafe(Math.max(onDisk + memoryBytes, Math.floor(this.readBuffer.length * 1.25)));
+    const data = this.readBuffer.subarray(0, onDisk + memoryBytes);
     let read = 0;
     while (read < onDisk) {
       const n = readSync(fd, data, read, onDisk - read, read);
@@ -272,6 +277,7 @@ export class ObjectBuckets {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.readBuffer = EMPTY;
     for (const fd of this.fds) if (fd !== undefined) closeSync(fd);
     this.fds.fill(undefined);
     if (this.dir !== undefined) {

@@ -115,18 +115,45 @@ export interface WriteResult {
   objects: number;
 }
 
+/** Elements per chunk of a {@link Column}. */
+const COLUMN_SHIFT = 14;
+const COLUMN_CHUNK = 1 << COLUMN_SHIFT;
+const COLUMN_MASK = COLUMN_CHUNK - 1;
+
 /**
- * What the writer keeps per line, as parallel arrays rather than an object per line (a few bytes a
- * line instead of ~100: it is the one thing that grows with the dataset). Line `i` is
- * `keys[i]`, at `offsets[i]` in the spill file, `lengths[i]` bytes with its newline; its label ids
- * are `labelIds[labelStarts[i] .. labelStarts[i + 1])`.
+ * A growing list of numbers kept in fixed-size typed-array chunks: a few bytes an element, outside
+ * V8's heap, and no copy (nor garbage) when it grows, unlike an array of a million elements.
+ */
+class Column {
+  private readonly chunks: (Float64Array | Uint32Array)[] = [];
+  length = 0;
+
+  constructor(private readonly wide: boolean) {}
+
+  push(v: number): void {
+    const c = this.length >>> COLUMN_SHIFT;
+    if (c === this.chunks.length) this.chunks.push(this.wide ? new Float64Array(COLUMN_CHUNK) : new Uint32Array(COLUMN_CHUNK));
+    this.chunks[c]![this.length & COLUMN_MASK] = v;
+    this.length++;
+  }
+
+  get(i: number): number {
+    return this.chunks[i >>> COLUMN_SHIFT]![i & COLUMN_MASK]!;
+  }
+}
+
+/**
+ * What the writer keeps per line, as columns rather than an object per line (it is the one thing
+ * that grows with the dataset). Line `i` is `keys[i]`, at `offsets[i]` in the spill file,
+ * `lengths[i]` bytes with its newline. Its label ids, `labelIds[labelStarts[i] .. labelStarts[i + 1])`,
+ * are kept only for a stratified split (the summary's counts are taken as lines arrive).
  */
 interface LineIndex {
   keys: string[];
-  offsets: number[];
-  lengths: number[];
-  labelStarts: number[];
-  labelIds: number[];
+  offsets: Column;
+  lengths: Column;
+  labelStarts: Column | undefined;
+  labelIds: Column | undefined;
 }
 
 /**
@@ -200,7 +227,7 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
   for (let s = 0; s < order.length; ) {
     let e = s;
     let bytes = 0;
-    while (e < order.length && (e === s || bytes + lengths[order[e]!]! <= BATCH_BYTES)) bytes += lengths[order[e++]!]!;
+    while (e < order.length && (e === s || bytes + lengths.get(order[e]!) <= BATCH_BYTES)) bytes += lengths.get(order[e++]!);
     // Where each line of the batch goes (by its position in the batch): its side's piece, in output order.
     const count = e - s;
     const sides = new Uint8Array(count);
@@ -211,19 +238,19 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
       const sd = side(i);
       sides[k] = sd;
       dest[k] = sizes[sd]!;
-      sizes[sd]! += lengths[i]!;
+      sizes[sd]! += lengths.get(i);
     }
     const pieces = [Buffer.allocUnsafe(sizes[0]!), Buffer.allocUnsafe(sizes[1]!)] as const;
-    const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets[order[s + a]!]! - offsets[order[s + b]!]!);
+    const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets.get(order[s + a]!) - offsets.get(order[s + b]!));
     for (let k = 0; k < count; ) {
       const first = order[s + byOffset[k]!]!;
-      const start = offsets[first]!;
-      let stop = start + lengths[first]!;
+      const start = offsets.get(first);
+      let stop = start + lengths.get(first);
       let j = k + 1;
       for (; j < count; j++) {
         const next = order[s + byOffset[j]!]!;
-        if (offsets[next]! - stop > MERGE_GAP || offsets[next]! + lengths[next]! - start > MAX_RANGE) break;
-        stop = Math.max(stop, offsets[next]! + lengths[next]!);
+        if (offsets.get(next) - stop > MERGE_GAP || offsets.get(next) + lengths.get(next) - start > MAX_RANGE) break;
+        stop = Math.max(stop, offsets.get(next) + lengths.get(next));
       }
       const size = stop - start;
       let buf: Buffer;
@@ -236,7 +263,7 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
       for (let m = k; m < j; m++) {
         const b = byOffset[m]!;
         const i = order[s + b]!;
-        buf.copy(pieces[sides[b]! as 0 | 1], dest[b]!, offsets[i]! - start, offsets[i]! - start + lengths[i]!);
+        buf.copy(pieces[sides[b]! as 0 | 1], dest[b]!, offsets.get(i) - start, offsets.get(i) - start + lengths.get(i));
       }
       k = j;
     }
@@ -419,7 +446,16 @@ export async function writeLines(
       spillPath = join(spillDir, `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       spill = openStream(spillPath);
     }
-    const index: LineIndex = { keys: [], offsets: [], lengths: [], labelStarts: [0], labelIds: [] };
+    const index: LineIndex = {
+      keys: [],
+      offsets: new Column(true),
+      lengths: new Column(false),
+      labelStarts: options.stratify ? new Column(false) : undefined,
+      labelIds: options.stratify ? new Column(false) : undefined,
+    };
+    index.labelStarts?.push(0);
+    /** Lines per label id. */
+    const labelCounts: number[] = [];
     const seen = new Set<string>();
     const labelIds = new Map<string, number>();
     const labelNamesById: string[] = [];
@@ -434,9 +470,11 @@ export async function writeLines(
     const flushSpill = async (stream: WriteStream) => {
       if (pendingBytes === 0) return;
       const full = pending.subarray(0, pendingBytes);
-      pending = Buffer.allocUnsafe(SPILL_BATCH);
       pendingBytes = 0;
       await writeWithBackpressure(stream, full);
+      // Reused once the stream has written it (a MiB is above its high-water mark, so the wait
+      // above was for 'drain'); a new one otherwise.
+      if (stream.writableLength > 0 || pending.length !== SPILL_BATCH) pending = Buffer.allocUnsafe(SPILL_BATCH);
     };
     const iterator = items[Symbol.asyncIterator]();
     try {
@@ -466,13 +504,15 @@ export async function writeLines(
             id = labelNamesById.length;
             labelIds.set(l, id);
             labelNamesById.push(l);
+            labelCounts.push(0);
           }
-          index.labelIds.push(id);
+          labelCounts[id]!++;
+          index.labelIds?.push(id);
         }
         index.keys.push(item.key);
         index.offsets.push(offset);
         index.lengths.push(length);
-        index.labelStarts.push(index.labelIds.length);
+        if (index.labelIds) index.labelStarts!.push(index.labelIds.length);
         offset += length;
         objects += item.objects;
         if (spill) {
@@ -491,7 +531,7 @@ export async function writeLines(
       throw e;
     }
     if (spill) await closeStream(spill);
-    const { keys, labelStarts } = index;
+    const { keys, labelStarts, labelIds: lineLabels } = index;
     const count = keys.length;
     if (count === 0) {
       throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)', { file: hooks.input }));
@@ -500,13 +540,18 @@ export async function writeLines(
     // 2. Decide the split from the keys alone; sort each side by key.
     const isValidation = splitItems(
       // Labels only matter to a stratified split.
-      keys.map((key, i) => ({ key, labels: options.stratify ? index.labelIds.slice(labelStarts[i], labelStarts[i + 1]).map((id) => labelNamesById[id]!) : undefined })),
+      keys.map((key, i) => {
+        if (!lineLabels || !labelStarts) return { key };
+        const names: string[] = [];
+        for (let k = labelStarts.get(i); k < labelStarts.get(i + 1); k++) names.push(labelNamesById[lineLabels.get(k)]!);
+        return { key, labels: names };
+      }),
       { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
     );
     // No prototype: a label may be called `__proto__` or `constructor`.
     const labels: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const name of [...labelNamesById].sort()) labels[name] = 0;
-    for (const id of index.labelIds) labels[labelNamesById[id]!]!++;
+    labelNamesById.forEach((name, id) => (labels[name] = labelCounts[id]!));
     const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
     const validation = isValidation.filter(Boolean).length;
     const train = count - validation;
