@@ -215,15 +215,24 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
 
 /**
  * The spill file's lines in output `order`, as pieces of `pieceBytes` (not cut at line ends) for
- * each side (`side(i)` 0 or 1). Lines are
- * fetched a batch of about {@link BATCH_BYTES} at a time: the batch is sorted by spill offset and
- * read with few large reads into one reused buffer, and each line is copied to its place in its
- * side's piece, so output order costs no random 1-line reads even when records arrived in a very
- * different order (CSV, COCO), and memory is one batch plus one read buffer whatever the order.
+ * each side (`side(i)` 0 or 1). Lines are fetched a batch of about {@link BATCH_BYTES} at a time:
+ * the batch is sorted by spill offset and read with few large reads into one reused buffer, and
+ * each line is copied to its place in its side's piece, so output order costs no random 1-line
+ * reads even when records arrived in a very different order (CSV, COCO). Memory is one batch plus
+ * one read buffer whatever the order; the batch buffer is reused when `canReuse()` says that every
+ * piece yielded so far has been written.
  */
-async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly number[], side: (i: number) => 0 | 1, pieceBytes: number): AsyncGenerator<[0 | 1, Buffer]> {
+async function* piecesInOrder(
+  fh: FileHandle,
+  index: LineIndex,
+  order: readonly number[],
+  side: (i: number) => 0 | 1,
+  pieceBytes: number,
+  canReuse: () => boolean,
+): AsyncGenerator<[0 | 1, Buffer]> {
   const { offsets, lengths } = index;
   let readBuf: Buffer | undefined;
+  let batchBuf: Buffer | undefined;
   for (let s = 0; s < order.length; ) {
     let e = s;
     let bytes = 0;
@@ -240,7 +249,10 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
       dest[k] = sizes[sd]!;
       sizes[sd]! += lengths.get(i);
     }
-    const pieces = [Buffer.allocUnsafe(sizes[0]!), Buffer.allocUnsafe(sizes[1]!)] as const;
+    // Both sides' pieces in one buffer, reused for the next batch when the consumer has written
+    // everything it was given (otherwise a stream may still hold a piece of it).
+    if (!batchBuf || batchBuf.length < bytes || !canReuse()) batchBuf = Buffer.allocUnsafe(Math.max(bytes, BATCH_BYTES));
+    const pieces = [batchBuf.subarray(0, sizes[0]!), batchBuf.subarray(sizes[0]!, sizes[0]! + sizes[1]!)] as const;
     const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets.get(order[s + a]!) - offsets.get(order[s + b]!));
     for (let k = 0; k < count; ) {
       const first = order[s + byOffset[k]!]!;
@@ -414,22 +426,25 @@ export async function writeLines(
   };
   /**
    * The converter's next record, or an INTERRUPTED rejection as soon as the signal aborts (the
-   * converter may be busy for a long time). One listener per step, removed when the step settles:
-   * a race against one long-lived promise would keep every record alive until the end.
+   * converter may be busy for a long time). One 'abort' listener for the whole read rejects the step
+   * in progress: a race against one long-lived promise would keep every record alive until the end,
+   * and a listener added and removed per step churns the signal's listener map (garbage that only
+   * full GCs free).
    */
+  let failStep: (() => void) | undefined;
+  const onAbort = () => failStep?.();
   const nextOrAbort = <T>(next: Promise<T>): Promise<T> => {
     if (!signal) return next;
     return new Promise<T>((resolve, reject) => {
-      const fail = () => reject(interruptedError());
-      if (signal.aborted) return fail();
-      signal.addEventListener('abort', fail, { once: true });
+      if (signal.aborted) return reject(interruptedError());
+      failStep = () => reject(interruptedError());
       next.then(
         (v) => {
-          signal.removeEventListener('abort', fail);
+          failStep = undefined;
           resolve(v);
         },
         (e: unknown) => {
-          signal.removeEventListener('abort', fail);
+          failStep = undefined;
           reject(e);
         },
       );
@@ -477,6 +492,7 @@ export async function writeLines(
       if (stream.writableLength > 0 || pending.length !== SPILL_BATCH) pending = Buffer.allocUnsafe(SPILL_BATCH);
     };
     const iterator = items[Symbol.asyncIterator]();
+    signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
         let step: IteratorResult<LineItem>;
@@ -529,6 +545,10 @@ export async function writeLines(
       // Stop the converter (do not wait: it may be busy; its own finally blocks run when it settles).
       void Promise.resolve(iterator.return?.()).catch(() => undefined);
       throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      failStep = undefined;
+      seen.clear(); // its table is as large as the index: free it before the split
     }
     if (spill) await closeStream(spill);
     const { keys, labelStarts, labelIds: lineLabels } = index;
@@ -565,7 +585,7 @@ export async function writeLines(
     const fh = await open(spillPath!, 'r');
     try {
       if (toStdout) {
-        await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE), signal);
+        await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
         ok = true;
         return result;
       }
@@ -575,7 +595,8 @@ export async function writeLines(
       const trainStream = openStream(trainTemp);
       const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
       const validationStream = validationTemp !== undefined ? openStream(validationTemp) : undefined;
-      for await (const [sd, piece] of piecesInOrder(fh, index, order, (i) => (isValidation[i] && validationStream ? 1 : 0), FILE_PIECE)) {
+      const drained = () => trainStream.writableLength === 0 && (validationStream?.writableLength ?? 0) === 0;
+      for await (const [sd, piece] of piecesInOrder(fh, index, order, (i) => (isValidation[i] && validationStream ? 1 : 0), FILE_PIECE, drained)) {
         await writeWithBackpressure(sd === 1 ? validationStream! : trainStream, piece);
         if (signal?.aborted) throw interruptedError();
       }
