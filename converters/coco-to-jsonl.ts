@@ -203,23 +203,6 @@ function sizesFromJson(ctx: ConverterContext, index: CocoIndex, images: Images, 
   }
 }
 
-/**
- * The images in key order (the order of the writer's output): `slot[i]` is image i's position, and
- * `image[p]` the image at position p. Images without a key (reported bad) come last.
- */
-function keyOrder(keys: readonly (string | undefined)[], n: number): { slot: Uint32Array; image: Uint32Array } {
-  const sorted = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const ka = keys[a];
-    const kb = keys[b];
-    if (ka === undefined || kb === undefined) return ka !== undefined ? -1 : kb !== undefined ? 1 : a - b;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
-  const image = Uint32Array.from(sorted);
-  const slot = new Uint32Array(n);
-  for (let p = 0; p < n; p++) slot[image[p]!] = p;
-  return { slot, image };
-}
-
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const task = (ctx.extra['task'] as CocoTask | undefined) ?? 'object-detection';
   if (task !== 'object-detection' && task !== 'instance-segmentation') {
@@ -238,11 +221,6 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   if (ctx.options.imageDetails) await sizesFromHeaders(ctx, index, place, images, file);
   else sizesFromJson(ctx, index, images, file);
   const { keys, ok, width, height, formats } = images;
-
-  // Lines leave in key order: the writer's spill file is then already sorted, and its copy phase
-  // reads it once, front to back, instead of once per batch when `images` is in another order
-  // (COCO's own files are not sorted by file name). Objects are grouped by position in that order.
-  const order = keyOrder(keys, n);
 
   // Pass 2: annotations → objects, grouped by image.
   const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
@@ -290,7 +268,6 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
         }
         hasAnnotations[object.image] = 1;
         hasObjects[object.image] = 1;
-        object.image = order.slot[object.image]!;
         buckets.add(object);
       }
       if (ctx.signal?.aborted) throw interruptedError();
@@ -307,7 +284,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     const labels = index.labels;
     let done = 0;
     for (const group of buckets.groups()) {
-      const i = order.image[group.image]!;
+      const i = group.image;
       ctx.progress(++done, n);
       if (!ok[i]) continue;
       if (group.objects.length === 0) {
