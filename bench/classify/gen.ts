@@ -18,6 +18,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, wri
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import jpegJs from 'jpeg-js';
+import { prng } from '../prng.js';
 
 const jpegEncode = jpegJs.encode;
 
@@ -36,17 +37,6 @@ const total = Number(values.images);
 const classes = Number(values.classes);
 const out = resolve(values.out ?? `bench/data/classify/${values.source}`);
 
-/** A tiny deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 rmSync(out, { recursive: true, force: true });
 const srcDir = join(out, 'src');
@@ -88,7 +78,7 @@ for (let i = 0; i < total; i++) {
 // CSV set.
 const csvDir = join(out, 'csv');
 mkdirSync(join(csvDir, 'images'), { recursive: true });
-const random = rng(42);
+const random = prng(42);
 const labelNames = Array.from({ length: classes }, (_, c) => `label_${c}`);
 const lines = ['filename,labels'];
 for (let i = 0; i < total; i++) {

@@ -16,6 +16,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { countsToString, rleArea, rleBbox } from '../../src/rle.js';
+import { prng } from '../prng.js';
 
 const COCO_IMAGES = 118_287;
 const COCO_ANNOTATIONS = 860_001;
@@ -42,17 +43,6 @@ const CATEGORIES: [number, string, string][] = [];
   }
 }
 
-/** mulberry32: a small seeded PRNG, so that the file is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Buffered writes to a file descriptor. */
 class Out {

@@ -10,22 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
+import { prng } from '../prng.js';
 
 export const SYNTHETIC_WIDTH = 500;
 export const SYNTHETIC_HEIGHT = 375;
 const NAMES = ['person', 'dog', 'cat', 'car', 'chair', 'bottle'];
 
-/** Deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Blob {
   cx: number;
