@@ -83,22 +83,7 @@ export async function convert(converterName: string, input: string, options: Con
   }
   const task: Task = typeof converter.task === 'function' ? converter.task(extra) : converter.task;
   const absInput = resolve(input);
-  const summary: Summary = {
-    converter: converter.name,
-    task,
-    input,
-    train: 0,
-    validation: 0,
-    skipped: 0,
-    errors: [],
-    warnings: [],
-    outputs: [],
-    labels: {},
-    objects: 0,
-    counts: {},
-    dryRun: resolved.dryRun,
-    ok: false,
-  };
+  const summary = newSummary(converter.name, task, input, resolved.dryRun);
   const report = (d: Diagnostic) => options.onDiagnostic?.(d);
   const ctx: ConverterContext = {
     input: absInput,
@@ -138,6 +123,11 @@ export async function convert(converterName: string, input: string, options: Con
   } catch (e) {
     throw withSummary(e, summary);
   }
+}
+
+/** A summary before anything is read: nothing written, not done. */
+export function newSummary(converter: string, task: Task, input: string, dryRun: boolean): Summary {
+  return { converter, task, input, train: 0, validation: 0, skipped: 0, errors: [], warnings: [], outputs: [], labels: {}, objects: 0, counts: {}, dryRun, ok: false };
 }
 
 /** Fills a summary from what the writer wrote, and marks it done. */

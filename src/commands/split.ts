@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { completeSummary, displayPath, withSummary } from '../convert.js';
+import { completeSummary, displayPath, newSummary, withSummary } from '../convert.js';
 import { ConversionError, describeValue, type Diagnostic } from '../errors.js';
 import type { OnError, Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
@@ -89,22 +89,8 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
     throw usage(`${input} is also an output of this split: write to another folder (the input is never touched)`);
   }
   const file = displayPath(absInput);
-  const summary: Summary = {
-    converter: 'split',
-    task: 'multi-class',
-    input,
-    train: 0,
-    validation: 0,
-    skipped: 0,
-    errors: [],
-    warnings: [],
-    outputs: [],
-    labels: {},
-    objects: 0,
-    counts: {},
-    dryRun,
-    ok: false,
-  };
+  const summary = newSummary('split', 'multi-class', input, dryRun);
+
   const bad = (error: ConversionError) => {
     if (onError === 'fail') throw error;
     const d = error.toDiagnostic('error');
