@@ -147,11 +147,12 @@ export function csvLayout(header: readonly string[], opts: Pick<CsvOptions, 'fil
 export function splitLabels(cell: string, separator?: string): string[] {
   const parts = separator === undefined || separator === '' ? cell.split(/\s+/) : cell.split(separator);
   const out: string[] = [];
-  const seen = new Set<string>();
+  // A few labels per cell as a rule: a linear search beats a Set per row; a Set for long cells.
+  const seen = parts.length > 16 ? new Set<string>() : undefined;
   for (const p of parts) {
     const l = p.trim();
-    if (l === '' || seen.has(l)) continue;
-    seen.add(l);
+    if (l === '' || (seen ? seen.has(l) : out.includes(l))) continue;
+    seen?.add(l);
     out.push(l);
   }
   return out;
@@ -260,8 +261,18 @@ class LineCounter {
 }
 
 /**
+ * csv-parse's synchronous core, which its stream wraps (`parser.api`, csv-parse 6): `parse` takes a
+ * chunk (or `undefined` with `end`), calls `push` for each record, and returns the syntax error, if
+ * any; `info` holds the bytes and lines read so far, current when `push` is called.
+ */
+interface CsvCore {
+  info: { bytes: number; lines: number };
+  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+}
+
+/**
  * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
- * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse calls `on_record`
+ * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse's core calls `push`
  * synchronously) and yielded as one batch, so rows cost no stream round trip each.
  */
 async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row[]> {
@@ -275,13 +286,20 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     skip_empty_lines: true,
     skip_records_with_empty_values: true,
     relax_column_count: true,
-    on_record: (record: string[], context: { bytes: number; lines: number }) => {
-      batch.push({ record, endByte: context.bytes, parserLine: context.lines });
-      return null; // kept here, not pushed through the stream
-    },
   });
+  // The parser's synchronous core, fed chunk by chunk: each record comes to `push` with no stream
+  // round trip and no per-record info object (`on_record` builds one for every record); the byte and
+  // line counts are read off `info` as the record arrives. See {@link CsvCore}.
+  const core = (parser as unknown as { api?: CsvCore }).api;
+  if (core === undefined || typeof core.parse !== 'function' || typeof core.info !== 'object') {
+    throw new Error('csv-parse: expected the parser to expose its synchronous core (api.parse, api.info); its internals changed');
+  }
+  const info = core.info;
+  const push = (record: string[]): void => {
+    batch.push({ record, endByte: info.bytes, parserLine: info.lines });
+  };
+  const noClose = (): void => {};
   let failure: unknown;
-  parser.on('error', (e) => (failure ??= e));
   const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
   const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
   let layout: CsvLayout | undefined;
@@ -308,13 +326,13 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     try {
       for await (const chunk of input as AsyncIterable<Buffer>) {
         lines.add(chunk);
-        await new Promise<void>((res) => parser.write(chunk, () => res()));
+        failure = core.parse(chunk, false, push, noClose);
         const rows = drain();
         if (rows.length > 0) yield rows;
         if (failure !== undefined) break;
       }
       if (failure === undefined) {
-        await new Promise<void>((res) => parser.end(() => res()));
+        failure = core.parse(undefined, true, push, noClose);
         const rows = drain();
         if (rows.length > 0) yield rows;
       }
@@ -570,14 +588,14 @@ async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: st
   const prefix = imagesPrefixOf(root, imagesDir);
   if (prefix === undefined) return; // every row failed already: the images folder lies outside the root
   const walk = async (dir: string, keyPrefix: string): Promise<void> => {
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareKeys(a.name, b.name));
+    // Only folders and unlisted images are sorted (usually few): every row's image drops out first.
+    const entries = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || (isImageName(d.name) && !named.has(keyPrefix + d.name))))
+      .sort((a, b) => compareKeys(a.name, b.name));
     for (const d of entries) {
-      if (d.name.startsWith('.')) continue;
       const abs = dir + sep + d.name;
       if (d.isDirectory()) await walk(abs, `${keyPrefix}${d.name}/`);
-      else if (isImageName(d.name) && !named.has(keyPrefix + d.name)) {
-        ctx.warn('MISSING_ANNOTATION', 'image in no CSV row: left out', { file: ctx.display(abs) });
-      }
+      else ctx.warn('MISSING_ANNOTATION', 'image in no CSV row: left out', { file: ctx.display(abs) });
     }
   };
   await walk(imagesDir, prefix);
