@@ -651,3 +651,83 @@ describe.skipIf(!process.env['AUTOML_IMG_SLOW'])('slow: a file above V8 512 MiB 
     }
   });
 });
+
+describe('one pass (images before annotations) and two passes report the same', () => {
+  // Objects of every kind whose fate depends on categories read after them: unknown ids (also of the
+  // other type), a category reported bad (its objects left out quietly), clamped boxes, bad boxes of
+  // unknown or bad categories, objects of a bad image, an image whose every object is bad.
+  const doc = (): CocoDoc => ({
+    images: [
+      { id: 1, file_name: 'a.png', width: 10, height: 10 },
+      { id: 2, file_name: 'b.png', width: 10, height: 10 },
+      { id: 3, file_name: 'c.png', width: 10, height: 10 },
+      { id: 4, file_name: 'd.png', width: 10 },
+      { id: 5, file_name: 'e.png', width: 10, height: 10 },
+    ],
+    annotations: [
+      { id: 1, image_id: 1, category_id: 1, bbox: [-2, 1, 4, 4] },
+      { id: 2, image_id: 1, category_id: 7, bbox: [1, 1, 4, 4] },
+      { id: 3, image_id: 2, category_id: 2, bbox: [1, 1, 'x', 4] },
+      { id: 4, image_id: 4, category_id: 1, bbox: [1, 1, 4, 4] },
+      { id: 5, image_id: 2, category_id: '1', bbox: [1, 1, 4, 4] },
+      { id: 6, image_id: 3, category_id: 7, bbox: [1, 1, 'x', 4] },
+      { id: 7, image_id: 3, category_id: 3, bbox: [8, 8, 4, 4] },
+      { id: 8, image_id: 4, category_id: 7, bbox: [1, 1, 4, 4] },
+      { id: 9, image_id: 2, category_id: 1 },
+      { id: 10, image_id: 5, category_id: 2, bbox: [1, 1, 4, 4] },
+      { id: 11, image_id: 9, category_id: 7, bbox: [1, 1, 4, 4] },
+    ],
+    categories: [
+      { id: 1, name: 'one' },
+      { id: 2, name: '' },
+      { id: 3, name: 'three' },
+      { id: 3, name: 'three' },
+    ],
+  });
+  const images = { 'a.png': [10, 10], 'b.png': [10, 10], 'c.png': [10, 10], 'd.png': [10, 10], 'e.png': [10, 10] } as Record<string, [number, number]>;
+  const write = (dir: string, keys: (keyof CocoDoc)[]): string => {
+    const d = doc();
+    const ordered = Object.fromEntries(keys.map((k) => [k, d[k]])) as CocoDoc;
+    return writeCase(join(tmp.path, dir), { doc: ordered, images });
+  };
+
+  test('--on-error skip: lines, errors, warnings and counters (in order) are the same', async () => {
+    const options: ConvertOptions = { imageDetails: false, validationRatio: 0, onError: 'skip' };
+    const one = await run(write('one', ['images', 'annotations', 'categories']), options);
+    const two = await run(write('two', ['annotations', 'images', 'categories']), options);
+    const shown = (r: Run, dir: string) => stable(JSON.stringify({ train: r.train, s: { ...r.summary, input: '', outputs: [] } }), join(tmp.path, dir));
+    expect(shown(one, 'one')).toBe(shown(two, 'two'));
+    expect(one.summary.errors.map((e) => [e.code, e.path])).toEqual([
+      ['JSON_BAD_VALUE', 'categories[1].name'],
+      ['JSON_MISSING', 'images[3].height'],
+      ['UNKNOWN_CATEGORY_ID', 'annotations[1].category_id'],
+      ['UNKNOWN_CATEGORY_ID', 'annotations[4].category_id'],
+      ['UNKNOWN_CATEGORY_ID', 'annotations[5].category_id'],
+      ['UNKNOWN_CATEGORY_ID', 'annotations[7].category_id'],
+      ['JSON_MISSING', 'annotations[8].bbox'],
+      ['UNKNOWN_IMAGE_ID', 'annotations[10].image_id'],
+    ]);
+    expect(one.summary.errors[3]!.message).toContain('got "1" (a category has the id 1: a number and a string never match)');
+    expect(Object.entries(one.summary.counts).filter(([k]) => k !== 'spilledBytes')).toEqual([
+      ['clampedBoxes', 2],
+      ['objectsOfSkippedEntries', 3],
+      ['imagesWhoseObjectsWereAllBad', 2],
+    ]);
+    expect(parse(one.train).map((l) => [l.image_url, l.label.map((o) => (o as BoxLabel).label)])).toEqual([
+      ['a.png', ['one']],
+      ['c.png', ['three']],
+    ]);
+  });
+
+  test('--on-error fail: the same first error, nothing written', async () => {
+    const one = await failure(write('one', ['images', 'annotations', 'categories']), { imageDetails: false });
+    const two = await failure(write('two', ['annotations', 'images', 'categories']), { imageDetails: false });
+    expect([one.code, one.path]).toEqual(['JSON_BAD_VALUE', 'categories[1].name']);
+    expect([two.code, two.path, two.detail]).toEqual([one.code, one.path, one.detail]);
+    const d = doc();
+    (d.categories as unknown[]).splice(1, 1);
+    (d.images as Record<string, unknown>[])[3]!['height'] = 10;
+    const three = await failure(writeCase(join(tmp.path, 'three'), { doc: d, images }), { imageDetails: false });
+    expect([three.code, three.path]).toEqual(['UNKNOWN_CATEGORY_ID', 'annotations[1].category_id']);
+  });
+});
