@@ -143,9 +143,14 @@ export function csvLayout(header: readonly string[], opts: Pick<CsvOptions, 'fil
   return { form: 'one-hot', columns, filename, labelColumns };
 }
 
+/** Whitespace other than the space character. */
+const OTHER_WHITESPACE = /[^\S ]/;
+
 /** Labels of a list-form cell: split on runs of whitespace (or `separator`), trimmed, no empties, no repeats. */
 export function splitLabels(cell: string, separator?: string): string[] {
-  const parts = separator === undefined || separator === '' ? cell.split(/\s+/) : cell.split(separator);
+  // Split on single spaces when no other whitespace is there (the same parts, but for empty ones,
+  // which are dropped below): a string split costs less than a regex split per row.
+  const parts = separator !== undefined && separator !== '' ? cell.split(separator) : OTHER_WHITESPACE.test(cell) ? cell.split(/\s+/) : cell.split(' ');
   const out: string[] = [];
   // A few labels per cell as a rule: a linear search beats a Set per row; a Set for long cells.
   const seen = parts.length > 16 ? new Set<string>() : undefined;
@@ -272,33 +277,95 @@ interface CsvCore {
 
 /**
  * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
- * The file is read in 64 KiB chunks and each chunk is parsed in one go (csv-parse's core calls `push`
- * synchronously) and yielded as one batch, so rows cost no stream round trip each.
+ * The file is read in 64 KiB chunks and each chunk is parsed in one go (split here while the file
+ * holds no quote, else by csv-parse's core, which calls `push` synchronously) and yielded as one
+ * batch, so rows cost no stream round trip each.
  */
 async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row[]> {
   const file = ctx.display(csvPath);
   let batch: Parsed[] = [];
-  const parser = parse({
-    bom: true,
-    delimiter: opts.delimiter,
-    record_delimiter: ['\r\n', '\n', '\r'],
-    trim: true,
-    skip_empty_lines: true,
-    skip_records_with_empty_values: true,
-    relax_column_count: true,
-  });
-  // The parser's synchronous core, fed chunk by chunk: each record comes to `push` with no stream
-  // round trip and no per-record info object (`on_record` builds one for every record); the byte and
-  // line counts are read off `info` as the record arrives. See {@link CsvCore}.
-  const core = (parser as unknown as { api?: CsvCore }).api;
-  if (core === undefined || typeof core.parse !== 'function' || typeof core.info !== 'object') {
-    throw new Error('csv-parse: expected the parser to expose its synchronous core (api.parse, api.info); its internals changed');
-  }
-  const info = core.info;
-  const push = (record: string[]): void => {
-    batch.push({ record, endByte: info.bytes, parserLine: info.lines });
-  };
+  // Quote-free input (the usual case) is split here, record by record, with csv-parse's semantics
+  // for these options (see fastRecord); at the first chunk holding a `"` (or a UTF-16 BOM), the rest
+  // of the file, from the end of the last record, goes to csv-parse.
+  const delimiter = opts.delimiter;
+  let fast = delimiter.charCodeAt(0) < 0x80;
+  let first = true;
+  /** Bytes after the last complete record (fast path), and the file offset of their first byte. */
+  let pending: Buffer | undefined;
+  let base = 0;
+  let parser: ReturnType<typeof parse> | undefined;
+  let core: CsvCore | undefined;
+  let coreBase = 0;
   const noClose = (): void => {};
+  const push = (record: string[]): void => {
+    batch.push({ record, endByte: coreBase + core!.info.bytes, parserLine: core!.info.lines });
+  };
+  /** csv-parse from file offset `from` (a record boundary; `from` 0: BOM detection on). */
+  const startCore = (from: number): CsvCore => {
+    parser = parse({
+      bom: from === 0,
+      delimiter,
+      record_delimiter: ['\r\n', '\n', '\r'],
+      trim: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      relax_column_count: true,
+    });
+    // The parser's synchronous core, fed chunk by chunk: each record comes to `push` with no stream
+    // round trip and no per-record info object (`on_record` builds one for every record); the byte
+    // and line counts are read off `info` as the record arrives. See {@link CsvCore}.
+    const api = (parser as unknown as { api?: CsvCore }).api;
+    if (api === undefined || typeof api.parse !== 'function' || typeof api.info !== 'object') {
+      throw new Error('csv-parse: expected the parser to expose its synchronous core (api.parse, api.info); its internals changed');
+    }
+    coreBase = from;
+    // Lines count from 1 again: the last record (if any) ended on line 0 of this parser.
+    last.parserLine = 0;
+    return api;
+  };
+  /**
+   * One quote-free record, bytes `s` to `e` of `data`, as csv-parse gives it with `trim`: each field
+   * loses leading spaces, tabs and form feeds and trailing whitespace (String#trimEnd); a record whose
+   * fields are all empty (an empty line too) is skipped. Decoded as UTF-8 line by line, which gives
+   * the same text as field by field since the delimiter is ASCII.
+   */
+  const fastRecord = (data: Buffer, s: number, e: number, endByte: number): void => {
+    if (s === e) return;
+    const record = data.toString('utf8', s, e).split(delimiter);
+    let empty = true;
+    for (let k = 0; k < record.length; k++) {
+      const f = record[k]!;
+      let j = 0;
+      for (let c = f.charCodeAt(0); c === 0x20 || c === 0x09 || c === 0x0c; c = f.charCodeAt(++j));
+      const t = (j > 0 ? f.slice(j) : f).trimEnd();
+      record[k] = t;
+      if (t !== '') empty = false;
+    }
+    if (!empty) batch.push({ record, endByte, parserLine: 0 });
+  };
+  /** The complete records of `data` (file offset `base`) from `start`; returns where the rest begins. */
+  const fastRecords = (data: Buffer, start: number, end: boolean): number => {
+    let s = start;
+    const n = data.length;
+    for (let i = start; i < n; i++) {
+      const b = data[i]!;
+      if (b !== 0x0a && b !== 0x0d) continue;
+      let len = 1;
+      if (b === 0x0d) {
+        if (i + 1 < n) {
+          if (data[i + 1] === 0x0a) len = 2;
+        } else if (!end) return s; // a CR last: a CRLF may continue in the next chunk
+      }
+      fastRecord(data, s, i, base + i + len);
+      i += len - 1;
+      s = i + 1;
+    }
+    if (end && s < n) {
+      fastRecord(data, s, n, base + n);
+      s = n;
+    }
+    return s;
+  };
   let failure: unknown;
   const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
   const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
@@ -326,13 +393,33 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     try {
       for await (const chunk of input as AsyncIterable<Buffer>) {
         lines.add(chunk);
-        failure = core.parse(chunk, false, push, noClose);
+        if (core !== undefined) failure = core.parse(chunk, false, push, noClose);
+        else {
+          const data = pending === undefined || pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+          let start = 0;
+          if (first) {
+            first = false;
+            if (data.length < 3 || (data[0] === 0xff && data[1] === 0xfe)) fast = false;
+            else if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
+          }
+          if (fast && data.indexOf(0x22, start) >= 0) fast = false;
+          if (fast) {
+            const used = fastRecords(data, start, false);
+            pending = data.subarray(used);
+            base += used;
+          } else {
+            pending = undefined;
+            core = startCore(base);
+            failure = core.parse(data, false, push, noClose);
+          }
+        }
         const rows = drain();
         if (rows.length > 0) yield rows;
         if (failure !== undefined) break;
       }
       if (failure === undefined) {
-        failure = core.parse(undefined, true, push, noClose);
+        if (core !== undefined) failure = core.parse(undefined, true, push, noClose);
+        else if (pending !== undefined && pending.length > 0) fastRecords(pending, 0, true);
         const rows = drain();
         if (rows.length > 0) yield rows;
       }
@@ -352,7 +439,7 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     }
   } finally {
     input.destroy();
-    parser.destroy();
+    parser?.destroy();
   }
   if (layout === undefined) {
     throw new ConversionError('EMPTY_DATASET', 'the CSV is empty: expected a header row and one row per image', { file });
@@ -376,16 +463,19 @@ interface RowContext {
   ctx: ConverterContext;
 }
 
+/** A bad row: its error, located at the CSV line. */
+function badRow(code: ConstructorParameters<typeof ConversionError>[0], detail: string, file: string, line: number): Row {
+  return { kind: 'bad', error: new ConversionError(code, detail, { file, line }) };
+}
+
 function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptions, rc: RowContext): Row {
-  const loc = { file: rc.file, line };
-  const bad = (code: ConstructorParameters<typeof ConversionError>[0], detail: string): Row => ({ kind: 'bad', error: new ConversionError(code, detail, loc) });
   const n = layout.columns.length;
   if (record.length !== n) {
     const hint = record.length > n && layout.form === 'list' ? `; quote a field that contains ${JSON.stringify(opts.delimiter)}, and separate labels with spaces` : '';
-    return bad('CSV_PARSE', `expected ${n} fields (${layout.columns.join(opts.delimiter)}), got ${record.length}${hint}`);
+    return badRow('CSV_PARSE', `expected ${n} fields (${layout.columns.join(opts.delimiter)}), got ${record.length}${hint}`, rc.file, line);
   }
   const name = record[layout.filename]!;
-  if (name === '') return bad('CSV_EMPTY_FILENAME', `expected a file name in column ${JSON.stringify(layout.columns[layout.filename])}, got an empty cell`);
+  if (name === '') return badRow('CSV_EMPTY_FILENAME', `expected a file name in column ${JSON.stringify(layout.columns[layout.filename])}, got an empty cell`, rc.file, line);
   let labels: string[];
   if (layout.form === 'list') {
     labels = splitLabels(record[layout.labels]!, opts.labelSeparator);
@@ -394,7 +484,7 @@ function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptio
     for (const i of layout.labelColumns) {
       const v = record[i]!;
       if (v === '1') labels.push(layout.columns[i]!);
-      else if (v !== '0') return bad('CSV_BAD_VALUE', `column ${JSON.stringify(layout.columns[i])}: expected 0 or 1, got ${describeValue(v)}`);
+      else if (v !== '0') return badRow('CSV_BAD_VALUE', `column ${JSON.stringify(layout.columns[i])}: expected 0 or 1, got ${describeValue(v)}`, rc.file, line);
     }
   }
   let abs: string;
@@ -407,16 +497,16 @@ function rowOf(record: string[], line: number, layout: CsvLayout, opts: CsvOptio
     // CSV paths are portable: a Windows `\` separates folders as `/` does.
     abs = resolve(rc.imagesDir, name.replaceAll('\\', '/'));
     if (relativeKey(rc.imagesDir, abs) === undefined) {
-      return bad('PATH_OUTSIDE_ROOT', `expected a file inside the images folder ${rc.ctx.display(rc.imagesDir)}, got ${describeValue(name)}`);
+      return badRow('PATH_OUTSIDE_ROOT', `expected a file inside the images folder ${rc.ctx.display(rc.imagesDir)}, got ${describeValue(name)}`, rc.file, line);
     }
     key = relativeKey(rc.root, abs);
   }
   if (key === undefined) {
-    return bad('PATH_OUTSIDE_ROOT', `expected an image inside --root ${rc.ctx.display(rc.root)}, got ${describeValue(name)} (in ${rc.ctx.display(rc.imagesDir)})`);
+    return badRow('PATH_OUTSIDE_ROOT', `expected an image inside --root ${rc.ctx.display(rc.root)}, got ${describeValue(name)} (in ${rc.ctx.display(rc.imagesDir)})`, rc.file, line);
   }
   const before = rc.firstLine.get(key);
   if (before !== undefined) {
-    return bad('CSV_DUPLICATE_ROW', `expected each image once, got ${describeValue(name)} again (first on line ${before}); this row is left out`);
+    return badRow('CSV_DUPLICATE_ROW', `expected each image once, got ${describeValue(name)} again (first on line ${before}); this row is left out`, rc.file, line);
   }
   rc.firstLine.set(key, line);
   return { kind: 'ok', line, abs, key, labels };
