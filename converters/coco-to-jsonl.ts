@@ -422,7 +422,7 @@ async function readOnePass(ctx: ConverterContext, setup: ReadSetup, fdRef: { fd:
     const unknownSlot = new Map<number, number>();
     for (let s = 0; s < slotLabels.length; s++) {
       if (slotLabels[s] !== -2) continue;
-      for (const element of pending.elementsOf(s)) {
+      for (const element of pending.elements[s]!) {
         unknown.push(element);
         unknownSlot.set(element, s);
       }
@@ -441,21 +441,19 @@ async function readOnePass(ctx: ConverterContext, setup: ReadSetup, fdRef: { fd:
     if (!scan.arrays.has('annotations')) {
       ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
     }
-    const result: Annotated = { index, images: images!, buckets: buckets!, hasAnnotations, labelOf: slotNames(index.labels, slotLabels) };
+    const labels = index.labels;
+    const allKnown = slotLabels.every((l) => l >= 0);
+    const labelOf = (o: DecodedObject): string | undefined => {
+      const l = slotLabels[o.label]!;
+      return l >= 0 ? labels[l] : undefined;
+    };
+    const result: Annotated = { index, images: images!, buckets: buckets!, hasAnnotations, labelOf };
+    if (allKnown) result.labelOf = (o) => labels[slotLabels[o.label]!];
     buckets = undefined;
     return result;
   } finally {
     buckets?.dispose();
   }
-}
-
-/** Slot → label name (undefined: the object is left out). Built apart so that it keeps nothing else of the pass alive. */
-function slotNames(labels: readonly string[], slotLabels: Int32Array): (o: DecodedObject) => string | undefined {
-  if (slotLabels.every((l) => l >= 0)) return (o) => labels[slotLabels[o.label]!];
-  return (o) => {
-    const l = slotLabels[o.label]!;
-    return l >= 0 ? labels[l] : undefined;
-  };
 }
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {

@@ -277,9 +277,8 @@ export class PendingLabels {
   /** Slot → category id. */
   readonly ids: CocoId[] = [];
   private readonly slots = new Map<CocoId, number>();
-  /** Slot → positions in `annotations` that reached the category check, in order (see {@link elementsOf}). */
-  private readonly elements: Int32Array[] = [];
-  private readonly elementCounts: number[] = [];
+  /** Slot → positions in `annotations` that reached the category check, in order. */
+  readonly elements: number[][] = [];
   private readonly skippedCounter: SlotCounter = { total: [], first: [] };
   private readonly clampedCounter: SlotCounter = { total: [], first: [] };
 
@@ -291,28 +290,14 @@ export class PendingLabels {
       slot = this.ids.length;
       this.slots.set(id, slot);
       this.ids.push(id);
-      this.elements.push(new Int32Array(64));
-      this.elementCounts.push(0);
+      this.elements.push([]);
       this.skippedCounter.total.push(0);
       this.skippedCounter.first.push(-1);
       this.clampedCounter.total.push(0);
       this.clampedCounter.first.push(-1);
     }
-    const n = this.elementCounts[slot]!;
-    let list = this.elements[slot]!;
-    if (n === list.length) {
-      const grown = new Int32Array(n * 2);
-      grown.set(list);
-      this.elements[slot] = list = grown;
-    }
-    list[n] = element;
-    this.elementCounts[slot] = n + 1;
+    this.elements[slot]!.push(element);
     return slot;
-  }
-
-  /** The positions in `annotations` of a slot's annotations that reached the category check, in order. */
-  elementsOf(slot: number): Int32Array {
-    return this.elements[slot]!.subarray(0, this.elementCounts[slot]!);
   }
 
   /** An object left out because its image was reported bad. */
@@ -341,7 +326,7 @@ export class PendingLabels {
       const label = categoryIds.get(this.ids[s]!);
       labels[s] = label === undefined ? -2 : label;
       if (label === undefined) continue;
-      const elements = this.elementsOf(s);
+      const elements = this.elements[s]!;
       if (label < 0) {
         if (elements.length > 0) {
           skipped += elements.length;
