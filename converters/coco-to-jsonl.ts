@@ -14,20 +14,16 @@
  * ordered by annotation id. Image details come from each image's header (its size must agree with
  * the JSON's `width`/`height` when both are given), or from the JSON with `--no-image-details`.
  *
- * The file is read in bounded memory with src/json's scanner (it may exceed V8's string limit). For
- * detection with `images` before `annotations` (the usual order), in one pass: the annotations are
- * checked and normalised as they stream, each object keeping its category id's slot, and what depends
- * on `categories` (read last in COCO files) is settled at the end, reported exactly as two passes would
- * (src/coco.ts PendingLabels). Otherwise, and whenever that pass cannot read the file through, in two:
- * pass 1 keeps `images` and `categories`; pass 2 reads `annotations`. Either way the objects are grouped
- * by image through src/coco-spill.ts (in memory up to a budget, then temporary files).
+ * The file is read twice in bounded memory with src/json's scanner (it may exceed V8's string limit):
+ * pass 1 keeps `images` and `categories`; pass 2 reads `annotations`, checks and normalises each, and
+ * groups the objects by image through src/coco-spill.ts (in memory up to a budget, then temporary files).
  */
 import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { AnnotationReader, CocoIndex, isCocoId, member, PendingLabels, type CocoTask } from '../src/coco.js';
-import { bucketCountFor, ObjectBuckets, type DecodedObject } from '../src/coco-spill.js';
+import { AnnotationReader, CocoIndex, isCocoId, member, type CocoTask } from '../src/coco.js';
+import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
@@ -35,7 +31,6 @@ import { readJsonAtSync, readTopLevelArrays } from '../src/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
-import type { PolygonOptions } from '../src/polygon/index.js';
 import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
 /** How many image headers are read at once. */
@@ -208,254 +203,6 @@ function sizesFromJson(ctx: ConverterContext, index: CocoIndex, images: Images, 
   }
 }
 
-/** What reading the annotations leaves for writing the lines. */
-interface Annotated {
-  index: CocoIndex;
-  images: Images;
-  buckets: ObjectBuckets;
-  /** Per image index: 1 when some annotation points at it (even a bad one). */
-  hasAnnotations: Uint8Array;
-  /** The label name of an object; undefined for an object whose category turned out unknown or bad (left out). */
-  labelOf: (o: DecodedObject) => string | undefined;
-}
-
-/** How the annotations are read, whichever the pass. */
-interface ReadSetup {
-  task: CocoTask;
-  polygon: PolygonOptions;
-  file: string;
-  inputBytes: number;
-  tempParent: string;
-}
-
-/** An image index from an annotation's `image_id` (for an annotation that gave no object). */
-function annotatedImage(index: CocoIndex, annotation: unknown): number | undefined {
-  const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
-  const image = isCocoId(id) ? index.imageIndex(id) : undefined;
-  return image !== undefined && image >= 0 ? image : undefined;
-}
-
-/** A reader of `annotations` elements (deferred segmentations read back through `fd`). */
-function annotationReader(ctx: ConverterContext, index: CocoIndex, images: Images, setup: ReadSetup, fdRef: { fd: number | undefined }, pending?: PendingLabels): AnnotationReader {
-  const { task, file, polygon } = setup;
-  return new AnnotationReader(
-    index,
-    { width: images.width, height: images.height, ok: images.ok },
-    {
-      task,
-      file,
-      polygon,
-      readDeferred: (span, path) => {
-        fdRef.fd ??= openSync(ctx.input, 'r');
-        return readJsonAtSync(fdRef.fd, span, { file, path });
-      },
-      count: (name, by) => ctx.count(name, by),
-      warn: (code, message, loc) => ctx.warn(code, message, loc),
-      pending,
-    },
-  );
-}
-
-/** The images' keys and sizes (what stands between reading `images` and reading the annotations). */
-async function prepareImages(ctx: ConverterContext, index: CocoIndex, file: string): Promise<Images> {
-  const place = await placeImages(ctx, index);
-  const images = imageKeys(ctx, index, place, file);
-  if (ctx.options.imageDetails) await sizesFromHeaders(ctx, index, place, images, file);
-  else sizesFromJson(ctx, index, images, file);
-  return images;
-}
-
-/** Two passes: `images` and `categories`, then `annotations` (any order of the arrays in the file). */
-async function readTwoPasses(ctx: ConverterContext, setup: ReadSetup, fdRef: { fd: number | undefined }): Promise<Annotated> {
-  const { task, file } = setup;
-  const index = await readIndex(ctx, file);
-  const n = index.imageCount;
-  const images = await prepareImages(ctx, index, file);
-  const buckets = new ObjectBuckets(n, bucketCountFor(setup.inputBytes * SPILL_RATIO[task]), setup.tempParent);
-  const hasAnnotations = new Uint8Array(n);
-  try {
-    const reader = annotationReader(ctx, index, images, setup, fdRef);
-    const pass2 = readTopLevelArrays(ctx.input, { annotations: task === 'object-detection' ? { defer: ['segmentation'] } : 'parse' }, { file });
-    for await (const batch of pass2.batches()) {
-      for (const e of batch) {
-        let object;
-        try {
-          object = reader.read(e.value, e.index, e.deferred);
-        } catch (err) {
-          if (!(err instanceof ConversionError)) throw err;
-          const image = annotatedImage(index, e.value);
-          if (image !== undefined) hasAnnotations[image] = 1;
-          ctx.bad(err);
-          continue;
-        }
-        if (object === undefined) {
-          const image = annotatedImage(index, e.value);
-          if (image !== undefined) hasAnnotations[image] = 1;
-          continue;
-        }
-        hasAnnotations[object.image] = 1;
-        buckets.add(object);
-      }
-      if (ctx.signal?.aborted) throw interruptedError();
-    }
-    if (!pass2.arrays.has('annotations')) {
-      ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
-    }
-  } catch (e) {
-    buckets.dispose();
-    throw e;
-  }
-  const labels = index.labels;
-  return { index, images, buckets, hasAnnotations, labelOf: (o) => labels[o.label] };
-}
-
-/**
- * One pass, for detection when `images` comes before `annotations` (the usual order; `categories`
- * usually comes last). Annotations are read as they stream, each object keeping its category id's slot
- * (see PendingLabels); once the file has been read, the slots become labels and everything a two-pass
- * read reports is reported in the same order: images and categories (file order), then the images'
- * keys and sizes, then the annotations' errors. Returns undefined when `annotations` comes first:
- * nothing has been reported then, and the caller reads in two passes.
- */
-async function readOnePass(ctx: ConverterContext, setup: ReadSetup, fdRef: { fd: number | undefined }): Promise<Annotated | undefined> {
-  const { file } = setup;
-  type Report = () => void;
-  // Nothing is reported while the file is read: if reading fails, the two passes start over.
-  const early: Report[] = [];
-  const index = new CocoIndex(
-    file,
-    (e) => void early.push(() => ctx.bad(e)),
-    (code, message, loc) => void early.push(() => ctx.warn(code, message, loc)),
-  );
-  // What a two-pass read reports between its passes, kept until the categories have been reported.
-  const between: Report[] = [];
-  const betweenCtx: ConverterContext = {
-    input: ctx.input,
-    inputArg: ctx.inputArg,
-    options: ctx.options,
-    extra: ctx.extra,
-    signal: ctx.signal,
-    bad: (e) => void between.push(() => ctx.bad(e)),
-    warn: (code, message, loc) => void between.push(() => ctx.warn(code, message, loc)),
-    count: (name, by) => ctx.count(name, by),
-    progress: (done, total) => ctx.progress(done, total),
-    display: (p) => ctx.display(p),
-  };
-  const pending = new PendingLabels();
-  let images: Images | undefined;
-  let buckets: ObjectBuckets | undefined;
-  let reader: AnnotationReader | undefined;
-  let hasAnnotations = new Uint8Array(0);
-  let prepareError: ConversionError | undefined;
-  const prepare = async (): Promise<void> => {
-    index.finish();
-    try {
-      images = await prepareImages(betweenCtx, index, file);
-    } catch (e) {
-      if (!(e instanceof ConversionError)) throw e;
-      prepareError = e;
-      return;
-    }
-    const n = index.imageCount;
-    buckets = new ObjectBuckets(n, bucketCountFor(setup.inputBytes * SPILL_RATIO[setup.task]), setup.tempParent);
-    hasAnnotations = new Uint8Array(n);
-    reader = annotationReader(ctx, index, images, setup, fdRef, pending);
-  };
-  /** Errors of annotations in file order; `slot` -1 when the error does not depend on the categories. */
-  const errors: { element: number; slot: number; error: ConversionError }[] = [];
-  let started = false;
-  const scan = readTopLevelArrays(ctx.input, { images: 'parse', annotations: { defer: ['segmentation'] }, categories: 'parse' }, { file, required: ['images', 'categories'] });
-  try {
-    for await (const batch of scan.batches()) {
-      for (const e of batch) {
-        if (e.key === 'images') {
-          index.addImage(e.value, e.index);
-        } else if (e.key === 'categories') {
-          index.addCategory(e.value, e.index);
-        } else {
-          if (!started) {
-            // The scanner has read the whole chunk: compare where the arrays start.
-            const imagesAt = scan.arrays.get('images')?.offset;
-            if (imagesAt === undefined || imagesAt > scan.arrays.get('annotations')!.offset) return undefined;
-            started = true;
-            await prepare();
-          }
-          if (reader === undefined) continue;
-          let object;
-          try {
-            object = reader.read(e.value, e.index, e.deferred);
-          } catch (err) {
-            if (!(err instanceof ConversionError)) throw err;
-            const image = annotatedImage(index, e.value);
-            if (image !== undefined) hasAnnotations[image] = 1;
-            errors.push({ element: e.index, slot: reader.lastSlot, error: err });
-            continue;
-          }
-          if (object === undefined) {
-            const image = annotatedImage(index, e.value);
-            if (image !== undefined) hasAnnotations[image] = 1;
-            continue;
-          }
-          hasAnnotations[object.image] = 1;
-          buckets!.add(object);
-        }
-      }
-      if (ctx.signal?.aborted) throw interruptedError();
-    }
-  } catch (e) {
-    // A file that cannot be read through (cut short, malformed): the two passes report it as they always have.
-    if (e instanceof ConversionError && !ctx.signal?.aborted) {
-      buckets?.dispose();
-      return undefined;
-    }
-    buckets?.dispose();
-    throw e;
-  }
-  try {
-    for (const r of early) r();
-    if (!started) await prepare();
-    if (prepareError !== undefined) throw prepareError;
-    for (const r of between) r();
-    // The categories are known: settle what depended on them, in annotation order.
-    const { labels: slotLabels, counts } = pending.resolve(index.categoryIds);
-    const unknown: number[] = [];
-    const unknownSlot = new Map<number, number>();
-    for (let s = 0; s < slotLabels.length; s++) {
-      if (slotLabels[s] !== -2) continue;
-      for (const element of pending.elements[s]!) {
-        unknown.push(element);
-        unknownSlot.set(element, s);
-      }
-    }
-    unknown.sort((a, b) => a - b);
-    let u = 0;
-    const reportUnknown = (before: number): void => {
-      for (; u < unknown.length && unknown[u]! < before; u++) ctx.bad(reader!.unknownCategory(pending.ids[unknownSlot.get(unknown[u]!)!]!, unknown[u]!));
-    };
-    for (const { element, slot, error } of errors) {
-      reportUnknown(element);
-      if (slot < 0 || slotLabels[slot]! >= 0) ctx.bad(error);
-    }
-    reportUnknown(Infinity);
-    for (const { name, by } of counts) ctx.count(name, by);
-    if (!scan.arrays.has('annotations')) {
-      ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
-    }
-    const labels = index.labels;
-    const allKnown = slotLabels.every((l) => l >= 0);
-    const labelOf = (o: DecodedObject): string | undefined => {
-      const l = slotLabels[o.label]!;
-      return l >= 0 ? labels[l] : undefined;
-    };
-    const result: Annotated = { index, images: images!, buckets: buckets!, hasAnnotations, labelOf };
-    if (allKnown) result.labelOf = (o) => labels[slotLabels[o.label]!];
-    buckets = undefined;
-    return result;
-  } finally {
-    buckets?.dispose();
-  }
-}
-
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const task = (ctx.extra['task'] as CocoTask | undefined) ?? 'object-detection';
   if (task !== 'object-detection' && task !== 'instance-segmentation') {
@@ -466,35 +213,82 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const file = ctx.display(ctx.input);
   const input = await stat(ctx.input);
   if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
-  const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
-  const setup: ReadSetup = { task, polygon, file, inputBytes: input.size, tempParent };
 
-  const fdRef: { fd: number | undefined } = { fd: undefined };
-  let annotated: Annotated | undefined;
-  try {
-    if (task === 'object-detection') annotated = await readOnePass(ctx, setup, fdRef);
-    annotated ??= await readTwoPasses(ctx, setup, fdRef);
-  } finally {
-    if (fdRef.fd !== undefined) closeSync(fdRef.fd);
-  }
-  const { index, images, buckets, hasAnnotations, labelOf } = annotated;
+  const index = await readIndex(ctx, file);
   const n = index.imageCount;
+  const place = await placeImages(ctx, index);
+  const images = imageKeys(ctx, index, place, file);
+  if (ctx.options.imageDetails) await sizesFromHeaders(ctx, index, place, images, file);
+  else sizesFromJson(ctx, index, images, file);
   const { keys, ok, width, height, formats } = images;
+
+  // Pass 2: annotations → objects, grouped by image.
+  const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
+  const buckets = new ObjectBuckets(n, bucketCountFor(input.size * SPILL_RATIO[task]), tempParent);
+  const hasAnnotations = new Uint8Array(n);
+  const hasObjects = new Uint8Array(n);
+  /** An image with an annotation that gave no object is left out rather than written as a background image. */
+  const markAnnotated = (annotation: unknown): void => {
+    const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
+    const image = isCocoId(id) ? index.imageIndex(id) : undefined;
+    if (image !== undefined && image >= 0) hasAnnotations[image] = 1;
+  };
+  let fd: number | undefined;
   try {
+    const reader = new AnnotationReader(
+      index,
+      { width, height, ok },
+      {
+        task,
+        file,
+        polygon,
+        readDeferred: (span, path) => {
+          fd ??= openSync(ctx.input, 'r');
+          return readJsonAtSync(fd, span, { file, path });
+        },
+        count: (name, by) => ctx.count(name, by),
+        warn: (code, message, loc) => ctx.warn(code, message, loc),
+      },
+    );
+    const pass2 = readTopLevelArrays(ctx.input, { annotations: task === 'object-detection' ? { defer: ['segmentation'] } : 'parse' }, { file });
+    for await (const batch of pass2.batches()) {
+      for (const e of batch) {
+        let object;
+        try {
+          object = reader.read(e.value, e.index, e.deferred);
+        } catch (err) {
+          if (!(err instanceof ConversionError)) throw err;
+          markAnnotated(e.value);
+          ctx.bad(err);
+          continue;
+        }
+        if (object === undefined) {
+          markAnnotated(e.value);
+          continue;
+        }
+        hasAnnotations[object.image] = 1;
+        hasObjects[object.image] = 1;
+        buckets.add(object);
+      }
+      if (ctx.signal?.aborted) throw interruptedError();
+    }
+    if (!pass2.arrays.has('annotations')) {
+      ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
+    }
+    if (fd !== undefined) {
+      closeSync(fd);
+      fd = undefined;
+    }
     index.release();
     // Lines, one per image.
+    const labels = index.labels;
     let done = 0;
     for (const group of buckets.groups()) {
       const i = group.image;
       ctx.progress(++done, n);
       if (!ok[i]) continue;
-      const named: { o: DecodedObject; name: string }[] = [];
-      for (const o of group.objects) {
-        const name = labelOf(o);
-        if (name !== undefined) named.push({ o, name });
-      }
-      if (named.length === 0) {
-        if (hasAnnotations[i]) {
+      if (group.objects.length === 0) {
+        if (hasAnnotations[i] && !hasObjects[i]) {
           ctx.count('imagesWhoseObjectsWereAllBad');
           continue;
         }
@@ -506,17 +300,18 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       const details: ImageDetails = formats[i] !== undefined ? { format: formats[i], width: width[i]!, height: height[i]! } : { width: width[i]!, height: height[i]! };
       let label: BoxLabel[] | PolygonLabel[];
       if (task === 'object-detection') {
-        label = named.map(({ o, name }) => {
+        label = group.objects.map((o) => {
           const [topX, topY, bottomX, bottomY] = o.box!;
-          return { label: name, topX, topY, bottomX, bottomY, isCrowd: o.isCrowd };
+          return { label: labels[o.label]!, topX, topY, bottomX, bottomY, isCrowd: o.isCrowd };
         });
       } else {
-        label = named.map(({ o, name }) => ({ label: name, isCrowd: o.isCrowd, polygon: o.rings! }));
+        label = group.objects.map((o) => ({ label: labels[o.label]!, isCrowd: o.isCrowd, polygon: o.rings! }));
       }
       yield { path: keys[i]!, details, label };
     }
     if (buckets.spilledBytes > 0) ctx.count('spilledBytes', buckets.spilledBytes);
   } finally {
+    if (fd !== undefined) closeSync(fd);
     buckets.dispose();
   }
 }

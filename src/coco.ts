@@ -253,105 +253,6 @@ export interface AnnotationReaderOptions {
   /** Counts clamped boxes and polygons, objects left out, ... */
   count: (name: string, by?: number) => void;
   warn: ReportWarning;
-  /**
-   * Detection read before `categories` (one pass): objects get a category slot (see
-   * {@link PendingLabels}) instead of a label, and what depends on the category is settled later.
-   */
-  pending?: PendingLabels | undefined;
-}
-
-/** A counter as the categories decide it: its total and the first annotation that adds to it. */
-interface SlotCounter {
-  total: number[];
-  first: number[];
-}
-
-/**
- * Category ids of annotations read before `categories` (single-pass detection). Each distinct id gets
- * a slot; objects carry their slot as their label. Per slot it keeps the annotations that reached the
- * category check (for UNKNOWN_CATEGORY_ID, or as skipped objects when the category was reported bad),
- * those left out for their image, and the clamped boxes, so that {@link resolve} can report exactly
- * what reading the categories first would have.
- */
-export class PendingLabels {
-  /** Slot → category id. */
-  readonly ids: CocoId[] = [];
-  private readonly slots = new Map<CocoId, number>();
-  /** Slot → positions in `annotations` that reached the category check, in order. */
-  readonly elements: number[][] = [];
-  private readonly skippedCounter: SlotCounter = { total: [], first: [] };
-  private readonly clampedCounter: SlotCounter = { total: [], first: [] };
-
-  /** The slot of a category id (checked by `reader`, which throws for a bad one). */
-  slotOf(raw: unknown, element: number, reader: AnnotationReader): number {
-    let slot = this.slots.get(raw as CocoId);
-    if (slot === undefined) {
-      const id = reader.checkCategoryId(raw, element);
-      slot = this.ids.length;
-      this.slots.set(id, slot);
-      this.ids.push(id);
-      this.elements.push([]);
-      this.skippedCounter.total.push(0);
-      this.skippedCounter.first.push(-1);
-      this.clampedCounter.total.push(0);
-      this.clampedCounter.first.push(-1);
-    }
-    this.elements[slot]!.push(element);
-    return slot;
-  }
-
-  /** An object left out because its image was reported bad. */
-  skipped(slot: number, element: number): void {
-    add(this.skippedCounter, slot, element);
-  }
-
-  /** A box clamped to its image. */
-  clamped(slot: number, element: number): void {
-    add(this.clampedCounter, slot, element);
-  }
-
-  /**
-   * Slot → label (-1: the category was reported bad; -2: no such category), and the counters to add,
-   * in the order a two-pass read would have first added them.
-   */
-  resolve(categoryIds: ReadonlyMap<CocoId, number>): { labels: Int32Array; counts: { name: string; by: number }[] } {
-    const n = this.ids.length;
-    const labels = new Int32Array(n);
-    const counts: { name: string; by: number; first: number }[] = [];
-    let skipped = 0;
-    let skippedFirst = Infinity;
-    let clamped = 0;
-    let clampedFirst = Infinity;
-    for (let s = 0; s < n; s++) {
-      const label = categoryIds.get(this.ids[s]!);
-      labels[s] = label === undefined ? -2 : label;
-      if (label === undefined) continue;
-      const elements = this.elements[s]!;
-      if (label < 0) {
-        if (elements.length > 0) {
-          skipped += elements.length;
-          skippedFirst = Math.min(skippedFirst, elements[0]!);
-        }
-        continue;
-      }
-      if (this.skippedCounter.total[s]! > 0) {
-        skipped += this.skippedCounter.total[s]!;
-        skippedFirst = Math.min(skippedFirst, this.skippedCounter.first[s]!);
-      }
-      if (this.clampedCounter.total[s]! > 0) {
-        clamped += this.clampedCounter.total[s]!;
-        clampedFirst = Math.min(clampedFirst, this.clampedCounter.first[s]!);
-      }
-    }
-    if (skipped > 0) counts.push({ name: 'objectsOfSkippedEntries', by: skipped, first: skippedFirst });
-    if (clamped > 0) counts.push({ name: 'clampedBoxes', by: clamped, first: clampedFirst });
-    counts.sort((a, b) => a.first - b.first);
-    return { labels, counts: counts.map(({ name, by }) => ({ name, by })) };
-  }
-}
-
-function add(counter: SlotCounter, slot: number, element: number): void {
-  if (counter.total[slot]!++ === 0) counter.first[slot] = element;
 }
 
 /** Image sizes the objects are normalised by (from the header, or from the JSON with `--no-image-details`). */
@@ -384,26 +285,14 @@ export class AnnotationReader {
    * (their value is `null` in `value`).
    */
   read(value: unknown, element: number, deferred: Record<string, ByteSpan> | undefined): CocoObject | undefined {
-    this.lastSlot = -1;
     if (!isObject(value)) throw this.error('JSON_BAD_VALUE', `expected an annotation object, got ${describeValue(value)}`, element);
     // Direct reads: none of these names exists on Object.prototype, so an absent member reads as undefined.
     const a = value as AnnotationFields;
     const image = this.imageOf(a.image_id, element);
-    const pending = this.options.pending;
-    let label: number;
-    if (pending !== undefined) {
-      label = pending.slotOf(a.category_id, element, this);
-      this.lastSlot = label;
-      if (image < 0 || !this.sizes.ok[image]) {
-        pending.skipped(label, element);
-        return undefined;
-      }
-    } else {
-      label = this.labelOf(a.category_id, element);
-      if (image < 0 || label < 0 || !this.sizes.ok[image]) {
-        this.options.count('objectsOfSkippedEntries');
-        return undefined;
-      }
+    const label = this.labelOf(a.category_id, element);
+    if (image < 0 || label < 0 || !this.sizes.ok[image]) {
+      this.options.count('objectsOfSkippedEntries');
+      return undefined;
     }
     const isCrowd = this.crowdOf(a.iscrowd, element);
     const rawId = a.id;
@@ -443,37 +332,22 @@ export class AnnotationReader {
     return image;
   }
 
-  /** A category id checked for its type (a number or a non-empty string). */
-  checkCategoryId(id: unknown, element: number): CocoId {
+  private labelOf(id: unknown, element: number): number {
     if (!isCocoId(id)) {
       const code = id === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
       throw this.error(code, `expected a category id (a number or a non-empty string), got ${describeValue(id)}`, element, '.category_id');
     }
-    return id;
-  }
-
-  /** UNKNOWN_CATEGORY_ID for `annotations[element].category_id` (against the categories read so far). */
-  unknownCategory(id: CocoId, element: number): ConversionError {
-    return this.error(
-      'UNKNOWN_CATEGORY_ID',
-      `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`,
-      element,
-      '.category_id',
-    );
-  }
-
-  private labelOf(raw: unknown, element: number): number {
-    const id = this.checkCategoryId(raw, element);
     const label = this.index.categoryIds.get(id);
-    if (label === undefined) throw this.unknownCategory(id, element);
+    if (label === undefined) {
+      throw this.error(
+        'UNKNOWN_CATEGORY_ID',
+        `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`,
+        element,
+        '.category_id',
+      );
+    }
     return label;
   }
-
-  /**
-   * With {@link AnnotationReaderOptions.pending}: the category slot of the annotation being read, once
-   * its category id has been checked (-1 before: an error thrown then does not depend on the categories).
-   */
-  lastSlot = -1;
 
   /** A hint when the id exists with the other type (`7` vs `"7"`). */
   private otherType(ids: ReadonlyMap<CocoId, number>, id: CocoId, what: string): string {
@@ -538,10 +412,7 @@ export class AnnotationReader {
     if (!(box[2] > box[0] && box[3] > box[1])) {
       throw this.error('EMPTY_BOX', `expected a box inside the ${width} × ${height} image, got [${x}, ${y}, ${w}, ${h}], which lies outside it`, element, suffix);
     }
-    if (box[0] !== x0 || box[1] !== y0 || box[2] !== x1 || box[3] !== y1) {
-      if (this.options.pending !== undefined) this.options.pending.clamped(this.lastSlot, element);
-      else this.options.count('clampedBoxes');
-    }
+    if (box[0] !== x0 || box[1] !== y0 || box[2] !== x1 || box[3] !== y1) this.options.count('clampedBoxes');
     return box;
   }
 
