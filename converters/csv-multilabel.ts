@@ -31,6 +31,13 @@ import { extensionOf, HeaderReader, isImageName, readImageDetails } from '../src
 import { compareKeys, relativeKey } from '../src/paths.js';
 import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
 
+/**
+ * The CSV is read in chunks of this size, each parsed into one batch of rows. Small, so that fewer
+ * short-lived objects (records, rows) outlive a young-generation collection: measured, 64 KiB
+ * chunks cost ~45 ms more CPU than 16 KiB (or 4 KiB) ones on 20,000 rows.
+ */
+export const CSV_CHUNK_BYTES = 16 * 1024;
+
 /** How many image headers are read at once. */
 export const IO_CONCURRENCY = 64;
 
@@ -277,9 +284,9 @@ interface CsvCore {
 
 /**
  * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
- * The file is read in 64 KiB chunks and each chunk is parsed in one go (split here while the file
- * holds no quote, else by csv-parse's core, which calls `push` synchronously) and yielded as one
- * batch, so rows cost no stream round trip each.
+ * The file is read in {@link CSV_CHUNK_BYTES} chunks and each chunk is parsed in one go (split
+ * here while the file holds no quote, else by csv-parse's core, which calls `push` synchronously)
+ * and yielded as one batch, so rows cost no stream round trip each.
  */
 async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row[]> {
   const file = ctx.display(csvPath);
@@ -367,7 +374,7 @@ async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOption
     return s;
   };
   let failure: unknown;
-  const input = createReadStream(csvPath, { highWaterMark: 64 * 1024 });
+  const input = createReadStream(csvPath, { highWaterMark: CSV_CHUNK_BYTES });
   const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
   let layout: CsvLayout | undefined;
   const last: LastRecord = { line: 0, parserLine: 0, byte: 0 };

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
-import { csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
+import { CSV_CHUNK_BYTES, csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
 import { convert, summaryOf } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
@@ -649,7 +649,7 @@ describe('quote-free CSVs (split without csv-parse) read exactly as csv-parse re
   });
 
   /**
-   * Over 64 KiB (more than one chunk) of CRLF rows, a CR the last byte of the first chunk; every
+   * Over 64 KiB (several chunks) of CRLF rows, a CR the last byte of a chunk (byte 65535); every
    * 97th row a duplicate and every 89th ragged, so that errors name lines all through the file.
    */
   function bigCsv(): { header: string; rows: string[]; boundary: number } {
@@ -668,7 +668,8 @@ describe('quote-free CSVs (split without csv-parse) read exactly as csv-parse re
     throw new Error('no padding puts a CR at byte 65535');
   }
 
-  test('several chunks, a CRLF across the chunk boundary, a quote after the first chunk: the same rows and lines', async () => {
+  test('several chunks, a CRLF across a chunk boundary, a quote after the first chunk: the same rows and lines', async () => {
+    expect(65536 % CSV_CHUNK_BYTES).toBe(0);
     const { header, rows } = bigCsv();
     const plain = header + rows.join('');
     const lateQuote = header + rows.map((r, i) => (i === 4000 ? `"${r.slice(0, 10)}"${r.slice(10)}` : r)).join('');
@@ -690,7 +691,7 @@ describe('quote-free CSVs (split without csv-parse) read exactly as csv-parse re
     const e2 = await failure(inside, { imageDetails: false, onError: 'skip' });
     expect(e2.code).toBe('CSV_PARSE');
     expect(e2.line).toBe(4602);
-    // The quote opens on the first line of the second chunk, after the CR that ends the first.
+    // The quote opens on the first line of a chunk, after the CR that ends the one before.
     const { boundary } = bigCsv();
     const atBoundary = await csvSet(header + rows.map((r, i) => (i === boundary + 1 ? `"${r}` : r)).join(''), {});
     const e3 = await failure(atBoundary, { imageDetails: false, onError: 'skip' });
