@@ -32,7 +32,7 @@ import {
   indexImageFolder,
   listAnnotationFiles,
   readVocAnnotationSync,
-  resolveImageSync,
+  resolveImage,
   type ImageFolderIndex,
   type VocAnnotation,
   type VocLayout,
@@ -111,7 +111,7 @@ function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
   const withImages = st.imageDetails;
   try {
     const ann = readVocAnnotationSync(xml, file);
-    const image = resolveImageSync(layout, index, ann, xml, root, display, { mustExist: withImages });
+    const image = resolveImage(layout, index, ann, xml, root, display, { mustExist: withImages });
     result.imageKey = image.key;
     if (image.via === 'stem' && ann.filename !== undefined) {
       result.warnings.push({

@@ -146,7 +146,7 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
   const withImages = ctx.options.imageDetails;
   try {
     const ann = readAnnotationSync(xml, file);
-    const image = await resolveImage(s.layout, s.index, ann, xml, s.root, ctx.display, { mustExist: withImages });
+    const image = resolveImage(s.layout, s.index, ann, xml, s.root, ctx.display, { mustExist: withImages });
     if (image.via === 'stem' && ann.filename !== undefined) {
       result.warnings.push({
         code: 'IMAGE_NOT_FOUND',

@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { encodeRle } from '../src/rle.js';
+import { prng } from '../bench/prng.js';
 
 /** The dataset folders this script owns under the samples folder. */
 export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco'] as const;
@@ -70,17 +71,6 @@ const BACKGROUNDS: readonly Rgb[] = [
   [226, 238, 226],
 ];
 
-/** mulberry32: a small seeded generator, so the samples never depend on the machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function intBetween(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
@@ -215,7 +205,7 @@ function shapeIn(rand: () => number, kind: string, x: number, y: number, w: numb
 /** folder-to-jsonl: `<class>/<image>`, 3 classes × 4 images, one name with a space. */
 function folderDataset(): Files {
   const files = new Files();
-  const rand = seeded(2026);
+  const rand = prng(2026);
   const sizes: [number, number][] = [[64, 48], [80, 60], [96, 72], [72, 54]];
   for (const name of ['circle', 'rectangle', 'ring']) {
     sizes.forEach(([width, height], i) => {
@@ -237,7 +227,7 @@ function folderDataset(): Files {
 /** csv-multilabel: `labels.csv` (`filename,labels`, space-separated) + `images/`. */
 function csvDataset(): Files {
   const files = new Files();
-  const rand = seeded(7);
+  const rand = prng(7);
   const labelSets = [
     ['circle'],
     ['rectangle'],

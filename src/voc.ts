@@ -15,7 +15,7 @@
  *   Problems with the whole file (malformed XML, a DOCTYPE, a bad `<size>`) are thrown as ConversionError
  *   (`XML_PARSE`, `XML_MISSING`, `XML_BAD_VALUE`). Problems with one object are not thrown: they are attached
  *   to that object (`error`, `bndboxError`) so a converter can leave out just that object.
- * - {@link resolveImage}`(layout, index, annotation, absXml, root, display)` (or {@link resolveImageSync}) →
+ * - {@link resolveImage}`(layout, index, annotation, absXml, root, display)` (synchronous: it touches the disk only for a `<filename>` with folders in it) →
  *   {@link ResolvedImage}: finds the image by `<filename>`, then by the XML's stem with any image extension
  *   (`<path>` is ignored). Throws `PATH_OUTSIDE_ROOT` when `<filename>` resolves outside the dataset root,
  *   `IMAGE_NOT_FOUND` when no file matches.
@@ -668,23 +668,7 @@ export interface ResolveImageOptions {
  *   image folder; `IMAGE_NOT_FOUND` when nothing matches (with `mustExist`); `XML_MISSING` when nothing matches,
  *   `mustExist` is false and there is no `<filename>` to name the image by
  */
-export async function resolveImage(
-  layout: VocLayout,
-  index: ImageFolderIndex,
-  annotation: VocAnnotation,
-  absXml: string,
-  root: string,
-  display: (abs: string) => string,
-  options: ResolveImageOptions = {},
-): Promise<ResolvedImage> {
-  return resolveImageSync(layout, index, annotation, absXml, root, display, options);
-}
-
-/**
- * {@link resolveImage} without a promise: it touches the disk only for a `<filename>` with folders in it
- * (one `stat`); every other lookup is in the index.
- */
-export function resolveImageSync(
+export function resolveImage(
   layout: VocLayout,
   index: ImageFolderIndex,
   annotation: VocAnnotation,

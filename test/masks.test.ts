@@ -1,7 +1,6 @@
 /** src/mask: PNG mask decoding (palette, grey, RGB colour map, bit depths), the colour map, and the job pool. */
 import { encode } from 'fast-png';
 import { describe, expect, test } from 'vitest';
-import { ConversionError } from '../src/errors.js';
 import { colourIndex, vocColour } from '../src/mask/colormap.js';
 import { decodeMask } from '../src/mask/png.js';
 import { runMaskJob, type MaskJob } from '../src/mask/job.js';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { useTempDir } from './helpers/fs.js';
 import { jpeg } from './helpers/images.js';
+import { thrown as failure } from './helpers/convert.js';
 
 const GREY_PALETTE = Array.from({ length: 256 }, (_, i) => [i, i, i]);
 
@@ -26,15 +26,6 @@ function pack(values: number[], width: number, height: number, depth: number): U
   return out;
 }
 
-function failure(fn: () => unknown): ConversionError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConversionError');
-}
 
 const VALUES = [0, 1, 2, 3, 0, 1, 2, 3, 3, 2, 1, 0, 3, 3, 3, 1, 0, 2, 2, 0, 1];
 

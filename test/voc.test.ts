@@ -17,27 +17,17 @@ import {
   readVocAnnotation,
   readVocAnnotationSync,
   resolveImage,
-  resolveImageSync,
   stemOf,
   type VocAnnotation,
 } from '../src/voc.js';
 import { useTempDir, writeTree } from './helpers/fs.js';
 import { jpeg } from './helpers/images.js';
+import { thrown } from './helpers/convert.js';
 
 const tmp = useTempDir('voc-module-');
 const FILE = 'annotations/104.xml';
 const show = (abs: string) => abs.replace(tmp.path + '/', '');
 
-/** The ConversionError `fn` throws. */
-function thrown(fn: () => unknown): ConversionError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConversionError) return e;
-    throw e;
-  }
-  throw new Error('expected a ConversionError');
-}
 
 const box = (x0: string, y0: string, x1: string, y1: string) =>
   `<bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox>`;
@@ -296,7 +286,7 @@ describe('resolveImage', () => {
     const layout = await findVocLayout(tmp.path, show);
     const index = await indexImageFolder(layout.images);
     return (xml: string, ann: VocAnnotation, root = tmp.path, mustExist = true) =>
-      resolveImageSync(layout, index, ann, join(tmp.path, 'Annotations', xml), root, show, { mustExist });
+      resolveImage(layout, index, ann, join(tmp.path, 'Annotations', xml), root, show, { mustExist });
   }
 
   test('by <filename>, else by the XML stem with any image extension; <path> plays no part', async () => {
@@ -308,11 +298,11 @@ describe('resolveImage', () => {
     expect(find('x.xml', { filename: 'sub\\c.jpg', objects: [] })).toMatchObject({ key: 'JPEGImages/sub/c.jpg', via: 'filename' });
   });
 
-  test('the async form gives the same', async () => {
+  test('finds <filename> in JPEGImages/ of the official layout', async () => {
     await writeTree(tmp.path, { 'Annotations/.keep': '', 'JPEGImages/a.jpg': '' });
     const layout = await findVocLayout(tmp.path, show);
     const index = await indexImageFolder(layout.images);
-    const r = await resolveImage(layout, index, { filename: 'a.jpg', objects: [] }, join(tmp.path, 'Annotations/a.xml'), tmp.path, show);
+    const r = resolveImage(layout, index, { filename: 'a.jpg', objects: [] }, join(tmp.path, 'Annotations/a.xml'), tmp.path, show);
     expect(r.key).toBe('JPEGImages/a.jpg');
   });
 
@@ -352,6 +342,6 @@ describe('resolveImage', () => {
     writeFileSync(join(tmp.path, 'Annotations/a.xml'), '<annotation/>');
     const layout = await findVocLayout(tmp.path, show);
     const index = await indexImageFolder(layout.images);
-    expect(resolveImageSync(layout, index, { objects: [] }, join(tmp.path, 'Annotations/a.xml'), tmp.path, show).key).toBe('JPEGImages/a.jpg');
+    expect(resolveImage(layout, index, { objects: [] }, join(tmp.path, 'Annotations/a.xml'), tmp.path, show).key).toBe('JPEGImages/a.jpg');
   });
 });

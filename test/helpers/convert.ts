@@ -39,3 +39,14 @@ export async function conversionFailure(converter: string, input: string, option
   }
   throw new Error('expected the conversion to fail');
 }
+
+/** The ConversionError `fn` throws synchronously; throws when it throws nothing or something else. */
+export function thrown(fn: () => unknown): ConversionError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConversionError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConversionError');
+}
