@@ -303,6 +303,20 @@ export interface MainOptions {
   handleSignals?: boolean | undefined;
 }
 
+/** True when `--json` is among the options (before a `--` that ends them). */
+function asksForJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * What `--json` prints for wrong usage (exit 2), whatever the command: no summary exists yet, so a
+ * pipeline reading stdout still gets one object, `ok` false and the error with its code `USAGE`.
+ */
+function usageJson(message: string): string {
+  return JSON.stringify({ ok: false, errors: [{ code: 'USAGE', severity: 'error', message }] }) + '\n';
+}
+
 /** Sets `exitOverride` on a command and all its subcommands (usage errors become exceptions). */
 function overrideExits(cmd: Command): void {
   cmd.exitOverride();
@@ -338,8 +352,13 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      if (asksForJson(argv)) streams.stdout.write(usageJson(e.message.replace(/^error: /, '')));
+      return 2;
+    }
     if (e instanceof ConversionError) {
+      if (e.exitCode === 2 && asksForJson(argv)) streams.stdout.write(usageJson(e.message));
       const color = new Chalk({ level: (streams.env['NO_COLOR'] ?? '') !== '' || streams.stderr.isTTY !== true || argv.includes('--no-color') ? 0 : 1 });
       streams.stderr.write(`${color.red('error')}: ${e.message} ${color.dim(`[${e.code}]`)}\n`);
       return e.exitCode;

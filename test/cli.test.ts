@@ -120,9 +120,37 @@ describe('exit codes', () => {
     const r = await runCli(argv, { cwd: tmp.path });
     expect(r.code).toBe(2);
     expect(r.stderr).not.toBe('');
-    expect(r.stdout).toBe('');
+    if (argv.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, errors: [{ code: 'USAGE', severity: 'error' }] });
+    else expect(r.stdout).toBe('');
     expect(calls).toEqual([]);
     expect(await listTree(tmp.path)).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown option', ['convert', 'folder', 'x', '-o', 'o', '--frob', '--json'], "unknown option '--frob'"],
+    ['a missing argument', ['convert', 'voc', '--json'], "missing required argument 'dir'"],
+    ['a bad value', ['convert', 'folder', 'x', '-o', 'o', '--json', '--validation-ratio', '2'], '--validation-ratio'],
+    ['no output', ['convert', 'folder', 'x', '--json'], 'an output is required'],
+    ['validate without a file', ['validate', '--json'], 'missing required argument'],
+    ['stats with an unknown option', ['stats', 'a.jsonl', '--json', '--frob'], "unknown option '--frob'"],
+  ])('2 for wrong usage with --json: one JSON object on stdout (%s)', async (_what, argv, says) => {
+    const r = await runCli(argv, { cwd: tmp.path });
+    expect(r.code).toBe(2);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const out = JSON.parse(r.stdout) as { ok: boolean; errors: { code: string; severity: string; message: string }[] };
+    expect(out.ok).toBe(false);
+    expect(out.errors).toHaveLength(1);
+    expect(out.errors[0]).toMatchObject({ code: 'USAGE', severity: 'error' });
+    expect(out.errors[0]!.message).toContain(says);
+    expect(out.errors[0]!.message).not.toMatch(/^error: /);
+    expect(await listTree(tmp.path)).toEqual([]);
+  });
+
+  it('--json after -- is an argument, not the flag: no JSON for the usage error', async () => {
+    const r = await runCli(['convert', 'folder', '--frob', '--', '--json'], { cwd: tmp.path });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
   });
 
   it('0 for --help and --version', async () => {
