@@ -6,7 +6,7 @@
  */
 import { close as fsClose, closeSync, fstat as fsFstat, open as fsOpen, openSync, read as fsRead, readSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { imageSize } from 'image-size';
+import { createRequire } from 'node:module';
 import { ConversionError } from './errors.js';
 import type { ImageDetails } from './types.js';
 
@@ -23,6 +23,16 @@ export function extensionOf(name: string): string {
 /** True when the name has an image extension (any case). */
 export function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.has(extensionOf(name));
+}
+
+/**
+ * image-size, loaded on first use (synchronously, its CommonJS build): JPEG and TIFF headers, nearly
+ * every image, are read without it, and loading it costs every thread (workers too) a few ms.
+ */
+let imageSizeFn: typeof import('image-size').imageSize | undefined;
+function imageSize(data: Uint8Array): ReturnType<typeof import('image-size').imageSize> {
+  imageSizeFn ??= (createRequire(import.meta.url)('image-size') as typeof import('image-size')).imageSize;
+  return imageSizeFn(data);
 }
 
 const FIRST_READ = 4096;

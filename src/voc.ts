@@ -179,14 +179,25 @@ export async function indexImageFolder(dir: string): Promise<ImageFolderIndex> {
 
 /** An {@link ImageFolderIndex} from names already listed (sorted image file names of `dir`). */
 export function imageIndexOf(dir: string, names: string[]): ImageFolderIndex {
-  const byStem = new Map<string, string[]>();
-  for (const name of names) {
-    const stem = stemOf(name);
-    const list = byStem.get(stem);
-    if (list) list.push(name);
-    else byStem.set(stem, [name]);
-  }
-  return { dir, names, byStem, nameSet: new Set(names) };
+  let byStem: Map<string, string[]> | undefined;
+  return {
+    dir,
+    names,
+    // Built on first use: only an XML whose <filename> is not in the folder needs it.
+    get byStem(): Map<string, string[]> {
+      if (!byStem) {
+        byStem = new Map();
+        for (const name of names) {
+          const stem = stemOf(name);
+          const list = byStem.get(stem);
+          if (list) list.push(name);
+          else byStem.set(stem, [name]);
+        }
+      }
+      return byStem;
+    },
+    nameSet: new Set(names),
+  };
 }
 
 /** A file name without its last extension: `2007_000032.xml` → `2007_000032`. */
