@@ -7,9 +7,9 @@
 import { basename, isAbsolute, relative, sep } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
-import { formatRecord } from '../src/format.js';
+import { formatNumber, imageUrl } from '../src/format.js';
 import { readImageDetails, readImageDetailsSync } from '../src/images.js';
-import type { BoxLabel, ImageDetails, ImageRecord } from '../src/types.js';
+import type { BoxLabel, FormattedRecord, ImageDetails, ImageRecord } from '../src/types.js';
 import { imageIndexOf, readVocAnnotationSync, resolveImage, type ImageFolderIndex, type VocAnnotation, type VocLayout, type VocObject } from '../src/voc.js';
 
 /** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
@@ -22,6 +22,63 @@ export interface ItemResult {
   problems: ConversionError[];
   warnings: { code: ErrorCode; message: string; loc: Location }[];
   clamped: number;
+}
+
+/** 10^p for the precisions {@link formatCoordinate} writes itself. */
+const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+
+/**
+ * `formatNumber(x, precision)` of src/format.ts, the same text, faster for what boxes hold (a number in
+ * [0, 1], precision up to 9): `round(x × 10^p)` as digits after `0.`, trailing zeros dropped. That is the
+ * shortest form of `round(x × 10^p) / 10^p` (a decimal of at most 9 digits reads back as the nearest
+ * double, and no shorter decimal lies that close), which is what formatNumber writes. The rounding
+ * is roundTo's fast path under the same condition; anything else goes to formatNumber.
+ */
+export function formatCoordinate(x: number, precision: number): string {
+  const scale = SCALES[precision];
+  if (scale !== undefined && x >= 0 && x <= 1) {
+    const scaled = x * scale;
+    const frac = scaled - Math.floor(scaled);
+    if (Math.abs(frac - 0.5) > 1e-6) {
+      const n = Math.round(scaled);
+      if (n === 0) return '0';
+      if (n === scale) return '1';
+      const digits = String(scale + n); // "1" then the `precision` digits of n
+      let end = digits.length;
+      while (digits.charCodeAt(end - 1) === 0x30 /* 0 */) end--;
+      return '0.' + digits.slice(1, end);
+    }
+  }
+  return formatNumber(x, precision);
+}
+
+/**
+ * `formatRecord(record, baseUrl, precision)` of src/format.ts for a detection record (the line the writer
+ * would write, the label names without repeats, the objects), built here so that worker threads hand the
+ * writer finished lines. test/converters/voc-detection-format.test.ts checks it against formatRecord.
+ */
+export function formatBoxRecord(record: { path: string; details?: ImageDetails | undefined; label: readonly BoxLabel[] }, baseUrl: string, precision: number): FormattedRecord {
+  const d = record.details;
+  let details = '';
+  if (d && Object.keys(d).length > 0) {
+    const parts: string[] = [];
+    if (d.format !== undefined) parts.push(`"format":${JSON.stringify(d.format)}`);
+    if (d.width !== undefined) parts.push(`"width":${d.width}`);
+    if (d.height !== undefined) parts.push(`"height":${d.height}`);
+    details = `,"image_details":{${parts.join(',')}}`;
+  }
+  const boxes = record.label;
+  const objects: string[] = new Array<string>(boxes.length);
+  const labels: string[] = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const b = boxes[i]!;
+    objects[i] =
+      `{"label":${JSON.stringify(b.label)},"topX":${formatCoordinate(b.topX, precision)},"topY":${formatCoordinate(b.topY, precision)},` +
+      `"bottomX":${formatCoordinate(b.bottomX, precision)},"bottomY":${formatCoordinate(b.bottomY, precision)},"isCrowd":${b.isCrowd}}`;
+    if (!labels.includes(b.label)) labels.push(b.label);
+  }
+  const line = `{"image_url":${JSON.stringify(imageUrl(baseUrl, record.path))}${details},"label":[${objects.join(',')}]}`;
+  return { line, labels, objects: boxes.length };
 }
 
 /** A box in pixels → normalised and clamped, or the reason it cannot be used. */
@@ -70,6 +127,9 @@ export interface RunState {
   oneBased: boolean;
   /** `ctx.display(layout.annotations) + '/'`: an XML's display path is this plus its name. */
   annotationsShown: string;
+  /** The run's `--base-url` and `--precision`: records are formatted as they are read (ImageRecord.formatted). */
+  baseUrl: string;
+  precision: number;
 }
 
 /**
@@ -145,7 +205,7 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
     if (r.clamped) result.clamped++;
     label.push(r.box);
   }
-  result.record = { path: key, details, label };
+  result.record = { path: key, details, label, formatted: formatBoxRecord({ path: key, details, label }, st.baseUrl, st.precision) };
   return result;
 }
 
@@ -238,14 +298,14 @@ export async function readBatch(st: RunState, xmls: readonly string[], b: number
 }
 
 /** A batch read by a worker, packed (see {@link FromWorker}). */
-export function packBatch(items: readonly ItemResult[], baseUrl: string, precision: number): { packed: string; other: [number, WireItem][] } {
+export function packBatch(items: readonly ItemResult[]): { packed: string; other: [number, WireItem][] } {
   const parts: string[] = [];
   const other: [number, WireItem][] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     const record = item.record;
     if (record && item.problems.length === 0 && item.warnings.length === 0) {
-      const f = formatRecord(record, baseUrl, precision);
+      const f = record.formatted!;
       if (!f.labels.some((l) => l.includes(NUL))) {
         parts.push(record.path, f.line, String(item.clamped), String(f.objects), String(f.labels.length));
         for (const l of f.labels) parts.push(l);
@@ -262,7 +322,7 @@ function serveWorker(): void {
   parentPort!.once('message', (setup: WorkerSetup) => {
     const { layout, imageNames, root, oneBased, imageDetails, annotationsShown, cwd, baseUrl, precision } = setup;
     const index = imageIndexOf(layout.images, imageNames === '' ? [] : imageNames.split(NUL));
-    const st: RunState = { display: displayFrom(cwd), imageDetails, layout, index, root, oneBased, annotationsShown };
+    const st: RunState = { display: displayFrom(cwd), imageDetails, layout, index, root, oneBased, annotationsShown, baseUrl, precision };
     const xmls = setup.xmls.split(NUL);
     const batches = Math.ceil(xmls.length / BATCH);
     const control = new Int32Array(setup.control);
@@ -275,7 +335,7 @@ function serveWorker(): void {
         }
         try {
           const items = await readBatch(st, xmls, b);
-          const { packed, other } = packBatch(items, baseUrl, precision);
+          const { packed, other } = packBatch(items);
           parentPort!.postMessage({ batch: b, count: items.length, packed, other } satisfies FromWorker);
         } catch (e) {
           const err = e as Error;

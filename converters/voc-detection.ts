@@ -181,6 +181,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       root: ctx.options.root ?? layout.root,
       oneBased: ctx.extra['oneBased'] === true,
       annotationsShown: ctx.display(layout.annotations) + '/',
+      baseUrl: ctx.options.baseUrl,
+      precision: ctx.options.precision,
     };
     pool?.setup({
       layout,
@@ -191,8 +193,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       imageDetails: st.imageDetails,
       annotationsShown: st.annotationsShown,
       cwd: process.cwd(),
-      baseUrl: ctx.options.baseUrl,
-      precision: ctx.options.precision,
+      baseUrl: st.baseUrl,
+      precision: st.precision,
     });
     /** Image key → the XML of its record (duplicates). */
     const used = new Map<string, string>();

@@ -250,6 +250,84 @@ describe('--jobs: worker threads', () => {
     expect([e.code, scrub(e.message, tmp.path)]).toEqual(['EMPTY_BOX', '<root>/annotations/0600.xml: object[1]/bndbox: expected a box with area (min < max), got xmin 5, xmax 2']);
   }, 120_000);
 
+  /**
+   * 1,300 XMLs (six batches of 256) with every kind of bad item and warning spread over the batches, some
+   * of them on the boundaries: malformed XML, no <bndbox>, an empty box, a bad number, <filename> outside
+   * the root, a missing image, a file that is not an image, a size mismatch, duplicates of an image named
+   * in another batch, a clamped box, <filename> not found (the stem is used: a warning), a label with a NUL
+   * and one with quotes and an emoji (sent apart from the packed lines), images without XML.
+   */
+  function manyBadItems(): Tree {
+    const tree: Tree = {};
+    const img = jpeg(40, 30);
+    for (let i = 0; i < 1300; i++) {
+      const n = String(i).padStart(4, '0');
+      const k = i + 1;
+      let filename = `${n}.jpg`;
+      let size: [number, number] = [40, 30];
+      let objects = [vocObject(`c${i % 7}`, [i % 20, 1, 30, 25]), vocObject('both', [0, 0, 10.5, 10])];
+      let xml: string | undefined;
+      if (k % 97 === 0) xml = vocXml({ filename, size, objects }).replace('</annotation>', '');
+      else if (k % 89 === 0) objects = [vocObject('nobox', undefined), ...objects];
+      else if (k % 83 === 0) objects.push(vocObject('empty', [9, 1, 3, 5]));
+      else if (k % 79 === 0) filename = `nope${n}.jpg`;
+      else if (k % 73 === 0) size = [41, 30];
+      else if (k % 71 === 0 || i === 255 || i === 256 || i === 1299) filename = '0005.jpg';
+      else if (k % 67 === 0) objects.push(vocObject('clamped', [-3, -1, 45, 31]));
+      else if (k % 61 === 0) objects.push(vocObject('"w\u00e9ird" &amp; &#x1F600;', [1, 1, 2, 2]));
+      else if (k % 59 === 0) objects.push(vocObject('bad', [1, 'abc', 2, 2]));
+      else if (k % 53 === 0) filename = `../../x${n}.jpg`;
+      else if (k % 47 === 0) objects.push(vocObject('nul\0name', [1, 1, 2, 2]));
+      tree[`annotations/${n}.xml`] = xml ?? vocXml({ filename, size, objects });
+      if (k % 101 === 0) tree[`images/${n}.jpg`] = Buffer.from('not an image');
+      else if (k % 103 !== 0) tree[`images/${n}.jpg`] = img;
+    }
+    for (const extra of ['zz1.jpg', 'zz2.png']) tree[`images/${extra}`] = img;
+    return tree;
+  }
+
+  test('1, 2 and 3 jobs: the same bytes, reports, counts and labels with bad items in every batch (skip), and the same first failure (fail)', async () => {
+    await writeTree(tmp.path, manyBadItems());
+    const runs = [];
+    for (const jobs of [1, 2, 3]) runs.push(await run(tmp.path, { jobs, onError: 'skip', stratify: true }));
+    const [one] = runs;
+    for (const r of runs.slice(1)) {
+      expect(r.train).toBe(one!.train);
+      expect(r.validation).toBe(one!.validation);
+      expect(JSON.stringify({ ...r.summary, outputs: [] })).toBe(JSON.stringify({ ...one!.summary, outputs: [] }));
+    }
+    const codes = new Set(one!.summary.errors.map((e) => e.code));
+    expect([...codes].sort()).toEqual(
+      ['DUPLICATE_IMAGE', 'EMPTY_BOX', 'IMAGE_NOT_FOUND', 'IMAGE_SIZE_MISMATCH', 'IMAGE_UNREADABLE', 'PATH_OUTSIDE_ROOT', 'XML_BAD_VALUE', 'XML_MISSING', 'XML_PARSE'].sort(),
+    );
+    expect(one!.summary.warnings.filter((w) => w.code === 'IMAGE_NOT_FOUND').length).toBeGreaterThan(10);
+    expect(one!.summary.warnings.filter((w) => w.code === 'MISSING_ANNOTATION').map((w) => w.file?.slice(-11))).toContain('ges/zz2.png');
+    expect(one!.summary.counts['clampedBoxes']).toBeGreaterThan(10);
+    expect(Object.keys(one!.summary.labels)).toEqual(expect.arrayContaining(['nul\0name', '"wéird" & 😀']));
+    expect(lines(one!).some((l) => l.label.some((b) => b.label === 'nul\0name'))).toBe(true);
+    // the duplicates on the batch boundaries are reported where they are, in XML order
+    const dups = one!.summary.errors.filter((e) => e.code === 'DUPLICATE_IMAGE').map((e) => e.file?.slice(-8));
+    expect(dups).toEqual(expect.arrayContaining(['0255.xml', '0256.xml', '1299.xml']));
+    // fail mode: the first bad item in name order, whatever the number of threads
+    const failures = [];
+    for (const jobs of [1, 2, 3]) failures.push(await failure(tmp.path, { jobs }));
+    for (const e of failures) expect([e.code, e.message]).toEqual([failures[0]!.code, failures[0]!.message]);
+    expect([failures[0]!.code, scrub(failures[0]!.message, tmp.path)]).toEqual(['PATH_OUTSIDE_ROOT', '<root>/annotations/0052.xml: filename: expected a file name inside <root>/images, got "../../x0052.jpg"']);
+  }, 120_000);
+
+  test('fail mode with the only bad item in the last batch: the same failure with 1 and 3 jobs', async () => {
+    const tree: Tree = {};
+    for (let i = 0; i < 1300; i++) {
+      const n = String(i).padStart(4, '0');
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.jpg`, objects: [vocObject('a', i === 1290 ? [1, 1, 'x', 2] : [1, 1, 2, 2])] });
+      tree[`images/${n}.jpg`] = jpeg(8, 8);
+    }
+    await writeTree(tmp.path, tree);
+    const [a, b] = [await failure(tmp.path, { jobs: 1 }), await failure(tmp.path, { jobs: 3 })];
+    expect([b.code, b.message]).toEqual([a.code, a.message]);
+    expect([a.code, scrub(a.message, tmp.path)]).toEqual(['XML_BAD_VALUE', '<root>/annotations/1290.xml: object[1]/bndbox/xmax: expected a number, got "x"']);
+  }, 120_000);
+
   test('--jobs must be a positive integer', async () => {
     await writeTree(tmp.path, azureTree());
     const e = await failure(tmp.path, { jobs: 0 });

@@ -1,0 +1,158 @@
+/**
+ * voc-detection formats its records where it reads them (worker threads included) and hands the writer
+ * finished lines (ImageRecord.formatted). These properties pin that the lines are exactly what the writer
+ * would have written itself: formatCoordinate against formatNumber, formatBoxRecord against formatRecord
+ * (recordToJson, labelNames, objectCount), and the writer's output with and without `formatted`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatBoxRecord, formatCoordinate } from '../../converters/voc-detection-items.js';
+import { formatNumber, formatRecord } from '../../src/format.js';
+import type { BoxLabel, ImageRecord, ResolvedOptions } from '../../src/types.js';
+import { writeDataset } from '../../src/writer.js';
+import { useTempDir } from '../helpers/fs.js';
+
+const tmp = useTempDir('voc-det-format-');
+
+/** The next double above x (x finite). */
+function nextUp(x: number): number {
+  if (x === 0) return Number.MIN_VALUE;
+  const b = new Float64Array([x]);
+  const u = new BigInt64Array(b.buffer);
+  u[0] = u[0]! + (x > 0 ? 1n : -1n);
+  return b[0]!;
+}
+
+/** What formatNumber gives, or the error it throws. */
+const outcome = (f: () => string): string => {
+  try {
+    return f();
+  } catch (e) {
+    return `throws ${(e as Error).constructor.name}: ${(e as Error).message}`;
+  }
+};
+
+describe('formatCoordinate = formatNumber', () => {
+  it('for any double in [0, 1] and any precision', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 15 }), (x, p) => {
+        expect(formatCoordinate(x, p)).toBe(formatNumber(x, p));
+      }),
+      { numRuns: 30000 },
+    );
+  });
+  it('for any double at all (outside [0, 1], NaN and infinities go to formatNumber)', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.integer({ min: 0, max: 15 }), (x, p) => {
+        expect(outcome(() => formatCoordinate(x, p))).toBe(outcome(() => formatNumber(x, p)));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('on exact decimals, ties and their neighbours (k / 10^p, (k + 0.5) / 10^p, a few ulps either side)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 9 }), fc.boolean(), fc.integer({ min: -3, max: 3 }), (k, p, tie, ulps) => {
+        let x = Math.min((k % (10 ** p + 1)) + (tie ? 0.5 : 0), 10 ** p) / 10 ** p;
+        for (let i = 0; i < Math.abs(ulps); i++) x = ulps > 0 ? nextUp(x) : -nextUp(-x);
+        expect(outcome(() => formatCoordinate(x, p))).toBe(outcome(() => formatNumber(x, p)));
+      }),
+      { numRuns: 30000 },
+    );
+  });
+  it('keeps the known cases', () => {
+    expect([0, 1, 0.5, 0.326, 0.0000005, 0.000001, 0.7973333333, 1 - 1e-12, -0].map((x) => formatCoordinate(x, 6))).toEqual([
+      '0',
+      '1',
+      '0.5',
+      '0.326',
+      '0', // 0.0000005 is a little below 5e-7 in binary
+      '0.000001',
+      '0.797333',
+      '1',
+      '0',
+    ]);
+    expect(formatCoordinate(0.123456789, 9)).toBe('0.123456789');
+    expect(formatCoordinate(1e-9, 9)).toBe('0.000000001');
+  });
+});
+
+const coordinate = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }));
+const box: fc.Arbitrary<BoxLabel> = fc.record({
+  label: fc.oneof(fc.constantFrom('can', 'dog', '"quoted"', 'back\\slash', 'tab\there', 'nul\0', 'é', '😀', '__proto__'), fc.string({ unit: 'binary' })),
+  topX: coordinate,
+  topY: coordinate,
+  bottomX: coordinate,
+  bottomY: coordinate,
+  isCrowd: fc.constantFrom(0 as const, 1 as const),
+});
+const details = fc.option(
+  fc.record(
+    { format: fc.constantFrom('jpg', 'png', 'tiff', 'a"b'), width: fc.integer({ min: 1, max: 100_000 }), height: fc.integer({ min: 1, max: 100_000 }) },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined },
+);
+const record = fc.record({ path: fc.string({ unit: 'binary', minLength: 1 }), details, label: fc.array(box, { maxLength: 6 }) });
+const baseUrl = fc.constantFrom('', 'https://acct.blob.core.windows.net/c/ds', 'azureml://datastores/x/paths/y/', 'a"b\\');
+
+describe('formatBoxRecord = formatRecord', () => {
+  it('same line, same label names in the same order, same objects, for any detection record and options', () => {
+    fc.assert(
+      fc.property(record, baseUrl, fc.integer({ min: 0, max: 15 }), (r, base, p) => {
+        expect(formatBoxRecord(r, base, p)).toEqual(formatRecord(r, base, p));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('the writer writes ImageRecord.formatted as it would have written the record', () => {
+  const options = (out: string, over: Partial<ResolvedOptions>): ResolvedOptions => ({
+    out,
+    validationRatio: 0.3,
+    seed: '0',
+    stratify: true,
+    baseUrl: '',
+    root: undefined,
+    imageDetails: true,
+    mltable: false,
+    onError: 'fail',
+    dryRun: false,
+    force: false,
+    precision: 6,
+    ...over,
+  });
+  async function* gen(records: readonly ImageRecord[]): AsyncGenerator<ImageRecord> {
+    yield* records;
+  }
+  const hooks = { bad: (e: Error) => void e, display: (p: string) => p };
+  let n = 0;
+  it('same files, same summary counts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.record({ path: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }), details, label: fc.array(box, { maxLength: 4 }) }), {
+          minLength: 1,
+          maxLength: 25,
+          selector: (r) => r.path,
+        }),
+        baseUrl,
+        fc.integer({ min: 0, max: 9 }),
+        async (records, base, precision) => {
+          const finite = records.map((r) => ({ ...r, label: r.label.map((b) => ({ ...b, topX: Math.abs(b.topX) % 1, bottomY: Math.abs(b.bottomY) % 1 })) }));
+          const plainDir = join(tmp.path, `plain${n}`);
+          const formattedDir = join(tmp.path, `formatted${n++}`);
+          const plain = await writeDataset(gen(finite), options(plainDir, { baseUrl: base, precision }), hooks);
+          const pre = finite.map((r) => ({ path: r.path, label: [], formatted: formatBoxRecord(r, base, precision) }));
+          const formatted = await writeDataset(gen(pre), options(formattedDir, { baseUrl: base, precision }), hooks);
+          expect({ ...formatted, outputs: [] }).toEqual({ ...plain, outputs: [] });
+          for (const f of ['train_annotations.jsonl', 'validation_annotations.jsonl']) {
+            expect(readFileSync(join(formattedDir, f))).toEqual(readFileSync(join(plainDir, f)));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
