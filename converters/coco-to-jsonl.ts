@@ -18,16 +18,18 @@
  * pass 1 keeps `images` and `categories`; pass 2 reads `annotations`, checks and normalises each, and
  * groups the objects by image through src/coco-spill.ts (in memory up to a budget, then temporary files).
  */
+import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { AnnotationReader, CocoIndex, isCocoId, member, type CocoTask } from '../src/coco.js';
+import { CocoIndex, type CocoTask } from '../src/coco.js';
+import { fromErrorData, Pass2Pool, type Pass2Setup } from '../src/coco-pass2.js';
 import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
-import { readJsonAtSync, readTopLevelArrays } from '../src/json/index.js';
+import { elementRanges, readTopLevelArrays, type ArrayInfo } from '../src/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
@@ -94,10 +96,23 @@ function isPlainRelative(name: string): boolean {
   return sep === '/' && !name.startsWith('/') && !name.endsWith('/') && !name.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(name);
 }
 
-/** Pass 1: `images` and `categories` (the annotations are stepped over). */
-async function readIndex(ctx: ConverterContext, file: string): Promise<CocoIndex> {
+/** Pass 2 reads `annotations` in ranges of about this many bytes (found by pass 1). */
+export const RANGE_BYTES = 4 << 20;
+
+/** Internals tests may change: `rangeBytes` (default {@link RANGE_BYTES}), to read small files in many ranges. */
+export const tuning = { rangeBytes: RANGE_BYTES };
+
+/**
+ * Pass 1: `images` and `categories`; the annotations are only counted, and where elements start
+ * every {@link RANGE_BYTES} is noted for pass 2.
+ */
+async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
   const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
-  const pass1 = readTopLevelArrays(ctx.input, { images: 'parse', categories: 'parse' }, { file, required: ['images', 'categories'] });
+  const pass1 = readTopLevelArrays(
+    ctx.input,
+    { images: 'parse', categories: 'parse', annotations: { mode: 'count', checkpointBytes: rangeBytes } },
+    { file, required: ['images', 'categories'] },
+  );
   for await (const batch of pass1.batches()) {
     for (const e of batch) {
       if (e.key === 'images') index.addImage(e.value, e.index);
@@ -106,7 +121,7 @@ async function readIndex(ctx: ConverterContext, file: string): Promise<CocoIndex
     if (ctx.signal?.aborted) throw interruptedError();
   }
   index.finish();
-  return index;
+  return { index, annotations: pass1.arrays.get('annotations') };
 }
 
 /** What is known of each image (by image index); `ok` is 0 for an image reported bad. */
@@ -211,10 +226,27 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const polygon = polygonOptionsFrom(ctx.extra);
   const dropEmpty = ctx.extra['dropEmpty'] === true;
   const file = ctx.display(ctx.input);
+  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
   const input = await stat(ctx.input);
   if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
 
-  const index = await readIndex(ctx, file);
+  // The threads load their code while pass 1 runs; no more of them than ranges to read.
+  const rangeBytes = tuning.rangeBytes;
+  const pool = new Pass2Pool(Math.min(jobs, Math.ceil(input.size / rangeBytes)));
+  try {
+    yield* convert(ctx, pool, { task, polygon, dropEmpty, file, size: input.size, rangeBytes });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function* convert(
+  ctx: ConverterContext,
+  pool: Pass2Pool,
+  { task, polygon, dropEmpty, file, size, rangeBytes }: { task: CocoTask; polygon: ReturnType<typeof polygonOptionsFrom>; dropEmpty: boolean; file: string; size: number; rangeBytes: number },
+): AsyncGenerator<ImageRecord> {
+  const { index, annotations } = await readIndex(ctx, file, rangeBytes);
   const n = index.imageCount;
   const place = await placeImages(ctx, index);
   const images = imageKeys(ctx, index, place, file);
@@ -224,60 +256,37 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
 
   // Pass 2: annotations → objects, grouped by image.
   const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
-  const buckets = new ObjectBuckets(n, bucketCountFor(input.size * SPILL_RATIO[task]), tempParent);
-  const hasAnnotations = new Uint8Array(n);
-  const hasObjects = new Uint8Array(n);
-  /** An image with an annotation that gave no object is left out rather than written as a background image. */
-  const markAnnotated = (annotation: unknown): void => {
-    const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
-    const image = isCocoId(id) ? index.imageIndex(id) : undefined;
-    if (image !== undefined && image >= 0) hasAnnotations[image] = 1;
-  };
-  let fd: number | undefined;
+  const buckets = new ObjectBuckets(n, bucketCountFor(size * SPILL_RATIO[task]), tempParent);
   try {
-    const reader = new AnnotationReader(
-      index,
-      { width, height, ok },
-      {
-        task,
-        file,
-        polygon,
-        readDeferred: (span, path) => {
-          fd ??= openSync(ctx.input, 'r');
-          return readJsonAtSync(fd, span, { file, path });
-        },
-        count: (name, by) => ctx.count(name, by),
-        warn: (code, message, loc) => ctx.warn(code, message, loc),
-      },
-    );
-    const pass2 = readTopLevelArrays(ctx.input, { annotations: task === 'object-detection' ? { defer: ['segmentation'] } : 'parse' }, { file });
-    for await (const batch of pass2.batches()) {
-      for (const e of batch) {
-        let object;
-        try {
-          object = reader.read(e.value, e.index, e.deferred);
-        } catch (err) {
-          if (!(err instanceof ConversionError)) throw err;
-          markAnnotated(e.value);
-          ctx.bad(err);
-          continue;
-        }
-        if (object === undefined) {
-          markAnnotated(e.value);
-          continue;
-        }
-        hasAnnotations[object.image] = 1;
-        hasObjects[object.image] = 1;
-        buckets.add(object);
+    const setup: Pass2Setup = {
+      input: ctx.input,
+      file,
+      task,
+      polygon,
+      failFast: ctx.options.onError === 'fail',
+      ids: index.idTablesData(),
+      width,
+      height,
+      ok,
+      imageCount: n,
+      imagesPerBucket: buckets.imagesPerBucket,
+      bucketCount: buckets.bucketCount,
+    };
+    pool.start(setup, annotations ? elementRanges(annotations) : []);
+    for await (const result of pool.results()) {
+      for (let b = 0; b < result.buckets.length; b++) buckets.addEncoded(b, result.buckets[b]!);
+      for (const [name, by] of result.counts) ctx.count(name, by);
+      for (const event of result.events) {
+        if ('bad' in event) ctx.bad(fromErrorData(event.bad));
+        else ctx.warn(event.warn.code, event.warn.detail, event.warn.loc);
       }
+      if (result.fatal) throw fromErrorData(result.fatal);
       if (ctx.signal?.aborted) throw interruptedError();
     }
-    if (!pass2.arrays.has('annotations')) {
+    const { hasAnnotations, hasObjects } = await pool.finish();
+    await pool.close();
+    if (!annotations) {
       ctx.warn('JSON_MISSING', 'no "annotations" array: every image is written as a background image', { file, path: 'annotations' });
-    }
-    if (fd !== undefined) {
-      closeSync(fd);
-      fd = undefined;
     }
     index.release();
     // Lines, one per image.
@@ -311,9 +320,19 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     }
     if (buckets.spilledBytes > 0) ctx.count('spilledBytes', buckets.spilledBytes);
   } finally {
-    if (fd !== undefined) closeSync(fd);
     buckets.dispose();
   }
+}
+
+/** The default of `--jobs`: the cores this process may use. */
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+function parseJobs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
+  return n;
 }
 
 const converter: Converter = {
@@ -342,6 +361,12 @@ const converter: Converter = {
       description: 'leave out images without annotations (default: written as background images, label [])',
     },
     ...POLYGON_CLI_OPTIONS,
+    {
+      flags: '--jobs <n>',
+      key: 'jobs',
+      description: 'annotations read on n threads (default: the available cores; 1 = no worker threads); the output is the same for every n',
+      parse: parseJobs,
+    },
   ],
   run,
 };

@@ -49,7 +49,11 @@ class Chunks {
   buf: Buffer = EMPTY;
   view: DataView = new DataView(new ArrayBuffer(0));
   len = 0;
-  private nextSize = 1 << 12;
+  private nextSize: number;
+
+  constructor(private readonly firstSize = 1 << 12) {
+    this.nextSize = firstSize;
+  }
 
   /** Makes room for `n` more bytes in the current chunk. */
   reserve(n: number): void {
@@ -72,7 +76,7 @@ class Chunks {
     this.buf = EMPTY;
     this.view = new DataView(new ArrayBuffer(0));
     this.len = 0;
-    this.nextSize = 1 << 12;
+    this.nextSize = this.firstSize;
   }
 }
 
@@ -107,7 +111,8 @@ export interface ImageGroup {
 export class ObjectBuckets {
   private readonly chunks: Chunks[];
   private readonly fds: (number | undefined)[];
-  private readonly imagesPerBucket: number;
+  /** Images per bucket (the last bucket may have fewer). */
+  readonly imagesPerBucket: number;
   private inMemory = 0;
   private dir: string | undefined;
   private closed = false;
@@ -141,54 +146,26 @@ export class ObjectBuckets {
 
   /** Appends one object to its image's bucket. */
   add(o: CocoObject): void {
-    const idBytes = typeof o.id === 'string' ? Buffer.byteLength(o.id, 'utf8') : 0;
-    let size = 8 + 4 + 1 + (o.id === undefined ? 0 : typeof o.id === 'number' ? 8 : 4 + idBytes) + 4 + 1 + 1;
-    if (o.box) size += 32;
-    else {
-      size += 4;
-      for (const r of o.rings ?? []) size += 4 + 8 * r.length;
+    this.inMemory += encodeObject(this.chunks[Math.floor(o.image / this.imagesPerBucket)]!, o);
+    if (this.inMemory > this.memoryBudget) this.flushAll();
+  }
+
+  /** The bucket of an image. */
+  bucketOf(image: number): number {
+    return Math.floor(image / this.imagesPerBucket);
+  }
+
+  /**
+   * Appends records encoded elsewhere (by a {@link RecordBatch} in a worker thread) to bucket `b`:
+   * whole records of that bucket's images. The buffers are kept as they are, not copied.
+   */
+  addEncoded(b: number, parts: readonly Uint8Array[]): void {
+    const c = this.chunks[b]!;
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      c.full.push(Buffer.from(part.buffer, part.byteOffset, part.length));
+      this.inMemory += part.length;
     }
-    const c = this.chunks[Math.floor(o.image / this.imagesPerBucket)]!;
-    c.reserve(size);
-    const v = c.view;
-    let p = c.len;
-    v.setUint32(p, o.image, true);
-    v.setUint32(p + 4, size - 8, true);
-    v.setUint32(p + 8, o.element, true);
-    p += 12;
-    if (o.id === undefined) v.setUint8(p++, 0);
-    else if (typeof o.id === 'number') {
-      v.setUint8(p, 1);
-      v.setFloat64(p + 1, o.id, true);
-      p += 9;
-    } else {
-      v.setUint8(p, 2);
-      v.setUint32(p + 1, idBytes, true);
-      c.buf.write(o.id, p + 5, 'utf8');
-      p += 5 + idBytes;
-    }
-    v.setUint32(p, o.label, true);
-    v.setUint8(p + 4, o.isCrowd);
-    p += 5;
-    if (o.box) {
-      v.setUint8(p, 0);
-      v.setFloat64(p + 1, o.box[0], true);
-      v.setFloat64(p + 9, o.box[1], true);
-      v.setFloat64(p + 17, o.box[2], true);
-      v.setFloat64(p + 25, o.box[3], true);
-    } else {
-      const rings = o.rings ?? [];
-      v.setUint8(p, 1);
-      v.setUint32(p + 1, rings.length, true);
-      p += 5;
-      for (const r of rings) {
-        v.setUint32(p, r.length, true);
-        p += 4;
-        for (let i = 0; i < r.length; i++, p += 8) v.setFloat64(p, r[i]!, true);
-      }
-    }
-    c.len += size;
-    this.inMemory += size;
     if (this.inMemory > this.memoryBudget) this.flushAll();
   }
 
@@ -284,6 +261,87 @@ export class ObjectBuckets {
       rmSync(this.dir, { recursive: true, force: true });
       liveDirs.delete(this.dir);
     }
+  }
+}
+
+/** Appends one object's record to `c`; returns its size in bytes. */
+function encodeObject(c: Chunks, o: CocoObject): number {
+  const idBytes = typeof o.id === 'string' ? Buffer.byteLength(o.id, 'utf8') : 0;
+  let size = 8 + 4 + 1 + (o.id === undefined ? 0 : typeof o.id === 'number' ? 8 : 4 + idBytes) + 4 + 1 + 1;
+  if (o.box) size += 32;
+  else {
+    size += 4;
+    for (const r of o.rings ?? []) size += 4 + 8 * r.length;
+  }
+  c.reserve(size);
+  const v = c.view;
+  let p = c.len;
+  v.setUint32(p, o.image, true);
+  v.setUint32(p + 4, size - 8, true);
+  v.setUint32(p + 8, o.element, true);
+  p += 12;
+  if (o.id === undefined) v.setUint8(p++, 0);
+  else if (typeof o.id === 'number') {
+    v.setUint8(p, 1);
+    v.setFloat64(p + 1, o.id, true);
+    p += 9;
+  } else {
+    v.setUint8(p, 2);
+    v.setUint32(p + 1, idBytes, true);
+    c.buf.write(o.id, p + 5, 'utf8');
+    p += 5 + idBytes;
+  }
+  v.setUint32(p, o.label, true);
+  v.setUint8(p + 4, o.isCrowd);
+  p += 5;
+  if (o.box) {
+    v.setUint8(p, 0);
+    v.setFloat64(p + 1, o.box[0], true);
+    v.setFloat64(p + 9, o.box[1], true);
+    v.setFloat64(p + 17, o.box[2], true);
+    v.setFloat64(p + 25, o.box[3], true);
+  } else {
+    const rings = o.rings ?? [];
+    v.setUint8(p, 1);
+    v.setUint32(p + 1, rings.length, true);
+    p += 5;
+    for (const r of rings) {
+      v.setUint32(p, r.length, true);
+      p += 4;
+      for (let i = 0; i < r.length; i++, p += 8) v.setFloat64(p, r[i]!, true);
+    }
+  }
+  c.len += size;
+  return size;
+}
+
+/**
+ * Records encoded for {@link ObjectBuckets.addEncoded}, per bucket, away from the buckets (in a worker
+ * thread): {@link take} hands over what was added since the last call, each part in its own
+ * ArrayBuffer (to transfer without a copy).
+ */
+export class RecordBatch {
+  private readonly chunks: Chunks[];
+
+  /** @param imagesPerBucket and `bucketCount`: those of the {@link ObjectBuckets} the records go to */
+  constructor(
+    private readonly imagesPerBucket: number,
+    bucketCount: number,
+  ) {
+    this.chunks = Array.from({ length: bucketCount }, () => new Chunks(1 << 14));
+  }
+
+  add(o: CocoObject): void {
+    encodeObject(this.chunks[Math.floor(o.image / this.imagesPerBucket)]!, o);
+  }
+
+  /** The records added since the last call, per bucket. */
+  take(): Buffer[][] {
+    return this.chunks.map((c) => {
+      const parts = c.parts();
+      c.clear();
+      return parts;
+    });
   }
 }
 

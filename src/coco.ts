@@ -47,6 +47,55 @@ export type ReportBad = (error: ConversionError) => void;
 /** Reports something that is not an error. */
 export type ReportWarning = (code: ErrorCode, message: string, loc: Location) => void;
 
+/** What {@link AnnotationReader} looks ids up in: a {@link CocoIndex}, or {@link IdTables} in a worker thread. */
+export interface AnnotationIds {
+  /** The image index of an id: -1 for an image reported bad, undefined for an unknown id. */
+  imageIndex(id: CocoId): number | undefined;
+  /** Image id → image index (-1: reported bad); for messages. */
+  readonly imageIds: ReadonlyMap<CocoId, number>;
+  /** Category id → label index (-1: reported bad). */
+  readonly categoryIds: ReadonlyMap<CocoId, number>;
+}
+
+/** The id tables of a {@link CocoIndex} as plain data, to send to worker threads (see {@link IdTables}). */
+export interface IdTablesData {
+  imageIds: CocoId[];
+  imageIndexes: Int32Array;
+  dense: Int32Array | undefined;
+  categoryIds: CocoId[];
+  labels: Int32Array;
+}
+
+/** The id lookups of a {@link CocoIndex}, rebuilt from {@link IdTablesData} (in a worker thread). */
+export class IdTables implements AnnotationIds {
+  readonly categoryIds: ReadonlyMap<CocoId, number>;
+  private map: Map<CocoId, number> | undefined;
+
+  constructor(private readonly data: IdTablesData) {
+    this.categoryIds = new Map(data.categoryIds.map((id, k) => [id, data.labels[k]!]));
+  }
+
+  get imageIds(): ReadonlyMap<CocoId, number> {
+    if (this.map === undefined) {
+      const { imageIds, imageIndexes } = this.data;
+      this.map = new Map(imageIds.map((id, k) => [id, imageIndexes[k]!]));
+    }
+    return this.map;
+  }
+
+  imageIndex(id: CocoId): number | undefined {
+    const table = this.data.dense;
+    return table !== undefined && typeof id === 'number' ? denseLookup(table, id) : this.imageIds.get(id);
+  }
+}
+
+/** An image id looked up in a dense table (see {@link CocoIndex.finish}): -2 unknown, -1 bad. */
+function denseLookup(table: Int32Array, id: number): number | undefined {
+  if (!(id >= 0 && id < table.length && Number.isInteger(id))) return undefined;
+  const i = table[id]!;
+  return i === -2 ? undefined : i;
+}
+
 /** A category entry that was kept, for messages about duplicates. */
 interface CategoryEntry {
   label: number;
@@ -59,7 +108,7 @@ interface CategoryEntry {
  * (id → label). Bad entries are reported through `report`; their ids map to -1 so that annotations
  * pointing at them are left out quietly (the entry itself was already reported).
  */
-export class CocoIndex {
+export class CocoIndex implements AnnotationIds {
   /** Image id → image index, or -1 for an image that was reported bad. */
   readonly imageIds = new Map<CocoId, number>();
   /** Per image index: `file_name` with `/` separators. */
@@ -104,12 +153,18 @@ export class CocoIndex {
   /** The image index of an id: -1 for an image reported bad, undefined for an unknown id. */
   imageIndex(id: CocoId): number | undefined {
     const table = this.denseImageIds;
-    if (table !== undefined && typeof id === 'number') {
-      if (!(id >= 0 && id < table.length && Number.isInteger(id))) return undefined;
-      const i = table[id]!;
-      return i === -2 ? undefined : i;
-    }
-    return this.imageIds.get(id);
+    return table !== undefined && typeof id === 'number' ? denseLookup(table, id) : this.imageIds.get(id);
+  }
+
+  /** The id tables as plain data (typed arrays and lists), for {@link IdTables} in worker threads. Call after {@link finish}. */
+  idTablesData(): IdTablesData {
+    return {
+      imageIds: [...this.imageIds.keys()],
+      imageIndexes: Int32Array.from(this.imageIds.values()),
+      dense: this.denseImageIds,
+      categoryIds: [...this.categoryIds.keys()],
+      labels: Int32Array.from(this.categoryIds.values()),
+    };
   }
 
   /**
@@ -270,7 +325,7 @@ export interface ImageSizes {
  */
 export class AnnotationReader {
   constructor(
-    private readonly index: CocoIndex,
+    private readonly index: AnnotationIds,
     private readonly sizes: ImageSizes,
     private readonly options: AnnotationReaderOptions,
   ) {}

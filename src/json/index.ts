@@ -4,13 +4,16 @@
  * for files.
  */
 export {
+  DEFAULT_CHECKPOINT_BYTES,
   elementPath,
+  elementRanges,
   parseJsonBytes,
   TopLevelArrayScanner,
   type ArrayInfo,
   type ArrayMode,
   type ArraySpec,
   type ByteSpan,
+  type ElementRange,
   type JsonArrayElement,
   type ScannerOptions,
   type WantedArrays,
@@ -19,6 +22,7 @@ export {
   DEFAULT_CHUNK_SIZE,
   readJsonAt,
   readJsonAtSync,
+  readRangeSync,
   readTopLevelArrays,
   TopLevelArrays,
   type JsonLocation,

@@ -12,7 +12,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { readSync } from 'node:fs';
 import { ConversionError } from '../errors.js';
-import { parseJsonBytes, TopLevelArrayScanner, type ArrayInfo, type ByteSpan, type JsonArrayElement, type WantedArrays } from './scanner.js';
+import { parseJsonBytes, TopLevelArrayScanner, type ArrayInfo, type ArraySpec, type ByteSpan, type ElementRange, type JsonArrayElement, type WantedArrays } from './scanner.js';
 
 /** Options of {@link readTopLevelArrays}. */
 export interface ReadArraysOptions {
@@ -98,7 +98,13 @@ export class TopLevelArrays implements AsyncIterable<JsonArrayElement> {
         which ^= 1;
         pending = readInto(buffers[which]);
         const out: JsonArrayElement[] = [];
-        this.scanner.push(chunk.subarray(0, n), out);
+        try {
+          this.scanner.push(chunk.subarray(0, n), out);
+        } catch (e) {
+          // The elements before the problem come first (errors are reported in file order).
+          if (out.length > 0) yield out;
+          throw e;
+        }
         if (out.length > 0) yield out;
       }
       this.scanner.end();
@@ -123,6 +129,40 @@ export class TopLevelArrays implements AsyncIterable<JsonArrayElement> {
 /** The elements of the top-level arrays `arrays` names, from the JSON file at `path`. See {@link TopLevelArrays}. */
 export function readTopLevelArrays(path: string, arrays: WantedArrays, options: ReadArraysOptions = {}): TopLevelArrays {
   return new TopLevelArrays(path, arrays, options);
+}
+
+/**
+ * Reads one range of elements of the top-level array `key` (found by a `'count'` pass, see
+ * {@link elementRanges}) from an open file, synchronously, chunk by chunk: `onBatch` gets each chunk's
+ * elements in order. A problem throws `JSON_PARSE` after the elements before it have been handed over.
+ * `buffer` is where the chunks are read (its length is the chunk size).
+ */
+export function readRangeSync(
+  fd: number,
+  key: string,
+  spec: ArraySpec,
+  range: ElementRange,
+  buffer: Buffer,
+  onBatch: (batch: JsonArrayElement[]) => void,
+  options: { file?: string | undefined } = {},
+): void {
+  const scanner = new TopLevelArrayScanner(new Map([[key, spec]]), { file: options.file });
+  scanner.resume(key, range);
+  let position = range.offset;
+  while (position < range.end) {
+    const n = readSync(fd, buffer, 0, Math.min(buffer.length, range.end - position), position);
+    if (n === 0) break;
+    position += n;
+    const out: JsonArrayElement[] = [];
+    try {
+      scanner.push(buffer.subarray(0, n), out);
+    } catch (e) {
+      if (out.length > 0) onBatch(out);
+      throw e;
+    }
+    if (out.length > 0) onBatch(out);
+  }
+  scanner.endRange();
 }
 
 /** Where a problem in a value read back would be reported. */

@@ -24,9 +24,12 @@ import { ConversionError, type ErrorCode } from '../errors.js';
 
 /**
  * What to do with the elements of a wanted array: `'parse'` yields each element's value;
- * `'locate'` yields only where it is (offset and length), to read it back later (`readJsonAt`).
+ * `'locate'` yields only where it is (offset and length), to read it back later (`readJsonAt`);
+ * `'count'` yields nothing: the array is checked like in `'locate'` mode, its elements counted, and
+ * element boundaries recorded as {@link ArrayInfo.checkpoints} (see {@link ArraySpec.checkpointBytes}),
+ * so that ranges of elements can be read later, for example on several threads ({@link TopLevelArrayScanner.resume}).
  */
-export type ArrayMode = 'parse' | 'locate';
+export type ArrayMode = 'parse' | 'locate' | 'count';
 
 /** How to read one wanted array. */
 export interface ArraySpec {
@@ -41,6 +44,11 @@ export interface ArraySpec {
    * written with escapes are parsed as usual.
    */
   defer?: readonly string[] | undefined;
+  /**
+   * `'count'` mode: a checkpoint is recorded at the first element, then at the first element that
+   * starts this many bytes or more after the last checkpoint. Default 4 MiB.
+   */
+  checkpointBytes?: number | undefined;
 }
 
 /** The wanted top-level arrays: key → mode or spec. Other top-level members are skipped. */
@@ -81,6 +89,40 @@ export interface ArrayInfo {
   count: number;
   /** True once its `]` has been read. */
   complete: boolean;
+  /** Byte offset just past its `]`, once read. */
+  end?: number | undefined;
+  /**
+   * `'count'` mode: where elements start, every {@link ArraySpec.checkpointBytes} or so: `index[k]` is
+   * the position in the array of the element whose first byte is at `offset[k]` (increasing).
+   */
+  checkpoints?: { index: number[]; offset: number[] } | undefined;
+}
+
+/** Where a range of elements of an array lies (see {@link TopLevelArrayScanner.resume}). */
+export interface ElementRange {
+  /** Position in the array of the range's first element. */
+  index: number;
+  /** Byte offset of its first element's first byte. */
+  offset: number;
+  /** Elements in the range. */
+  count: number;
+  /** Byte offset where the range ends: the next range's first element, or just past the array's `]`. */
+  end: number;
+  /** True when the range ends with the array (`end` is just past its `]`). */
+  last: boolean;
+}
+
+/** The ranges of about {@link ArraySpec.checkpointBytes} each of an array read in `'count'` mode. */
+export function elementRanges(info: ArrayInfo): ElementRange[] {
+  const cp = info.checkpoints;
+  if (!cp || !info.complete || info.end === undefined || cp.index.length === 0) return [];
+  const ranges: ElementRange[] = [];
+  for (let k = 0; k < cp.index.length; k++) {
+    const last = k + 1 === cp.index.length;
+    const nextIndex = last ? info.count : cp.index[k + 1]!;
+    ranges.push({ index: cp.index[k]!, offset: cp.offset[k]!, count: nextIndex - cp.index[k]!, end: last ? info.end : cp.offset[k + 1]!, last });
+  }
+  return ranges;
 }
 
 /** Options of {@link TopLevelArrayScanner}. */
@@ -159,8 +201,12 @@ for (const c of '{["-0123456789tfn') STARTS_VALUE[c.charCodeAt(0)] = 1;
 
 const INITIAL_CAPACITY = 1 << 16;
 
+/** Default {@link ArraySpec.checkpointBytes}: 4 MiB. */
+export const DEFAULT_CHECKPOINT_BYTES = 4 << 20;
+
 interface ResolvedSpec {
   mode: ArrayMode;
+  checkpointBytes: number;
   /** Names to defer, as UTF-8 bytes; empty when none. */
   defer: Buffer[];
   deferNames: string[];
@@ -174,10 +220,12 @@ interface MemberSpan {
 }
 
 function resolveSpec(spec: ArrayMode | ArraySpec): ResolvedSpec {
-  if (typeof spec === 'string') return { mode: spec, defer: [], deferNames: [] };
+  if (typeof spec === 'string') return { mode: spec, defer: [], deferNames: [], checkpointBytes: DEFAULT_CHECKPOINT_BYTES };
   const mode = spec.mode ?? 'parse';
   const deferNames = mode === 'parse' ? [...(spec.defer ?? [])] : [];
-  return { mode, defer: deferNames.map((name) => Buffer.from(name, 'utf8')), deferNames };
+  const checkpointBytes = spec.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+  if (!(checkpointBytes >= 1)) throw new RangeError(`checkpointBytes must be at least 1, got ${checkpointBytes}`);
+  return { mode, defer: deferNames.map((name) => Buffer.from(name, 'utf8')), deferNames, checkpointBytes };
 }
 
 /**
@@ -215,6 +263,9 @@ export class TopLevelArrayScanner {
   /** Member names deferred in the current array (empty: none, the fast path). */
   private defer: Buffer[] = [];
   private deferNames: string[] = [];
+  private checkpointBytes = DEFAULT_CHECKPOINT_BYTES;
+  /** `'count'` mode: the next element starting at or after this offset is a checkpoint. */
+  private nextCheckpoint = 0;
   /** File offset where the current key or element started. */
   private tokenStart = 0;
 
@@ -270,6 +321,43 @@ export class TopLevelArrayScanner {
     return [...this.wanted.keys()].filter((k) => !this.arrays.has(k));
   }
 
+  /**
+   * Starts the scanner inside the wanted array `key` (one of the constructor's), at the first byte of
+   * its element number `range.index`, instead of at the start of the file: push the bytes from
+   * `range.offset` to `range.end` (found by an earlier `'count'` pass), then call {@link endRange}.
+   * Elements, offsets and messages are the same as when the whole file is scanned. Call before any push.
+   */
+  resume(key: string, range: ElementRange): void {
+    const spec = this.wanted.get(key);
+    if (spec === undefined) throw new Error(`resume: ${JSON.stringify(key)} is not a wanted array`);
+    if (this.base + this.len !== 0 || this.state !== BOM) throw new Error('resume: the scanner has already been fed');
+    this.base = range.offset;
+    this.key = key;
+    this.current = { offset: -1, count: range.index, complete: false };
+    this.arrays.set(key, this.current);
+    this.mode = spec.mode;
+    this.defer = spec.defer;
+    this.deferNames = spec.deferNames;
+    this.checkpointBytes = spec.checkpointBytes;
+    this.state = NEXT_ELEMENT;
+    this.rangeEnd = range;
+  }
+
+  private rangeEnd: ElementRange | undefined;
+
+  /**
+   * After {@link resume} and the range's bytes: throws `JSON_PARSE` when they did not hold the range's
+   * elements, ending as expected (the file changed since the counting pass).
+   */
+  endRange(): void {
+    if (this.error) throw this.error;
+    const range = this.rangeEnd!;
+    const ended = range.last ? this.state === AFTER_VALUE : this.state === NEXT_ELEMENT && this.len + this.base === range.end;
+    if (!ended || this.current!.count !== range.index + range.count) {
+      this.fail('JSON_PARSE', `unexpected content between bytes ${range.offset} and ${range.end} (has the file changed since it was first read?)`, this.path());
+    }
+  }
+
   private append(chunk: Uint8Array): void {
     const keep = this.keepFrom < 0 ? this.len : this.keepFrom - this.base;
     const kept = this.len - keep;
@@ -314,6 +402,7 @@ export class TopLevelArrayScanner {
             this.state = NEXT_ELEMENT;
           } else if (c === 0x5d) {
             this.current!.complete = true;
+            this.current!.end = this.base + i + 1;
             this.state = AFTER_VALUE;
           } else {
             this.unexpected(c, i, `',' or ']' after the element`, this.path());
@@ -328,6 +417,7 @@ export class TopLevelArrayScanner {
           const c = buf[i]!;
           if (c === 0x5d && this.state === FIRST_ELEMENT) {
             this.current!.complete = true;
+            this.current!.end = this.base + i + 1;
             this.state = AFTER_VALUE;
             i++;
             break;
@@ -338,6 +428,7 @@ export class TopLevelArrayScanner {
           }
           this.tokenStart = this.base + i;
           if (this.mode === 'parse') this.keepFrom = this.tokenStart;
+          else if (this.mode === 'count' && this.tokenStart >= this.nextCheckpoint) this.checkpoint();
           i = this.startValue(buf, i, c);
           this.keyPending = false;
           this.memberStart = -1;
@@ -422,10 +513,13 @@ export class TopLevelArrayScanner {
             this.fail('JSON_BAD_VALUE', `the key appears a second time at the top level (byte ${this.base + i})`, this.key);
           }
           this.current = { offset: this.base + i, count: 0, complete: false };
+          if (spec.mode === 'count') this.current.checkpoints = { index: [], offset: [] };
           this.arrays.set(this.key, this.current);
           this.mode = spec.mode;
           this.defer = spec.defer;
           this.deferNames = spec.deferNames;
+          this.checkpointBytes = spec.checkpointBytes;
+          this.nextCheckpoint = 0;
           i++;
           this.state = FIRST_ELEMENT;
           break;
@@ -628,8 +722,21 @@ export class TopLevelArrayScanner {
     }
   }
 
+  /** Records the element starting at {@link tokenStart} as a checkpoint (`'count'` mode). */
+  private checkpoint(): void {
+    const cp = this.current!.checkpoints;
+    if (cp === undefined) return;
+    cp.index.push(this.current!.count);
+    cp.offset.push(this.tokenStart);
+    this.nextCheckpoint = this.tokenStart + this.checkpointBytes;
+  }
+
   private finishElement(j: number, out: JsonArrayElement[]): void {
     const current = this.current!;
+    if (this.mode === 'count') {
+      current.count++;
+      return;
+    }
     const index = current.count++;
     const offset = this.tokenStart;
     const length = this.base + j - offset;

@@ -7,11 +7,13 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { CocoObject } from '../../src/coco.js';
 import { bucketCountFor, compareObjects, ObjectBuckets } from '../../src/coco-spill.js';
+import { pass2WorkerScript } from '../../src/coco-pass2.js';
+import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
 import { encodeRle } from '../../src/rle.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
 import { CASES, maskOf, type CocoCase, type CocoDoc } from '../fixtures/coco-to-jsonl/datasets.js';
@@ -297,7 +299,7 @@ describe('bad input', () => {
     const text = JSON.stringify(good());
     const e = await bad(good(), {}, text.slice(0, text.indexOf('"annotations"') + 40));
     expect(e.code).toBe('JSON_PARSE');
-    expect(e.path).toBe('annotations'); // found by pass 1, which steps over the annotations
+    expect(e.path).toMatch(/^annotations\[\d+\]$/); // found by pass 1, which counts the annotations
     expect(e.detail).toMatch(/^unexpected end of file after \d+ bytes$/);
   });
 
@@ -439,6 +441,91 @@ describe('determinism', () => {
     const lines = parse(r.train);
     expect(lines.reduce((n, l) => n + l.label.length, 0)).toBe(3000);
     expect(r.summary.objects).toBe(3000);
+  });
+});
+
+describe('threads (--jobs): the same output, summary and errors for any number', () => {
+  // Small ranges (4 MiB by default) so that small files are read in many ranges, on this thread and
+  // two workers (the built dist/src/coco-worker.js, which the global setup builds).
+  const THREADS: ConvertOptions = { jobs: 3 };
+  beforeEach(() => void (tuning.rangeBytes = 160));
+  afterEach(() => void (tuning.rangeBytes = RANGE_BYTES));
+  test('the worker script is built (else every range would be read on this thread)', () => {
+    expect(pass2WorkerScript()).toBeDefined();
+  });
+
+  const comparable = (r: Run, root: string) => ({
+    train: r.train,
+    validation: r.validation,
+    summary: stable(JSON.stringify({ counts: r.summary.counts, objects: r.summary.objects, warnings: r.summary.warnings, errors: r.summary.errors, labels: r.summary.labels }), root),
+  });
+
+  for (const [name, c] of Object.entries(CASES)) {
+    test(`golden case ${name}`, async () => {
+      const root = join(tmp.path, 'data');
+      const json = writeCase(root, c);
+      const one = await run(json, { ...withRoot(root, c.options), jobs: 1 });
+      const three = await run(json, { ...withRoot(root, c.options), ...THREADS });
+      expect(comparable(three, root)).toEqual(comparable(one, root));
+      expect(three.train).toBe(readFileSync(join(FIXTURES, name, 'expected', 'train_annotations.jsonl'), 'utf8'));
+    });
+  }
+
+  /** 600 annotations on 40 images; the ones at `badAt` have an unknown category, at `emptyAt` an empty box. */
+  function many(badAt: number[], emptyAt: number[] = []): CocoDoc {
+    return {
+      images: Array.from({ length: 40 }, (_, i) => ({ id: i + 1, file_name: `d/${i}.png`, width: 50, height: 40 })),
+      annotations: Array.from({ length: 600 }, (_, i) => ({
+        id: i % 7 === 0 ? `s${i}` : 1000 - i,
+        image_id: 1 + ((i * 13) % 40),
+        category_id: badAt.includes(i) ? 99 : i % 4,
+        iscrowd: i % 50 === 0 ? 1 : 0,
+        bbox: emptyAt.includes(i) ? [1, 1, 0, 3] : [i % 45, i % 35, 1 + (i % 9), 60 - (i % 30)],
+        segmentation: [[1, 1, 5, 1, 5, 5 + (i % 3)]],
+      })),
+      categories: [3, 0, 2, 1].map((id) => ({ id, name: `cat${id}` })),
+    };
+  }
+
+  test('a generated file, with bad annotations skipped: the same bytes, and errors in file order', async () => {
+    const json = writeCase(tmp.path, { doc: many([5, 230, 231, 598], [100, 480]), images: {} });
+    const options: ConvertOptions = { imageDetails: false, onError: 'skip' };
+    const one = await run(json, { ...options, jobs: 1 });
+    tuning.rangeBytes = 1000;
+    const two = await run(json, { ...options, jobs: 2 });
+    tuning.rangeBytes = 160;
+    const three = await run(json, { ...options, ...THREADS });
+    expect(one.summary.errors.map((e) => e.path)).toEqual(['annotations[5].category_id', 'annotations[100].bbox', 'annotations[230].category_id', 'annotations[231].category_id', 'annotations[480].bbox', 'annotations[598].category_id']);
+    expect(comparable(two, tmp.path)).toEqual(comparable(one, tmp.path));
+    expect(comparable(three, tmp.path)).toEqual(comparable(one, tmp.path));
+    expect(one.summary.objects).toBe(594);
+  });
+
+  test('--on-error fail reports the first bad annotation in the file, whichever thread reads it first', async () => {
+    const json = writeCase(tmp.path, { doc: many([450, 590], [420]), images: {} });
+    for (const options of [{ jobs: 1 }, THREADS, { jobs: 2 }]) {
+      const e = await failure(json, { imageDetails: false, ...options });
+      expect([e.code, e.path, e.detail]).toEqual(['EMPTY_BOX', 'annotations[420].bbox', 'expected a box with a positive width and height, got [1, 1, 0, 3]']);
+    }
+  });
+
+  test('a malformed annotation ends the conversion after the bad ones before it were reported (skip), or at the first bad one (fail)', async () => {
+    const text = JSON.stringify(many([30])).replace('"id":800,', '"id":800,,');
+    const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
+    for (const options of [{ jobs: 1 }, THREADS]) {
+      const skipped: string[] = [];
+      const e = await failure(json, { imageDetails: false, onError: 'skip', onDiagnostic: (d) => d.severity === 'error' && skipped.push(d.path!), ...options });
+      expect([e.code, e.path]).toEqual(['JSON_PARSE', 'annotations[200]']);
+      expect(skipped).toEqual(['annotations[30].category_id']);
+      const first = await failure(json, { imageDetails: false, ...options });
+      expect([first.code, first.path]).toEqual(['UNKNOWN_CATEGORY_ID', 'annotations[30].category_id']);
+    }
+  });
+
+  test('--jobs must be an integer of 1 or more', async () => {
+    const json = writeCase(tmp.path, { doc: many([]), images: {} });
+    const e = await failure(json, { imageDetails: false, jobs: 0 });
+    expect([e.code, e.exitCode]).toEqual(['USAGE', 2]);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConversionError } from '../../src/errors.js';
-import { elementPath, readJsonAt, readJsonAtSync, readTopLevelArrays, type JsonArrayElement } from '../../src/json/index.js';
+import { elementPath, elementRanges, readJsonAt, readJsonAtSync, readRangeSync, readTopLevelArrays, type JsonArrayElement } from '../../src/json/index.js';
 import { spellingArbitrary, valueArbitrary, writeJson } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-img-json-'));
@@ -164,6 +164,100 @@ describe('readTopLevelArrays', () => {
       expect(err.message).toBe('f.json: images[0]: unexpected end of file at byte 12 (has the file changed?)');
     } finally {
       await handle.close();
+    }
+  });
+});
+
+describe("'count' mode and ranges (readRangeSync)", () => {
+  /** Every element of `key` read range by range (ranges of about `bytes`), in order. */
+  async function byRanges(path: string, key: string, bytes: number, spec: { defer?: string[] } = {}): Promise<{ elements: JsonArrayElement[]; ranges: number }> {
+    const pass1 = readTopLevelArrays(path, { [key]: { mode: 'count', checkpointBytes: bytes } });
+    for await (const batch of pass1.batches()) expect(batch).toEqual([]); // 'count' yields nothing
+    const ranges = elementRanges(pass1.arrays.get(key)!);
+    const fd = openSync(path, 'r');
+    const elements: JsonArrayElement[] = [];
+    try {
+      for (const r of ranges) readRangeSync(fd, key, spec, r, Buffer.alloc(7), (batch) => elements.push(...batch));
+    } finally {
+      closeSync(fd);
+    }
+    return { elements, ranges: ranges.length };
+  }
+
+  test('ranges give the same elements (index, offset, length, value, deferred spans) as one pass, for any spelling and range size', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(valueArbitrary, { maxLength: 12 }), spellingArbitrary, fc.integer({ min: 1, max: 64 }), async (items, spelling, bytes) => {
+        const elements = items.map((v, i) => ({ id: i, segmentation: [[i, 1, 2]], v }));
+        const path = file(writeJson({ info: { a: [1, '['] }, annotations: elements, categories: [] }, spelling));
+        const whole = await collect(readTopLevelArrays(path, { annotations: { defer: ['segmentation'] } }));
+        const { elements: ranged, ranges } = await byRanges(path, 'annotations', bytes, { defer: ['segmentation'] });
+        expect(ranged).toEqual(whole);
+        if (elements.length > 0) expect(ranges).toBeGreaterThanOrEqual(1);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('checkpoints: the first element, then one at least every checkpointBytes; the array end', async () => {
+    const path = file('{"a":[ 10 ,"x,y" , [1,2],{"b":"]"}, 5 ] }');
+    const pass1 = readTopLevelArrays(path, { a: { mode: 'count', checkpointBytes: 6 } });
+    for await (const batch of pass1.batches()) expect(batch).toEqual([]);
+    const info = pass1.arrays.get('a')!;
+    expect(info.count).toBe(5);
+    expect(info.end).toBe(39);
+    // Elements start at 7, 11, 19, 25 and 36: 11 is less than 6 bytes after 7.
+    expect(info.checkpoints).toEqual({ index: [0, 2, 3, 4], offset: [7, 19, 25, 36] });
+    expect(elementRanges(info).map((r) => [r.index, r.count, r.offset, r.end, r.last])).toEqual([
+      [0, 2, 7, 19, false],
+      [2, 1, 19, 25, false],
+      [3, 1, 25, 36, false],
+      [4, 1, 36, 39, true],
+    ]);
+  });
+
+  test('a malformed element in a range: the elements before it are handed over, then JSON_PARSE at its path', async () => {
+    const path = file('{"annotations":[{"id":0},{"id":1},{"id":2,},{"id":3}]}');
+    const pass1 = readTopLevelArrays(path, { annotations: { mode: 'count', checkpointBytes: 1 << 20 } });
+    for await (const batch of pass1.batches()) expect(batch).toEqual([]);
+    const [range] = elementRanges(pass1.arrays.get('annotations')!);
+    const seen: unknown[] = [];
+    const fd = openSync(path, 'r');
+    let error: unknown;
+    try {
+      readRangeSync(fd, 'annotations', {}, range!, Buffer.alloc(1 << 10), (batch) => seen.push(...batch.map((e) => e.value)), { file: 'x.json' });
+    } catch (e) {
+      error = e;
+    } finally {
+      closeSync(fd);
+    }
+    expect(seen).toEqual([{ id: 0 }, { id: 1 }]);
+    expect(error).toBeInstanceOf(ConversionError);
+    expect([(error as ConversionError).code, (error as ConversionError).path]).toEqual(['JSON_PARSE', 'annotations[2]']);
+  });
+
+  test('the same malformed element read in one pass: the elements before it in the chunk come first', async () => {
+    const path = file('{"annotations":[{"id":0},{"id":1},{"id":2,},{"id":3}]}');
+    const seen: unknown[] = [];
+    const e = await rejection(
+      (async () => {
+        for await (const el of readTopLevelArrays(path, { annotations: 'parse' })) seen.push(el.value);
+      })(),
+    );
+    expect(seen).toEqual([{ id: 0 }, { id: 1 }]);
+    expect([e.code, e.path]).toEqual(['JSON_PARSE', 'annotations[2]']);
+  });
+
+  test('a file changed between the passes: JSON_PARSE, not wrong elements', async () => {
+    const path = file('{"a":[{"id":0},{"id":1},{"id":2}]}');
+    const pass1 = readTopLevelArrays(path, { a: { mode: 'count', checkpointBytes: 1 } });
+    for await (const batch of pass1.batches()) expect(batch).toEqual([]);
+    const ranges = elementRanges(pass1.arrays.get('a')!);
+    writeFileSync(path, '{"a":[{"id":0},{"id":10},{"id":2}]}');
+    const fd = openSync(path, 'r');
+    try {
+      expect(() => readRangeSync(fd, 'a', {}, ranges[1]!, Buffer.alloc(64), () => undefined)).toThrow(ConversionError);
+    } finally {
+      closeSync(fd);
     }
   });
 });

@@ -142,7 +142,7 @@ describe('strings, escapes and UTF-8', () => {
     const text = '\ufeff \r\n\t{ "images" :\n[ ]\t, "info" : { } , "annotations":[\n\n] ,"categories" : [ { "id" : 0 } ] }\n';
     const { elements, scanner } = scan(text, COCO_PARSE, [1]);
     expect(elements.map((e) => e.value)).toEqual([{ id: 0 }]);
-    expect(scanner.arrays.get('images')).toEqual({ offset: expect.any(Number) as number, count: 0, complete: true });
+    expect(scanner.arrays.get('images')).toEqual({ offset: expect.any(Number) as number, count: 0, complete: true, end: expect.any(Number) as number });
     expect(scanner.arrays.get('annotations')?.count).toBe(0);
   });
 

@@ -1,0 +1,379 @@
+/**
+ * Pass 2 of coco-to-jsonl: the elements of `annotations`, read range by range (ranges of about 4 MiB
+ * found by pass 1, see `elementRanges` in src/json), on `--jobs` worker threads or in this thread.
+ *
+ * A range is read by a {@link RangeReader}: its own file descriptor and scanner, {@link AnnotationReader}
+ * for the checks and arithmetic, and the objects encoded as the binary records of src/coco-spill.ts,
+ * per bucket. What a range gives back ({@link RangeResult}) is plain data: the records (ArrayBuffers,
+ * transferred without a copy), counters, and the errors and warnings in element order. The caller
+ * applies results in range order ({@link Pass2Pool.results}), so diagnostics come in file order and the
+ * first bad annotation in the file is the one reported with `--on-error fail`, whatever the number of
+ * threads; the records' order inside a bucket does not matter (objects are sorted per image when read back).
+ *
+ * @example
+ *   const pool = new Pass2Pool(2);                 // this thread and one worker, which loads while pass 1 runs
+ *   pool.start(setup, ranges);
+ *   for await (const result of pool.results()) apply(result);
+ *   const { hasAnnotations, hasObjects } = await pool.finish();
+ *   await pool.close();
+ */
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './coco.js';
+import { RecordBatch } from './coco-spill.js';
+import { ConversionError, type ErrorCode, type Location } from './errors.js';
+import { readJsonAtSync, readRangeSync, type ArraySpec, type ElementRange, type JsonArrayElement } from './json/index.js';
+import type { PolygonOptions } from './polygon/index.js';
+
+/** Everything a {@link RangeReader} needs (plain data: it is sent to each worker thread). */
+export interface Pass2Setup {
+  /** The JSON file, absolute. */
+  input: string;
+  /** The JSON file as messages name it. */
+  file: string;
+  task: CocoTask;
+  polygon: PolygonOptions;
+  /** `--on-error fail`: a range stops at its first bad annotation (the rest would not be used). */
+  failFast: boolean;
+  ids: IdTablesData;
+  width: Uint32Array;
+  height: Uint32Array;
+  ok: Uint8Array;
+  imageCount: number;
+  imagesPerBucket: number;
+  bucketCount: number;
+}
+
+/** A ConversionError as plain data. */
+export interface ErrorData {
+  code: ErrorCode;
+  detail: string;
+  loc: Location;
+}
+
+/** A bad annotation or a warning, in element order. */
+export type RangeEvent = { bad: ErrorData } | { warn: ErrorData };
+
+/** What one range gave. */
+export interface RangeResult {
+  /** Position of the range in the list given to {@link Pass2Pool.start}. */
+  range: number;
+  /** Encoded records, per bucket. */
+  buckets: Uint8Array[][];
+  /** Counters, in the order they were first incremented. */
+  counts: [string, number][];
+  events: RangeEvent[];
+  /** A problem that ends the conversion whatever `--on-error` says (malformed JSON), after `events`. */
+  fatal?: ErrorData | undefined;
+  /** A bug (not a ConversionError) in the thread. */
+  bug?: { message: string; stack?: string | undefined } | undefined;
+}
+
+/** Per image: annotated at all, and given at least one object (see the converter). */
+export interface ImageFlags {
+  hasAnnotations: Uint8Array;
+  hasObjects: Uint8Array;
+}
+
+export function errorData(e: ConversionError): ErrorData {
+  return { code: e.code, detail: e.detail, loc: { file: e.file, line: e.line, path: e.path } };
+}
+
+export function fromErrorData(d: ErrorData): ConversionError {
+  return new ConversionError(d.code, d.detail, d.loc);
+}
+
+/** Thrown inside a range to stop it at its first bad annotation (`failFast`). */
+const STOP = Symbol('stop');
+
+/** How pass 2 reads `annotations`: detection leaves `segmentation` unparsed (read back only when `bbox` is missing). */
+export function annotationSpec(task: CocoTask): ArraySpec {
+  return task === 'object-detection' ? { defer: ['segmentation'] } : { mode: 'parse' };
+}
+
+/** Bytes read at a time in a range. */
+const CHUNK = 256 << 10;
+
+/** Reads ranges of `annotations` into encoded records (in a worker thread, or in the calling one). */
+export class RangeReader {
+  private readonly ids: IdTables;
+  private readonly reader: AnnotationReader;
+  private readonly batch: RecordBatch;
+  private readonly spec: ArraySpec;
+  private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  private readonly flags: ImageFlags;
+  private fd: number | undefined;
+  private counts = new Map<string, number>();
+  private events: RangeEvent[] = [];
+
+  constructor(private readonly setup: Pass2Setup) {
+    this.ids = new IdTables(setup.ids);
+    this.flags = { hasAnnotations: new Uint8Array(setup.imageCount), hasObjects: new Uint8Array(setup.imageCount) };
+    this.batch = new RecordBatch(setup.imagesPerBucket, setup.bucketCount);
+    this.spec = annotationSpec(setup.task);
+    const file = setup.file;
+    this.reader = new AnnotationReader(
+      this.ids,
+      { width: setup.width, height: setup.height, ok: setup.ok },
+      {
+        task: setup.task,
+        file,
+        polygon: setup.polygon,
+        readDeferred: (span, path) => readJsonAtSync(this.open(), span, { file, path }),
+        count: (name, by = 1) => this.counts.set(name, (this.counts.get(name) ?? 0) + by),
+        warn: (code, message, loc) => this.events.push({ warn: { code, detail: message, loc } }),
+      },
+    );
+  }
+
+  private open(): number {
+    this.fd ??= openSync(this.setup.input, 'r');
+    return this.fd;
+  }
+
+  /** Reads range number `n`. Never throws for bad input: see {@link RangeResult}. */
+  read(n: number, range: ElementRange): RangeResult {
+    this.counts = new Map();
+    this.events = [];
+    let fatal: ErrorData | undefined;
+    try {
+      readRangeSync(this.open(), 'annotations', this.spec, range, this.buffer, (elements) => this.elements(elements), { file: this.setup.file });
+    } catch (e) {
+      if (e instanceof ConversionError) fatal = errorData(e);
+      else if (e !== STOP) throw e;
+    }
+    return { range: n, buckets: this.batch.take(), counts: [...this.counts], events: this.events, fatal };
+  }
+
+  private elements(elements: JsonArrayElement[]): void {
+    const { hasAnnotations, hasObjects } = this.flags;
+    for (const e of elements) {
+      let object;
+      try {
+        object = this.reader.read(e.value, e.index, e.deferred);
+      } catch (err) {
+        if (!(err instanceof ConversionError)) throw err;
+        this.markAnnotated(e.value);
+        this.events.push({ bad: errorData(err) });
+        if (this.setup.failFast) throw STOP;
+        continue;
+      }
+      if (object === undefined) {
+        this.markAnnotated(e.value);
+        continue;
+      }
+      hasAnnotations[object.image] = 1;
+      hasObjects[object.image] = 1;
+      this.batch.add(object);
+    }
+  }
+
+  /** An image with an annotation that gave no object is left out rather than written as a background image. */
+  private markAnnotated(annotation: unknown): void {
+    const id = typeof annotation === 'object' && annotation !== null ? member(annotation, 'image_id') : undefined;
+    const image = isCocoId(id) ? this.ids.imageIndex(id) : undefined;
+    if (image !== undefined && image >= 0) this.flags.hasAnnotations[image] = 1;
+  }
+
+  /** The per-image flags of every range read; closes the file. */
+  finish(): ImageFlags {
+    this.close();
+    return this.flags;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The ArrayBuffers of a result, to transfer them. */
+export function transferList(result: RangeResult): ArrayBuffer[] {
+  const list = new Set<ArrayBuffer>();
+  for (const parts of result.buckets) for (const p of parts) list.add(p.buffer as ArrayBuffer);
+  return [...list];
+}
+
+/** Messages to a pass-2 worker. */
+export type ToWorker = { setup: Pass2Setup } | { range: number; at: ElementRange } | { finish: true };
+/** Messages from a pass-2 worker. */
+export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { bug: { message: string; stack?: string | undefined } };
+
+/**
+ * The built worker script: beside this module when it runs from `dist/`, else (sources run by a test
+ * runner) `dist/src/coco-worker.js` under the repository root; undefined when neither exists.
+ */
+export function pass2WorkerScript(): URL | undefined {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = [join(dirname(here), 'coco-worker.js')];
+  const fromSource = /^(.*)[\\/]src[\\/]coco-pass2\.ts$/.exec(here);
+  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'coco-worker.js'));
+  const found = candidates.find((p) => existsSync(p));
+  return found === undefined ? undefined : pathToFileURL(found);
+}
+
+/** Ranges a worker holds at once: enough that it does not wait while the calling thread reads one. */
+const PER_WORKER = 3;
+
+interface Slot {
+  worker: Worker;
+  running: number;
+  flags?: (f: ImageFlags) => void;
+}
+
+/**
+ * Reads ranges on the calling thread and `size - 1` worker threads (none when `size` is 1 or no built
+ * worker script exists): the calling thread would otherwise only wait, and one thread fewer is one
+ * V8 heap fewer. Results come out in range order.
+ */
+export class Pass2Pool {
+  /** Worker threads started (0: every range is read in the calling thread). */
+  readonly threads: number;
+  private readonly slots: Slot[] = [];
+  private local: RangeReader | undefined;
+  private ranges: readonly ElementRange[] = [];
+  private next = 0;
+  /** Stop handing out ranges after this one (set when a range ends the conversion). */
+  private limit = Infinity;
+  private readonly done = new Map<number, RangeResult>();
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+  private failFast = false;
+  /** Rejects when a thread fails (so that {@link finish} does not wait for it forever). */
+  private readonly failed: Promise<never>;
+  private rejectFailed: ((e: Error) => void) | undefined;
+
+  /**
+   * @param size threads reading ranges, the calling one included
+   * @param script the worker script (default {@link pass2WorkerScript}); `null`: none
+   */
+  constructor(size: number, script?: URL | null) {
+    const found = size > 1 ? (script === undefined ? pass2WorkerScript() : script) : null;
+    const threads = found ? size - 1 : 0;
+    this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
+    this.failed.catch(() => undefined);
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(found!);
+      const slot: Slot = { worker, running: 0 };
+      worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+      worker.on('error', (e) => this.fail(e));
+      worker.on('exit', (code) => {
+        if (code !== 0 && this.slots.includes(slot)) this.fail(new Error(`coco worker stopped with exit code ${code}`));
+      });
+      this.slots.push(slot);
+    }
+    this.threads = threads;
+  }
+
+  /** Sends the setup and starts reading `ranges`. */
+  start(setup: Pass2Setup, ranges: readonly ElementRange[]): void {
+    this.ranges = ranges;
+    this.failFast = setup.failFast;
+    this.local = new RangeReader(setup);
+    for (const slot of this.slots) slot.worker.postMessage({ setup } satisfies ToWorker);
+    this.dispatch();
+  }
+
+  /** The results, in range order. Stop iterating on a result with `fatal`, or a bad annotation that throws. */
+  async *results(): AsyncGenerator<RangeResult> {
+    for (let n = 0; n < this.ranges.length; n++) {
+      while (!this.done.has(n)) {
+        if (this.failure) throw this.failure;
+        if (this.next < this.ranges.length && this.next <= this.limit) {
+          // Read the next range here, then let the threads' messages (and an abort) through.
+          const k = this.next++;
+          this.settled(this.local!.read(k, this.ranges[k]!));
+          await new Promise((resolve) => setImmediate(resolve));
+          this.dispatch();
+        } else {
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+      }
+      const result = this.done.get(n)!;
+      this.done.delete(n);
+      if (result.bug) {
+        const err = new Error(result.bug.message);
+        if (result.bug.stack) err.stack = result.bug.stack;
+        throw err;
+      }
+      yield result;
+    }
+  }
+
+  /** The per-image flags of every thread, combined. Call after every result has been taken. */
+  async finish(): Promise<ImageFlags> {
+    if (this.failure) throw this.failure;
+    const mine = this.local!.finish();
+    const theirs = await Promise.race([
+      Promise.all(
+        this.slots.map(
+          (slot) =>
+            new Promise<ImageFlags>((resolve) => {
+              slot.flags = resolve;
+              slot.worker.postMessage({ finish: true } satisfies ToWorker);
+            }),
+        ),
+      ),
+      this.failed,
+    ]);
+    for (const f of theirs) {
+      for (let i = 0; i < f.hasAnnotations.length; i++) {
+        mine.hasAnnotations[i]! |= f.hasAnnotations[i]!;
+        mine.hasObjects[i]! |= f.hasObjects[i]!;
+      }
+    }
+    return mine;
+  }
+
+  /** Stops the threads (also after a failure). Safe to call twice. */
+  async close(): Promise<void> {
+    this.local?.close();
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  /** Keeps a result until its turn; no range after one that ends the conversion is started. */
+  private settled(r: RangeResult): void {
+    this.done.set(r.range, r);
+    // With --on-error fail a bad annotation ends the conversion: no need to read further.
+    if (r.fatal || r.bug || (this.failFast && r.events.some((e) => 'bad' in e))) this.limit = Math.min(this.limit, r.range);
+  }
+
+  private dispatch(): void {
+    for (let round = 0; round < PER_WORKER; round++) {
+      for (const slot of this.slots) {
+        if (this.next >= this.ranges.length || this.next > this.limit) return;
+        if (slot.running > round) continue;
+        slot.running++;
+        const n = this.next++;
+        slot.worker.postMessage({ range: n, at: this.ranges[n]! } satisfies ToWorker);
+      }
+    }
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if ('result' in m) {
+      slot.running--;
+      this.settled(m.result);
+      this.dispatch();
+    } else if ('flags' in m) {
+      slot.flags?.(m.flags);
+    } else {
+      const err = new Error(m.bug.message);
+      if (m.bug.stack) err.stack = m.bug.stack;
+      this.fail(err);
+    }
+    this.wake?.();
+    this.wake = undefined;
+  }
+
+  private fail(e: Error): void {
+    if (this.failure) return;
+    this.failure = e;
+    this.rejectFailed?.(e);
+    this.wake?.();
+    this.wake = undefined;
+  }
+}

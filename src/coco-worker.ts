@@ -1,0 +1,25 @@
+/** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco-pass2.ts): one {@link RangeReader} per thread. */
+import { parentPort } from 'node:worker_threads';
+import { RangeReader, transferList, type FromWorker, type ToWorker } from './coco-pass2.js';
+
+let reader: RangeReader | undefined;
+
+function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+parentPort?.on('message', (m: ToWorker) => {
+  try {
+    if ('setup' in m) reader = new RangeReader(m.setup);
+    else if ('range' in m) {
+      const result = reader!.read(m.range, m.at);
+      post({ result }, transferList(result));
+    } else {
+      const flags = reader!.finish();
+      post({ flags }, [flags.hasAnnotations.buffer as ArrayBuffer, flags.hasObjects.buffer as ArrayBuffer]);
+    }
+  } catch (e) {
+    const err = e as Error;
+    post({ bug: { message: String(err?.message ?? e), stack: err?.stack } });
+  }
+});
