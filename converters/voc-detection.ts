@@ -20,6 +20,7 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../src/errors.js';
 import { relativeKey } from '../src/paths.js';
@@ -43,8 +44,15 @@ import {
 
 /** With `--jobs` above 1, threads are used from this many XML files on (fewer make one batch). */
 const PARALLEL_MIN = 2 * BATCH;
-/** `--jobs` when not given: threads reading, this one included (measured, bench/voc/RESULTS.md). */
-const DEFAULT_JOBS = 2;
+/**
+ * `--jobs` when not given: 2 threads when the machine has a core to spare (its one-minute load average
+ * below its cores minus one), else 1. Measured on 2 cores (bench/voc/RESULTS.md): a second thread saves
+ * time on an idle core and costs time when every core is busy, where it only adds its own start-up, JIT
+ * and GC. More than 2 was slower on 2 cores and is not measured on more: ask for it with `--jobs`.
+ */
+export function defaultJobs(cores: number = availableParallelism(), load: number = loadavg()[0]!): number {
+  return cores >= 2 && load < cores - 1 ? 2 : 1;
+}
 
 /**
  * The built module workers start from (voc-detection-items.js beside this file): this file's sibling
@@ -159,7 +167,7 @@ function parseJobs(value: string): number {
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
   // See bench/voc/RESULTS.md for the measurements behind the default.
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? DEFAULT_JOBS;
+  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
   const script = jobs > 1 ? workerScript() : undefined;
   // Threads start while the folders are listed.
@@ -298,7 +306,7 @@ const converter: Converter = {
     {
       flags: '--jobs <n>',
       key: 'jobs',
-      description: `threads reading XML files and image headers, this one included (from ${PARALLEL_MIN} XML files on); default ${DEFAULT_JOBS}`,
+      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on); default: 2 when a core is idle (load average below cores - 1), else 1`,
       parse: parseJobs,
     },
   ],

@@ -3,7 +3,10 @@
  * candidate once, in turn (A B C A B C ...), each in its own process, wall time and CPU time (user + sys,
  * from /usr/bin/time) measured from outside. Prints the medians and the ratios against the reference.
  *
- *   node dist/bench/voc/bench.js bench/data/voc-20k [--runs 5] [--bin bin/automl-img.js]
+ *   node dist/bench/voc/bench.js bench/data/voc-20k [--runs 5] [--bin bin/automl-img.js] [--jobs 1,2,3] [--no-ideal]
+ *
+ * Candidates: automl-img with its default `--jobs` and with each `--jobs` listed, the reference, the floor
+ * (floor.ts: start-up + 40,000 open/read/close) and the ideal bound with 1 and 2 threads (ideal.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -50,19 +53,32 @@ function main(): void {
   const runs = Number(opt('--runs', '5'));
   const bin = opt('--bin', 'bin/automl-img.js');
   const tmp = opt('--out', '/tmp/voc-bench');
+  const jobs = opt('--jobs', '1,2,3').split(',').filter(Boolean).map(Number);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const ours = (name: string, out: string, extra: string[]): Candidate => ({
+    name,
+    argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, out), '--force', '-q', ...extra],
+    out: join(tmp, out),
+  });
   const candidates: Candidate[] = [
-    { name: 'automl-img (--jobs default)', argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, 'ours'), '--force', '-q'], out: join(tmp, 'ours') },
-    { name: 'automl-img --jobs 1', argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, 'ours1'), '--force', '-q', '--jobs', '1'], out: join(tmp, 'ours1') },
+    ours('automl-img (--jobs default)', 'ours', []),
+    ...jobs.map((j) => ours(`automl-img --jobs ${j}`, `ours${j}`, ['--jobs', String(j)])),
     { name: 'reference ref_convert.py voc', argv: ['/usr/bin/python3', REFERENCE, 'voc', data, join(tmp, 'ref')], out: join(tmp, 'ref') },
-    { name: 'floor: node start-up + 40,000 open/read/close', argv: [process.execPath, join(dirname(fileURLToPath(import.meta.url)), 'floor.js'), data], out: '' },
+    { name: 'floor (start-up + 40,000 open/read/close)', argv: [process.execPath, join(here, 'floor.js'), data], out: '' },
   ];
+  if (!args.includes('--no-ideal')) {
+    for (const w of [1, 2]) {
+      candidates.push({ name: `ideal bound, ${w} thread${w > 1 ? 's' : ''}`, argv: [process.execPath, join(here, 'ideal.js'), data, String(w), join(tmp, `ideal${w}.jsonl`)], out: '' });
+    }
+  }
+  const REF = candidates.findIndex((c) => c.argv[0] === '/usr/bin/python3');
   const samples = new Map<string, Sample[]>(candidates.map((c) => [c.name, []]));
   const loadBefore = loadavg()[0]!;
   for (let i = 0; i < runs; i++) {
     for (const c of candidates) samples.get(c.name)!.push(timeOnce(c));
   }
   const loadAfter = loadavg()[0]!;
-  const ref = samples.get(candidates[2]!.name)!;
+  const ref = samples.get(candidates[REF]!.name)!;
   const refWall = median(ref.map((s) => s.wall));
   const refCpu = median(ref.map((s) => s.cpu));
   process.stdout.write(`dataset ${data}, ${runs} rounds, load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n\n`);
@@ -76,6 +92,13 @@ function main(): void {
     );
   }
   const lines = (dir: string) => lineCount(join(dir, 'train_annotations.jsonl')) + lineCount(join(dir, 'validation_annotations.jsonl'));
+  // Ours against the floor and the ideal bound (this wall / their wall: how many times their time we take).
+  const wallOf = (name: string) => median(samples.get(name)!.map((x) => x.wall));
+  const bounds = candidates.filter((c) => c.name.startsWith('floor') || c.name.startsWith('ideal'));
+  process.stdout.write('\n| ours | ' + bounds.map((b) => `this wall / ${b.name.split(' (')[0]!.replace('ideal bound, ', 'ideal ')}`).join(' | ') + ' |\n|---|' + bounds.map(() => '---|').join('') + '\n');
+  for (const c of candidates.filter((c) => c.name.startsWith('automl-img'))) {
+    process.stdout.write(`| ${c.name} | ${bounds.map((b) => `${(wallOf(c.name) / wallOf(b.name)).toFixed(2)}x`).join(' | ')} |\n`);
+  }
   process.stdout.write(`\nlines: ${candidates.filter((c) => c.out).map((c) => `${c.name}: ${lines(c.out)}`).join(', ')}\n`);
 }
 
