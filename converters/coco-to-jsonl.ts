@@ -274,7 +274,7 @@ async function* convert(
     };
     pool.start(setup, annotations ? elementRanges(annotations) : []);
     for await (const result of pool.results()) {
-      for (let b = 0; b < result.buckets.length; b++) buckets.addEncoded(b, result.buckets[b]!);
+      buckets.addEncoded(result.records);
       for (const [name, by] of result.counts) ctx.count(name, by);
       for (const event of result.events) {
         if ('bad' in event) ctx.bad(fromErrorData(event.bad));

@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './coco.js';
-import { RecordBatch } from './coco-spill.js';
+import { RecordBatch, type PackedRecords } from './coco-spill.js';
 import { ConversionError, type ErrorCode, type Location } from './errors.js';
 import { readJsonAtSync, readRangeSync, type ArraySpec, type ElementRange, type JsonArrayElement } from './json/index.js';
 import type { PolygonOptions } from './polygon/index.js';
@@ -60,8 +60,8 @@ export type RangeEvent = { bad: ErrorData } | { warn: ErrorData };
 export interface RangeResult {
   /** Position of the range in the list given to {@link Pass2Pool.start}. */
   range: number;
-  /** Encoded records, per bucket. */
-  buckets: Uint8Array[][];
+  /** Encoded records, per bucket (see ObjectBuckets.addEncoded). */
+  records: PackedRecords;
   /** Counters, in the order they were first incremented. */
   counts: [string, number][];
   events: RangeEvent[];
@@ -102,7 +102,8 @@ export class RangeReader {
   private readonly reader: AnnotationReader;
   private readonly batch: RecordBatch;
   private readonly spec: ArraySpec;
-  private readonly buffer = Buffer.allocUnsafe(CHUNK);
+  /** Read buffer and scanner buffer, reused from range to range. */
+  private readonly io: { chunk: Buffer; scanner?: Buffer | undefined } = { chunk: Buffer.allocUnsafe(CHUNK) };
   private readonly flags: ImageFlags;
   private fd: number | undefined;
   private counts = new Map<string, number>();
@@ -133,18 +134,21 @@ export class RangeReader {
     return this.fd;
   }
 
-  /** Reads range number `n`. Never throws for bad input: see {@link RangeResult}. */
-  read(n: number, range: ElementRange): RangeResult {
+  /**
+   * Reads range number `n`. Never throws for bad input: see {@link RangeResult}. The records go into
+   * `reuse` when it is large enough (a buffer of an earlier result, given back).
+   */
+  read(n: number, range: ElementRange, reuse?: ArrayBuffer): RangeResult {
     this.counts = new Map();
     this.events = [];
     let fatal: ErrorData | undefined;
     try {
-      readRangeSync(this.open(), 'annotations', this.spec, range, this.buffer, (elements) => this.elements(elements), { file: this.setup.file });
+      readRangeSync(this.open(), 'annotations', this.spec, range, this.io, (elements) => this.elements(elements), { file: this.setup.file });
     } catch (e) {
       if (e instanceof ConversionError) fatal = errorData(e);
       else if (e !== STOP) throw e;
     }
-    return { range: n, buckets: this.batch.take(), counts: [...this.counts], events: this.events, fatal };
+    return { range: n, records: this.batch.take(reuse), counts: [...this.counts], events: this.events, fatal };
   }
 
   private elements(elements: JsonArrayElement[]): void {
@@ -189,15 +193,8 @@ export class RangeReader {
   }
 }
 
-/** The ArrayBuffers of a result, to transfer them. */
-export function transferList(result: RangeResult): ArrayBuffer[] {
-  const list = new Set<ArrayBuffer>();
-  for (const parts of result.buckets) for (const p of parts) list.add(p.buffer as ArrayBuffer);
-  return [...list];
-}
-
-/** Messages to a pass-2 worker. */
-export type ToWorker = { setup: Pass2Setup } | { range: number; at: ElementRange } | { finish: true };
+/** Messages to a pass-2 worker (`reuse`: the records buffer of one of its earlier results, given back). */
+export type ToWorker = { setup: Pass2Setup } | { range: number; at: ElementRange; reuse?: ArrayBuffer | undefined } | { finish: true };
 /** Messages from a pass-2 worker. */
 export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { bug: { message: string; stack?: string | undefined } };
 
@@ -221,6 +218,8 @@ interface Slot {
   worker: Worker;
   running: number;
   flags?: (f: ImageFlags) => void;
+  /** Records buffers given back, to send with the next ranges. */
+  spare: ArrayBuffer[];
 }
 
 /**
@@ -238,6 +237,10 @@ export class Pass2Pool {
   /** Stop handing out ranges after this one (set when a range ends the conversion). */
   private limit = Infinity;
   private readonly done = new Map<number, RangeResult>();
+  /** Who read each range not yet given back: a slot, or undefined for this thread. */
+  private readonly readBy = new Map<number, Slot | undefined>();
+  /** Records buffers of this thread's results, given back. */
+  private readonly spare: ArrayBuffer[] = [];
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private failFast = false;
@@ -256,7 +259,7 @@ export class Pass2Pool {
     this.failed.catch(() => undefined);
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(found!);
-      const slot: Slot = { worker, running: 0 };
+      const slot: Slot = { worker, running: 0, spare: [] };
       worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
       worker.on('error', (e) => this.fail(e));
       worker.on('exit', (code) => {
@@ -284,7 +287,8 @@ export class Pass2Pool {
         if (this.next < this.ranges.length && this.next <= this.limit) {
           // Read the next range here, then let the threads' messages (and an abort) through.
           const k = this.next++;
-          this.settled(this.local!.read(k, this.ranges[k]!));
+          this.readBy.set(k, undefined);
+          this.settled(this.local!.read(k, this.ranges[k]!, this.spare.pop()));
           await new Promise((resolve) => setImmediate(resolve));
           this.dispatch();
         } else {
@@ -299,6 +303,10 @@ export class Pass2Pool {
         throw err;
       }
       yield result;
+      // The caller is done with it: its records buffer goes back to whoever filled it.
+      const by = this.readBy.get(n);
+      this.readBy.delete(n);
+      (by ? by.spare : this.spare).push(result.records.records.buffer as ArrayBuffer);
     }
   }
 
@@ -348,7 +356,9 @@ export class Pass2Pool {
         if (slot.running > round) continue;
         slot.running++;
         const n = this.next++;
-        slot.worker.postMessage({ range: n, at: this.ranges[n]! } satisfies ToWorker);
+        this.readBy.set(n, slot);
+        const reuse = slot.spare.pop();
+        slot.worker.postMessage({ range: n, at: this.ranges[n]!, reuse } satisfies ToWorker, reuse ? [reuse] : []);
       }
     }
   }

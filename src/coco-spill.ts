@@ -51,7 +51,11 @@ class Chunks {
   len = 0;
   private nextSize: number;
 
-  constructor(private readonly firstSize = 1 << 12) {
+  /** @param spare where chunks of the largest size are taken from and given back ({@link recycle}), when shared */
+  constructor(
+    private readonly firstSize = 1 << 12,
+    private readonly spare: Buffer[] | undefined = undefined,
+  ) {
     this.nextSize = firstSize;
   }
 
@@ -60,8 +64,9 @@ class Chunks {
     if (this.len + n <= this.buf.length) return;
     if (this.len > 0) this.full.push(this.buf.subarray(0, this.len));
     const size = Math.max(this.nextSize, n);
-    this.nextSize = Math.min(this.nextSize * 2, 1 << 18);
-    this.buf = Buffer.from(new ArrayBuffer(size));
+    this.nextSize = Math.min(this.nextSize * 2, MAX_CHUNK);
+    const reused = size === MAX_CHUNK ? this.spare?.pop() : undefined;
+    this.buf = reused ?? Buffer.from(new ArrayBuffer(size));
     this.view = new DataView(this.buf.buffer as ArrayBuffer, 0, size);
     this.len = 0;
   }
@@ -69,6 +74,19 @@ class Chunks {
   /** Every byte, in order (the current chunk included). */
   parts(): Buffer[] {
     return this.len > 0 ? [...this.full, this.buf.subarray(0, this.len)] : this.full;
+  }
+
+  /**
+   * {@link clear}, giving chunks of the largest size back to the spare list once their bytes are no
+   * longer needed (written to disk): buckets that spill again and again then reuse the same memory
+   * instead of leaving ~`memoryBudget` of garbage in V8's old space per spill.
+   */
+  recycle(): void {
+    if (this.spare) {
+      for (const part of this.full) if (part.buffer.byteLength === MAX_CHUNK && part.byteOffset === 0) this.spare.push(Buffer.from(part.buffer));
+      if (this.buf.length === MAX_CHUNK) this.spare.push(this.buf);
+    }
+    this.clear();
   }
 
   clear(): void {
@@ -81,6 +99,9 @@ class Chunks {
 }
 
 const EMPTY = Buffer.from(new ArrayBuffer(0));
+
+/** The largest chunk of records: 256 KiB. */
+const MAX_CHUNK = 1 << 18;
 
 /** One decoded object of an image, with what sorts it. */
 export interface DecodedObject {
@@ -118,6 +139,8 @@ export class ObjectBuckets {
   private closed = false;
   /** Where spilled buckets are read back (see {@link bucketBytes}). */
   private readBuffer: Buffer = EMPTY;
+  /** Chunks written to disk, for reuse (see Chunks.recycle). */
+  private readonly spare: Buffer[] = [];
   /** Bytes written to temporary files (for the summary's counters). */
   spilledBytes = 0;
 
@@ -135,7 +158,7 @@ export class ObjectBuckets {
     const buckets = Math.max(1, Math.min(bucketCount, Math.max(1, imageCount)));
     this.imagesPerBucket = Math.max(1, Math.ceil(imageCount / buckets));
     const n = Math.max(1, Math.ceil(imageCount / this.imagesPerBucket));
-    this.chunks = Array.from({ length: n }, () => new Chunks());
+    this.chunks = Array.from({ length: n }, () => new Chunks(1 << 12, this.spare));
     this.fds = new Array<number | undefined>(n).fill(undefined);
   }
 
@@ -156,15 +179,21 @@ export class ObjectBuckets {
   }
 
   /**
-   * Appends records encoded elsewhere (by a {@link RecordBatch} in a worker thread) to bucket `b`:
-   * whole records of that bucket's images. The buffers are kept as they are, not copied.
+   * Appends records encoded elsewhere (by a {@link RecordBatch}, maybe in a worker thread) to their
+   * buckets. They are copied: `packed` can be reused as soon as this returns.
    */
-  addEncoded(b: number, parts: readonly Uint8Array[]): void {
-    const c = this.chunks[b]!;
-    for (const part of parts) {
-      if (part.length === 0) continue;
-      c.full.push(Buffer.from(part.buffer, part.byteOffset, part.length));
-      this.inMemory += part.length;
+  addEncoded(packed: PackedRecords): void {
+    let start = 0;
+    for (let b = 0; b < packed.ends.length; b++) {
+      const end = packed.ends[b]!;
+      if (end > start) {
+        const c = this.chunks[b]!;
+        c.reserve(end - start);
+        c.buf.set(packed.records.subarray(start, end), c.len);
+        c.len += end - start;
+        this.inMemory += end - start;
+      }
+      start = end;
     }
     if (this.inMemory > this.memoryBudget) this.flushAll();
   }
@@ -184,7 +213,7 @@ export class ObjectBuckets {
         while (written < part.length) written += writeSync(fd, part, written, part.length - written);
         this.spilledBytes += part.length;
       }
-      c.clear();
+      c.recycle();
     });
     this.inMemory = 0;
   }
@@ -255,6 +284,7 @@ export class ObjectBuckets {
     if (this.closed) return;
     this.closed = true;
     this.readBuffer = EMPTY;
+    this.spare.length = 0;
     for (const fd of this.fds) if (fd !== undefined) closeSync(fd);
     this.fds.fill(undefined);
     if (this.dir !== undefined) {
@@ -265,7 +295,7 @@ export class ObjectBuckets {
 }
 
 /** Appends one object's record to `c`; returns its size in bytes. */
-function encodeObject(c: Chunks, o: CocoObject): number {
+function encodeObject(c: RecordSink, o: CocoObject): number {
   const idBytes = typeof o.id === 'string' ? Buffer.byteLength(o.id, 'utf8') : 0;
   let size = 8 + 4 + 1 + (o.id === undefined ? 0 : typeof o.id === 'number' ? 8 : 4 + idBytes) + 4 + 1 + 1;
   if (o.box) size += 32;
@@ -315,33 +345,71 @@ function encodeObject(c: Chunks, o: CocoObject): number {
   return size;
 }
 
+/** Where {@link encodeObject} appends: a chunk list, or a single buffer that grows. */
+interface RecordSink {
+  buf: Buffer;
+  view: DataView;
+  len: number;
+  reserve(n: number): void;
+}
+
+/** One buffer that doubles when full and is reused once emptied. */
+class GrowingBuffer implements RecordSink {
+  buf: Buffer = Buffer.from(new ArrayBuffer(1 << 14));
+  view = new DataView(this.buf.buffer as ArrayBuffer);
+  len = 0;
+
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const grown = Buffer.from(new ArrayBuffer(Math.max(this.buf.length * 2, this.len + n)));
+    this.buf.copy(grown, 0, 0, this.len);
+    this.buf = grown;
+    this.view = new DataView(grown.buffer as ArrayBuffer);
+  }
+}
+
+/** The records of one {@link RecordBatch.take}: bucket `b`'s are `records[ends[b-1] ?? 0, ends[b])`. */
+export interface PackedRecords {
+  records: Uint8Array;
+  ends: number[];
+}
+
 /**
- * Records encoded for {@link ObjectBuckets.addEncoded}, per bucket, away from the buckets (in a worker
- * thread): {@link take} hands over what was added since the last call, each part in its own
- * ArrayBuffer (to transfer without a copy).
+ * Records encoded for {@link ObjectBuckets.addEncoded} away from the buckets (in a worker thread),
+ * per bucket: {@link take} packs what was added since the last call into one ArrayBuffer (to
+ * transfer without a copy), which may be one given back from an earlier call: in steady state no
+ * memory is allocated (each allocation would wait as garbage, outside V8's heap, for a full collection).
  */
 export class RecordBatch {
-  private readonly chunks: Chunks[];
+  private readonly sinks: GrowingBuffer[];
 
   /** @param imagesPerBucket and `bucketCount`: those of the {@link ObjectBuckets} the records go to */
   constructor(
     private readonly imagesPerBucket: number,
     bucketCount: number,
   ) {
-    this.chunks = Array.from({ length: bucketCount }, () => new Chunks(1 << 14));
+    this.sinks = Array.from({ length: bucketCount }, () => new GrowingBuffer());
   }
 
   add(o: CocoObject): void {
-    encodeObject(this.chunks[Math.floor(o.image / this.imagesPerBucket)]!, o);
+    encodeObject(this.sinks[Math.floor(o.image / this.imagesPerBucket)]!, o);
   }
 
-  /** The records added since the last call, per bucket. */
-  take(): Buffer[][] {
-    return this.chunks.map((c) => {
-      const parts = c.parts();
-      c.clear();
-      return parts;
-    });
+  /** The records added since the last call, packed into `reuse` when it is large enough. */
+  take(reuse?: ArrayBuffer): PackedRecords {
+    let total = 0;
+    for (const s of this.sinks) total += s.len;
+    const out = reuse !== undefined && reuse.byteLength >= total ? reuse : new ArrayBuffer(Math.max(total, 1 << 20));
+    const records = new Uint8Array(out, 0, total);
+    const ends: number[] = [];
+    let at = 0;
+    for (const s of this.sinks) {
+      records.set(s.buf.subarray(0, s.len), at);
+      at += s.len;
+      ends.push(at);
+      s.len = 0;
+    }
+    return { records, ends };
   }
 }
 

@@ -1,6 +1,6 @@
 /** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco-pass2.ts): one {@link RangeReader} per thread. */
 import { parentPort } from 'node:worker_threads';
-import { RangeReader, transferList, type FromWorker, type ToWorker } from './coco-pass2.js';
+import { RangeReader, type FromWorker, type ToWorker } from './coco-pass2.js';
 
 let reader: RangeReader | undefined;
 
@@ -12,8 +12,8 @@ parentPort?.on('message', (m: ToWorker) => {
   try {
     if ('setup' in m) reader = new RangeReader(m.setup);
     else if ('range' in m) {
-      const result = reader!.read(m.range, m.at);
-      post({ result }, transferList(result));
+      const result = reader!.read(m.range, m.at, m.reuse);
+      post({ result }, [result.records.records.buffer as ArrayBuffer]);
     } else {
       const flags = reader!.finish();
       post({ flags }, [flags.hasAnnotations.buffer as ArrayBuffer, flags.hasObjects.buffer as ArrayBuffer]);

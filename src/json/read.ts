@@ -135,18 +135,28 @@ export function readTopLevelArrays(path: string, arrays: WantedArrays, options: 
  * Reads one range of elements of the top-level array `key` (found by a `'count'` pass, see
  * {@link elementRanges}) from an open file, synchronously, chunk by chunk: `onBatch` gets each chunk's
  * elements in order. A problem throws `JSON_PARSE` after the elements before it have been handed over.
- * `buffer` is where the chunks are read (its length is the chunk size).
+ * `io.chunk` is where the chunks are read (its length is the chunk size); `io.scanner` (optional) the
+ * scanner's buffer, kept there for the next range (so that many ranges allocate nothing).
  */
 export function readRangeSync(
   fd: number,
   key: string,
   spec: ArraySpec,
   range: ElementRange,
-  buffer: Buffer,
+  io: { chunk: Buffer; scanner?: Buffer | undefined },
   onBatch: (batch: JsonArrayElement[]) => void,
   options: { file?: string | undefined } = {},
 ): void {
-  const scanner = new TopLevelArrayScanner(new Map([[key, spec]]), { file: options.file });
+  const scanner = new TopLevelArrayScanner(new Map([[key, spec]]), { file: options.file, buffer: io.scanner });
+  io.scanner = undefined;
+  try {
+    scanRange(fd, scanner, key, range, io.chunk, onBatch);
+  } finally {
+    io.scanner = scanner.buffer;
+  }
+}
+
+function scanRange(fd: number, scanner: TopLevelArrayScanner, key: string, range: ElementRange, buffer: Buffer, onBatch: (batch: JsonArrayElement[]) => void): void {
   scanner.resume(key, range);
   let position = range.offset;
   while (position < range.end) {

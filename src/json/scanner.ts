@@ -129,6 +129,11 @@ export function elementRanges(info: ArrayInfo): ElementRange[] {
 export interface ScannerOptions {
   /** The file, as messages name it. */
   file?: string | undefined;
+  /**
+   * Where to keep bytes at first: the {@link TopLevelArrayScanner.buffer} of an earlier scanner, to
+   * scan many ranges without allocating (its contents are overwritten).
+   */
+  buffer?: Buffer | undefined;
 }
 
 /** Whether `buf` holds the bytes of `name` from `at` (a short loop: cheaper than Buffer.compare for a member name). */
@@ -291,6 +296,16 @@ export class TopLevelArrayScanner {
     const entries: [string, ArrayMode | ArraySpec][] = arrays instanceof Map ? [...arrays] : Object.entries(arrays);
     this.wanted = new Map(entries.map(([key, spec]) => [key, resolveSpec(spec)]));
     this.file = options.file;
+    const given = options.buffer;
+    if (given !== undefined && given.byteOffset === 0 && given.length >= 4 && given.length % 4 === 0 && given.length === given.buffer.byteLength) {
+      this.buf = given;
+      this.words = new Uint32Array(given.buffer, 0, given.length >> 2);
+    }
+  }
+
+  /** Where bytes are kept (grown as needed): give it to the next scanner ({@link ScannerOptions.buffer}) once this one is done. */
+  get buffer(): Buffer {
+    return this.buf;
   }
 
   /** Bytes consumed so far. */

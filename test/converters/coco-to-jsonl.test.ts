@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { CocoObject } from '../../src/coco.js';
-import { bucketCountFor, compareObjects, ObjectBuckets } from '../../src/coco-spill.js';
+import { bucketCountFor, compareObjects, ObjectBuckets, RecordBatch } from '../../src/coco-spill.js';
 import { pass2WorkerScript } from '../../src/coco-pass2.js';
 import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
 import { encodeRle } from '../../src/rle.js';
@@ -572,6 +572,30 @@ describe('ObjectBuckets (src/coco-spill.ts)', () => {
     inMemory.dispose();
     spilled.dispose();
     expect(readdirSync(tmp.path).filter((f) => f.startsWith('.automl-img-coco-'))).toEqual([]);
+  });
+
+  test('records packed by a RecordBatch (as worker threads send them, buffers reused), spilled and recycled: the same groups', () => {
+    const all = objects(5000, 97);
+    const direct = new ObjectBuckets(97, 10, tmp.path, Infinity);
+    const packed = new ObjectBuckets(97, 10, tmp.path, 300_000); // spills, and reuses its 256 KiB chunks
+    const batch = new RecordBatch(packed.imagesPerBucket, packed.bucketCount);
+    let reuse: ArrayBuffer | undefined;
+    const buffers = new Set<ArrayBuffer>();
+    for (let k = 0; k < all.length; k++) {
+      direct.add(all[k]!);
+      batch.add(all[k]!);
+      if (k % 700 === 699 || k === all.length - 1) {
+        const p = batch.take(reuse);
+        packed.addEncoded(p);
+        reuse = p.records.buffer as ArrayBuffer;
+        buffers.add(reuse);
+      }
+    }
+    expect(buffers.size).toBe(1); // one buffer for every batch
+    expect(packed.spilledBytes).toBeGreaterThan(0);
+    expect([...packed.groups()]).toEqual([...direct.groups()]);
+    direct.dispose();
+    packed.dispose();
   });
 
   test('objects of an image: numeric ids, then string ids, then none; ties by position', () => {

@@ -176,8 +176,9 @@ describe("'count' mode and ranges (readRangeSync)", () => {
     const ranges = elementRanges(pass1.arrays.get(key)!);
     const fd = openSync(path, 'r');
     const elements: JsonArrayElement[] = [];
+    const io = { chunk: Buffer.alloc(7), scanner: Buffer.alloc(8) }; // one scanner buffer for every range, grown as needed
     try {
-      for (const r of ranges) readRangeSync(fd, key, spec, r, Buffer.alloc(7), (batch) => elements.push(...batch));
+      for (const r of ranges) readRangeSync(fd, key, spec, r, io, (batch) => elements.push(...batch));
     } finally {
       closeSync(fd);
     }
@@ -224,7 +225,7 @@ describe("'count' mode and ranges (readRangeSync)", () => {
     const fd = openSync(path, 'r');
     let error: unknown;
     try {
-      readRangeSync(fd, 'annotations', {}, range!, Buffer.alloc(1 << 10), (batch) => seen.push(...batch.map((e) => e.value)), { file: 'x.json' });
+      readRangeSync(fd, 'annotations', {}, range!, { chunk: Buffer.alloc(1 << 10) }, (batch) => seen.push(...batch.map((e) => e.value)), { file: 'x.json' });
     } catch (e) {
       error = e;
     } finally {
@@ -255,7 +256,7 @@ describe("'count' mode and ranges (readRangeSync)", () => {
     writeFileSync(path, '{"a":[{"id":0},{"id":10},{"id":2}]}');
     const fd = openSync(path, 'r');
     try {
-      expect(() => readRangeSync(fd, 'a', {}, ranges[1]!, Buffer.alloc(64), () => undefined)).toThrow(ConversionError);
+      expect(() => readRangeSync(fd, 'a', {}, ranges[1]!, { chunk: Buffer.alloc(64) }, () => undefined)).toThrow(ConversionError);
     } finally {
       closeSync(fd);
     }
