@@ -21,7 +21,6 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../src/errors.js';
 import { relativeKey } from '../src/paths.js';
@@ -46,14 +45,12 @@ import {
 /** With `--jobs` above 1, threads are used from this many XML files on (fewer make one batch). */
 const PARALLEL_MIN = 2 * BATCH;
 /**
- * `--jobs` when not given: 2 threads when the machine has a core to spare (its one-minute load average
- * below its cores minus one), else 1. Measured on 2 cores (bench/voc/RESULTS.md): a second thread saves
- * time on an idle core and costs time when every core is busy, where it only adds its own start-up, JIT
- * and GC. More than 2 was slower on 2 cores and is not measured on more: ask for it with `--jobs`.
+ * `--jobs` when not given: this thread only. Measured on the 2-vCPU VM (bench/voc/RESULTS.md, 20,000 XMLs):
+ * a second thread saved 0-4% of the wall time when the machine was otherwise idle, for ~30% more CPU
+ * (its own start-up, JIT and GC), and cost ~35% more wall time when the other core was busy; 3 threads
+ * were slower still. More cores than this VM's may favour threads: `--jobs` asks for them.
  */
-export function defaultJobs(cores: number = availableParallelism(), load: number = loadavg()[0]!): number {
-  return cores >= 2 && load < cores - 1 ? 2 : 1;
-}
+export const DEFAULT_JOBS = 1;
 
 /**
  * The built module workers start from (voc-detection-items.js beside this file): this file's sibling
@@ -187,7 +184,7 @@ function parseJobs(value: string): number {
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
   // See bench/voc/RESULTS.md for the measurements behind the default.
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
+  const jobs = (ctx.extra['jobs'] as number | undefined) ?? DEFAULT_JOBS;
   if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
   const script = jobs > 1 ? workerScript() : undefined;
   // Threads start while the folders are listed when the annotation folder looks large, else once the
@@ -329,7 +326,7 @@ const converter: Converter = {
     {
       flags: '--jobs <n>',
       key: 'jobs',
-      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on); default: 2 when a core is idle (load average below cores - 1), else 1`,
+      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on); the output is the same for any n; default ${DEFAULT_JOBS}: on 2 cores a second thread gained at most a few percent when idle and lost ~35% when busy`,
       parse: parseJobs,
     },
   ],

@@ -16,7 +16,6 @@ import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeRever
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
-import { defaultJobs } from '../../converters/voc-detection.js';
 
 const FIXTURES = new URL('../fixtures/voc-detection/', import.meta.url).pathname;
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
@@ -328,10 +327,6 @@ describe('--jobs: worker threads', () => {
     expect([b.code, b.message]).toEqual([a.code, a.message]);
     expect([a.code, scrub(a.message, tmp.path)]).toEqual(['XML_BAD_VALUE', '<root>/annotations/1290.xml: object[1]/bndbox/xmax: expected a number, got "x"']);
   }, 120_000);
-
-  test('the default --jobs: 2 threads when a core is idle (load average below cores - 1), else 1', () => {
-    expect([defaultJobs(2, 0.3), defaultJobs(2, 0.99), defaultJobs(2, 1), defaultJobs(2, 3.5), defaultJobs(1, 0), defaultJobs(8, 6.5), defaultJobs(8, 7)]).toEqual([2, 2, 1, 1, 1, 2, 1]);
-  });
 
   test('--jobs must be a positive integer', async () => {
     await writeTree(tmp.path, azureTree());
