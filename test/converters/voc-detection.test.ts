@@ -328,6 +328,28 @@ describe('--jobs: worker threads', () => {
     expect([a.code, scrub(a.message, tmp.path)]).toEqual(['XML_BAD_VALUE', '<root>/annotations/1290.xml: object[1]/bndbox/xmax: expected a number, got "x"']);
   }, 120_000);
 
+  test('an abort in the middle of a run with 2 threads: INTERRUPTED (exit 130), nothing written', async () => {
+    const tree: Tree = {};
+    for (let i = 0; i < 1300; i++) {
+      const n = String(i).padStart(4, '0');
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.jpg`, objects: [vocObject('a', [1, 1, 2, 2])] });
+      tree[`images/${n}.jpg`] = jpeg(8, 8);
+    }
+    await writeTree(tmp.path, tree);
+    const out = join(tmp.path, 'out');
+    const controller = new AbortController();
+    const e = (await convert('voc', tmp.path, {
+      out,
+      jobs: 2,
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 600) controller.abort();
+      },
+    }).catch((err: unknown) => err)) as ConversionError;
+    expect([e.code, e.exitCode]).toEqual(['INTERRUPTED', 130]);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
   test('--jobs must be a positive integer', async () => {
     await writeTree(tmp.path, azureTree());
     const e = await failure(tmp.path, { jobs: 0 });
