@@ -287,13 +287,10 @@ const normalizeLineEnds = (t: string): string => (t.includes('\r') ? t.replace(/
 const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f /* / */ || c === 0x3e /* > */;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7\u00C0-\uFFFF]*$/;
-/** Element names already checked (annotation files use a few dozen): skips the regular expression. */
-const knownNames = new Set<string>();
-function isXmlName(name: string): boolean {
-  if (!NAME.test(name)) return false;
-  if (knownNames.size < 1000) knownNames.add(name);
-  return true;
-}
+/** NAME's first character, and its others, as UTF-16 code units. */
+const isNameStart = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c >= 0xc0;
+const isNameChar = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x3a || c === 0x2d || c === 0xb7 || c >= 0xc0;
 
 /**
  * Parses an XML document into its root element.
@@ -373,10 +370,16 @@ function parseXmlDocument(s: string): XmlElement {
       if (top.name !== name) throw new XmlSyntaxError(`expected </${top.name}>, got </${name}>`, lt);
       pos = end + 1;
     } else {
+      // The name, checked as it is scanned (what NAME matches, without a slice to test or to hash).
       let i = lt + 1;
-      while (i < n && !isNameEnd(s.charCodeAt(i))) i++;
+      let valid = isNameStart(c1);
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (isNameEnd(c)) break;
+        if (i > lt + 1 && !isNameChar(c)) valid = false;
+      }
+      if (!valid || i === lt + 1) throw new XmlSyntaxError(`expected an element name after "<", got ${JSON.stringify(s.slice(lt, lt + 12))}`, lt);
       const name = s.slice(lt + 1, i);
-      if (!knownNames.has(name) && !isXmlName(name)) throw new XmlSyntaxError(`expected an element name after "<", got ${JSON.stringify(s.slice(lt, lt + 12))}`, lt);
       // attributes: name = "value" | 'value', ignored
       let selfClosing = false;
       for (;;) {

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConversionError } from '../src/errors.js';
 import {
@@ -211,6 +212,35 @@ describe('the XML parser is strict', () => {
     expect(['12', '-3', '+4', '1.5', '.5', '5.', '1e2', '2E-1', ' 7 '].map(parseVocNumber)).toEqual([12, -3, 4, 1.5, 0.5, 5, 100, 0.2, 7]);
     expect(['', 'abc', '1,5', '0x10', 'Infinity', 'NaN', '1e', '--1'].map(parseVocNumber)).toEqual(Array(8).fill(undefined));
     expect(parseVocNumber('1e999')).toBe(Infinity);
+  });
+});
+
+describe('element names', () => {
+  /** XML's Name as the parser has always checked it (code units, as a regular expression without the u flag). */
+  const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7\u00C0-\uFFFF]*$/;
+  const unit = fc.oneof(
+    fc.constantFrom('a', 'Z', '_', ':', '-', '.', '0', '9', '\u00B7', '\u00B6', '\u00BF', '\u00C0', '\uFFFF', '\uD83D', '$', '<', '=', '"', '@', '[', '`', '{', '~'),
+    fc.integer({ min: 0x21, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  );
+  test('an element name is accepted exactly when it matches NAME', () => {
+    fc.assert(
+      fc.property(fc.array(unit, { minLength: 1, maxLength: 6 }).map((u) => u.join('')), (name) => {
+        if (/[\s/>]/.test(name)) return; // those end the name: another test
+        let accepted: boolean;
+        try {
+          parseXml(`<${name}></${name}>`, 'f.xml');
+          accepted = true;
+        } catch (e) {
+          if (!(e instanceof ConversionError)) throw e;
+          accepted = false;
+        }
+        expect(accepted).toBe(NAME.test(name));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  test('an empty name is refused', () => {
+    expect(thrown(() => parseXml('< a></a>', 'f.xml')).message).toBe('f.xml: line 1: expected an element name after "<", got "< a></a>"');
   });
 });
 
