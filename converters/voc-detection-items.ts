@@ -4,7 +4,7 @@
  * workers' script, kept apart so that a worker loads only what reading needs (not commander, the CLI's
  * parser, nor the converter registry).
  */
-import { basename, isAbsolute, relative, sep } from 'node:path';
+import { isAbsolute, relative, sep } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { formatNumber, imageUrl } from '../src/format.js';
@@ -139,7 +139,7 @@ export interface RunState {
  */
 export function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
   const { display, layout, index, root } = st;
-  const file = st.annotationsShown + basename(xml);
+  const file = st.annotationsShown + xml.slice(xml.lastIndexOf(sep) + 1); // xml: the folder, sep, the name
   const result: ItemResult = { xml, problems: [], warnings: [], clamped: 0 };
   const withImages = st.imageDetails;
   try {

@@ -226,13 +226,13 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     });
     /** Image key → the XML of its record (duplicates). */
     const used = new Map<string, string>();
-    /** Images some XML names, good or bad (images without XML at the end). */
+    /** Images named by XMLs that gave no record (bad items): with `used`, the images some XML names. */
     const claimed = new Set<string>();
     let done = 0;
     /** Reports an item; its record when it is to be written. */
     const accept = (item: ItemResult): ImageRecord | undefined => {
       ctx.progress(++done, xmls.length);
-      if (item.imageKey !== undefined) claimed.add(item.imageKey);
+      if (item.imageKey !== undefined && !item.record) claimed.add(item.imageKey);
       for (const p of item.problems) ctx.bad(p);
       for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
       if (item.clamped) ctx.count('clampedBoxes', item.clamped);
@@ -289,7 +289,6 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
             const labels = fields.slice(f + 5, f + 5 + n);
             f += 5 + n;
             ctx.progress(++done, xmls.length);
-            claimed.add(key);
             if (clamped) ctx.count('clampedBoxes', clamped);
             if (unique(key, xmls[b * BATCH + i]!)) yield { path: key, label: [], formatted: { line, labels, objects } };
           }
@@ -301,7 +300,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     const prefix = relativeKey(st.root, index.dir);
     for (const name of index.names) {
       const key = prefix !== undefined ? `${prefix}/${name}` : relativeKey(st.root, join(index.dir, name));
-      if (key !== undefined && claimed.has(key)) continue;
+      if (key !== undefined && (used.has(key) || claimed.has(key))) continue;
       ctx.warn('MISSING_ANNOTATION', 'image without an XML annotation: not converted', { file: ctx.display(join(index.dir, name)) });
     }
   } finally {
