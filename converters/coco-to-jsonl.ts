@@ -15,8 +15,10 @@
  * the JSON's `width`/`height` when both are given), or from the JSON with `--no-image-details`.
  *
  * The file is read twice in bounded memory with src/json's scanner (it may exceed V8's string limit):
- * pass 1 keeps `images` and `categories`; pass 2 reads `annotations`, checks and normalises each, and
- * groups the objects by image through src/coco-spill.ts (in memory up to a budget, then temporary files).
+ * pass 1 keeps `images` and `categories` and notes where elements of `annotations` start every 4 MiB;
+ * pass 2 reads those ranges on `--jobs` threads (src/coco-pass2.ts), checks and normalises each
+ * annotation, and groups the objects by image through src/coco-spill.ts (in memory up to a budget, then
+ * temporary files). Results are applied in range order: the output and reports do not depend on `--jobs`.
  */
 import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
