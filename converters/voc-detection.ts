@@ -46,8 +46,8 @@ import {
 const PARALLEL_MIN = 2 * BATCH;
 /**
  * `--jobs` when not given: this thread only. Measured on the 2-vCPU VM (bench/voc/RESULTS.md, 20,000 XMLs):
- * a second thread saved 0-4% of the wall time when the machine was otherwise idle, for ~30% more CPU
- * (its own start-up, JIT and GC), and cost ~35% more wall time when the other core was busy; 3 threads
+ * a second thread saved 0-5% of the wall time when the machine was otherwise idle, for ~30% more CPU
+ * (its own start-up, JIT and GC), and cost 30-35% more wall time when the other core was busy; 3 threads
  * were slower still. More cores than this VM's may favour threads: `--jobs` asks for them.
  */
 export const DEFAULT_JOBS = 1;
