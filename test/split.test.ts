@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { allocate, splitHash, splitItems, strataOf, validationCount, type SplitItem } from '../src/split.js';
 
 const keysArb = (min = 0, max = 60) => fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: min, maxLength: max });
@@ -211,5 +212,26 @@ describe('allocate', () => {
     const sizes = new Map(Array.from({ length: 10 }, (_, i) => [`g${i}`, 2] as const));
     const alloc = allocate(sizes, 0.1); // total round(2) = 2, but 10 groups need one each
     for (const v of alloc.values()) expect(v).toBe(1);
+  });
+});
+
+describe('splitHash', () => {
+  /** The definition: the first 8 bytes of SHA-256 over UTF-8 seed, NUL, UTF-8 key, read big-endian. */
+  const byDefinition = (key: string, seed: string) => createHash('sha256').update(seed).update('\0').update(key).digest().readBigUInt64BE(0);
+
+  it('is the first 64 bits of sha256(seed NUL key), for any strings (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 8 }), (key, seed) => {
+        expect(splitHash(key, seed)).toBe(byDefinition(key, seed));
+      }),
+    );
+    for (const [key, seed] of [['\uDC00x', '\uD800'], ['a\uD800', ''], ['', ''], ['images/1.jpg', 'seed']]) {
+      expect(splitHash(key!, seed!)).toBe(byDefinition(key!, seed!));
+    }
+  });
+
+  it('does not change between releases (pinned values: every user split depends on them)', () => {
+    expect(splitHash('images/1.jpg', '')).toBe(0xa851f0b2acc898f7n);
+    expect(splitHash('cats/a.png', '7')).toBe(0xbba5702ac41bc2dan);
   });
 });
