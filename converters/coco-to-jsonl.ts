@@ -22,16 +22,16 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { CocoIndex, type CocoTask } from '../src/coco.js';
-import { fromErrorData, Pass2Pool, type Pass2Setup } from '../src/coco-pass2.js';
+import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/coco-pass2.js';
 import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { readImageDetails } from '../src/images.js';
-import { elementRanges, readTopLevelArrays, type ArrayInfo } from '../src/json/index.js';
+import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
@@ -106,15 +106,35 @@ export const tuning = { rangeBytes: RANGE_BYTES };
 
 /**
  * Pass 1: `images` and `categories`; the annotations are only counted, and where elements start
- * every {@link RANGE_BYTES} is noted for pass 2.
+ * every {@link RANGE_BYTES} is noted for pass 2. With a worker thread, the second half of the file is
+ * scanned there at the same time, from what looks like an element of `annotations` near the middle:
+ * this thread stops there if an element does start there (else the guess was wrong and it reads on),
+ * and takes the worker's counts, checkpoints and `categories`, which are what it would have found.
  */
-async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
+async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number, pool: Pass2Pool, size: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
   const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
-  const pass1 = readTopLevelArrays(
-    ctx.input,
-    { images: 'parse', categories: 'parse', annotations: { mode: 'count', checkpointBytes: rangeBytes } },
-    { file, required: ['images', 'categories'] },
-  );
+  const required = ['images', 'categories'];
+  const pass1 = readTopLevelArrays(ctx.input, pass1Arrays(rangeBytes), { file, required });
+  let rest: RestOfFile | undefined;
+  if (pool.threads > 0 && size >= 4 * rangeBytes) {
+    const fd = openSync(ctx.input, 'r');
+    let guess: number | undefined;
+    try {
+      guess = guessElementStart(fd, Math.floor(size / 2));
+    } finally {
+      closeSync(fd);
+    }
+    if (guess !== undefined) {
+      const answer = pool.scanRest({ input: ctx.input, file, offset: guess, checkpointBytes: rangeBytes });
+      answer.catch(() => undefined); // awaited only if this thread gets there
+      pass1.stopBefore(guess, async () => {
+        const r = await answer;
+        if (!r || !restFits(r, pass1.arrays)) return false;
+        rest = r;
+        return true;
+      });
+    }
+  }
   for await (const batch of pass1.batches()) {
     for (const e of batch) {
       if (e.key === 'images') index.addImage(e.value, e.index);
@@ -122,8 +142,35 @@ async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number
     }
     if (ctx.signal?.aborted) throw interruptedError();
   }
+  let annotations = pass1.arrays.get('annotations');
+  if (pass1.endedAtStop && rest && annotations) {
+    for (const e of rest.elements) index.addCategory(e.value, e.index);
+    const theirs = rest.arrays[0]![1];
+    const mine = annotations.checkpoints!;
+    annotations = {
+      offset: annotations.offset,
+      count: annotations.count + theirs.count,
+      complete: true,
+      end: theirs.end,
+      checkpoints: { index: [...mine.index, ...theirs.checkpoints!.index.map((i) => i + annotations!.count)], offset: [...mine.offset, ...theirs.checkpoints!.offset] },
+    };
+    const seen = new Set([...pass1.arrays.keys(), ...rest.arrays.map(([key]) => key)]);
+    const absent = required.filter((k) => !seen.has(k));
+    if (absent.length > 0) {
+      const names = absent.map((k) => JSON.stringify(k)).join(', ');
+      throw new ConversionError('JSON_MISSING', `expected ${names} at the top level, found nothing`, { file, path: absent[0] });
+    }
+  }
   index.finish();
-  return { index, annotations: pass1.arrays.get('annotations') };
+  return { index, annotations };
+}
+
+/** Whether the worker's half of pass 1 holds only what this thread can take as its own: the end of `annotations`, then at most `categories` (seen nowhere before). */
+function restFits(rest: RestOfFile, mine: ReadonlyMap<string, ArrayInfo>): boolean {
+  const [first, ...others] = rest.arrays;
+  if (!first || first[0] !== 'annotations' || !first[1].complete || first[1].end === undefined || !first[1].checkpoints) return false;
+  if (others.some(([key]) => key !== 'categories' || mine.has(key))) return false;
+  return rest.elements.every((e) => e.key === 'categories');
 }
 
 /** What is known of each image (by image index); `ok` is 0 for an image reported bad. */
@@ -248,7 +295,7 @@ async function* convert(
   pool: Pass2Pool,
   { task, polygon, dropEmpty, file, size, rangeBytes }: { task: CocoTask; polygon: ReturnType<typeof polygonOptionsFrom>; dropEmpty: boolean; file: string; size: number; rangeBytes: number },
 ): AsyncGenerator<ImageRecord> {
-  const { index, annotations } = await readIndex(ctx, file, rangeBytes);
+  const { index, annotations } = await readIndex(ctx, file, rangeBytes, pool, size);
   const n = index.imageCount;
   const place = await placeImages(ctx, index);
   const images = imageKeys(ctx, index, place, file);

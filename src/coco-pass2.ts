@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './coco.js';
 import { RecordBatch, type PackedRecords } from './coco-spill.js';
 import { ConversionError, type ErrorCode, type Location } from './errors.js';
-import { readJsonAtSync, readRangeSync, type ArraySpec, type ElementRange, type JsonArrayElement } from './json/index.js';
+import { readJsonAtSync, readRangeSync, scanRestSync, type ArraySpec, type ElementRange, type JsonArrayElement, type RestOfFile, type WantedArrays } from './json/index.js';
 import type { PolygonOptions } from './polygon/index.js';
 
 /** Everything a {@link RangeReader} needs (plain data: it is sent to each worker thread). */
@@ -194,9 +194,39 @@ export class RangeReader {
 }
 
 /** Messages to a pass-2 worker (`reuse`: the records buffer of one of its earlier results, given back). */
-export type ToWorker = { setup: Pass2Setup } | { range: number; at: ElementRange; reuse?: ArrayBuffer | undefined } | { finish: true };
+export type ToWorker =
+  | { setup: Pass2Setup }
+  | { range: number; at: ElementRange; reuse?: ArrayBuffer | undefined }
+  | { finish: true }
+  | { rest: RestRequest };
 /** Messages from a pass-2 worker. */
-export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { bug: { message: string; stack?: string | undefined } };
+export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { rest: RestOfFile | null } | { bug: { message: string; stack?: string | undefined } };
+
+/** Pass 1 on two threads: scan the file from `offset` on as if an element of `annotations` started there (see {@link Pass2Pool.scanRest}). */
+export interface RestRequest {
+  input: string;
+  file: string;
+  offset: number;
+  checkpointBytes: number;
+}
+
+/** The wanted arrays of pass 1. */
+export function pass1Arrays(checkpointBytes: number): WantedArrays {
+  return { images: 'parse', categories: 'parse', annotations: { mode: 'count', checkpointBytes } };
+}
+
+/** {@link RestRequest} answered: null when the scan failed (the guess was wrong, or the file is bad: the calling thread will tell). */
+export function scanRest(request: RestRequest): RestOfFile | null {
+  const fd = openSync(request.input, 'r');
+  try {
+    return scanRestSync(fd, pass1Arrays(request.checkpointBytes), 'annotations', request.offset, Buffer.allocUnsafe(CHUNK), { file: request.file });
+  } catch (e) {
+    if (e instanceof ConversionError) return null;
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /**
  * The built worker script: beside this module when it runs from `dist/`, else (sources run by a test
@@ -218,6 +248,7 @@ interface Slot {
   worker: Worker;
   running: number;
   flags?: (f: ImageFlags) => void;
+  rest?: (r: RestOfFile | null) => void;
   /** Records buffers given back, to send with the next ranges. */
   spare: ArrayBuffer[];
 }
@@ -268,6 +299,22 @@ export class Pass2Pool {
       this.slots.push(slot);
     }
     this.threads = threads;
+  }
+
+  /**
+   * Pass 1's second half on the first worker: the file scanned from `offset` (a guessed element start
+   * of `annotations`) to its end; undefined without a worker, or when that scan failed.
+   */
+  scanRest(request: RestRequest): Promise<RestOfFile | undefined> {
+    const slot = this.slots[0];
+    if (!slot) return Promise.resolve(undefined);
+    return Promise.race([
+      new Promise<RestOfFile | undefined>((resolve) => {
+        slot.rest = (r) => resolve(r ?? undefined);
+        slot.worker.postMessage({ rest: request } satisfies ToWorker);
+      }),
+      this.failed,
+    ]);
   }
 
   /** Sends the setup and starts reading `ranges`. */
@@ -370,6 +417,8 @@ export class Pass2Pool {
       this.dispatch();
     } else if ('flags' in m) {
       slot.flags?.(m.flags);
+    } else if ('rest' in m) {
+      slot.rest?.(m.rest);
     } else {
       const err = new Error(m.bug.message);
       if (m.bug.stack) err.stack = m.bug.stack;

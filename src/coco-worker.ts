@@ -1,6 +1,6 @@
 /** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco-pass2.ts): one {@link RangeReader} per thread. */
 import { parentPort } from 'node:worker_threads';
-import { RangeReader, type FromWorker, type ToWorker } from './coco-pass2.js';
+import { RangeReader, scanRest, type FromWorker, type ToWorker } from './coco-pass2.js';
 
 let reader: RangeReader | undefined;
 
@@ -10,7 +10,8 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 parentPort?.on('message', (m: ToWorker) => {
   try {
-    if ('setup' in m) reader = new RangeReader(m.setup);
+    if ('rest' in m) post({ rest: scanRest(m.rest) });
+    else if ('setup' in m) reader = new RangeReader(m.setup);
     else if ('range' in m) {
       const result = reader!.read(m.range, m.at, m.reuse);
       post({ result }, [result.records.records.buffer as ArrayBuffer]);

@@ -72,6 +72,21 @@ export class TopLevelArrays implements AsyncIterable<JsonArrayElement> {
     return this.scanner.bytesRead;
   }
 
+  private stop: ((at: number) => Promise<boolean>) | undefined;
+
+  /**
+   * Stops before the element of a `'count'` array that starts at byte `offset` (if one does) and calls
+   * `atStop`: when it resolves to true, the reading ends there (no check of the rest, no `required`
+   * check: the caller reads the rest another way); false goes on as if nothing had happened.
+   */
+  stopBefore(offset: number, atStop: (at: number) => Promise<boolean>): void {
+    this.scanner.stopBefore(offset);
+    this.stop = atStop;
+  }
+
+  /** True when the reading ended at a stop (see {@link stopBefore}). */
+  endedAtStop = false;
+
   /** The elements, one non-empty batch per chunk read. The next chunk is read while a batch is consumed. */
   async *batches(): AsyncGenerator<JsonArrayElement[], void, undefined> {
     if (this.started) throw new Error('TopLevelArrays can be iterated only once');
@@ -100,6 +115,14 @@ export class TopLevelArrays implements AsyncIterable<JsonArrayElement> {
         const out: JsonArrayElement[] = [];
         try {
           this.scanner.push(chunk.subarray(0, n), out);
+          if (this.scanner.stopped) {
+            if (out.length > 0) yield out.splice(0);
+            if (await this.stop!(this.scanner.position)) {
+              this.endedAtStop = true;
+              return;
+            }
+            this.scanner.resumeScan(out);
+          }
         } catch (e) {
           // The elements before the problem come first (errors are reported in file order).
           if (out.length > 0) yield out;
@@ -173,6 +196,48 @@ function scanRange(fd: number, scanner: TopLevelArrayScanner, key: string, range
     if (out.length > 0) onBatch(out);
   }
   scanner.endRange();
+}
+
+/**
+ * The first byte, at or after `from`, of what looks like an element of an array of objects: a `{`
+ * after `}` and `,` (spaces allowed), found in the 64 KiB read there; undefined when none. Only a
+ * guess (the bytes may lie in a string): a scan that stops there ({@link TopLevelArrays.stopBefore})
+ * is what tells.
+ */
+export function guessElementStart(fd: number, from: number): number | undefined {
+  const bytes = Buffer.allocUnsafe(1 << 16);
+  const n = readSync(fd, bytes, 0, bytes.length, from);
+  const text = bytes.toString('latin1', 0, n);
+  const m = /\}[ \t\r\n]*,[ \t\r\n]*\{/.exec(text);
+  return m ? from + m.index + m[0].length - 1 : undefined;
+}
+
+/** What {@link scanRestSync} found. */
+export interface RestOfFile {
+  /** The wanted arrays seen from `offset` on (the resumed one first, its indices counted from 0 there). */
+  arrays: [string, ArrayInfo][];
+  /** The elements of the other wanted arrays, in file order. */
+  elements: JsonArrayElement[];
+}
+
+/**
+ * Scans a file from byte `offset` to its end as if an element of the wanted array `key` started there
+ * (see {@link TopLevelArrayScanner.resume}: indices, counts and checkpoints of `key` count from 0 there),
+ * synchronously. Throws like a full scan would, for what it sees.
+ */
+export function scanRestSync(fd: number, arrays: WantedArrays, key: string, offset: number, chunk: Buffer, options: { file?: string | undefined } = {}): RestOfFile {
+  const scanner = new TopLevelArrayScanner(arrays, { file: options.file });
+  scanner.resume(key, { index: 0, offset, count: 0, end: Number.MAX_SAFE_INTEGER, last: true });
+  const elements: JsonArrayElement[] = [];
+  let position = offset;
+  for (;;) {
+    const n = readSync(fd, chunk, 0, chunk.length, position);
+    if (n === 0) break;
+    position += n;
+    scanner.push(chunk.subarray(0, n), elements);
+  }
+  scanner.end();
+  return { arrays: [...scanner.arrays], elements };
 }
 
 /** Where a problem in a value read back would be reported. */

@@ -319,6 +319,7 @@ export class TopLevelArrayScanner {
    */
   push(chunk: Uint8Array, out: JsonArrayElement[]): void {
     if (this.error) throw this.error;
+    if (this.stopped) throw new Error('push: the scan stopped (see stopBefore); call resumeScan first');
     this.append(chunk);
     this.run(out);
   }
@@ -349,6 +350,8 @@ export class TopLevelArrayScanner {
     this.base = range.offset;
     this.key = key;
     this.current = { offset: -1, count: range.index, complete: false };
+    if (spec.mode === 'count') this.current.checkpoints = { index: [], offset: [] };
+    this.nextCheckpoint = range.offset;
     this.arrays.set(key, this.current);
     this.mode = spec.mode;
     this.defer = spec.defer;
@@ -359,6 +362,32 @@ export class TopLevelArrayScanner {
   }
 
   private rangeEnd: ElementRange | undefined;
+
+  private stopAt = -1;
+  /** True when the scan stopped before the element at the offset given to {@link stopBefore}. */
+  stopped = false;
+
+  /**
+   * In a `'count'` array: stop before the element that starts at byte `offset`, if one does (push
+   * returns with {@link stopped} set; the bytes after it in the chunk are not scanned). For a scan that
+   * another thread does from there. {@link resumeScan} goes on as if nothing had happened.
+   */
+  stopBefore(offset: number): void {
+    this.stopAt = offset;
+  }
+
+  /** After a stop: scans the rest of the bytes pushed, and goes on with the next pushes. */
+  resumeScan(out: JsonArrayElement[]): void {
+    this.stopAt = -1;
+    this.stopped = false;
+    if (this.error) throw this.error;
+    this.run(out);
+  }
+
+  /** Where the scan is (for a stop: the first byte of the element it stopped before). */
+  get position(): number {
+    return this.base + this.pos;
+  }
 
   /**
    * After {@link resume} and the range's bytes: throws `JSON_PARSE` when they did not hold the range's
@@ -442,6 +471,12 @@ export class TopLevelArrayScanner {
             this.unexpected(c, i, what, elementPath(this.key, this.current!.count));
           }
           this.tokenStart = this.base + i;
+          if (this.tokenStart === this.stopAt && this.mode === 'count') {
+            // Stop before this element (see stopBefore); scanning goes on from here after resumeScan.
+            this.stopped = true;
+            this.pos = i;
+            return;
+          }
           if (this.mode === 'parse') this.keepFrom = this.tokenStart;
           else if (this.mode === 'count' && this.tokenStart >= this.nextCheckpoint) this.checkpoint();
           i = this.startValue(buf, i, c);

@@ -522,6 +522,46 @@ describe('threads (--jobs): the same output, summary and errors for any number',
     }
   });
 
+  // Pass 1 on two threads: the worker scans from what looks like an element start near the middle.
+  describe('pass 1 split at a guessed element', () => {
+    const withText = (doc: CocoDoc, order: (keyof CocoDoc)[]): string => `{${order.map((k) => `${JSON.stringify(k)}:${JSON.stringify(doc[k])}`).join(',')}}`;
+    async function same(text: string, options: ConvertOptions = {}): Promise<void> {
+      const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
+      const base = { imageDetails: false, onError: 'skip' as const, ...options };
+      const one = await run(json, { ...base, jobs: 1 });
+      const two = await run(json, { ...base, jobs: 2 });
+      expect(comparable(two, tmp.path)).toEqual(comparable(one, tmp.path));
+      expect(one.summary.objects).toBeGreaterThan(0);
+    }
+    test('annotations between images and categories (COCO order)', () => same(withText(many([3, 590]), ['images', 'annotations', 'categories'])));
+    test('categories first, images last (the worker half is not used)', () => same(withText(many([3]), ['categories', 'annotations', 'images'])));
+    test('a guess inside a string (an annotation member full of "}, {"): read on', async () => {
+      const doc = many([]);
+      for (const a of doc.annotations as Record<string, unknown>[]) a['note'] = '}, {'.repeat(40);
+      await same(withText(doc, ['images', 'annotations', 'categories']));
+    });
+    test('a bad category after the split: the same first error', async () => {
+      const doc = many([]);
+      (doc.categories as { name: unknown }[])[2]!.name = 7;
+      const json = writeCase(tmp.path, { doc: {}, images: {} }, withText(doc, ['images', 'annotations', 'categories']));
+      for (const jobs of [1, 2]) {
+        const e = await failure(json, { imageDetails: false, jobs });
+        expect([e.code, e.path]).toEqual(['JSON_BAD_VALUE', 'categories[2].name']);
+      }
+    });
+    test('malformed JSON in the second half: the same JSON_PARSE', async () => {
+      const text = withText(many([]), ['images', 'annotations', 'categories']).replace('"id":700,', '"id":700,]');
+      const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
+      const errors = [];
+      for (const jobs of [1, 2]) {
+        const e = await failure(json, { imageDetails: false, jobs });
+        errors.push([e.code, e.path, e.detail]);
+      }
+      expect(errors[1]).toEqual(errors[0]);
+      expect(errors[0]![0]).toBe('JSON_PARSE');
+    });
+  });
+
   test('--jobs must be an integer of 1 or more', async () => {
     const json = writeCase(tmp.path, { doc: many([]), images: {} });
     const e = await failure(json, { imageDetails: false, jobs: 0 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConversionError } from '../../src/errors.js';
-import { elementPath, elementRanges, readJsonAt, readJsonAtSync, readRangeSync, readTopLevelArrays, type JsonArrayElement } from '../../src/json/index.js';
+import { elementPath, elementRanges, guessElementStart, readJsonAt, readJsonAtSync, readRangeSync, readTopLevelArrays, scanRestSync, type ArrayInfo, type JsonArrayElement } from '../../src/json/index.js';
 import { spellingArbitrary, valueArbitrary, writeJson } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-img-json-'));
@@ -260,5 +260,71 @@ describe("'count' mode and ranges (readRangeSync)", () => {
     } finally {
       closeSync(fd);
     }
+  });
+});
+
+describe('a pass split in two (stopBefore, scanRestSync, guessElementStart)', () => {
+  const doc = (s: string) => JSON.stringify({ images: [{ id: 1 }], annotations: Array.from({ length: 50 }, (_, i) => ({ id: i, s })), categories: [{ id: 7 }] });
+  const text = doc('x');
+  const tricky = doc('}, {'); // strings that look like element starts
+  const wanted = { images: 'parse', categories: 'parse', annotations: { mode: 'count', checkpointBytes: 100 } } as const;
+
+  async function whole(path: string) {
+    const r = readTopLevelArrays(path, wanted);
+    const elements = await collect(r);
+    return { elements, annotations: r.arrays.get('annotations')! };
+  }
+
+  test('the guess is an element start; the two halves together are the whole', async () => {
+    const path = file(text);
+    const fd = openSync(path, 'r');
+    try {
+      const guess = guessElementStart(fd, Math.floor(text.length / 2))!;
+      expect(text[guess]).toBe('{');
+      const first = readTopLevelArrays(path, wanted);
+      let stoppedAt = -1;
+      first.stopBefore(guess, async (at) => ((stoppedAt = at), true));
+      const before = await collect(first);
+      expect(stoppedAt).toBe(guess);
+      expect(first.endedAtStop).toBe(true);
+      const rest = scanRestSync(fd, wanted, 'annotations', guess, Buffer.alloc(13));
+      const all = await whole(path);
+      const mine = first.arrays.get('annotations')!;
+      const [[key, theirs]] = rest.arrays as [[string, ArrayInfo]];
+      expect(key).toBe('annotations');
+      expect(mine.count + theirs.count).toBe(50);
+      expect(theirs.end).toBe(all.annotations.end);
+      expect([...before, ...rest.elements].map((e) => [e.key, e.index, e.value])).toEqual(all.elements.map((e) => [e.key, e.index, e.value]));
+      expect(theirs.checkpoints!.offset[0]).toBe(guess);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  test('going on after a stop gives what a read without one gives', async () => {
+    const path = file(text);
+    const fd = openSync(path, 'r');
+    const guess = guessElementStart(fd, Math.floor(text.length / 3))!;
+    closeSync(fd);
+    const r = readTopLevelArrays(path, wanted, { chunkSize: 17 });
+    r.stopBefore(guess, async () => false);
+    const elements = await collect(r);
+    const all = await whole(path);
+    expect(r.endedAtStop).toBe(false);
+    expect(elements).toEqual(all.elements);
+    expect(r.arrays.get('annotations')).toEqual(all.annotations);
+  });
+
+  test('a guess that is not an element start (inside a string) is never stopped at', async () => {
+    const path = file(tricky);
+    const fd = openSync(path, 'r');
+    const inString = guessElementStart(fd, Math.floor(tricky.length / 2))!;
+    closeSync(fd);
+    expect(tricky.slice(inString - 4, inString + 1)).toBe('"}, {'); // the guess lies in a string
+    const r = readTopLevelArrays(path, wanted);
+    let stops = 0;
+    r.stopBefore(inString, async () => (stops++, true));
+    expect((await collect(r)).length).toBe(2);
+    expect(stops).toBe(0);
   });
 });
