@@ -24,34 +24,6 @@ export interface ItemResult {
   clamped: number;
 }
 
-/** 10^p for the precisions {@link formatCoordinate} writes itself. */
-const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/**
- * `formatNumber(x, precision)` of src/format.ts, the same text, faster for what boxes hold (a number in
- * [0, 1], precision up to 9): `round(x × 10^p)` as digits after `0.`, trailing zeros dropped. That is the
- * shortest form of `round(x × 10^p) / 10^p` (a decimal of at most 9 digits reads back as the nearest
- * double, and no shorter decimal lies that close), which is what formatNumber writes. The rounding
- * is roundTo's fast path under the same condition; anything else goes to formatNumber.
- */
-export function formatCoordinate(x: number, precision: number): string {
-  const scale = SCALES[precision];
-  if (scale !== undefined && x >= 0 && x <= 1) {
-    const scaled = x * scale;
-    const frac = scaled - Math.floor(scaled);
-    if (Math.abs(frac - 0.5) > 1e-6) {
-      const n = Math.round(scaled);
-      if (n === 0) return '0';
-      if (n === scale) return '1';
-      const digits = String(scale + n); // "1" then the `precision` digits of n
-      let end = digits.length;
-      while (digits.charCodeAt(end - 1) === 0x30 /* 0 */) end--;
-      return '0.' + digits.slice(1, end);
-    }
-  }
-  return formatNumber(x, precision);
-}
-
 /**
  * `formatRecord(record, baseUrl, precision)` of src/format.ts for a detection record (the line the writer
  * would write, the label names without repeats, the objects), built here so that worker threads hand the
@@ -73,8 +45,8 @@ export function formatBoxRecord(record: { path: string; details?: ImageDetails |
   for (let i = 0; i < boxes.length; i++) {
     const b = boxes[i]!;
     objects[i] =
-      `{"label":${JSON.stringify(b.label)},"topX":${formatCoordinate(b.topX, precision)},"topY":${formatCoordinate(b.topY, precision)},` +
-      `"bottomX":${formatCoordinate(b.bottomX, precision)},"bottomY":${formatCoordinate(b.bottomY, precision)},"isCrowd":${b.isCrowd}}`;
+      `{"label":${JSON.stringify(b.label)},"topX":${formatNumber(b.topX, precision)},"topY":${formatNumber(b.topY, precision)},` +
+      `"bottomX":${formatNumber(b.bottomX, precision)},"bottomY":${formatNumber(b.bottomY, precision)},"isCrowd":${b.isCrowd}}`;
     if (!labels.includes(b.label)) labels.push(b.label);
   }
   const line = `{"image_url":${JSON.stringify(imageUrl(baseUrl, record.path))}${details},"label":[${objects.join(',')}]}`;

@@ -37,6 +37,16 @@ export function roundTo(x: number, precision: number): number {
  * @throws TypeError for NaN and infinities (a converter bug: JSON has no such numbers)
  */
 export function formatNumber(x: number, precision: number): string {
+  // Normalised coordinates (0 to 1, precision 0 to 9), nearly every number written: the digits of
+  // the rounded integer from tables, without a double-to-decimal conversion (about 3x faster).
+  if (x >= 0 && x <= 1 && precision <= 9) {
+    const scale = POWERS_OF_TEN[precision]!;
+    const scaled = x * scale;
+    const frac = scaled - Math.floor(scaled);
+    // roundTo's fast path, whose result is n / 10^p; its shortest form is the p digits of n with
+    // their trailing zeros dropped (two decimals of 15 digits or fewer never share a double).
+    if (Math.abs(frac - 0.5) > 1e-6) return unitFraction(Math.round(scaled), precision);
+  }
   if (!Number.isFinite(x)) throw new TypeError(`cannot write ${x} in JSON (a converter produced a non-finite coordinate)`);
   const r = roundTo(x, precision);
   // The same text as String(r) for a finite number, but String() goes through V8's number-string
@@ -46,6 +56,32 @@ export function formatNumber(x: number, precision: number): string {
   if (!s.includes('e')) return s;
   const fixed = r.toFixed(precision);
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
+/** `000` to `999`, and the same without their trailing zeros (`''` for 0). */
+const DIGITS3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+const DIGITS3_TRIMMED = DIGITS3.map((d) => d.replace(/0+$/, ''));
+
+/** n / 10^p (0 ≤ n ≤ 10^p, p ≤ 9) written in its shortest form: `0`, `1` or `0.` and p digits without trailing zeros. */
+function unitFraction(n: number, p: number): string {
+  const scale = POWERS_OF_TEN[p]!;
+  if (n === 0) return '0';
+  if (n === scale) return '1';
+  // Widen to 3, 6 or 9 digits (appending zeros, which are dropped again) and write groups of three.
+  const groups = p <= 3 ? 1 : p <= 6 ? 2 : 3;
+  const m = n * POWERS_OF_TEN[groups * 3 - p]!;
+  if (groups === 1) return '0.' + DIGITS3_TRIMMED[m]!;
+  if (groups === 2) {
+    const hi = Math.floor(m / 1000);
+    const lo = m - hi * 1000;
+    return lo === 0 ? '0.' + DIGITS3_TRIMMED[hi]! : '0.' + DIGITS3[hi]! + DIGITS3_TRIMMED[lo]!;
+  }
+  const a = Math.floor(m / 1_000_000);
+  const rest = m - a * 1_000_000;
+  const b = Math.floor(rest / 1000);
+  const c = rest - b * 1000;
+  if (c !== 0) return '0.' + DIGITS3[a]! + DIGITS3[b]! + DIGITS3_TRIMMED[c]!;
+  return b !== 0 ? '0.' + DIGITS3[a]! + DIGITS3_TRIMMED[b]! : '0.' + DIGITS3_TRIMMED[a]!;
 }
 
 /** `base` + `path`, adding a `/` between them when `base` is not empty and lacks one. */
@@ -64,22 +100,41 @@ function detailsJson(d: ImageDetails): string {
 
 function labelJson(label: Label, precision: number): string {
   if (typeof label === 'string') return JSON.stringify(label);
-  const parts: string[] = [];
-  for (const item of label) {
+  // Appended piece by piece (no array of parts and join per object: ~a third of this function's time
+  // on COCO's 860,000 boxes).
+  let out = '[';
+  for (let i = 0; i < label.length; i++) {
+    const item = label[i]!;
+    if (i > 0) out += ',';
     if (typeof item === 'string') {
-      parts.push(JSON.stringify(item));
+      out += JSON.stringify(item);
     } else if ('polygon' in item) {
-      const rings = item.polygon.map((ring) => `[${ring.map((v) => formatNumber(v, precision)).join(',')}]`);
-      parts.push(`{"label":${JSON.stringify(item.label)},"isCrowd":${item.isCrowd},"polygon":[${rings.join(',')}]}`);
+      out += `{"label":${JSON.stringify(item.label)},"isCrowd":${item.isCrowd},"polygon":[`;
+      for (let r = 0; r < item.polygon.length; r++) {
+        const ring = item.polygon[r]!;
+        out += r > 0 ? ',[' : '[';
+        for (let k = 0; k < ring.length; k++) out += (k > 0 ? ',' : '') + formatNumber(ring[k]!, precision);
+        out += ']';
+      }
+      out += ']}';
     } else {
-      const r = (v: number) => formatNumber(v, precision);
-      parts.push(
-        `{"label":${JSON.stringify(item.label)},"topX":${r(item.topX)},"topY":${r(item.topY)},` +
-          `"bottomX":${r(item.bottomX)},"bottomY":${r(item.bottomY)},"isCrowd":${item.isCrowd}}`,
-      );
+      out +=
+        '{"label":' +
+        JSON.stringify(item.label) +
+        ',"topX":' +
+        formatNumber(item.topX, precision) +
+        ',"topY":' +
+        formatNumber(item.topY, precision) +
+        ',"bottomX":' +
+        formatNumber(item.bottomX, precision) +
+        ',"bottomY":' +
+        formatNumber(item.bottomY, precision) +
+        ',"isCrowd":' +
+        item.isCrowd +
+        '}';
     }
   }
-  return `[${parts.join(',')}]`;
+  return out + ']';
 }
 
 /** The JSON line of a record, without the newline. */

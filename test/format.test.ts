@@ -99,6 +99,65 @@ describe('formatNumber', () => {
   });
 });
 
+describe('recordToJson, polygons and mixed labels (property)', () => {
+  it('parses back to the rounded rings, in order, with keys label, isCrowd, polygon', () => {
+    const ring = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 0, maxLength: 10 });
+    const poly = fc.record({ label: fc.string(), isCrowd: fc.constantFrom(0 as const, 1 as const), polygon: fc.array(ring, { maxLength: 3 }) });
+    fc.assert(
+      fc.property(fc.array(poly, { maxLength: 4 }), fc.integer({ min: 0, max: 12 }), (polys, precision) => {
+        const line = recordToJson({ path: 'p.png', label: polys }, '', precision);
+        const parsed = JSON.parse(line) as { label: { label: string; isCrowd: number; polygon: number[][] }[] };
+        expect(parsed.label).toEqual(polys.map((q) => ({ label: q.label, isCrowd: q.isCrowd, polygon: q.polygon.map((r) => r.map((v) => roundTo(v, precision))) })));
+        for (const o of parsed.label) expect(Object.keys(o)).toEqual(['label', 'isCrowd', 'polygon']);
+      }),
+    );
+  });
+});
+
+describe('formatNumber against its definition', () => {
+  /** The definition: toFixed's rounding, then the shortest form that reads back, never an exponent. */
+  const byDefinition = (x: number, p: number): string => {
+    const r = Number(x.toFixed(p)) || 0;
+    const s = JSON.stringify(r);
+    if (!s.includes('e')) return s;
+    return r.toFixed(p).replace(/0+$/, '').replace(/\.$/, '');
+  };
+  it('writes every number from 0 to 1 at every precision as the definition does', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 15 }), (x, p) => {
+        expect(formatNumber(x, p)).toBe(byDefinition(x, p));
+      }),
+      { numRuns: 50000 },
+    );
+  });
+  it('agrees on the digits of every rounded value, ties and near-ties (k / 10^p and (k + 0.5) / 10^p, a few ulps off)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: 9 }), fc.boolean(), fc.integer({ min: -3, max: 3 }), (k, p, half, ulps) => {
+        let x = ((k % (10 ** p + 1)) + (half ? 0.5 : 0)) / 10 ** p;
+        for (let i = 0; i < Math.abs(ulps); i++) x = ulps > 0 ? nextUp(x) : -nextUp(-x);
+        expect(formatNumber(x, p)).toBe(byDefinition(x, p));
+      }),
+      { numRuns: 50000 },
+    );
+  });
+  it('writes any finite double as the definition does, and refuses the rest', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.integer({ min: 0, max: 15 }), (x, p) => {
+        if (Number.isFinite(x)) expect(formatNumber(x, p)).toBe(byDefinition(x, p));
+        else expect(() => formatNumber(x, p)).toThrow(TypeError);
+      }),
+      { numRuns: 20000 },
+    );
+  });
+  it('writes every 6-digit fraction n / 10^6 exactly (all million of them)', () => {
+    for (let n = 0; n <= 1_000_000; n++) {
+      const x = n / 1e6;
+      const got = formatNumber(x, 6);
+      if (got !== byDefinition(x, 6)) expect(got).toBe(byDefinition(x, 6));
+    }
+  });
+});
+
 describe('imageUrl, labelNames, objectCount', () => {
   it('joins base URL and path with exactly one slash', () => {
     expect(imageUrl('', 'a/b.jpg')).toBe('a/b.jpg');
