@@ -11,8 +11,8 @@
  * Where the spill file goes: in the output folder for `-o <dir>` (same disk as the outputs, so a
  * large dataset does not fill a small /tmp), in the OS temp folder for `-o -`; a dry run has none.
  */
-import { createWriteStream, rmdirSync, rmSync, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, linkSync, renameSync, rmdirSync, rmSync, unlinkSync, type WriteStream } from 'node:fs';
+import { mkdir, open, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -64,6 +64,72 @@ export function liveTempFileCount(): number {
 function tempNameFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
+
+/**
+ * Puts every finished file in place as one step, or none: the renames (and the removal of `stale`
+ * files) run synchronously, so a Ctrl-C cannot fall between two of them (signal handlers run between
+ * tasks), and each file they replace is kept under a hard link until all are in place, so that when
+ * one fails every earlier target is put back as it was (or removed, if it did not exist) and a new
+ * train file never sits beside an old validation file. Where hard links are not possible (FAT, some
+ * network shares) a replaced file cannot be put back; the error is still thrown.
+ * @throws the first failure, after the rollback
+ */
+export function replaceAll(renames: readonly (readonly [string, string])[], stale: readonly string[] = []): void {
+  /** What to undo, in order: a target and how it was before (a hard link to its old content, absent, or lost). */
+  const undo: { target: string; before: string | 'absent' | 'lost' }[] = [];
+  const keepOld = (target: string): string | 'absent' | 'lost' => {
+    const backup = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.old`);
+    try {
+      linkSync(target, backup);
+      return backup;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'lost';
+    }
+  };
+  let failure: unknown;
+  try {
+    for (const [from, to] of renames) {
+      const before = keepOld(to);
+      try {
+        replaceHooks.rename(from, to);
+      } catch (e) {
+        if (before !== 'absent' && before !== 'lost') unlinkSync(before);
+        throw e;
+      }
+      undo.push({ target: to, before });
+    }
+    for (const t of stale) {
+      const before = keepOld(t);
+      if (before === 'absent') continue;
+      try {
+        replaceHooks.unlink(t);
+      } catch (e) {
+        if (before !== 'lost') unlinkSync(before);
+        throw e;
+      }
+      undo.push({ target: t, before });
+    }
+  } catch (e) {
+    failure = e;
+  }
+  for (const { target, before } of undo.reverse()) {
+    try {
+      if (failure === undefined) {
+        if (before !== 'absent' && before !== 'lost') unlinkSync(before);
+      } else if (before === 'absent') unlinkSync(target);
+      else if (before !== 'lost') renameSync(before, target);
+    } catch {
+      // best effort: the first failure is what the user hears about
+    }
+  }
+  if (failure !== undefined) throw failure;
+}
+
+/** The two file operations of {@link replaceAll}, replaceable by tests to make one fail. */
+export const replaceHooks = {
+  rename: (from: string, to: string): void => renameSync(from, to),
+  unlink: (path: string): void => unlinkSync(path),
+};
 
 /** The MLTable document for a JSONL file in the same folder. */
 export function mltableText(jsonlName: string): string {
@@ -619,12 +685,11 @@ export async function writeLines(
       // Someone may have created an output while we worked: still never overwrite without --force.
       await refuseExisting();
       if (signal?.aborted) throw interruptedError();
+      replaceAll(renames, stale);
       for (const [from, to] of renames) {
-        await rename(from, to);
         liveTempFiles.delete(from);
         result.outputs.push(to);
       }
-      for (const t of stale) await rm(t, { force: true });
       ok = true;
       return result;
     } finally {

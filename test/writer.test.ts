@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConversionError } from '../src/errors.js';
 import type { ImageRecord, ResolvedOptions } from '../src/types.js';
-import { liveTempFileCount, mltableText, plannedOutputs, removeTempFilesSync, writeDataset, type WriterHooks } from '../src/writer.js';
+import { liveTempFileCount, mltableText, plannedOutputs, removeTempFilesSync, replaceHooks, writeDataset, type WriterHooks } from '../src/writer.js';
 import { CaptureStream } from './helpers/cli.js';
 import { listTree, useTempDir } from './helpers/fs.js';
 
@@ -345,5 +345,91 @@ describe('writeDataset: duplicates', () => {
     const r = await writeDataset(gen(dup), opts({ validationRatio: 0 }), { bad: (e) => void reported.push(e), display: (p) => p });
     expect(r.train).toBe(3);
     expect(reported.map((e) => e.code)).toEqual(['DUPLICATE_IMAGE']);
+  });
+});
+
+describe('writeDataset: outputs replaced all together or not at all', () => {
+  const failing = (match: (path: string) => boolean, code = 'EIO') => {
+    const real = { ...replaceHooks };
+    replaceHooks.rename = (from, to) => {
+      if (match(to)) throw Object.assign(new Error(`${code}: simulated failure, rename '${from}' -> '${to}'`), { code, path: to });
+      real.rename(from, to);
+    };
+    replaceHooks.unlink = (p) => {
+      if (match(p)) throw Object.assign(new Error(`${code}: simulated failure, unlink '${p}'`), { code, path: p });
+      real.unlink(p);
+    };
+    return () => Object.assign(replaceHooks, real);
+  };
+  const snapshot = async (dir: string) => {
+    const files = await listTree(dir);
+    return Object.fromEntries(await Promise.all(files.filter((f) => !f.endsWith('/')).map(async (f) => [f, await readFile(join(dir, f), 'utf8')])));
+  };
+
+  it('a failing second rename puts the first output back: old train beside old validation, nothing else left', async () => {
+    const out = opts().out!;
+    await writeDataset(gen(recs(10, 'old')), opts(), failHooks);
+    const before = await snapshot(out);
+    const restore = failing((p) => p.endsWith('validation_annotations.jsonl'));
+    try {
+      const err = (await writeDataset(gen(recs(10, 'new')), opts({ force: true }), failHooks).catch((e: unknown) => e)) as ConversionError;
+      expect(err).toBeInstanceOf(ConversionError);
+      expect(err.code).toBe('OUTPUT_WRITE');
+      expect(err.message).toContain('simulated failure');
+    } finally {
+      restore();
+    }
+    expect(await snapshot(out)).toEqual(before);
+    expect(Object.keys(before)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    expect(liveTempFileCount()).toBe(0);
+  });
+
+  it('a failing second rename into an empty folder leaves no output at all', async () => {
+    const out = opts().out!;
+    await mkdir(out, { recursive: true });
+    const restore = failing((p) => p.endsWith('validation_annotations.jsonl'));
+    try {
+      await expect(writeDataset(gen(recs(10)), opts(), failHooks)).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+    } finally {
+      restore();
+    }
+    expect(await listTree(out)).toEqual([]);
+  });
+
+  it('with --mltable, a failing last step restores all four files', async () => {
+    const out = opts().out!;
+    await writeDataset(gen(recs(10, 'old')), opts({ mltable: true }), failHooks);
+    const before = await snapshot(out);
+    expect(Object.keys(before)).toHaveLength(4);
+    const restore = failing((p) => p.endsWith(join('validation-mltable-folder', 'MLTable')));
+    try {
+      await expect(writeDataset(gen(recs(12, 'new')), opts({ mltable: true, force: true }), failHooks)).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+    } finally {
+      restore();
+    }
+    expect(await snapshot(out)).toEqual(before);
+  });
+
+  it('--validation-ratio 0: when the old validation file cannot be removed, the old train file is put back', async () => {
+    const out = opts().out!;
+    await writeDataset(gen(recs(10, 'old')), opts(), failHooks);
+    const before = await snapshot(out);
+    const restore = failing((p) => p.endsWith('validation_annotations.jsonl'), 'EACCES');
+    try {
+      await expect(writeDataset(gen(recs(10, 'new')), opts({ validationRatio: 0, force: true }), failHooks)).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+    } finally {
+      restore();
+    }
+    expect(await snapshot(out)).toEqual(before);
+  });
+
+  it('a successful overwrite leaves only the new outputs (no kept copies)', async () => {
+    const out = opts().out!;
+    await writeDataset(gen(recs(10, 'old')), opts(), failHooks);
+    await writeDataset(gen(recs(10, 'new')), opts({ force: true }), failHooks);
+    const after = await snapshot(out);
+    expect(Object.keys(after)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
+    expect(after['train_annotations.jsonl']).toContain('new0/');
+    expect(after['train_annotations.jsonl']).not.toContain('old0/');
   });
 });
