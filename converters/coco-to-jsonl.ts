@@ -30,7 +30,7 @@ import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/c
 import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
-import { readImageDetails } from '../src/images.js';
+import { readImageDetails, turnedSizeHint } from '../src/images.js';
 import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
@@ -241,7 +241,8 @@ async function sizesFromHeaders(ctx: ConverterContext, index: CocoIndex, place: 
     const jh = index.jsonHeight[i]!;
     if ((jw && jw !== d.width) || (jh && jh !== d.height)) {
       ok[i] = 0;
-      const detail = `expected the size of ${keys[i]} (${d.width} × ${d.height} in its header), got width ${jw || '-'}, height ${jh || '-'}`;
+      const hint = turnedSizeHint(resolve(place.imagesDir, index.fileNames[i]!), d, { width: jw, height: jh });
+      const detail = `expected the size of ${keys[i]} (${d.width} × ${d.height} in its header), got width ${jw || '-'}, height ${jh || '-'}${hint}`;
       ctx.bad(new ConversionError('IMAGE_SIZE_MISMATCH', detail, { file, path: `images[${index.elementIndex[i]}]` }));
       continue;
     }

@@ -8,7 +8,7 @@ import { isAbsolute, relative, sep } from 'node:path';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { formatNumber, imageUrl } from '../src/format.js';
-import { readImageDetails, readImageDetailsSync } from '../src/images.js';
+import { readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import type { BoxLabel, FormattedRecord, ImageDetails, ImageRecord } from '../src/types.js';
 import { imageIndexOf, readVocAnnotationSync, resolveImage, type ImageFolderIndex, type VocAnnotation, type VocLayout, type VocObject } from '../src/voc.js';
 
@@ -156,7 +156,7 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
   const { width, height } = details;
   if (imageAbs !== undefined && ann.size && (ann.size.width !== width || ann.size.height !== height)) {
     result.problems.push(
-      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}`, {
+      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}${turnedSizeHint(imageAbs, details, ann.size)}`, {
         file,
         path: 'size',
       }),

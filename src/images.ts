@@ -360,3 +360,77 @@ export class HeaderReader {
     return details;
   }
 }
+
+/**
+ * The EXIF orientation (1–8) of a JPEG, from the TIFF block of its APP1 "Exif" segment, or undefined
+ * (not a JPEG, no EXIF, no orientation tag, unreadable). Only read when a size disagrees (see
+ * {@link turnedSizeHint}): the headers of every image are read without it.
+ */
+export function readExifOrientationSync(absPath: string): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(absPath, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.allocUnsafe(128 * 1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return exifOrientation(head.subarray(0, n));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** {@link readExifOrientationSync} on bytes from the start of a file. */
+export function exifOrientation(data: Buffer): number | undefined {
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return undefined;
+  let pos = 2;
+  while (pos + 4 <= data.length && data[pos] === 0xff) {
+    const marker = data[pos + 1]!;
+    if (marker === 0xda || marker === 0xd9 || isStartOfFrame(marker)) return undefined; // EXIF comes before the frame
+    const length = data.readUInt16BE(pos + 2);
+    const body = pos + 4;
+    if (marker === 0xe1 && length >= 16 && body + length - 2 <= data.length && data.toString('latin1', body, body + 6) === 'Exif\0\0') {
+      return tiffOrientation(data.subarray(body + 6, body + length - 2));
+    }
+    pos += 2 + length;
+  }
+  return undefined;
+}
+
+/** Tag 0x0112 of IFD0 of a TIFF block (classic TIFF, either byte order). */
+function tiffOrientation(t: Buffer): number | undefined {
+  if (t.length < 8) return undefined;
+  const le = t[0] === 0x49 && t[1] === 0x49;
+  if (!le && !(t[0] === 0x4d && t[1] === 0x4d)) return undefined;
+  const u16 = (o: number) => (le ? t.readUInt16LE(o) : t.readUInt16BE(o));
+  const u32 = (o: number) => (le ? t.readUInt32LE(o) : t.readUInt32BE(o));
+  if (u16(2) !== 42) return undefined;
+  const ifd = u32(4);
+  if (ifd + 2 > t.length) return undefined;
+  const count = u16(ifd);
+  for (let i = 0; i < count; i++) {
+    const o = ifd + 2 + i * 12;
+    if (o + 12 > t.length) return undefined;
+    if (u16(o) !== 0x0112) continue;
+    const v = u16(o + 2) === 3 ? u16(o + 8) : undefined;
+    return v !== undefined && v >= 1 && v <= 8 ? v : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * When an annotation's size is the image's turned a quarter, and the image's EXIF orientation (5–8)
+ * says viewers show it turned: a sentence saying so, to append to IMAGE_SIZE_MISMATCH (the labelling
+ * tool most likely drew on the turned image, so its boxes do not fit the stored pixels). Else ''.
+ * The item stays bad: which way the boxes were drawn is not guessed.
+ */
+export function turnedSizeHint(absPath: string, image: { width: number; height: number }, annotated: { width?: number | undefined; height?: number | undefined }): string {
+  if (image.width === image.height || annotated.width !== image.height || annotated.height !== image.width) return '';
+  const o = readExifOrientationSync(absPath);
+  if (o === undefined || o < 5) return '';
+  return ` (its EXIF orientation ${o} shows it turned a quarter, as ${image.height}x${image.width}: the annotation was likely made on the turned image, and its boxes do not fit the stored pixels)`;
+}

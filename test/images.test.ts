@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversionError } from '../src/errors.js';
-import { extensionOf, HeaderReader, isImageName, isRemoteFilesystemType, readImageDetails, readImageDetailsSync } from '../src/images.js';
+import { exifOrientation, extensionOf, HeaderReader, isImageName, isRemoteFilesystemType, readExifOrientationSync, readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { bmp, jpeg, png, tiff } from './helpers/images.js';
 import { useTempDir } from './helpers/fs.js';
 
@@ -241,5 +241,37 @@ describe('readImageDetailsSync and HeaderReader', () => {
     expect(remote.synchronous).toBe(false);
     expect(remote.readSync(abs)).toBeUndefined();
     expect(await remote.read(abs, 'y.bmp')).toEqual({ format: 'bmp', width: 3, height: 2 });
+  });
+});
+
+describe('EXIF orientation (read only to explain a size mismatch)', () => {
+  it('reads tag 0x0112 of IFD0 in either byte order, after other segments and tags', () => {
+    for (const o of [1, 3, 5, 6, 8]) {
+      expect(exifOrientation(jpeg(8, 4, { orientation: o }))).toBe(o);
+      expect(exifOrientation(jpeg(8, 4, { orientation: o, bigEndianExif: true }))).toBe(o);
+    }
+  });
+  it('is undefined without EXIF, with an EXIF block holding no orientation, out of range, or for other formats', () => {
+    expect(exifOrientation(jpeg(8, 4))).toBeUndefined();
+    expect(exifOrientation(jpeg(8, 4, { exifBytes: 3000 }))).toBeUndefined();
+    expect(exifOrientation(jpeg(8, 4, { orientation: 9 }))).toBeUndefined();
+    expect(exifOrientation(jpeg(8, 4, { orientation: 0 }))).toBeUndefined();
+    expect(exifOrientation(png(8, 4))).toBeUndefined();
+    expect(exifOrientation(Buffer.from([0xff, 0xd8, 0xff]))).toBeUndefined();
+    const cut = jpeg(8, 4, { orientation: 6 });
+    expect(exifOrientation(cut.subarray(0, 40))).toBeUndefined();
+  });
+  it('turnedSizeHint: only when the annotated size is the turned one and the orientation turns it (5-8)', async () => {
+    const f = (name: string, buf: Buffer) => {
+      const p = join(tmp.path, name);
+      return writeFile(p, buf).then(() => p);
+    };
+    const turned = await f('turned.jpg', jpeg(20, 10, { orientation: 6 }));
+    const upright = await f('upright.jpg', jpeg(20, 10, { orientation: 3 }));
+    expect(readExifOrientationSync(turned)).toBe(6);
+    expect(readExifOrientationSync(join(tmp.path, 'missing.jpg'))).toBeUndefined();
+    expect(turnedSizeHint(turned, { width: 20, height: 10 }, { width: 10, height: 20 })).toContain('EXIF orientation 6');
+    expect(turnedSizeHint(turned, { width: 20, height: 10 }, { width: 11, height: 20 })).toBe('');
+    expect(turnedSizeHint(upright, { width: 20, height: 10 }, { width: 10, height: 20 })).toBe('');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConversionError, type ErrorCode } from '../errors.js';
-import { readImageDetails } from '../images.js';
+import { readImageDetails, turnedSizeHint } from '../images.js';
 import { labelledMaskToRings, type PolygonOptions } from '../polygon/index.js';
 import { decodeMask, type LabelMask, type MaskEncoding } from './png.js';
 
@@ -105,7 +105,7 @@ async function run(job: MaskJob): Promise<MaskResult> {
     if (size && (size.width !== details.width || size.height !== details.height)) {
       throw new ConversionError(
         'IMAGE_SIZE_MISMATCH',
-        `expected the size of ${job.image.display}, ${details.width}x${details.height}, got ${size.width}x${size.height}`,
+        `expected the size of ${job.image.display}, ${details.width}x${details.height}, got ${size.width}x${size.height}${turnedSizeHint(job.image.abs, details, size)}`,
         { file: job.xmlDisplay, path: 'size' },
       );
     }

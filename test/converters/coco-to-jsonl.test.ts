@@ -18,7 +18,7 @@ import { encodeRle } from '../../src/rle.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
 import { CASES, maskOf, type CocoCase, type CocoDoc } from '../fixtures/coco-to-jsonl/datasets.js';
 import { listTree, makeTempDir, removeDir, useTempDir } from '../helpers/fs.js';
-import { png } from '../helpers/images.js';
+import { jpeg, png } from '../helpers/images.js';
 
 const FIXTURES = new URL('../fixtures/coco-to-jsonl/', import.meta.url).pathname;
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
@@ -346,6 +346,21 @@ describe('bad input', () => {
     (d.images as Record<string, unknown>[])[1]!['width'] = 12;
     const e = await bad(d, { imageDetails: true });
     expect([e.code, e.path, e.detail]).toEqual(['IMAGE_SIZE_MISMATCH', 'images[1]', 'expected the size of b.png (10 × 10 in its header), got width 12, height 10']);
+  });
+
+  test('the JSON gives the size turned by the JPEG\'s EXIF orientation: IMAGE_SIZE_MISMATCH says so', async () => {
+    const doc = {
+      images: [{ id: 1, file_name: 'r.jpg', width: 10, height: 20 }],
+      annotations: [],
+      categories: [{ id: 1, name: 'x' }],
+    };
+    const json = writeCase(tmp.path, { doc, images: {} });
+    writeFileSync(join(tmp.path, 'r.jpg'), jpeg(20, 10, { orientation: 8 }));
+    const e = (await run(json, { imageDetails: true }).catch((x: unknown) => x)) as ConversionError;
+    expect([e.code, e.path]).toEqual(['IMAGE_SIZE_MISMATCH', 'images[0]']);
+    expect(e.detail).toBe(
+      'expected the size of r.jpg (20 × 10 in its header), got width 10, height 20 (its EXIF orientation 8 shows it turned a quarter, as 10x20: the annotation was likely made on the turned image, and its boxes do not fit the stored pixels)',
+    );
   });
 
   test('an image file missing: IMAGE_NOT_FOUND naming the file', async () => {

@@ -209,6 +209,15 @@ describe('bad input', () => {
     ]);
   });
 
+  test('<size> that is the image turned by its EXIF orientation: IMAGE_SIZE_MISMATCH says so', async () => {
+    const root = await dataset(good, { 'Annotations/a.xml': vocXml('a.jpg', 4, 6, [{ name: 'dog' }]), 'JPEGImages/a.jpg': jpeg(6, 4, { orientation: 5 }) });
+    const err = await failure(root);
+    expect([err.code, stable(err.message, root)]).toEqual([
+      'IMAGE_SIZE_MISMATCH',
+      '<root>/Annotations/a.xml: size: expected the size of <root>/JPEGImages/a.jpg, 6x4, got 4x6 (its EXIF orientation 5 shows it turned a quarter, as 4x6: the annotation was likely made on the turned image, and its boxes do not fit the stored pixels)',
+    ]);
+  });
+
   test('a class mask whose size differs is MASK_SIZE_MISMATCH naming the class mask', async () => {
     const root = await dataset(good, { 'SegmentationClass/a.png': palettePng(art('.....', '.....', '.....', '.....')) });
     const err = await failure(root);

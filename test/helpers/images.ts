@@ -51,9 +51,10 @@ const segment = (marker: number, body: number[] | Buffer): Buffer => {
  * many bytes before the frame header (at most 65,000 per segment; larger sizes add several
  * segments), to test readers that must look past the first few KiB for the SOF marker.
  */
-export function jpeg(width: number, height: number, opts: { grey?: number; exifBytes?: number } = {}): Buffer {
+export function jpeg(width: number, height: number, opts: { grey?: number; exifBytes?: number; orientation?: number; bigEndianExif?: boolean } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from([0xff, 0xd8])];
   parts.push(segment(0xe0, [...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0]));
+  if (opts.orientation !== undefined) parts.push(segment(0xe1, exifWithOrientation(opts.orientation, opts.bigEndianExif ?? false)));
   let exif = opts.exifBytes ?? 0;
   while (exif > 0) {
     const n = Math.min(exif, 65000);
@@ -169,4 +170,24 @@ export function imageFor(name: string, width: number, height: number): Buffer {
   if (ext === 'tif' || ext === 'tiff') return tiff(width, height);
   if (['jpg', 'jpeg', 'jpe', 'jfif'].includes(ext)) return jpeg(width, height);
   throw new Error(`imageFor: no generator for ${name}`);
+}
+
+/** An APP1 body: `Exif\0\0`, then a TIFF block whose IFD0 holds a software tag and the orientation (SHORT). */
+function exifWithOrientation(orientation: number, bigEndian: boolean): Buffer {
+  const t = Buffer.alloc(8 + 2 + 2 * 12 + 4);
+  const u16 = (v: number, o: number) => (bigEndian ? t.writeUInt16BE(v, o) : t.writeUInt16LE(v, o));
+  const u32 = (v: number, o: number) => (bigEndian ? t.writeUInt32BE(v, o) : t.writeUInt32LE(v, o));
+  t.write(bigEndian ? 'MM' : 'II', 0, 'latin1');
+  u16(42, 2);
+  u32(8, 4);
+  u16(2, 8); // two entries
+  u16(0x0131, 10); // Software, ASCII, 4 bytes inline: "tst\0"
+  u16(2, 12);
+  u32(4, 14);
+  t.write('tst\0', 18, 'latin1');
+  u16(0x0112, 22); // Orientation, SHORT, 1
+  u16(3, 24);
+  u32(1, 26);
+  u16(orientation, 30);
+  return Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), t]);
 }
