@@ -1,0 +1,145 @@
+/**
+ * voc-detection with threads (`--jobs n`): adversarial cases. The promise: the output bytes, the summary
+ * (counts, labels, errors and warnings in their order) and the first failure are the same for 1, 2 and 3
+ * threads, whatever the names, labels and options; a worker that hits a bug ends the run as an unknown
+ * error (no hang, nothing written).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { convert } from '../../src/convert.js';
+import { ConversionError } from '../../src/errors.js';
+import type { ConvertOptions, Diagnostic } from '../../src/types.js';
+import { vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
+import { CaptureStream, runBin } from '../helpers/cli.js';
+import { listTree, makeTempDir, removeDir, useTempDir, writeTree, type Tree } from '../helpers/fs.js';
+import { jpeg, png } from '../helpers/images.js';
+
+const tmp = useTempDir('voc-threads-');
+
+/** Everything a run gives that must not depend on the threads. */
+interface Outcome {
+  files: Record<string, string>;
+  stdout: string;
+  summary?: string;
+  diagnostics: string;
+  failure?: string;
+}
+
+async function outcome(root: string, options: ConvertOptions): Promise<Outcome> {
+  const out = options.out === '-' ? '-' : makeTempDir('voc-threads-out-');
+  const stdout = new CaptureStream();
+  const diagnostics: Diagnostic[] = [];
+  try {
+    const target = out === '-' ? '-' : join(out, 'o');
+    const summary = await convert('voc', root, { out: target, stdout, onDiagnostic: (d) => diagnostics.push(d), ...options });
+    const files: Record<string, string> = {};
+    if (out !== '-') for (const f of await listTree(target)) files[f] = f.endsWith('/') ? '' : readFileSync(join(target, f), 'utf8');
+    return { files, stdout: stdout.text, summary: JSON.stringify({ ...summary, outputs: summary.outputs.map((o) => o.split('/').pop()) }), diagnostics: JSON.stringify(diagnostics) };
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    return { files: {}, stdout: stdout.text, diagnostics: JSON.stringify(diagnostics), failure: `${e.code} ${e.exitCode} ${e.message}` };
+  } finally {
+    if (out !== '-') removeDir(out);
+  }
+}
+
+/** Runs with 1, 2 and 3 threads and expects the same outcome; returns it. */
+async function sameForAnyJobs(root: string, options: ConvertOptions): Promise<Outcome> {
+  const one = await outcome(root, { ...options, jobs: 1 });
+  for (const jobs of [2, 3]) {
+    const other = await outcome(root, { ...options, jobs });
+    expect({ jobs, ...other }).toEqual({ jobs, ...one });
+  }
+  return one;
+}
+
+/** A UTF-16LE XML (with BOM): the only way a VOC file can carry a lone surrogate. */
+const utf16 = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+
+const LONG = 'l'.repeat(200) + '\u00e9\u{1F600}';
+
+/**
+ * `n` XMLs whose names, labels and images try to break the packing: file names with a newline, `"`, `\`,
+ * an emoji, 200+ characters; labels with NUL, a newline, `"`, `\`, lone surrogates (UTF-16 files), an
+ * emoji, 5,000 characters; an XML over the 64 KiB quick read; an image whose header needs the async
+ * read; bad items, duplicates and images without XML across batches.
+ */
+function weirdTree(n: number): Tree {
+  const tree: Tree = {};
+  const img = jpeg(40, 30);
+  const names = ['plain', 'new\nline', 'q"uote', 'back\\slash', 'emoji\u{1F600}', LONG, 'sp ace'];
+  const labels = ['nul\0in', 'line&#10;feed', '"q"', 'b\\s', '\u{1F600}', 'x'.repeat(5000), '__proto__', 'constructor', 'c&amp;d'];
+  for (let i = 0; i < n; i++) {
+    const stem = `${String(i).padStart(4, '0')}${names[i % names.length]}`;
+    const objects = [vocObject(labels[i % labels.length]!, [i % 13, 1, 30, 25]), vocObject(labels[(i * 7) % labels.length]!, [-2, 0, 41.5, 30])];
+    if (i % 50 === 3) objects.push(vocObject('bad', [1, 1, 'x', 2]));
+    let filename = `${stem}.jpg`;
+    if (i % 97 === 5) filename = '0000plain.jpg'; // a duplicate, often in another batch
+    if (i % 61 === 8) filename = `missing${i}.jpg`; // found by the stem: a warning
+    let xml = vocXml({ filename, size: i % 89 === 4 ? [41, 30] : [40, 30], objects });
+    if (i % 40 === 11) xml = xml.replace('<segmented>', `<!--${'c'.repeat(70_000)}--><segmented>`);
+    if (i === 255 || i === 256) xml = xml.replace('<segmented>', `<!--${'c'.repeat(65_536 - Buffer.byteLength(xml) - 7)}--><segmented>`);
+    if (i % 9 === 6) {
+      // lone surrogates, only possible in a UTF-16 file
+      const lone = vocObject('lone\uD800', [1, 1, 5, 5]) + vocObject('\uDFFFrev', [1, 1, 5, 5]);
+      tree[`annotations/${stem}.xml`] = utf16(xml.replace('<segmented>', `${lone}<segmented>`));
+    } else {
+      tree[`annotations/${stem}.xml`] = xml;
+    }
+    if (i % 71 !== 9) tree[`images/${stem}.jpg`] = i % 33 === 1 ? jpeg(40, 30, { exifBytes: 70_000 }) : img;
+  }
+  tree['images/zz\nnone.png'] = png(2, 2);
+  return tree;
+}
+
+describe('1, 2 and 3 threads give the same outcome', () => {
+  test('weird names and labels, 513 XMLs (batches of 256, 256, 1), every shared option', async () => {
+    await writeTree(tmp.path, weirdTree(513));
+    const base: ConvertOptions = { onError: 'skip' };
+    const first = await sameForAnyJobs(tmp.path, base);
+    // the cases are really there
+    expect(first.failure).toBeUndefined();
+    const summary = JSON.parse(first.summary!) as { labels: Record<string, number>; errors: Diagnostic[]; warnings: Diagnostic[]; counts: Record<string, number> };
+    expect(Object.keys(summary.labels)).toEqual(expect.arrayContaining(['nul\0in', 'line\nfeed', 'lone\uD800', '\uDFFFrev', '__proto__', 'x'.repeat(5000)]));
+    expect(new Set(summary.errors.map((e) => e.code))).toEqual(new Set(['XML_BAD_VALUE', 'DUPLICATE_IMAGE', 'IMAGE_SIZE_MISMATCH', 'IMAGE_NOT_FOUND']));
+    expect(summary.warnings.map((w) => w.code)).toContain('MISSING_ANNOTATION');
+    expect(summary.counts['clampedBoxes']).toBeGreaterThan(400);
+    for (const options of [
+      { baseUrl: 'azureml://x/"q\\/', precision: 0 },
+      { precision: 15, oneBased: true },
+      { imageDetails: false },
+      { stratify: true, seed: 'b' },
+      { validationRatio: 0 },
+      { out: '-' },
+      { dryRun: true },
+      { mltable: true, baseUrl: 'https://h/p' },
+    ] satisfies ConvertOptions[]) {
+      await sameForAnyJobs(tmp.path, { ...base, ...options });
+    }
+    // fail mode: the same first failure
+    const fail = await sameForAnyJobs(tmp.path, {});
+    expect(fail.failure).toMatch(/^XML_BAD_VALUE 1 .*0003.*object\[3\]\/bndbox\/xmax/s);
+  }, 60_000);
+
+  for (const n of [511, 512, 767, 768, 769]) {
+    test(`${n} XMLs: the batch edges`, async () => {
+      const tree: Tree = {};
+      const img = jpeg(8, 8);
+      for (let i = 0; i < n; i++) {
+        const stem = String(i).padStart(4, '0');
+        const edge = i % 256 === 255 || i % 256 === 0 || i === n - 1;
+        tree[`annotations/${stem}.xml`] = vocXml({ filename: edge ? '0001.jpg' : `${stem}.jpg`, objects: [vocObject(edge ? 'edge' : 'a', [0, 0, 9, 8])] });
+        tree[`images/${stem}.jpg`] = img;
+      }
+      await writeTree(tmp.path, tree);
+      const r = await sameForAnyJobs(tmp.path, { onError: 'skip' });
+      const summary = JSON.parse(r.summary!) as { counts: Record<string, number>; errors: Diagnostic[]; warnings: Diagnostic[] };
+      expect(summary.counts['clampedBoxes']).toBe(n);
+      let named = 1;
+      for (let i = 0; i < n; i++) if (i % 256 === 255 || i % 256 === 0 || i === n - 1) named++;
+      expect(summary.errors.length).toBe(named - 1);
+      expect(summary.errors.every((e) => e.code === 'DUPLICATE_IMAGE')).toBe(true);
+    }, 30_000);
+  }
+});
