@@ -101,8 +101,17 @@ function isPlainRelative(name: string): boolean {
 /** Pass 2 reads `annotations` in ranges of about this many bytes (found by pass 1). */
 export const RANGE_BYTES = 4 << 20;
 
-/** Internals tests may change: `rangeBytes` (default {@link RANGE_BYTES}), to read small files in many ranges. */
-export const tuning = { rangeBytes: RANGE_BYTES };
+/**
+ * Internals tests may change: `rangeBytes` (default {@link RANGE_BYTES}), to read small files in many
+ * ranges; `splitMinBytes`, the smallest file whose pass 1 is split between two threads (default
+ * undefined: 4 ranges, 16 MiB); `splitFrom`, where the guessed element start is looked for (default
+ * the middle of the file), to put the guess anywhere.
+ */
+export const tuning = {
+  rangeBytes: RANGE_BYTES,
+  splitMinBytes: undefined as number | undefined,
+  splitFrom: (size: number): number => Math.floor(size / 2),
+};
 
 /**
  * Pass 1: `images` and `categories`; the annotations are only counted, and where elements start
@@ -116,11 +125,11 @@ async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number
   const required = ['images', 'categories'];
   const pass1 = readTopLevelArrays(ctx.input, pass1Arrays(rangeBytes), { file, required });
   let rest: RestOfFile | undefined;
-  if (pool.threads > 0 && size >= 4 * rangeBytes) {
+  if (pool.threads > 0 && size >= (tuning.splitMinBytes ?? 4 * rangeBytes)) {
     const fd = openSync(ctx.input, 'r');
     let guess: number | undefined;
     try {
-      guess = guessElementStart(fd, Math.floor(size / 2));
+      guess = guessElementStart(fd, tuning.splitFrom(size));
     } finally {
       closeSync(fd);
     }
