@@ -234,9 +234,32 @@ export interface WorkerSetup {
  * cannot occur in a JSON line (JSON escapes it) nor in a file name; an item with a NUL in a label name is
  * sent in `other` instead, with every item that has problems or warnings, as `[index in batch, item]`.
  */
-export type FromWorker =
-  | { batch: number; count: number; packed: string; other: [number, WireItem][] }
-  | { batch: number; bug: { message: string; stack?: string | undefined } };
+export interface FromWorker {
+  batch: number;
+  /** Items in `packed` and `other`: the whole batch, or those before the one that hit `bug`. */
+  count: number;
+  packed: string;
+  other: [number, WireItem][];
+  /** An unknown error (a bug) reading item `count`: thrown once the items before it are handed on. */
+  bug?: WireBug | undefined;
+}
+
+/** An unknown error as it crosses threads (its stack names the worker's frames). */
+export interface WireBug {
+  message: string;
+  stack?: string | undefined;
+}
+
+export const toWireBug = (e: unknown): WireBug => {
+  const err = e as Error | undefined;
+  return { message: String(err?.message ?? e), stack: err?.stack };
+};
+
+export const fromWireBug = (bug: WireBug): Error => {
+  const e = new Error(bug.message);
+  if (bug.stack) e.stack = bug.stack;
+  return e;
+};
 
 const toWire = (item: ItemResult): WireItem =>
   item.problems.length === 0
@@ -259,14 +282,28 @@ function displayFrom(cwd: string): (abs: string) => string {
   };
 }
 
+/**
+ * A batch as read: all its items, or those before an item whose reading threw an unknown error (`bug`).
+ * The bug is thrown only once those items are handed on, as one thread reading item by item would: the
+ * reports before it and the first failure do not depend on which thread read which batch.
+ */
+export interface BatchRead {
+  items: ItemResult[];
+  bug?: unknown;
+}
+
 /** Reads batch `b` of `xmls` in this thread. */
-export async function readBatch(st: RunState, xmls: readonly string[], b: number): Promise<ItemResult[]> {
+export async function readBatch(st: RunState, xmls: readonly string[], b: number): Promise<BatchRead> {
   const items: ItemResult[] = [];
-  for (let i = b * BATCH, end = Math.min(i + BATCH, xmls.length); i < end; i++) {
-    const r = readItem(st, xmls[i]!);
-    items.push(r instanceof Promise ? await r : r);
+  try {
+    for (let i = b * BATCH, end = Math.min(i + BATCH, xmls.length); i < end; i++) {
+      const r = readItem(st, xmls[i]!);
+      items.push(r instanceof Promise ? await r : r);
+    }
+  } catch (e) {
+    return { items, bug: e };
   }
-  return items;
+  return { items };
 }
 
 /** A batch read by a worker, packed (see {@link FromWorker}). */
@@ -305,14 +342,18 @@ function serveWorker(): void {
         for (let handed = Atomics.load(control, HANDED); b >= handed + AHEAD; handed = Atomics.load(control, HANDED)) {
           Atomics.wait(control, HANDED, handed);
         }
+        let failed = false;
         try {
-          const items = await readBatch(st, xmls, b);
+          const { items, bug } = await readBatch(st, xmls, b);
           const { packed, other } = packBatch(items);
-          parentPort!.postMessage({ batch: b, count: items.length, packed, other } satisfies FromWorker);
+          failed = bug !== undefined;
+          parentPort!.postMessage({ batch: b, count: items.length, packed, other, bug: failed ? toWireBug(bug) : undefined } satisfies FromWorker);
         } catch (e) {
-          const err = e as Error;
-          parentPort!.postMessage({ batch: b, bug: { message: String(err?.message ?? e), stack: err?.stack } } satisfies FromWorker);
+          failed = true;
+          parentPort!.postMessage({ batch: b, count: 0, packed: '', other: [], bug: toWireBug(e) } satisfies FromWorker);
         }
+        // The run ends at this batch: reading on would be wasted.
+        if (failed) break;
       }
     })();
   });

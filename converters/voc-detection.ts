@@ -30,12 +30,14 @@ import {
   AHEAD,
   BATCH,
   fromWire,
+  fromWireBug,
   HANDED,
   NEXT,
   NUL,
   readBatch,
   readItem,
   WORKER_TAG,
+  type BatchRead,
   type FromWorker,
   type ItemResult,
   type RunState,
@@ -78,8 +80,8 @@ async function looksLarge(dir: string): Promise<boolean> {
   }
 }
 
-/** A batch as this thread hands it on: read here (items), or by a worker (packed). */
-type Batch = { items: ItemResult[] } | Extract<FromWorker, { packed: string }>;
+/** A batch as this thread hands it on: read here (items), or by a worker (packed); either may end in a bug. */
+type Batch = BatchRead | FromWorker;
 
 /** `size` worker threads claiming batches beside this thread. */
 class ItemPool {
@@ -121,7 +123,7 @@ class ItemPool {
       if (next < batches && next < b + AHEAD) {
         const mine = Atomics.add(this.control, NEXT, 1);
         if (mine < batches) {
-          this.done.set(mine, { items: await readBatch(st, xmls, mine) });
+          this.done.set(mine, await readBatch(st, xmls, mine));
           // Let the workers' replies in before deciding again.
           if (mine !== b) await new Promise<void>((resolve) => setImmediate(resolve));
           continue;
@@ -153,12 +155,6 @@ class ItemPool {
   }
 
   private onReply(m: FromWorker): void {
-    if ('bug' in m) {
-      const e = new Error(m.bug.message);
-      if (m.bug.stack) e.stack = m.bug.stack;
-      this.fail(e);
-      return;
-    }
     this.done.set(m.batch, m);
     if (this.waiting?.batch === m.batch) this.wakeUp();
   }
@@ -293,6 +289,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
             if (unique(key, xmls[b * BATCH + i]!)) yield { path: key, label: [], formatted: { line, labels, objects } };
           }
         }
+        // An unknown error in the batch's next item, now that the items before it are handed on.
+        if (batch.bug !== undefined) throw 'items' in batch ? batch.bug : fromWireBug(batch.bug);
         pool.handed(b);
       }
     }
