@@ -273,6 +273,9 @@ export const fromWire = (item: WireItem): ItemResult =>
 
 export const NUL = '\0';
 
+/** A worker's last message: it has sent every batch it claimed (a worker that ends without it failed). */
+export const FINISHED = 'finished';
+
 /** `displayPath` of src/convert.ts (not imported: convert.ts → registry → this module would be a cycle in a worker). */
 function displayFrom(cwd: string): (abs: string) => string {
   return (abs) => {
@@ -355,6 +358,7 @@ function serveWorker(): void {
         // The run ends at this batch: reading on would be wasted.
         if (failed) break;
       }
+      parentPort!.postMessage(FINISHED);
     })();
   });
 }

@@ -31,6 +31,7 @@ import {
   BATCH,
   fromWire,
   fromWireBug,
+  FINISHED,
   HANDED,
   NEXT,
   NUL,
@@ -89,15 +90,25 @@ class ItemPool {
   private readonly done = new Map<number, Batch>();
   private failure: Error | undefined;
   private waiting: { batch: number; wake: () => void } | undefined;
+  private closed = false;
   readonly control = new Int32Array(new SharedArrayBuffer(8));
 
   constructor(size: number, script: URL) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(script, { workerData: { tag: WORKER_TAG } });
-      w.on('message', (m: FromWorker) => this.onReply(m));
+      let finished = false;
+      w.on('message', (m: FromWorker | typeof FINISHED) => {
+        if (m === FINISHED) finished = true;
+        else this.onReply(m);
+      });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
-        if (code !== 0 && this.workers.length > 0) this.fail(new Error(`voc-detection worker stopped with exit code ${code}`));
+        if (this.closed) return;
+        // A worker that ends before saying it has finished may hold a claimed batch that never comes
+        // (with exit code 0, this thread would wait for it with nothing left to run: node would end
+        // the process silently, with exit code 0 and nothing written).
+        if (code !== 0) this.fail(new Error(`voc-detection worker stopped with exit code ${code}`));
+        else if (!finished) this.fail(new Error('voc-detection worker stopped with exit code 0 before its batches were sent'));
       });
       this.workers.push(w);
     }
@@ -144,6 +155,7 @@ class ItemPool {
    * that would delay the writer): nothing they still do reaches this thread.
    */
   close(): void {
+    this.closed = true;
     // Workers waiting for room ahead must not wait for a thread that no longer reads.
     Atomics.store(this.control, NEXT, 1 << 30);
     Atomics.store(this.control, HANDED, 1 << 30);

@@ -147,8 +147,8 @@ describe('1, 2 and 3 threads give the same outcome', () => {
 /**
  * A preload for the real bin (`node --import`, which worker threads load too) that simulates bugs:
  * VOC_FAULT_IMAGES (comma-separated image names): closing one of them throws a TypeError, in any thread
- * (an unknown error inside readItem, as a bug would be); VOC_FAULT_WORKER=exit|throw: a worker thread's
- * first image open ends it (process.exit(3), or an exception thrown outside any handler);
+ * (an unknown error inside readItem, as a bug would be); VOC_FAULT_WORKER=exit|exit0|throw: a worker
+ * thread's first image open ends it (process.exit(3) or (0), or an exception thrown outside any handler);
  * VOC_FAULT_SLOW_MAIN=1: this thread sleeps 1 ms per image it opens (so that workers get batches).
  */
 const FAULT_SOURCE = `
@@ -165,6 +165,7 @@ fs.openSync = (p, ...rest) => {
   if (isImage(p)) {
     if (slow) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     if (!isMainThread && worker === 'exit') process.exit(3);
+    if (!isMainThread && worker === 'exit0') process.exit(0);
     if (!isMainThread && worker === 'throw') setImmediate(() => { throw new RangeError('simulated crash in a worker'); });
   }
   const fd = openSync(p, ...rest);
@@ -223,6 +224,9 @@ describe('a bug in any thread', () => {
     const fault = await dataset(tmp.path);
     for (const [mode, message] of [
       ['exit', 'voc-detection worker stopped with exit code 3'],
+      // exit code 0 with a batch claimed and never sent: this thread used to wait for it with nothing
+      // left to run, so node ended with exit 0, having printed and written nothing
+      ['exit0', 'voc-detection worker stopped with exit code 0 before its batches were sent'],
       ['throw', 'simulated crash in a worker'],
     ] as const) {
       const r = await bin(tmp.path, fault, 2, { VOC_FAULT_WORKER: mode, VOC_FAULT_SLOW_MAIN: '1' }, ['--on-error', 'skip']);
