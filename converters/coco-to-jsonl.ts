@@ -105,12 +105,14 @@ export const RANGE_BYTES = 4 << 20;
  * Internals tests may change: `rangeBytes` (default {@link RANGE_BYTES}), to read small files in many
  * ranges; `splitMinBytes`, the smallest file whose pass 1 is split between two threads (default
  * undefined: 4 ranges, 16 MiB); `splitFrom`, where the guessed element start is looked for (default
- * the middle of the file), to put the guess anywhere.
+ * the middle of the file), to put the guess anywhere; `memoryBudget`, the objects held in memory
+ * before they go to temporary files (default undefined: src/coco-spill.ts's 16 MiB).
  */
 export const tuning = {
   rangeBytes: RANGE_BYTES,
   splitMinBytes: undefined as number | undefined,
   splitFrom: (size: number): number => Math.floor(size / 2),
+  memoryBudget: undefined as number | undefined,
 };
 
 /**
@@ -315,7 +317,7 @@ async function* convert(
 
   // Pass 2: annotations → objects, grouped by image.
   const tempParent = ctx.options.out !== undefined && ctx.options.out !== '-' && !ctx.options.dryRun ? ctx.options.out : tmpdir();
-  const buckets = new ObjectBuckets(n, bucketCountFor(size * SPILL_RATIO[task]), tempParent);
+  const buckets = new ObjectBuckets(n, bucketCountFor(size * SPILL_RATIO[task]), tempParent, tuning.memoryBudget);
   try {
     const setup: Pass2Setup = {
       input: ctx.input,

@@ -135,8 +135,10 @@ export class RangeReader {
   }
 
   /**
-   * Reads range number `n`. Never throws for bad input: see {@link RangeResult}. The records go into
-   * `reuse` when it is large enough (a buffer of an earlier result, given back).
+   * Reads range number `n`. Never throws: bad input is in the result's `events` and `fatal`, and a bug
+   * (anything else thrown) in its `bug`, so that the caller meets it in range order like the rest
+   * (see {@link RangeResult}). The records go into `reuse` when it is large enough (a buffer of an
+   * earlier result, given back).
    */
   read(n: number, range: ElementRange, reuse?: ArrayBuffer): RangeResult {
     this.counts = new Map();
@@ -146,7 +148,11 @@ export class RangeReader {
       readRangeSync(this.open(), 'annotations', this.spec, range, this.io, (elements) => this.elements(elements), { file: this.setup.file });
     } catch (e) {
       if (e instanceof ConversionError) fatal = errorData(e);
-      else if (e !== STOP) throw e;
+      else if (e !== STOP) {
+        this.batch.take(reuse); // the range's records so far: not to be mixed into the next range's
+        const err = e as Error | undefined;
+        return { range: n, records: { records: new Uint8Array(0), ends: [] }, counts: [], events: [], bug: { message: String(err?.message ?? e), stack: err?.stack } };
+      }
     }
     return { range: n, records: this.batch.take(reuse), counts: [...this.counts], events: this.events, fatal };
   }
@@ -244,6 +250,13 @@ export function pass2WorkerScript(): URL | undefined {
 /** Ranges a worker holds at once: enough that it does not wait while the calling thread reads one. */
 const PER_WORKER = 3;
 
+/**
+ * Ranges read (or being read) ahead of the next one due, per thread: a result waits in memory until
+ * the ones before it have been taken, so a thread that the OS does not run for a while (or that is
+ * slow on one range) must not let the others read on to the end of the file.
+ */
+const AHEAD_PER_THREAD = PER_WORKER;
+
 interface Slot {
   worker: Worker;
   running: number;
@@ -268,6 +281,9 @@ export class Pass2Pool {
   private local: RangeReader | undefined;
   private ranges: readonly ElementRange[] = [];
   private next = 0;
+  /** The next range due in {@link results}; no range from `due + window` on is started. */
+  private due = 0;
+  private window = AHEAD_PER_THREAD;
   /** Stop handing out ranges after this one (set when a range ends the conversion). */
   private limit = Infinity;
   private readonly done = new Map<number, RangeResult>();
@@ -299,8 +315,9 @@ export class Pass2Pool {
       const slot: Slot = { worker, running: 0, spare: [] };
       worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
       worker.on('error', (e) => this.fail(e));
+      // Before close(), a thread never ends on its own: whatever its exit code, what it held is lost.
       worker.on('exit', (code) => {
-        if (code !== 0 && this.slots.includes(slot)) this.fail(new Error(`coco worker stopped with exit code ${code}`));
+        if (this.slots.includes(slot)) this.fail(new Error(`coco worker stopped with exit code ${code}`));
       });
       this.slots.push(slot);
     }
@@ -326,6 +343,7 @@ export class Pass2Pool {
   /** Sends the setup and starts reading `ranges`. */
   start(setup: Pass2Setup, ranges: readonly ElementRange[]): void {
     this.ranges = ranges;
+    this.window = AHEAD_PER_THREAD * (this.slots.length + 1);
     this.failFast = setup.failFast;
     this.local = new RangeReader(setup);
     for (const slot of this.slots) slot.worker.postMessage({ setup } satisfies ToWorker);
@@ -335,9 +353,10 @@ export class Pass2Pool {
   /** The results, in range order. Stop iterating on a result with `fatal`, or a bad annotation that throws. */
   async *results(): AsyncGenerator<RangeResult> {
     for (let n = 0; n < this.ranges.length; n++) {
+      this.due = n;
       while (!this.done.has(n)) {
         if (this.failure) throw this.failure;
-        if (this.next < this.ranges.length && this.next <= this.limit) {
+        if (this.startable()) {
           // Read the next range here, then let the threads' messages (and an abort) through.
           const k = this.next++;
           this.readBy.set(k, undefined);
@@ -360,7 +379,14 @@ export class Pass2Pool {
       const by = this.readBy.get(n);
       this.readBy.delete(n);
       (by ? by.spare : this.spare).push(result.records.records.buffer as ArrayBuffer);
+      this.due = n + 1;
+      this.dispatch();
     }
+  }
+
+  /** Whether the next range may be started: there is one, no range before it ends the conversion, and it is not too far ahead. */
+  private startable(): boolean {
+    return this.next < this.ranges.length && this.next <= this.limit && this.next < this.due + this.window;
   }
 
   /** The per-image flags of every thread, combined. Call after every result has been taken. */
@@ -405,7 +431,7 @@ export class Pass2Pool {
   private dispatch(): void {
     for (let round = 0; round < PER_WORKER; round++) {
       for (const slot of this.slots) {
-        if (this.next >= this.ranges.length || this.next > this.limit) return;
+        if (!this.startable()) return;
         if (slot.running > round) continue;
         slot.running++;
         const n = this.next++;

@@ -7,15 +7,22 @@
  * (`tuning` in converters/coco-to-jsonl.ts). Then worker failures (a bug surfaces, nothing hangs) and
  * aborts (nothing left behind).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { convert } from '../../src/convert.js';
+import { CocoIndex } from '../../src/coco.js';
+import { Pass2Pool, pass1Arrays, RangeReader, type Pass2Setup, type RangeResult } from '../../src/coco-pass2.js';
 import { ConversionError } from '../../src/errors.js';
+import { elementRanges, readTopLevelArrays, type ElementRange } from '../../src/json/index.js';
+import { polygonOptionsFrom } from '../../src/polygon/cli-options.js';
 import { encodeRle } from '../../src/rle.js';
 import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
+import { runBin } from '../helpers/cli.js';
 import { makeTempDir, removeDir, useTempDir } from '../helpers/fs.js';
 
 const tmp = useTempDir('coco-threads-');
@@ -24,6 +31,7 @@ afterEach(() => {
   tuning.rangeBytes = RANGE_BYTES;
   tuning.splitMinBytes = undefined;
   tuning.splitFrom = DEFAULT_SPLIT_FROM;
+  tuning.memoryBudget = undefined;
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -304,5 +312,185 @@ describe('generated documents: the same bytes, summary and first error for any t
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Worker failures, slow workers, aborts.
+
+/** A plain dataset: 20 images (sizes in the JSON), `n` annotations with boxes; unknown categories at `badAt`. */
+function plain(n: number, badAt: number[] = []): string {
+  return JSON.stringify({
+    images: Array.from({ length: 20 }, (_, i) => ({ id: i, file_name: `${i}.png`, width: 40, height: 30 })),
+    annotations: Array.from({ length: n }, (_, i) => ({ id: i, image_id: i % 20, category_id: badAt.includes(i) ? 9 : i % 3, bbox: [i % 20, i % 10, 5, 6], segmentation: [[1, 1, 9, 1, 9, 9]] })),
+    categories: [0, 1, 2].map((id) => ({ id, name: `c${id}` })),
+  });
+}
+
+/** What the converter gives a pass-2 pool for `path`, read in ranges of about `rangeBytes`. */
+async function poolInput(path: string, rangeBytes: number): Promise<{ setup: Pass2Setup; ranges: ElementRange[] }> {
+  const index = new CocoIndex('a.json', (e) => {
+    throw e;
+  }, () => undefined);
+  const pass1 = readTopLevelArrays(path, pass1Arrays(rangeBytes));
+  for await (const batch of pass1.batches()) for (const e of batch) (e.key === 'images' ? index.addImage(e.value, e.index) : index.addCategory(e.value, e.index));
+  index.finish();
+  const n = index.imageCount;
+  const setup: Pass2Setup = {
+    input: path,
+    file: 'a.json',
+    task: 'object-detection',
+    polygon: polygonOptionsFrom({}),
+    failFast: false,
+    ids: index.idTablesData(),
+    width: Uint32Array.from(index.jsonWidth),
+    height: Uint32Array.from(index.jsonHeight),
+    ok: new Uint8Array(n).fill(1),
+    imageCount: n,
+    imagesPerBucket: n,
+    bucketCount: 1,
+  };
+  return { setup, ranges: elementRanges(pass1.arrays.get('annotations')!) };
+}
+
+const TEST_WORKER = pathToFileURL(fileURLToPath(new URL('../helpers/coco-test-worker.mjs', import.meta.url)));
+const FAULT = fileURLToPath(new URL('../helpers/coco-fault.mjs', import.meta.url));
+
+describe('worker threads that fail, stall or stop', () => {
+  afterEach(() => {
+    delete process.env['COCO_TEST_WORKER'];
+    vi.restoreAllMocks();
+  });
+
+  test('a worker the OS does not run for a while: this thread reads a few ranges ahead, not the whole file (results wait in memory)', async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(600));
+    const { setup, ranges } = await poolInput(path, 256);
+    expect(ranges.length).toBeGreaterThan(100);
+    process.env['COCO_TEST_WORKER'] = 'slow';
+    const pool = new Pass2Pool(2, TEST_WORKER);
+    const local = vi.spyOn(RangeReader.prototype, 'read');
+    try {
+      pool.start(setup, ranges);
+      const order: number[] = [];
+      let aheadWhenFirst = -1;
+      for await (const r of pool.results()) {
+        if (order.length === 0) aheadWhenFirst = local.mock.calls.length;
+        order.push(r.range);
+      }
+      expect(order).toEqual(ranges.map((_, k) => k));
+      expect(aheadWhenFirst).toBeGreaterThan(0);
+      expect(aheadWhenFirst).toBeLessThanOrEqual(8);
+      await pool.finish();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a worker that ends (exit code 0) in the middle: an error, not a wait forever', async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(100));
+    const { setup, ranges } = await poolInput(path, 256);
+    process.env['COCO_TEST_WORKER'] = 'exit0';
+    const pool = new Pass2Pool(2, TEST_WORKER);
+    try {
+      pool.start(setup, ranges);
+      const seen: RangeResult[] = [];
+      await expect(
+        (async () => {
+          for await (const r of pool.results()) seen.push(r);
+        })(),
+      ).rejects.toThrow(/coco worker stopped/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a bug in a later range does not hide the first bad annotation (--on-error fail): results and bugs in range order', async () => {
+    const path = join(tmp.path, 'a.json');
+    const text = plain(300, [0]);
+    writeFileSync(path, text);
+    // This thread's reads past the first tenth of the file throw, as a bug would; the worker's do not.
+    const from = text.indexOf('{"id":30,');
+    const readSync = fs.readSync;
+    fs.readSync = ((fd: number, buffer: NodeJS.ArrayBufferView, ...rest: unknown[]) => {
+      const position = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { position?: number }).position : (rest[2] as number | undefined);
+      if (typeof position === 'number' && position >= from) throw new TypeError('simulated bug on this thread');
+      return (readSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
+    }) as typeof fs.readSync;
+    syncBuiltinESMExports();
+    try {
+      tuning.rangeBytes = 256;
+      tuning.splitMinBytes = Number.MAX_SAFE_INTEGER;
+      const out = makeTempDir('coco-threads-out-');
+      try {
+        const e = await convert('coco', path, { out, imageDetails: false, jobs: 2 }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(e).toBeInstanceOf(ConversionError);
+        expect([(e as ConversionError).code, (e as ConversionError).path]).toEqual(['UNKNOWN_CATEGORY_ID', 'annotations[0].category_id']);
+        expect(readdirSync(out)).toEqual([]);
+      } finally {
+        removeDir(out);
+      }
+    } finally {
+      fs.readSync = readSync;
+      syncBuiltinESMExports();
+    }
+  });
+
+  test('an abort in the middle of pass 2, objects already in temporary files: INTERRUPTED, nothing left behind', async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(2000, [1500]));
+    tuning.rangeBytes = 512;
+    tuning.memoryBudget = 256;
+    const out = makeTempDir('coco-threads-out-');
+    const controller = new AbortController();
+    try {
+      const options: ConvertOptions = { out, imageDetails: false, onError: 'skip', jobs: 2, signal: controller.signal, onDiagnostic: (d) => d.severity === 'error' && controller.abort() };
+      const e = await convert('coco', path, options).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect([(e as ConversionError).code, (e as ConversionError).exitCode]).toEqual(['INTERRUPTED', 130]);
+      expect(readdirSync(out)).toEqual([]);
+      // The same file without the abort did spill (so the abort above had temporary files to remove).
+      const summary = await convert('coco', path, { out, imageDetails: false, onError: 'skip', jobs: 2 });
+      expect(summary.counts['spilledBytes']).toBeGreaterThan(0);
+    } finally {
+      removeDir(out);
+    }
+  });
+});
+
+describe('the real bin on threads', () => {
+  test('a bug in a worker thread: exit 70 with its stack, promptly, nothing written', { timeout: 20_000 }, async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(400));
+    const out = join(tmp.path, 'out');
+    const r = await runBin(['convert', 'coco', path, '-o', out, '--no-image-details', '--jobs', '2', '-q'], { nodeArgs: ['--import', FAULT], env: { COCO_WORKER_FAULT: 'throw' } });
+    expect(r.code).toBe(70);
+    expect(r.stderr).toContain('TypeError: simulated bug in a coco worker');
+    expect(r.stderr).toMatch(/\n\s+at /);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+  });
+
+  test('--jobs 2 and 1: the same exit code and messages for a bad annotation (fail) and the same output (skip); the process ends', { timeout: 20_000 }, async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(400, [250, 399]));
+    const runs = [];
+    for (const jobs of ['1', '2']) {
+      for (const onError of ['fail', 'skip']) {
+        const out = join(tmp.path, `out-${jobs}-${onError}`);
+        const r = await runBin(['convert', 'coco', path, '-o', out, '--no-image-details', '--jobs', jobs, '--on-error', onError, '--json'], { nodeArgs: ['--import', FAULT] });
+        const lines = existsSync(join(out, 'train_annotations.jsonl')) ? readFileSync(join(out, 'train_annotations.jsonl'), 'utf8') : '';
+        runs.push({ code: r.code, stderr: r.stderr, lines, summary: r.stdout.split(out).join('<out>') });
+      }
+    }
+    expect(runs.map((r) => r.code)).toEqual([1, 0, 1, 0]);
+    expect(runs[2]).toEqual(runs[0]);
+    expect(runs[3]).toEqual(runs[1]);
+    expect(runs[0]!.stderr).toContain('annotations[250].category_id');
   });
 });
