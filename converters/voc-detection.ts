@@ -216,7 +216,9 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       index,
       root: ctx.options.root ?? layout.root,
       oneBased: ctx.extra['oneBased'] === true,
-      annotationsShown: ctx.display(layout.annotations) + '/',
+      // What ctx.display gives for a file in the folder, less the name: `''` when the folder is the current
+      // one (ctx.display of the folder itself is then its absolute path, not the prefix of its files).
+      annotationsShown: ctx.display(join(layout.annotations, 'x')).slice(0, -1),
       baseUrl: ctx.options.baseUrl,
       precision: ctx.options.precision,
     };

@@ -287,3 +287,21 @@ describe('a bug in any thread', () => {
     }
   }, 30_000);
 });
+
+describe('messages name an XML file one way', () => {
+  test('run from inside the annotation folder: every message names the XML as ctx.display does (it was the absolute path in some)', async () => {
+    const box = [vocObject('x', [1, 1, 2, 2])];
+    await writeTree(tmp.path, {
+      'annotations/a.xml': vocXml({ filename: 'a.png', objects: box }),
+      'annotations/b.xml': vocXml({ filename: '../../a.png', objects: box }),
+      'annotations/c.xml': vocXml({ filename: 'a.png', objects: box }),
+      'annotations/d.xml': vocXml({ filename: 'a.png', objects: box }).replace('</annotation>', ''),
+      'images/a.png': png(4, 4),
+    });
+    const r = await runBin(['convert', 'voc', '..', '--dry-run', '--on-error', 'skip'], { cwd: join(tmp.path, 'annotations') });
+    expect(r.code).toBe(0);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    expect(errors.map((l) => l.slice(7, l.indexOf(':', 7)))).toEqual(['b.xml', 'c.xml', 'd.xml']);
+    expect(errors[1]).toContain('already named by a.xml');
+  }, 20_000);
+});
