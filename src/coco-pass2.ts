@@ -315,6 +315,8 @@ export class Pass2Pool {
       const slot: Slot = { worker, running: 0, spare: [] };
       worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
       worker.on('error', (e) => this.fail(e));
+      // A message that cannot be read back (a result lost): fail rather than wait for it.
+      worker.on('messageerror', (e) => this.fail(e));
       // Before close(), a thread never ends on its own: whatever its exit code, what it held is lost.
       worker.on('exit', (code) => {
         if (this.slots.includes(slot)) this.fail(new Error(`coco worker stopped with exit code ${code}`));

@@ -17,7 +17,7 @@ import { convert } from '../../src/convert.js';
 import { CocoIndex } from '../../src/coco.js';
 import { Pass2Pool, pass1Arrays, RangeReader, type Pass2Setup, type RangeResult } from '../../src/coco-pass2.js';
 import { ConversionError } from '../../src/errors.js';
-import { elementRanges, readTopLevelArrays, type ElementRange } from '../../src/json/index.js';
+import { elementRanges, readTopLevelArrays, TopLevelArrays, type ElementRange } from '../../src/json/index.js';
 import { polygonOptionsFrom } from '../../src/polygon/cli-options.js';
 import { encodeRle } from '../../src/rle.js';
 import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
@@ -297,6 +297,17 @@ async function outcome(json: string, options: ConvertOptions, knobs: { jobs: num
 
 const ONE_THREAD = { jobs: 1, rangeBytes: RANGE_BYTES };
 
+/** Pass 1 stops at the guess and asks whether to end there: how many times it did end there (the split taken). */
+const splits = { taken: 0, refused: 0 };
+const stopBefore = TopLevelArrays.prototype.stopBefore;
+TopLevelArrays.prototype.stopBefore = function (this: TopLevelArrays, offset: number, atStop: (at: number) => Promise<boolean>): void {
+  stopBefore.call(this, offset, async (at) => {
+    const taken = await atStop(at);
+    splits[taken ? 'taken' : 'refused']++;
+    return taken;
+  });
+};
+
 describe('generated documents: the same bytes, summary and first error for any threads, ranges and guess', () => {
   const threads = fc.record({
     jobs: fc.constantFrom(2, 3),
@@ -312,6 +323,7 @@ describe('generated documents: the same bytes, summary and first error for any t
 
   test('jobs 1 against 2 or 3 threads', { timeout: 60_000 }, async () => {
     const json = join(tmp.path, 'annotations.json');
+    splits.taken = splits.refused = 0;
     await fc.assert(
       fc.asyncProperty(fileArb, options, threads, async (file, opts, t) => {
         writeFileSync(json, fileText(file));
@@ -322,6 +334,43 @@ describe('generated documents: the same bytes, summary and first error for any t
       }),
       { numRuns: Number(process.env['COCO_FUZZ_RUNS'] ?? 60) }, // more: COCO_FUZZ_RUNS=2000 FC_SEED=random
     );
+    expect(splits.taken).toBeGreaterThan(0); // the split was taken in some runs, refused in others
+    expect(splits.refused).toBeGreaterThan(0);
+  });
+});
+
+describe('a larger file: chunk boundaries of both passes, elements larger than a chunk, the guess anywhere', () => {
+  test('the same bytes and summary with --jobs 1, 2 and 3', { timeout: 30_000 }, async () => {
+    // ~1.6 MB: many reads of 256 KiB in pass 1, scanner buffers grown past 64 KiB by long segmentations.
+    const r = prng(7);
+    const images = Array.from({ length: 50 }, (_, i) => ({ id: i % 3 === 0 ? `im${i}` : i, file_name: `${i}.png`, width: 200, height: 100 }));
+    const annotations = Array.from({ length: 4000 }, (_, i) => {
+      const long = i % 997 === 5;
+      const ring = Array.from({ length: long ? 12_000 : 6 }, (_, k) => (k % 2 === 0 ? 1 + ((k * 7 + i) % 150) : 1 + ((k * 3 + i) % 90)));
+      const a: Record<string, unknown> = { id: 4000 - i, image_id: images[i % 50]!.id, category_id: i % 4, iscrowd: 0, segmentation: [ring], area: r() * 100 };
+      if (i % 7 !== 0) a['bbox'] = [i % 150, i % 80, 1 + (i % 40), 1 + (i % 20)];
+      if (i % 11 === 0) a['note'] = '}, {"id": 1}, {'.repeat(1 + (i % 5));
+      if (i === 1234 || i === 3333) a['category_id'] = 77;
+      return a;
+    });
+    const text = spell({ info: { v: '}, {' }, images, annotations, categories: [0, 1, 2, 3].map((id) => ({ id, name: `k${id}` })) }, 11);
+    const json = join(tmp.path, 'big.json');
+    writeFileSync(json, text);
+    expect(text.length).toBeGreaterThan(1_000_000);
+    const base: ConvertOptions = { imageDetails: false, onError: 'skip' };
+    splits.taken = 0;
+    const one = await outcome(json, base, ONE_THREAD);
+    expect(one.summary?.errors?.map((e) => e.path)).toEqual(['annotations[1234].category_id', 'annotations[3333].category_id']);
+    for (const [jobs, rangeBytes, at] of [
+      [2, 64 << 10, 0.5],
+      [2, 300 << 10, 0.31],
+      [3, 100 << 10, 0.77],
+      [2, 1 << 20, 0.05],
+    ] as const) {
+      const many = await outcome(json, base, { jobs, rangeBytes, splitMinBytes: 0, splitFrom: (size) => Math.floor(size * at) });
+      expect(many).toEqual(one);
+    }
+    expect(splits.taken).toBe(4);
   });
 });
 
