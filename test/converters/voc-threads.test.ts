@@ -305,3 +305,49 @@ describe('messages name an XML file one way', () => {
     expect(errors[1]).toContain('already named by a.xml');
   }, 20_000);
 });
+
+describe('no thread outlives the run', () => {
+  const ports = () => process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+  /** Waits until the worker threads' ports are gone (at most 10 s); returns how many are left. */
+  async function settle(baseline: number): Promise<number> {
+    for (let i = 0; i < 1000 && ports() > baseline; i++) await new Promise((r) => setTimeout(r, 10));
+    return ports() - baseline;
+  }
+
+  test('after an abort (INTERRUPTED, nothing written), a first failure and a success with 3 threads', async () => {
+    const tree: Tree = {};
+    const img = png(8, 8);
+    for (let i = 0; i < 1100; i++) {
+      const n = String(i).padStart(4, '0');
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.png`, size: [8, 8], objects: [vocObject('a', [1, 1, i === 1000 ? 'x' : 5, 5])] });
+      tree[`images/${n}.png`] = img;
+    }
+    await writeTree(tmp.path, tree);
+    const baseline = ports();
+    const out = join(tmp.path, 'out');
+    for (const mode of ['abort', 'fail', 'skip'] as const) {
+      const controller = new AbortController();
+      let during = 0;
+      const result = await slowly(() =>
+        convert('voc', tmp.path, {
+          out,
+          force: true,
+          jobs: 3,
+          onError: mode === 'skip' ? 'skip' : 'fail',
+          signal: controller.signal,
+          onProgress: (done) => {
+            during = Math.max(during, ports() - baseline);
+            if (mode === 'abort' && done === 400) controller.abort();
+          },
+        }).then(
+          (s) => `ok ${s.train + s.validation}`,
+          (e: ConversionError) => `${e.code} ${e.exitCode}`,
+        ),
+      );
+      expect([mode, result]).toEqual([mode, { abort: 'INTERRUPTED 130', fail: 'XML_BAD_VALUE 1', skip: 'ok 1100' }[mode]]);
+      if (mode !== 'skip') expect(existsSync(out)).toBe(false);
+      expect(during).toBe(2);
+      expect(await settle(baseline)).toBe(0);
+    }
+  }, 30_000);
+});
