@@ -328,3 +328,40 @@ describe('a pass split in two (stopBefore, scanRestSync, guessElementStart)', ()
     expect(stops).toBe(0);
   });
 });
+
+describe('a pass split in two, at every element and every chunking', () => {
+  const wanted = { images: 'parse', categories: 'parse', annotations: { mode: 'count', checkpointBytes: 40 } } as const;
+
+  test('stopping before any element (whatever the chunk size) and scanning the rest from there is the whole', async () => {
+    const text = JSON.stringify({ images: [{ id: 1 }], annotations: Array.from({ length: 12 }, (_, i) => ({ id: i, s: '}, {'.repeat(i % 3) })), categories: [{ id: 7 }, { id: 8 }] });
+    const path = file(text);
+    const all = readTopLevelArrays(path, wanted);
+    const whole = await collect(all);
+    const info = all.arrays.get('annotations')!;
+    // Every element start of annotations: the first one after each "}," at the top of the array.
+    const starts: number[] = [];
+    for (let i = info.offset + 1; i < info.end! - 1; i++) if (text[i] === '{' && (text[i - 1] === '[' || text.slice(i - 2, i) === '},')) starts.push(i);
+    expect(starts.length).toBe(12);
+    const fd = openSync(path, 'r');
+    try {
+      for (const guess of starts.slice(1)) {
+        for (const chunkSize of [1, 2, 3, 5, 8, 13, 64, 1 << 16]) {
+          const first = readTopLevelArrays(path, wanted, { chunkSize });
+          first.stopBefore(guess, async () => true);
+          const before = await collect(first);
+          expect(first.endedAtStop).toBe(true);
+          const rest = scanRestSync(fd, wanted, 'annotations', guess, Buffer.alloc(chunkSize));
+          const mine = first.arrays.get('annotations')!;
+          const theirs = rest.arrays[0]![1];
+          expect(mine.count + theirs.count).toBe(12);
+          expect(theirs.end).toBe(info.end);
+          expect(theirs.checkpoints!.offset[0]).toBe(guess);
+          expect(mine.checkpoints!.offset.every((o) => o < guess)).toBe(true);
+          expect([...before, ...rest.elements].map((e) => [e.key, e.index, e.value])).toEqual(whole.map((e) => [e.key, e.index, e.value]));
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
