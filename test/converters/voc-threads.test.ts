@@ -351,3 +351,23 @@ describe('no thread outlives the run', () => {
     }
   }, 30_000);
 });
+
+describe('--jobs above the batches', () => {
+  test('starts no more workers than there are batches besides the first (it started n - 1 whatever the size: --jobs 64 took 630 MB on 1,300 XMLs)', async () => {
+    const tree: Tree = {};
+    const img = png(8, 8);
+    for (let i = 0; i < 769; i++) {
+      const n = String(i).padStart(4, '0');
+      tree[`annotations/${n}.xml`] = vocXml({ filename: `${n}.png`, size: [8, 8], objects: [vocObject(`c${i % 3}`, [1, 1, 5, 9])] });
+      tree[`images/${n}.png`] = img;
+    }
+    await writeTree(tmp.path, tree);
+    const baseline = process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+    let most = 0;
+    const onProgress = () => (most = Math.max(most, process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length - baseline));
+    await sameForAnyJobs(tmp.path, { onProgress }, 769 - 200, [16]);
+    // 769 XMLs: four batches, this thread and at most three workers
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+  }, 20_000);
+});
