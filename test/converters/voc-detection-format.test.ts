@@ -5,6 +5,7 @@
  * (recordToJson, labelNames, objectCount), and the writer's output with and without `formatted`.
  */
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { formatBoxRecord } from '../../converters/voc-detection-items.js';
 import { formatNumber, formatRecord } from '../../src/format.js';
 import type { BoxLabel, ImageRecord, ResolvedOptions } from '../../src/types.js';
 import { writeDataset } from '../../src/writer.js';
-import { useTempDir } from '../helpers/fs.js';
+import { listTree, useTempDir } from '../helpers/fs.js';
 
 const tmp = useTempDir('voc-det-format-');
 
@@ -110,5 +111,54 @@ describe('the writer writes ImageRecord.formatted as it would have written the r
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('formatted records through the rest of the writer (duplicates, stdout, dry run, no validation, MLTable)', () => {
+  const options = (out: string, over: Partial<ResolvedOptions>): ResolvedOptions => ({
+    out,
+    validationRatio: 0.5,
+    seed: 's',
+    stratify: true,
+    baseUrl: 'https://h/p',
+    root: undefined,
+    imageDetails: true,
+    mltable: false,
+    onError: 'skip',
+    dryRun: false,
+    force: false,
+    precision: 4,
+    ...over,
+  });
+  let n = 0;
+  const b = (label: string, x: number): BoxLabel => ({ label, topX: x, topY: 0.1, bottomX: 0.9, bottomY: 0.95, isCrowd: 0 });
+  const records: ImageRecord[] = [
+    { path: 'images/b.jpg', details: { format: 'jpg', width: 3, height: 2 }, label: [b('cat', 0.1), b('dog', 0.2), b('cat', 0.3)] },
+    { path: 'images/a.jpg', label: [b('dog', 0.123456)] },
+    { path: 'images/b.jpg', label: [b('bird', 0.5)] }, // a duplicate key: the writer's own DUPLICATE_IMAGE
+    { path: 'images/c.jpg', details: { width: 5, height: 5 }, label: [] },
+    { path: 'images/\u00e9\uD800.jpg', label: [b('\uDFFF', 0), b('nul\0', 1)] },
+  ];
+  async function* gen(rs: readonly ImageRecord[]): AsyncGenerator<ImageRecord> {
+    yield* rs;
+  }
+  it('same files, stdout, summary and reports as the unformatted records', async () => {
+    for (const over of [{}, { out: '-' }, { dryRun: true }, { validationRatio: 0 }, { mltable: true }, { stratify: false, precision: 0, baseUrl: '' }] as Partial<ResolvedOptions>[]) {
+      const results = [];
+      for (const formatted of [false, true]) {
+        const dir = join(tmp.path, `${formatted}${n++}`);
+        const o = options(over.out ?? dir, over);
+        const bad: string[] = [];
+        const chunks: Buffer[] = [];
+        const stdout = new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(Buffer.from(c)), cb()) });
+        const rs = formatted ? records.map((r) => ({ path: r.path, label: [], formatted: formatBoxRecord(r as { path: string; label: BoxLabel[] }, o.baseUrl, o.precision) })) : records;
+        const result = await writeDataset(gen(rs), o, { bad: (e: Error) => void bad.push(e.message), display: (p: string) => p }, stdout);
+        const files = (await listTree(dir)).map((f) => [f, f.endsWith('/') ? '' : readFileSync(join(dir, f), 'utf8')]);
+        results.push({ result: { ...result, outputs: result.outputs.map((p) => p.split(dir).join('<dir>')) }, bad, stdout: Buffer.concat(chunks).toString('utf8'), files });
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[0]!.bad).toEqual(['images/b.jpg: image "images/b.jpg" appears more than once; the later one is left out']);
+      expect(results[0]!.result.labels).toEqual({ cat: 1, dog: 2, 'nul\0': 1, '\uDFFF': 1 });
+    }
   });
 });
