@@ -164,6 +164,8 @@ describe('1, 2 and 3 threads give the same outcome', () => {
       { out: '-' },
       { dryRun: true },
       { mltable: true, baseUrl: 'https://h/p' },
+      { root: join(tmp.path, 'images') },
+      { root: join(tmp.path, 'annotations') }, // every image outside it
     ].entries() as IterableIterator<[number, ConvertOptions]>) {
       await sameForAnyJobs(tmp.path, { ...base, ...options }, options.imageDetails === false ? undefined : 300, [2 + (k % 2)]);
     }
