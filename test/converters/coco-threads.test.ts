@@ -319,6 +319,10 @@ describe('generated documents: the same bytes, summary and first error for any t
   const options = fc.record({
     task: fc.constantFrom('object-detection', 'instance-segmentation'),
     onError: fc.constantFrom('skip' as const, 'skip' as const, 'skip' as const, 'fail' as const),
+    // Options the worker threads get a copy of (polygons), and ones applied after pass 2.
+    minArea: fc.constantFrom(undefined, 0, 2),
+    holes: fc.constantFrom(undefined, 'fill' as const),
+    dropEmpty: fc.boolean(),
   });
 
   test('jobs 1 against 2 or 3 threads', { timeout: 60_000 }, async () => {
@@ -327,7 +331,7 @@ describe('generated documents: the same bytes, summary and first error for any t
     await fc.assert(
       fc.asyncProperty(fileArb, options, threads, async (file, opts, t) => {
         writeFileSync(json, fileText(file));
-        const base: ConvertOptions = { imageDetails: false, validationRatio: 0.3, ...opts };
+        const base: ConvertOptions = { imageDetails: false, validationRatio: 0.3, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
         const one = await outcome(json, base, ONE_THREAD);
         const many = await outcome(json, base, { jobs: t.jobs, rangeBytes: t.rangeBytes, splitMinBytes: t.splitMinBytes, splitFrom: (size) => Math.floor(t.guess * size) });
         expect(many).toEqual(one);
