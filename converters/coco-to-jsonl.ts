@@ -106,13 +106,15 @@ export const RANGE_BYTES = 4 << 20;
  * ranges; `splitMinBytes`, the smallest file whose pass 1 is split between two threads (default
  * undefined: 4 ranges, 16 MiB); `splitFrom`, where the guessed element start is looked for (default
  * the middle of the file), to put the guess anywhere; `memoryBudget`, the objects held in memory
- * before they go to temporary files (default undefined: src/coco-spill.ts's 16 MiB).
+ * before they go to temporary files (default undefined: src/coco-spill.ts's 16 MiB); `workerScript`, the
+ * worker threads' script (default undefined: the built src/coco-worker.js), for stand-ins that fail or stall.
  */
 export const tuning = {
   rangeBytes: RANGE_BYTES,
   splitMinBytes: undefined as number | undefined,
   splitFrom: (size: number): number => Math.floor(size / 2),
   memoryBudget: undefined as number | undefined,
+  workerScript: undefined as URL | undefined,
 };
 
 /**
@@ -139,7 +141,9 @@ async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number
       const answer = pool.scanRest({ input: ctx.input, file, offset: guess, checkpointBytes: rangeBytes });
       answer.catch(() => undefined); // awaited only if this thread gets there
       pass1.stopBefore(guess, async () => {
-        const r = await answer;
+        // An abort is not kept waiting for the worker's half.
+        const r = await unlessAborted(answer, ctx.signal);
+        if (ctx.signal?.aborted) throw interruptedError();
         if (!r || !restFits(r, pass1.arrays)) return false;
         rest = r;
         return true;
@@ -174,6 +178,22 @@ async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number
   }
   index.finish();
   return { index, annotations };
+}
+
+/** `p`, or undefined as soon as `signal` aborts. */
+async function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
 }
 
 /** Whether the worker's half of pass 1 holds only what this thread can take as its own: the end of `annotations`, then at most `categories` (seen nowhere before). */
@@ -294,7 +314,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
 
   // The threads load their code while pass 1 runs; no more of them than ranges to read.
   const rangeBytes = tuning.rangeBytes;
-  const pool = new Pass2Pool(Math.min(jobs, Math.ceil(input.size / rangeBytes)));
+  const pool = new Pass2Pool(Math.min(jobs, Math.ceil(input.size / rangeBytes)), tuning.workerScript);
   try {
     yield* convert(ctx, pool, { task, polygon, dropEmpty, file, size: input.size, rangeBytes });
   } finally {
@@ -334,7 +354,7 @@ async function* convert(
       bucketCount: buckets.bucketCount,
     };
     pool.start(setup, annotations ? elementRanges(annotations) : []);
-    for await (const result of pool.results()) {
+    for await (const result of pool.results(ctx.signal)) {
       buckets.addEncoded(result.records);
       for (const [name, by] of result.counts) ctx.count(name, by);
       for (const event of result.events) {
@@ -344,6 +364,7 @@ async function* convert(
       if (result.fatal) throw fromErrorData(result.fatal);
       if (ctx.signal?.aborted) throw interruptedError();
     }
+    if (ctx.signal?.aborted) throw interruptedError(); // results() ended early
     const { hasAnnotations, hasObjects } = await pool.finish();
     await pool.close();
     if (!annotations) {

@@ -352,12 +352,29 @@ export class Pass2Pool {
     this.dispatch();
   }
 
-  /** The results, in range order. Stop iterating on a result with `fatal`, or a bad annotation that throws. */
-  async *results(): AsyncGenerator<RangeResult> {
+  /**
+   * The results, in range order. Stop iterating on a result with `fatal`, or a bad annotation that throws.
+   * Ends early, without waiting for a thread, as soon as `signal` aborts (the caller then checks it).
+   */
+  async *results(signal?: AbortSignal): AsyncGenerator<RangeResult> {
+    const onAbort = () => {
+      this.wake?.();
+      this.wake = undefined;
+    };
+    signal?.addEventListener('abort', onAbort);
+    try {
+      yield* this.inOrder(signal);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async *inOrder(signal: AbortSignal | undefined): AsyncGenerator<RangeResult> {
     for (let n = 0; n < this.ranges.length; n++) {
       this.due = n;
       while (!this.done.has(n)) {
         if (this.failure) throw this.failure;
+        if (signal?.aborted) return;
         if (this.startable()) {
           // Read the next range here, then let the threads' messages (and an abort) through.
           const k = this.next++;

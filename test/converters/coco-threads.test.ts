@@ -8,6 +8,7 @@
  * aborts (nothing left behind).
  */
 import fs, { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +33,7 @@ afterEach(() => {
   tuning.splitMinBytes = undefined;
   tuning.splitFrom = DEFAULT_SPLIT_FROM;
   tuning.memoryBudget = undefined;
+  tuning.workerScript = undefined;
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -468,6 +470,52 @@ describe('worker threads that fail, stall or stop', () => {
       await pool.close();
     }
   });
+
+  // The writer answers an abort at once and lets the converter finish on its own (src/writer.ts): the
+  // converter must not then sit waiting for a thread, holding it and its temporary files.
+  for (const [mode, when] of [
+    ['mute-rest', 'pass 1 waits for the worker\'s half'],
+    ['stall', 'pass 2 waits for a range the worker holds (objects in temporary files)'],
+  ] as const) {
+    test(`an abort while ${when}: INTERRUPTED, then the worker stopped and nothing left, without waiting for it`, async () => {
+      const path = join(tmp.path, 'a.json');
+      writeFileSync(path, plain(300));
+      process.env['COCO_TEST_WORKER'] = mode;
+      tuning.workerScript = TEST_WORKER;
+      tuning.rangeBytes = 512;
+      tuning.splitMinBytes = mode === 'stall' ? Number.MAX_SAFE_INTEGER : 0;
+      tuning.memoryBudget = 64;
+      const terminate = vi.spyOn(Worker.prototype, 'terminate');
+      const out = makeTempDir('coco-threads-out-');
+      try {
+        const controller = new AbortController();
+        const running = convert('coco', path, { out, imageDetails: false, jobs: 2, signal: controller.signal }).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        if (mode === 'stall') {
+          // Objects of the first range have gone to a temporary folder; the worker holds the second.
+          const spilled = () => readdirSync(out).some((f) => f.startsWith('.automl-img-coco-'));
+          await vi.waitFor(() => expect(spilled()).toBe(true), { timeout: 5000, interval: 10 });
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(terminate).not.toHaveBeenCalled();
+        controller.abort();
+        const e = await running;
+        expect([(e as ConversionError).code, (e as ConversionError).exitCode]).toEqual(['INTERRUPTED', 130]);
+        await vi.waitFor(
+          () => {
+            expect(terminate).toHaveBeenCalled();
+            expect(readdirSync(out)).toEqual([]);
+          },
+          { timeout: 5000, interval: 10 },
+        );
+      } finally {
+        removeDir(out);
+      }
+    });
+  }
 
   test('a bug in a later range does not hide the first bad annotation (--on-error fail): results and bugs in range order', async () => {
     const path = join(tmp.path, 'a.json');
