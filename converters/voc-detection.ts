@@ -356,7 +356,7 @@ const converter: Converter = {
     {
       flags: '--jobs <n>',
       key: 'jobs',
-      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on); the output is the same for any n; default ${DEFAULT_JOBS}: on 2 cores a second thread gained at most a few percent when idle and lost ~35% when busy`,
+      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on, one per ${BATCH} at most); the output is the same for any n; default ${DEFAULT_JOBS}: on 2 cores a second thread gained at most a few percent when idle and lost ~35% when busy`,
       parse: parseJobs,
     },
   ],
