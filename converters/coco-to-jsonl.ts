@@ -20,7 +20,7 @@
  * annotation, and groups the objects by image through src/coco-spill.ts (in memory up to a budget, then
  * temporary files). Results are applied in range order: the output and reports do not depend on `--jobs`.
  */
-import { InvalidArgumentError } from 'commander';
+import { jobsOf, parseJobs } from '../src/jobs.js';
 import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -307,8 +307,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const polygon = polygonOptionsFrom(ctx.extra);
   const dropEmpty = ctx.extra['dropEmpty'] === true;
   const file = ctx.display(ctx.input);
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
-  if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
+  const jobs = jobsOf(ctx, defaultJobs());
   const input = await stat(ctx.input);
   if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
 
@@ -420,11 +419,6 @@ export function defaultJobs(): number {
   return Math.min(availableParallelism(), DEFAULT_JOBS_MAX);
 }
 
-function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
 
 const converter: Converter = {
   name: 'coco-to-jsonl',

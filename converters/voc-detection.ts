@@ -16,7 +16,7 @@
  * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
  */
-import { InvalidArgumentError } from 'commander';
+import { jobsOf, parseJobs } from '../src/jobs.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
@@ -196,17 +196,11 @@ class ItemPool {
   }
 }
 
-function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
   // See bench/voc/RESULTS.md for the measurements behind the default.
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? DEFAULT_JOBS;
-  if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
+  const jobs = jobsOf(ctx, DEFAULT_JOBS);
   const script = jobs > 1 ? workerScript() : undefined;
   // Threads start while the folders are listed when the annotation folder looks large, else once the
   // listing shows enough XML files (a thread that is started for nothing costs ~20 ms of CPU).

@@ -25,7 +25,7 @@
  *
  * Masks are decoded and traced on `--jobs` worker threads; lines come out in XML order whatever the count.
  */
-import { InvalidArgumentError } from 'commander';
+import { jobsOf, parseJobs } from '../src/jobs.js';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -62,11 +62,6 @@ export const IO_CONCURRENCY = 64;
 /** How many examples a summary warning names. */
 const EXAMPLES = 3;
 
-function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
 
 interface Warning {
   code: ErrorCode;
@@ -265,8 +260,7 @@ function reportLeftOut(ctx: ConverterContext, code: ErrorCode, files: string[], 
 
 async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   const polygon = polygonOptionsFrom(ctx.extra);
-  const jobs = (ctx.extra['jobs'] as number | undefined) ?? defaultJobs();
-  if (!Number.isInteger(jobs) || jobs < 1) throw new ConversionError('USAGE', `--jobs must be an integer of 1 or more, got ${String(jobs)}`, {}, { exitCode: 2 });
+  const jobs = jobsOf(ctx, defaultJobs());
   const layout = await findVocLayout(ctx.input, ctx.display);
   const names = layout.kind === 'official' ? ['SegmentationObject', 'segmentation-masks'] : ['segmentation-masks', 'SegmentationObject'];
   const masks = await findSubfolder(layout.root, names);

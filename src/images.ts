@@ -367,20 +367,17 @@ export class HeaderReader {
  * {@link turnedSizeHint}): the headers of every image are read without it.
  */
 export function readExifOrientationSync(absPath: string): number | undefined {
-  let fd: number;
   try {
-    fd = openSync(absPath, 'r');
+    const fd = openSync(absPath, 'r');
+    try {
+      // EXIF sits in the first segments, each at most 64 KiB.
+      const head = Buffer.allocUnsafe(128 * 1024);
+      return exifOrientation(head.subarray(0, readSync(fd, head, 0, head.length, 0)));
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
-  }
-  try {
-    const head = Buffer.allocUnsafe(128 * 1024);
-    const n = readSync(fd, head, 0, head.length, 0);
-    return exifOrientation(head.subarray(0, n));
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

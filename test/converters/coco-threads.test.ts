@@ -25,6 +25,7 @@ import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { collect, runBin, spawnBin } from '../helpers/cli.js';
 import { makeTempDir, removeDir, useTempDir } from '../helpers/fs.js';
+import { prng } from '../../bench/prng.js';
 
 const tmp = useTempDir('coco-threads-');
 const DEFAULT_SPLIT_FROM = tuning.splitFrom;
@@ -38,18 +39,6 @@ afterEach(() => {
 
 // ---------------------------------------------------------------------------------------------
 // A JSON writer with every spelling JSON allows: whitespace between tokens, escapes, number forms.
-
-/** A small deterministic generator (mulberry32) for the spelling choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPACES = ['', '', '', ' ', '\n', '\t', '\r\n  ', ' \n\n '];
 

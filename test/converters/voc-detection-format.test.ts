@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatBoxRecord } from '../../converters/voc-detection-items.js';
 import { formatNumber, formatRecord } from '../../src/format.js';
-import type { BoxLabel, ImageRecord, ResolvedOptions } from '../../src/types.js';
+import { resolveOptions } from '../../src/convert.js';
+import type { BoxLabel, ConvertOptions, ImageRecord, ResolvedOptions } from '../../src/types.js';
 import { writeDataset } from '../../src/writer.js';
 import { listTree, useTempDir } from '../helpers/fs.js';
 
@@ -66,21 +67,7 @@ describe('formatBoxRecord = formatRecord', () => {
 });
 
 describe('the writer writes ImageRecord.formatted as it would have written the record', () => {
-  const options = (out: string, over: Partial<ResolvedOptions>): ResolvedOptions => ({
-    out,
-    validationRatio: 0.3,
-    seed: '0',
-    stratify: true,
-    baseUrl: '',
-    root: undefined,
-    imageDetails: true,
-    mltable: false,
-    onError: 'fail',
-    dryRun: false,
-    force: false,
-    precision: 6,
-    ...over,
-  });
+  const options = (out: string, over: ConvertOptions): ResolvedOptions => resolveOptions({ out, validationRatio: 0.3, stratify: true, ...over });
   async function* gen(records: readonly ImageRecord[]): AsyncGenerator<ImageRecord> {
     yield* records;
   }
@@ -115,21 +102,7 @@ describe('the writer writes ImageRecord.formatted as it would have written the r
 });
 
 describe('formatted records through the rest of the writer (duplicates, stdout, dry run, no validation, MLTable)', () => {
-  const options = (out: string, over: Partial<ResolvedOptions>): ResolvedOptions => ({
-    out,
-    validationRatio: 0.5,
-    seed: 's',
-    stratify: true,
-    baseUrl: 'https://h/p',
-    root: undefined,
-    imageDetails: true,
-    mltable: false,
-    onError: 'skip',
-    dryRun: false,
-    force: false,
-    precision: 4,
-    ...over,
-  });
+  const options = (out: string, over: ConvertOptions): ResolvedOptions => resolveOptions({ out, validationRatio: 0.5, seed: 's', stratify: true, baseUrl: 'https://h/p', onError: 'skip', precision: 4, ...over });
   let n = 0;
   const b = (label: string, x: number): BoxLabel => ({ label, topX: x, topY: 0.1, bottomX: 0.9, bottomY: 0.95, isCrowd: 0 });
   const records: ImageRecord[] = [
@@ -143,7 +116,7 @@ describe('formatted records through the rest of the writer (duplicates, stdout, 
     yield* rs;
   }
   it('same files, stdout, summary and reports as the unformatted records', async () => {
-    for (const over of [{}, { out: '-' }, { dryRun: true }, { validationRatio: 0 }, { mltable: true }, { stratify: false, precision: 0, baseUrl: '' }] as Partial<ResolvedOptions>[]) {
+    for (const over of [{}, { out: '-' }, { dryRun: true }, { validationRatio: 0 }, { mltable: true }, { stratify: false, precision: 0, baseUrl: '' }] as ConvertOptions[]) {
       const results = [];
       for (const formatted of [false, true]) {
         const dir = join(tmp.path, `${formatted}${n++}`);
