@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
+export type { CliIo, CommandEnv } from './cli/env.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { convert, displayPath, summaryOf } from './convert.js';
@@ -11,27 +12,10 @@ import { ConversionError, type Diagnostic } from './errors.js';
 import { CONVERTERS } from './registry.js';
 import type { ConvertOptions, Converter, Summary } from './types.js';
 import { plannedOutputs, removeTempFilesSync } from './writer.js';
+import type { CliIo, CommandEnv } from './cli/env.js';
 import { registerSplitCommand } from './commands/split.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerStatsCommand } from './commands/stats.js';
-
-/** Where the CLI reads and writes; tests pass their own. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  env: NodeJS.ProcessEnv;
-}
-
-/** What every command registration gets from {@link createProgram}. */
-export interface CommandEnv {
-  io: CliIo;
-  /** Sets the process exit code (0 done, 1 bad input, 2 wrong usage, 130 interrupted). */
-  setExitCode: (code: number) => void;
-  /** Aborted on SIGINT/SIGTERM. */
-  signal: AbortSignal | undefined;
-  /** Colours for stderr: none unless stderr is a terminal, and never with NO_COLOR or --no-color. */
-  colorFor: (flags: { color?: boolean }) => ChalkInstance;
-}
 
 /**
  * The top-level commands besides `convert`, each adding itself to the program. A new command

@@ -19,7 +19,7 @@ import { completeSummary, displayPath, newSummary, withSummary } from '../conver
 import { ConversionError, describeValue, type Diagnostic } from '../errors.js';
 import type { OnError, Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
-import type { CommandEnv } from '../cli.js';
+import type { CommandEnv } from '../cli/env.js';
 
 /** Options of {@link splitJsonl}: the output options of `convert`. */
 export interface SplitJsonlOptions {

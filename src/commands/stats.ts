@@ -18,7 +18,7 @@ import { resolve } from 'node:path';
 import { ConversionError } from '../errors.js';
 import { displayFile, fileProblem, MAX_TRACKED_URLS, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
 import type { Task } from '../types.js';
-import type { CommandEnv } from '../cli.js';
+import type { CommandEnv } from '../cli/env.js';
 
 /** Object size buckets, as shares of the image area: small < 0.01 ≤ medium < 0.1 ≤ large. */
 export const SIZE_BUCKETS = { small: 0.01, medium: 0.1 } as const;

@@ -9,7 +9,7 @@
 import { Option, type Command } from 'commander';
 import { FINDING_CODES, TASKS, validateJsonl, type Finding, type FindingCode, type ValidationReport } from '../jsonl-check.js';
 import type { Task } from '../types.js';
-import type { CommandEnv } from '../cli.js';
+import type { CommandEnv } from '../cli/env.js';
 
 /** Shows at most this many findings of one code on stderr; the rest are counted. */
 const MAX_SHOWN_PER_CODE = 20;
