@@ -100,6 +100,10 @@ export const ERROR_CODES = {
   DUPLICATE_ID: 'duplicate id',
   /** Two categories share one name. */
   DUPLICATE_CATEGORY_NAME: 'duplicate category name',
+
+  // --- predictions (score, preview, evaluate) ---
+  /** A predictions JSONL line that is not one of SPEC §7's answer shapes. */
+  PREDICTION_BAD: 'bad prediction line',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
