@@ -20,7 +20,7 @@
  * annotation, and groups the objects by image through src/coco-spill.ts (in memory up to a budget, then
  * temporary files). Results are applied in range order: the output and reports do not depend on `--jobs`.
  */
-import { jobsOf, parseJobs } from '../src/jobs.js';
+import { defaultJobs, jobsOption } from '../src/jobs.js';
 import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -34,8 +34,10 @@ import { readImageDetails, turnedSizeHint } from '../src/images.js';
 import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
-import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
-import type { BoxLabel, Converter, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
+import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { defineConverter } from '../src/kit/define.js';
+import { choice, flag, text, type OptionValues } from '../src/options.js';
+import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
 /** How many image headers are read at once. */
 export const IO_CONCURRENCY = 64;
@@ -60,8 +62,8 @@ const PROBES = 16;
  * file names exist; the root is then the JSON's folder or its parent, so that `image_url` keeps
  * `images/` (Azure samples) or the folders of `file_name`. `--root` overrides the root in both cases.
  */
-async function placeImages(ctx: ConverterContext, index: CocoIndex): Promise<ImagePlace> {
-  const given = ctx.extra['images'];
+async function placeImages(ctx: ConverterContext<CocoOptions>, index: CocoIndex): Promise<ImagePlace> {
+  const given = ctx.own.images;
   if (typeof given === 'string' && given !== '') {
     const imagesDir = resolve(given);
     const s = await stat(imagesDir).catch(() => undefined);
@@ -299,15 +301,14 @@ function sizesFromJson(ctx: ConverterContext, index: CocoIndex, images: Images, 
   }
 }
 
-async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
-  const task = (ctx.extra['task'] as CocoTask | undefined) ?? 'object-detection';
-  if (task !== 'object-detection' && task !== 'instance-segmentation') {
-    throw new ConversionError('USAGE', `--task must be object-detection or instance-segmentation, got ${JSON.stringify(task)}`, {}, { exitCode: 2 });
-  }
-  const polygon = polygonOptionsFrom(ctx.extra);
-  const dropEmpty = ctx.extra['dropEmpty'] === true;
+type CocoOptions = OptionValues<typeof OPTIONS>;
+
+async function* run(ctx: ConverterContext<CocoOptions>): AsyncGenerator<ImageRecord> {
+  const task: CocoTask = ctx.own.task;
+  const polygon = polygonOptionsFrom(ctx.own);
+  const dropEmpty = ctx.own.dropEmpty;
   const file = ctx.display(ctx.input);
-  const jobs = jobsOf(ctx, defaultJobs());
+  const jobs = ctx.own.jobs ?? defaultJobs();
   const input = await stat(ctx.input);
   if (!input.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a COCO JSON file, got a folder', { file });
 
@@ -322,7 +323,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
 }
 
 async function* convert(
-  ctx: ConverterContext,
+  ctx: ConverterContext<CocoOptions>,
   pool: Pass2Pool,
   { task, polygon, dropEmpty, file, size, rangeBytes }: { task: CocoTask; polygon: ReturnType<typeof polygonOptionsFrom>; dropEmpty: boolean; file: string; size: number; rangeBytes: number },
 ): AsyncGenerator<ImageRecord> {
@@ -357,7 +358,7 @@ async function* convert(
       buckets.addEncoded(result.records);
       for (const [name, by] of result.counts) ctx.count(name, by);
       for (const event of result.events) {
-        if ('bad' in event) ctx.bad(fromErrorData(event.bad));
+        if ('bad' in event) ctx.badObject(fromErrorData(event.bad));
         else ctx.warn(event.warn.code, event.warn.detail, event.warn.loc);
       }
       if (result.fatal) throw fromErrorData(result.fatal);
@@ -405,55 +406,30 @@ async function* convert(
   }
 }
 
-/**
- * Threads by default: 2 when the process may use two cores or more, else 1. Not more by default:
- * each thread adds its own heap and buffers (~35 MB), and the main thread's work after the read bounds
- * what more threads can give. Measured on the 462 MB file (2 vCPUs): 1 thread 3.63 s / 162 MB peak,
- * 2: 2.73 s / 225 MB, 4: 2.96 s / 259 MB, 8: 3.32 s / 394 MB; on the 703 MB file 3 threads peaked at
- * 301 MB and 4 at 322 MB, over the 300 MB this converter promises (bench/coco/RESULTS.md).
- */
-export const DEFAULT_JOBS_MAX = 2;
+const OPTIONS = {
+  task: choice(
+    '--task <task>',
+    'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)',
+    ['object-detection', 'instance-segmentation'],
+    { default: 'object-detection' },
+  ),
+  images: text(
+    '--images <dir>',
+    'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)',
+  ),
+  dropEmpty: flag('--drop-empty', 'leave out images without annotations (default: written as background images, label [])'),
+  ...POLYGON_OPTIONS,
+  jobs: jobsOption('annotations read on n threads; each thread adds ~35 MB'),
+};
 
-/** The default of `--jobs`: the cores this process may use, at most {@link DEFAULT_JOBS_MAX}. */
-export function defaultJobs(): number {
-  return Math.min(availableParallelism(), DEFAULT_JOBS_MAX);
-}
-
-
-const converter: Converter = {
+export default defineConverter({
   name: 'coco-to-jsonl',
   alias: 'coco',
   description: 'COCO JSON → object detection or instance segmentation',
   argument: '<json>',
   example: 'automl-img convert coco coco/annotations/instances_val2017.json --images coco/val2017 -o out/',
-  task: (extra) => (extra['task'] === 'instance-segmentation' ? 'instance-segmentation' : 'object-detection'),
-  options: [
-    {
-      flags: '--task <task>',
-      key: 'task',
-      description: 'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)',
-      defaultValue: 'object-detection',
-      choices: ['object-detection', 'instance-segmentation'],
-    },
-    {
-      flags: '--images <dir>',
-      key: 'images',
-      description: 'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)',
-    },
-    {
-      flags: '--drop-empty',
-      key: 'dropEmpty',
-      description: 'leave out images without annotations (default: written as background images, label [])',
-    },
-    ...POLYGON_CLI_OPTIONS,
-    {
-      flags: '--jobs <n>',
-      key: 'jobs',
-      description: 'annotations read on n threads (default: 2, or 1 on a single core; 1 = no worker threads); each thread adds ~35 MB; the output is the same for every n',
-      parse: parseJobs,
-    },
-  ],
+  samples: [{ input: 'samples/coco/annotations.json' }, { input: 'samples/coco/annotations.json', options: { task: 'instance-segmentation' } }],
+  task: (own) => own.task,
+  options: OPTIONS,
   run,
-};
-
-export default converter;
+});

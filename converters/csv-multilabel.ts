@@ -20,7 +20,6 @@
  * filename, duplicate, ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item;
  * a CSV syntax error (an unterminated quote) is fatal for the file.
  */
-import { InvalidArgumentError } from 'commander';
 import { CsvError, parse } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -29,7 +28,9 @@ import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
 import { extensionOf, HeaderReader, isImageName, readImageDetails } from '../src/images.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
-import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
+import { defineConverter } from '../src/kit/define.js';
+import { flag, OptionValueError, text, type OptionValues } from '../src/options.js';
+import type { ConverterContext, ImageRecord } from '../src/types.js';
 
 /**
  * The CSV is read in chunks of this size, each parsed into one batch of rows. Small, so that fewer
@@ -54,34 +55,8 @@ export type CsvLayout =
   | { form: 'list'; columns: string[]; filename: number; labels: number }
   | { form: 'one-hot'; columns: string[]; filename: number; labelColumns: number[] };
 
-/** The converter's own options, as `extra` holds them. */
-interface CsvOptions {
-  images: string | undefined;
-  filenameColumn: string | undefined;
-  labelsColumn: string | undefined;
-  oneHot: boolean;
-  labelSeparator: string | undefined;
-  delimiter: string;
-}
-
-/** The options as a library caller may give them too (the CLI has parsed them already). */
-function readOptions(extra: Record<string, unknown>): CsvOptions {
-  const str = (k: string) => (typeof extra[k] === 'string' ? (extra[k] as string) : undefined);
-  let delimiter = str('delimiter') ?? ',';
-  try {
-    delimiter = parseDelimiter(delimiter);
-  } catch (e) {
-    throw new ConversionError('USAGE', `--delimiter: ${(e as Error).message}, got ${JSON.stringify(delimiter)}`, {}, { exitCode: 2 });
-  }
-  return {
-    images: str('images'),
-    filenameColumn: str('filenameColumn'),
-    labelsColumn: str('labelsColumn'),
-    oneHot: extra['oneHot'] === true,
-    labelSeparator: str('labelSeparator'),
-    delimiter,
-  };
-}
+/** The converter's own options, checked. */
+type CsvOptions = OptionValues<typeof OPTIONS>;
 
 const norm = (s: string) => s.trim().toLowerCase();
 
@@ -540,8 +515,8 @@ async function locateCsv(ctx: ConverterContext): Promise<string> {
   throw new ConversionError('INPUT_LAYOUT', 'expected a CSV file, got something else', { file: ctx.display(ctx.input) });
 }
 
-async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
-  const opts = readOptions(ctx.extra);
+async function* run(ctx: ConverterContext<CsvOptions>): AsyncGenerator<ImageRecord> {
+  const opts = ctx.own;
   const csvPath = await locateCsv(ctx);
   const csvDir = dirname(csvPath);
   const imagesDir = opts.images !== undefined ? resolve(opts.images) : join(csvDir, 'images');
@@ -700,59 +675,40 @@ async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: st
 
 function parseDelimiter(value: string): string {
   const v = value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
-  if (v.length !== 1 || v === '"' || v === '\n' || v === '\r') throw new InvalidArgumentError('expected one character (or "tab"), not a quote or a newline');
+  if (v.length !== 1 || v === '"' || v === '\n' || v === '\r') throw new OptionValueError('expected one character (or "tab"), not a quote or a newline');
   return v;
 }
 
-function parseNonEmpty(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('expected a non-empty value');
+function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new OptionValueError('expected a non-empty value');
   return value;
 }
 
-const converter: Converter = {
+const OPTIONS = {
+  images: text('--images <dir>', 'the folder the CSV file names are relative to (default: images/ beside the CSV)'),
+  filenameColumn: text(
+    '--filename-column <name>',
+    `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`,
+    { check: nonEmpty },
+  ),
+  labelsColumn: text(
+    '--labels-column <name>',
+    `header of the space-separated labels column (default: the first of ${LABELS_NAMES.slice(0, 4).join(', ')}, ..., or the other column of a two-column CSV)`,
+    { check: nonEmpty },
+  ),
+  oneHot: flag('--one-hot', 'one 0/1 column per label (detected when there is no labels column and more than two columns)'),
+  labelSeparator: text('--label-separator <s>', 'split the labels cell on this string instead of runs of whitespace (e.g. ";")'),
+  delimiter: text('--delimiter <c>', 'the CSV field delimiter (one character, or "tab")', { default: ',', check: parseDelimiter }),
+};
+
+export default defineConverter({
   name: 'csv-multilabel',
   alias: 'csv',
   description: 'labels CSV + images → multi-label',
   argument: '<csv>',
   example: 'automl-img convert csv ./multilabelFridgeObjects/labels.csv -o out/',
+  samples: [{ input: 'samples/csv/labels.csv' }],
   task: 'multi-label',
-  options: [
-    {
-      flags: '--images <dir>',
-      key: 'images',
-      description: 'the folder the CSV file names are relative to (default: images/ beside the CSV)',
-    },
-    {
-      flags: '--filename-column <name>',
-      key: 'filenameColumn',
-      description: `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`,
-      parse: parseNonEmpty,
-    },
-    {
-      flags: '--labels-column <name>',
-      key: 'labelsColumn',
-      description: `header of the space-separated labels column (default: the first of ${LABELS_NAMES.slice(0, 4).join(', ')}, ..., or the other column of a two-column CSV)`,
-      parse: parseNonEmpty,
-    },
-    {
-      flags: '--one-hot',
-      key: 'oneHot',
-      description: 'one 0/1 column per label (detected when there is no labels column and more than two columns)',
-    },
-    {
-      flags: '--label-separator <s>',
-      key: 'labelSeparator',
-      description: 'split the labels cell on this string instead of runs of whitespace (e.g. ";")',
-    },
-    {
-      flags: '--delimiter <c>',
-      key: 'delimiter',
-      description: 'the CSV field delimiter (one character, or "tab")',
-      defaultValue: ',',
-      parse: parseDelimiter,
-    },
-  ],
+  options: OPTIONS,
   run,
-};
-
-export default converter;
+});

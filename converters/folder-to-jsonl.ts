@@ -15,14 +15,15 @@
  * (synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once: see
  * HeaderReader), and bad items are reported in path order, so two runs report the same things.
  */
-import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { HeaderReader, isImageName, readImageDetails } from '../src/images.js';
 import { listFolder, relativeKey } from '../src/paths.js';
-import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
+import { defineConverter } from '../src/kit/define.js';
+import { integer, type OptionValues } from '../src/options.js';
+import type { ConverterContext, ImageRecord } from '../src/types.js';
 
 /** How many image headers are read at once. */
 export const IO_CONCURRENCY = 64;
@@ -38,12 +39,6 @@ interface Found {
 }
 
 type Item = { kind: 'image'; found: Found } | { kind: 'bad'; error: ConversionError };
-
-function parseDepth(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
 
 /**
  * Walks the class folders in sorted order and yields every image (and every bad item) as it is
@@ -100,8 +95,8 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
   }
 }
 
-async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
-  const depth = (ctx.extra['depth'] as number | undefined) ?? 1;
+async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncGenerator<ImageRecord> {
+  const depth = ctx.own.depth;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
   const headers = await HeaderReader.for(ctx.input);
@@ -162,23 +157,22 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   }
 }
 
-const converter: Converter = {
+const OPTIONS = {
+  depth: integer(
+    '--depth <n>',
+    'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)',
+    { min: 1, default: 1 },
+  ),
+};
+
+export default defineConverter({
   name: 'folder-to-jsonl',
   alias: 'folder',
   description: 'class-per-folder → multi-class',
   argument: '<dir>',
   example: 'automl-img convert folder ./fridgeObjects -o out/',
+  samples: [{ input: 'samples/folder' }],
   task: 'multi-class',
-  options: [
-    {
-      flags: '--depth <n>',
-      key: 'depth',
-      description: 'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)',
-      defaultValue: 1,
-      parse: parseDepth,
-    },
-  ],
+  options: OPTIONS,
   run,
-};
-
-export default converter;
+});

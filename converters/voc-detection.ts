@@ -16,7 +16,6 @@
  * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
  */
-import { jobsOf, parseJobs } from '../src/jobs.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { stat } from 'node:fs/promises';
@@ -25,7 +24,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConversionError } from '../src/errors.js';
 import { relativeKey } from '../src/paths.js';
-import type { Converter, ConverterContext, ImageRecord } from '../src/types.js';
+import { defineConverter } from '../src/kit/define.js';
+import { flag, integer, type OptionValues } from '../src/options.js';
+import type { ConverterContext, ImageRecord } from '../src/types.js';
 import { findVocLayout, indexImageFolder, listAnnotationFiles } from '../src/voc.js';
 import {
   AHEAD,
@@ -197,10 +198,10 @@ class ItemPool {
 }
 
 
-async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
+async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncGenerator<ImageRecord> {
   const layout = await findVocLayout(ctx.input, ctx.display);
   // See bench/voc/RESULTS.md for the measurements behind the default.
-  const jobs = jobsOf(ctx, DEFAULT_JOBS);
+  const jobs = ctx.own.jobs ?? DEFAULT_JOBS;
   const script = jobs > 1 ? workerScript() : undefined;
   // Threads start while the folders are listed when the annotation folder looks large, else once the
   // listing shows enough XML files (a thread that is started for nothing costs ~20 ms of CPU).
@@ -228,7 +229,7 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
       layout,
       index,
       root: ctx.options.root ?? layout.root,
-      oneBased: ctx.extra['oneBased'] === true,
+      oneBased: ctx.own.oneBased,
       // What ctx.display gives for a file in the folder, less the name: `''` when the folder is the current
       // one (ctx.display of the folder itself is then its absolute path, not the prefix of its files).
       annotationsShown: ctx.display(join(layout.annotations, 'x')).slice(0, -1),
@@ -256,7 +257,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     const accept = (item: ItemResult): ImageRecord | undefined => {
       ctx.progress(++done, xmls.length);
       if (item.imageKey !== undefined && !item.record) claimed.add(item.imageKey);
-      for (const p of item.problems) ctx.bad(p);
+      // With a record the image is kept: its problems are objects left out.
+      for (const p of item.problems) (item.record ? ctx.badObject(p) : ctx.bad(p));
       for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
       if (item.clamped) ctx.count('clampedBoxes', item.clamped);
       const record = item.record;
@@ -333,28 +335,26 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   }
 }
 
-const converter: Converter = {
+const OPTIONS = {
+  oneBased: flag(
+    '--one-based',
+    'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)',
+  ),
+  jobs: integer(
+    '--jobs <n>',
+    `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on, one per ${BATCH} at most); the output is the same for any n; default ${DEFAULT_JOBS}: on 2 cores a second thread gained at most a few percent when idle and lost ~35% when busy`,
+    { min: 1 },
+  ),
+};
+
+export default defineConverter({
   name: 'voc-detection',
   alias: 'voc',
   description: 'Pascal VOC XML → object detection',
   argument: '<dir>',
   example: 'automl-img convert voc ./odFridgeObjects -o out/',
+  samples: [{ input: 'samples/voc', options: { oneBased: true } }],
   task: 'object-detection',
-  options: [
-    {
-      flags: '--one-based',
-      key: 'oneBased',
-      description: 'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)',
-      defaultValue: false,
-    },
-    {
-      flags: '--jobs <n>',
-      key: 'jobs',
-      description: `threads reading XML files and image headers, this one included (used from ${PARALLEL_MIN} XML files on, one per ${BATCH} at most); the output is the same for any n; default ${DEFAULT_JOBS}: on 2 cores a second thread gained at most a few percent when idle and lost ~35% when busy`,
-      parse: parseJobs,
-    },
-  ],
+  options: OPTIONS,
   run,
-};
-
-export default converter;
+});

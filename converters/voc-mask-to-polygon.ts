@@ -25,18 +25,20 @@
  *
  * Masks are decoded and traced on `--jobs` worker threads; lines come out in XML order whatever the count.
  */
-import { jobsOf, parseJobs } from '../src/jobs.js';
+import { defaultJobs, jobsOption } from '../src/jobs.js';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { failureError, type MaskJob, type MaskResult } from '../src/mask/job.js';
-import { defaultJobs, MaskPool } from '../src/mask/pool.js';
+import { MaskPool } from '../src/mask/pool.js';
 import { listFolder } from '../src/paths.js';
-import { POLYGON_CLI_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { defineConverter } from '../src/kit/define.js';
+import type { OptionValues } from '../src/options.js';
 import type { PolygonOptions } from '../src/polygon/index.js';
-import type { Converter, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
+import type { ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 import {
   findSubfolder,
   findVocLayout,
@@ -258,9 +260,9 @@ function reportLeftOut(ctx: ConverterContext, code: ErrorCode, files: string[], 
   ctx.warn(code, `${files.length} ${what}: not converted (${examples})`, { file: where });
 }
 
-async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
-  const polygon = polygonOptionsFrom(ctx.extra);
-  const jobs = jobsOf(ctx, defaultJobs());
+async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncGenerator<ImageRecord> {
+  const polygon = polygonOptionsFrom(ctx.own);
+  const jobs = ctx.own.jobs ?? defaultJobs();
   const layout = await findVocLayout(ctx.input, ctx.display);
   const names = layout.kind === 'official' ? ['SegmentationObject', 'segmentation-masks'] : ['segmentation-masks', 'SegmentationObject'];
   const masks = await findSubfolder(layout.root, names);
@@ -318,7 +320,8 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
     const inFlight = Math.max(IO_CONCURRENCY, 4 * pool.threads);
     for await (const item of mapOrdered(items, inFlight, (it) => readItem(ctx, it.xml, it.mask, shared))) {
       ctx.progress(++done, items.length);
-      for (const p of item.problems) ctx.bad(p);
+      // With a record the image is kept: its problems are objects left out.
+      for (const p of item.problems) (item.record ? ctx.badObject(p) : ctx.bad(p));
       for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
       for (const c of item.classes) {
         const mismatch = checker.check(c);
@@ -343,23 +346,19 @@ async function* run(ctx: ConverterContext): AsyncGenerator<ImageRecord> {
   }
 }
 
-const converter: Converter = {
+const OPTIONS = {
+  ...POLYGON_OPTIONS,
+  jobs: jobsOption('masks decoded and traced on n threads'),
+};
+
+export default defineConverter({
   name: 'voc-mask-to-polygon',
   alias: 'voc-mask',
   description: 'VOC XML + instance masks → instance segmentation',
   argument: '<dir>',
   example: 'automl-img convert voc-mask ./odFridgeObjectsMask -o out/',
+  samples: [{ input: 'samples/voc-mask' }],
   task: 'instance-segmentation',
-  options: [
-    ...POLYGON_CLI_OPTIONS,
-    {
-      flags: '--jobs <n>',
-      key: 'jobs',
-      description: 'masks decoded and traced on n threads (default: the available cores; 1 = no worker threads)',
-      parse: parseJobs,
-    },
-  ],
+  options: OPTIONS,
   run,
-};
-
-export default converter;
+});

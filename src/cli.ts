@@ -2,7 +2,7 @@
  * The command line: parses flags with commander, calls the library, prints.
  * Subcommands of `convert` come from the converter registry.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { Chalk, type ChalkInstance } from 'chalk';
 export type { CliIo, CommandEnv } from './cli/env.js';
 import { readFileSync } from 'node:fs';
@@ -10,7 +10,9 @@ import { resolve } from 'node:path';
 import { convert, displayPath, summaryOf } from './convert.js';
 import { ConversionError, type Diagnostic } from './errors.js';
 import { CONVERTERS } from './registry.js';
-import type { ConvertOptions, Converter, Summary } from './types.js';
+import { COMMON_OPTIONS } from './common-options.js';
+import { commanderOption, valuesOf } from './cli/options.js';
+import type { ConvertOptions, Summary } from './types.js';
 import { plannedOutputs, removeTempFilesSync } from './writer.js';
 import type { CliIo, CommandEnv } from './cli/env.js';
 import { registerSplitCommand } from './commands/split.js';
@@ -35,18 +37,6 @@ const VERSION = ((): string => {
   }
   return '0.0.0';
 })();
-
-function parseRatio(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 up to (not including) 1');
-  return n;
-}
-
-function parsePrecision(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 15) throw new InvalidArgumentError('expected an integer from 0 to 15');
-  return n;
-}
 
 /** Shows at most this many diagnostics of one code on stderr; the rest are counted. */
 const MAX_SHOWN_PER_CODE = 20;
@@ -113,51 +103,19 @@ class Reporter {
   }
 }
 
-interface SharedFlags {
-  out?: string;
-  validationRatio?: number;
-  seed?: string;
-  stratify?: boolean;
-  baseUrl?: string;
-  root?: string;
-  imageDetails?: boolean;
-  mltable?: boolean;
-  onError?: 'fail' | 'skip';
-  dryRun?: boolean;
-  force?: boolean;
+/** Flags of the CLI alone (how to print), beside the shared and the converter's own options. */
+interface PrintFlags {
   json?: boolean;
   quiet?: boolean;
   color?: boolean;
-  precision?: number;
 }
 
 function addSharedOptions(cmd: Command): Command {
+  for (const spec of Object.values(COMMON_OPTIONS)) cmd.addOption(commanderOption(spec));
   return cmd
-    .option('-o, --out <dir>', 'output folder for train_annotations.jsonl and validation_annotations.jsonl; "-" writes every line, unsplit, to stdout')
-    .addOption(new Option('--validation-ratio <r>', 'share of images for validation; 0 writes everything to train').argParser(parseRatio).default(0.2))
-    .option('--seed <s>', 'changes which images are drawn for validation', '0')
-    .option('--stratify', "keep each label's share in both files")
-    .option('--base-url <prefix>', 'prefix for image_url, e.g. azureml://datastores/workspaceblobstore/paths/fridge/')
-    .option('--root <dir>', 'the dataset root that image_url paths are relative to')
-    .option('--no-image-details', 'do not open image files; write image_details only from the annotations')
-    .option('--mltable', 'also write the MLTable files Azure ML needs (each JSONL moves into its own folder)')
-    .addOption(new Option('--on-error <mode>', 'fail: stop at the first bad item, write nothing; skip: leave it out, report it, go on').choices(['fail', 'skip']).default('fail'))
-    .option('--dry-run', 'read and check everything, print what would be written, write nothing')
-    .option('--force', 'overwrite existing output files')
-    .addOption(new Option('--precision <digits>', 'decimal places for coordinates').argParser(parsePrecision).default(6))
     .option('--json', 'print one JSON summary object on stdout')
     .option('-q, --quiet', 'no progress or info lines')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)');
-}
-
-function addConverterOptions(cmd: Command, converter: Converter): void {
-  for (const o of converter.options) {
-    const opt = new Option(o.flags, o.description);
-    if (o.choices) opt.choices(o.choices);
-    if (o.parse) opt.argParser(o.parse);
-    if (o.defaultValue !== undefined) opt.default(o.defaultValue);
-    cmd.addOption(opt);
-  }
 }
 
 function plural(n: number, word: string): string {
@@ -171,7 +129,10 @@ function describe(summary: Summary, toStdout = false): string {
   ];
   if (summary.objects) parts.push(plural(summary.objects, 'object'));
   parts.push(plural(Object.keys(summary.labels).length, 'label'));
-  if (summary.skipped) parts.push(`${summary.skipped} skipped`);
+  if (summary.skipped) {
+    const { skippedImages: images, skippedObjects: objects } = summary;
+    parts.push(`${[images ? plural(images, 'image') : '', objects ? plural(objects, 'object') : ''].filter(Boolean).join(', ') || summary.skipped} skipped`);
+  }
   if (summary.warnings.length) parts.push(plural(summary.warnings.length, 'warning'));
   for (const [k, v] of Object.entries(summary.counts)) parts.push(`${k}: ${v}`);
   return parts.join(', ');
@@ -179,8 +140,8 @@ function describe(summary: Summary, toStdout = false): string {
 
 /** What `--json` prints: the summary, stable keys first. */
 function jsonSummary(summary: Summary): string {
-  const { converter, task, input, train, validation, skipped, errors, warnings, outputs, labels, objects, counts, dryRun, ok } = summary;
-  return JSON.stringify({ ok, converter, task, input, train, validation, skipped, errors, warnings, outputs, labels, objects, counts, dryRun }) + '\n';
+  const { converter, task, input, train, validation, skipped, skippedImages, skippedObjects, errors, warnings, outputs, labels, objects, counts, dryRun, ok } = summary;
+  return JSON.stringify({ ok, converter, task, input, train, validation, skipped, skippedImages, skippedObjects, errors, warnings, outputs, labels, objects, counts, dryRun }) + '\n';
 }
 
 /** Builds the program. Exit codes: 0 done, 1 bad input, 2 wrong usage, 130 interrupted. */
@@ -211,39 +172,22 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
       .description(converter.description)
       .argument(converter.argument, 'the dataset to convert');
     addSharedOptions(sub);
-    addConverterOptions(sub, converter);
+    for (const spec of Object.values(converter.options)) sub.addOption(commanderOption(spec));
     sub.addHelpText('after', `\nExample:\n  $ ${converter.example}\n`);
-    sub.action(async (input: string, flags: SharedFlags & Record<string, unknown>) => {
+    sub.action(async (input: string, flags: PrintFlags & Record<string, unknown>) => {
       const color = colorFor(flags);
       const reporter = new Reporter(io, color, flags.quiet === true, io.stderr.isTTY === true && flags.quiet !== true && flags.json !== true);
-      if (flags.out === '-' && flags.json) {
+      if (flags['out'] === '-' && flags.json) {
         throw new ConversionError('USAGE', '--json prints a summary on stdout, which -o - uses for the lines: choose one', {}, { exitCode: 2 });
       }
-      if (flags.out === '-' && flags.mltable) {
-        throw new ConversionError('USAGE', '--mltable writes files next to the JSONL files, which -o - does not write: choose one', {}, { exitCode: 2 });
-      }
-      if (flags.out === undefined && !flags.dryRun) {
-        throw new ConversionError('USAGE', 'an output is required: -o <dir>, or -o - for stdout, or --dry-run', {}, { exitCode: 2 });
-      }
       const options: ConvertOptions = {
-        out: flags.out,
-        validationRatio: flags.validationRatio,
-        seed: flags.seed,
-        stratify: flags.stratify ?? false,
-        baseUrl: flags.baseUrl,
-        root: flags.root,
-        imageDetails: flags.imageDetails !== false,
-        mltable: flags.mltable ?? false,
-        onError: flags.onError,
-        dryRun: flags.dryRun ?? false,
-        force: flags.force ?? false,
-        precision: flags.precision,
+        ...valuesOf(COMMON_OPTIONS, flags),
+        ...valuesOf(converter.options, flags),
         onProgress: (d, t) => reporter.progress(d, t),
         onDiagnostic: (d) => reporter.diagnostic(d),
         signal,
         stdout: io.stdout,
       };
-      for (const o of converter.options) options[o.key] = flags[o.key];
       let summary: Summary;
       try {
         summary = await convert(converter.name, input, options);
@@ -264,10 +208,11 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
       if (flags.json) io.stdout.write(jsonSummary(summary));
       else if (summary.dryRun) {
         // A dry run's report is its output: what would be written, and where.
-        const planned = flags.out !== undefined && flags.out !== '-' ? plannedOutputs(resolve(flags.out), options as { mltable: boolean; validationRatio: number }) : [];
-        io.stdout.write(describe(summary, flags.out === '-') + planned.map((p) => `\n  ${displayPath(p)}`).join('') + '\n');
+        const out = options.out;
+        const planned = out !== undefined && out !== '-' ? plannedOutputs(resolve(out), { mltable: options.mltable === true, validationRatio: options.validationRatio ?? 0.2 }) : [];
+        io.stdout.write(describe(summary, out === '-') + planned.map((p) => `\n  ${displayPath(p)}`).join('') + '\n');
       } else {
-        reporter.info(color.green(describe(summary, flags.out === '-')) + (summary.outputs.length ? `\n  ${summary.outputs.join('\n  ')}` : ''));
+        reporter.info(color.green(describe(summary, options.out === '-')) + (summary.outputs.length ? `\n  ${summary.outputs.join('\n  ')}` : ''));
       }
       setExitCode(0);
     });

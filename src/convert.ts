@@ -4,9 +4,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+export { resolveOptions } from './common-options.js';
 import { ConversionError, type Diagnostic, type ErrorCode, type Location } from './errors.js';
+import { COMMON_KEYS, resolveOptions } from './common-options.js';
+import { checkOptions, usageError } from './options.js';
 import { findConverter } from './registry.js';
-import type { ConvertOptions, ConverterContext, ResolvedOptions, Summary, Task } from './types.js';
+import type { ConvertOptions, ConverterContext, Summary, Task } from './types.js';
 import { writeDataset, type WriteResult } from './writer.js';
 
 /** A failed conversion: the error that stopped it, with the summary of what was seen. */
@@ -22,42 +25,8 @@ export function displayPath(absPath: string, cwd: string = process.cwd()): strin
   return sep === '/' ? shown : shown.split(sep).join('/');
 }
 
-const usage = (message: string) => new ConversionError('USAGE', message, {}, { exitCode: 2 });
-
-/** Applies defaults to the shared options and checks their ranges (USAGE errors, exit 2). */
-export function resolveOptions(options: ConvertOptions): ResolvedOptions {
-  const ratio = options.validationRatio ?? 0.2;
-  if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0 || ratio >= 1) {
-    throw usage(`--validation-ratio must be a number in [0, 1), got ${String(ratio)}`);
-  }
-  const precision = options.precision ?? 6;
-  if (!Number.isInteger(precision) || precision < 0 || precision > 15) {
-    throw usage(`--precision must be an integer from 0 to 15, got ${String(precision)}`);
-  }
-  const onError = options.onError ?? 'fail';
-  if (onError !== 'fail' && onError !== 'skip') throw usage(`--on-error must be fail or skip, got ${String(onError)}`);
-  const dryRun = options.dryRun ?? false;
-  if (options.out === undefined && !dryRun) throw usage('an output is required: -o <dir>, or -o - for stdout, or --dry-run');
-  return {
-    out: options.out === undefined || options.out === '-' ? options.out : resolve(options.out),
-    validationRatio: ratio,
-    seed: options.seed === undefined ? '0' : String(options.seed),
-    stratify: options.stratify ?? false,
-    baseUrl: options.baseUrl ?? '',
-    root: options.root === undefined ? undefined : resolve(options.root),
-    imageDetails: options.imageDetails ?? true,
-    mltable: options.mltable ?? false,
-    onError,
-    dryRun,
-    force: options.force ?? false,
-    precision,
-  };
-}
-
-const COMMON_KEYS = new Set([
-  'out', 'validationRatio', 'seed', 'stratify', 'baseUrl', 'root', 'imageDetails', 'mltable', 'onError',
-  'dryRun', 'force', 'precision', 'onProgress', 'onDiagnostic', 'signal', 'stdout',
-]);
+/** Keys a program may pass besides the shared and the converter's own options. */
+const CALLBACK_KEYS = new Set(['onProgress', 'onDiagnostic', 'signal', 'stdout', ...COMMON_KEYS]);
 
 /**
  * Converts a dataset.
@@ -70,32 +39,32 @@ const COMMON_KEYS = new Set([
  */
 export async function convert(converterName: string, input: string, options: ConvertOptions = {}): Promise<Summary> {
   const converter = findConverter(converterName);
-  if (!converter) throw usage(`unknown converter ${JSON.stringify(converterName)}`);
+  if (!converter) throw usageError(`unknown converter ${JSON.stringify(converterName)}`);
   const resolved = resolveOptions(options);
-  const extra: Record<string, unknown> = {};
-  for (const opt of converter.options) {
-    extra[opt.key] = options[opt.key] ?? opt.defaultValue;
-  }
-  for (const key of Object.keys(options)) {
-    if (!COMMON_KEYS.has(key) && !(key in extra) && options[key] !== undefined) {
-      throw usage(`the ${converter.name} converter has no option ${JSON.stringify(key)}`);
-    }
-  }
-  const task: Task = typeof converter.task === 'function' ? converter.task(extra) : converter.task;
+  const own = checkOptions(converter.options, options, `the ${converter.name} converter`, CALLBACK_KEYS);
+  const task: Task = typeof converter.task === 'function' ? converter.task(own) : converter.task;
   const absInput = resolve(input);
   const summary = newSummary(converter.name, task, input, resolved.dryRun);
   const report = (d: Diagnostic) => options.onDiagnostic?.(d);
+  const skip = (error: ConversionError) => {
+    if (resolved.onError === 'fail') throw error;
+    const d = error.toDiagnostic('error');
+    summary.errors.push(d);
+    summary.skipped++;
+    report(d);
+  };
   const ctx: ConverterContext = {
     input: absInput,
     inputArg: input,
     options: resolved,
-    extra,
+    own,
     bad(error) {
-      if (resolved.onError === 'fail') throw error;
-      const d = error.toDiagnostic('error');
-      summary.errors.push(d);
-      summary.skipped++;
-      report(d);
+      skip(error);
+      summary.skippedImages++;
+    },
+    badObject(error) {
+      skip(error);
+      summary.skippedObjects++;
     },
     warn(code: ErrorCode, message: string, loc: Location = {}) {
       const d = new ConversionError(code, message, loc).toDiagnostic('warning');
@@ -127,7 +96,7 @@ export async function convert(converterName: string, input: string, options: Con
 
 /** A summary before anything is read: nothing written, not done. */
 export function newSummary(converter: string, task: Task, input: string, dryRun: boolean): Summary {
-  return { converter, task, input, train: 0, validation: 0, skipped: 0, errors: [], warnings: [], outputs: [], labels: {}, objects: 0, counts: {}, dryRun, ok: false };
+  return { converter, task, input, train: 0, validation: 0, skipped: 0, skippedImages: 0, skippedObjects: 0, errors: [], warnings: [], outputs: [], labels: {}, objects: 0, counts: {}, dryRun, ok: false };
 }
 
 /** Fills a summary from what the writer wrote, and marks it done. */

@@ -3,6 +3,7 @@
  * converter shares, the context a converter runs in, and the summary a conversion returns.
  */
 import type { ConversionError, Diagnostic, ErrorCode, Location } from './errors.js';
+import type { OptionSpecs, OptionValues } from './options.js';
 
 /** `image_details` of SPEC §1. */
 export interface ImageDetails {
@@ -119,21 +120,23 @@ export interface ResolvedOptions {
   precision: number;
 }
 
-/** What a converter is given to run. */
-export interface ConverterContext {
+/** What a converter is given to run; `O` are its own options, checked, with their defaults. */
+export interface ConverterContext<O = Record<string, unknown>> {
   /** The input argument, resolved to an absolute path. */
   input: string;
   /** The input as the user typed it (for messages). */
   inputArg: string;
   /** Shared options with defaults applied. */
   options: ResolvedOptions;
-  /** The converter's own options, as given (already parsed by the CLI or the caller). */
-  extra: Record<string, unknown>;
+  /** The converter's own options, checked against its declarations, defaults applied. */
+  own: O;
   /**
-   * Reports a bad item. With `--on-error fail` it throws the error; with `skip` it records the
-   * error as skipped and returns, and the converter leaves the item out.
+   * Reports a bad image (or row): with `--on-error fail` it throws the error; with `skip` it records
+   * the error as skipped and returns, and the converter leaves the image out.
    */
   bad(error: ConversionError): void;
+  /** Reports a bad object of an image that is kept: as {@link bad}, but counted as a skipped object. */
+  badObject(error: ConversionError): void;
   /** Reports something left out or odd that is not an error (a `.DS_Store`, an image without XML). */
   warn(code: ErrorCode, message: string, loc?: Location): void;
   /** Adds to a named counter of the summary's `counts` (for example `clampedBoxes`). */
@@ -146,21 +149,19 @@ export interface ConverterContext {
   signal: AbortSignal | undefined;
 }
 
-/** One option a converter adds to the shared ones (drives the CLI and the README). */
-export interface ConverterOption {
-  /** commander flags, e.g. `--depth <n>`. */
-  flags: string;
-  description: string;
-  /** Key in the options object, e.g. `depth`. */
-  key: string;
-  defaultValue?: unknown;
-  choices?: readonly string[];
-  /** Parses and checks the CLI string (throw `InvalidArgumentError`-style errors with a message). */
-  parse?: (value: string) => unknown;
+/** A sample dataset the converter ships under `samples/`, converted by the samples test and the README. */
+export interface ConverterSample {
+  /** The input, relative to the repository: `samples/voc`. */
+  input: string;
+  /** The converter's own options the sample is converted with (`{ oneBased: true }`). */
+  options?: Readonly<Record<string, unknown>>;
 }
 
-/** A converter: a contract, its options, and an async generator of records. */
-export interface Converter {
+/** A function of a converter's own options, checked bivariantly so a registry can hold every converter. */
+type OfOptions<O, R> = { bivarianceHack(options: O): R }['bivarianceHack'];
+
+/** A converter: a contract, its options, and an async generator of records. Define one with `defineConverter`. */
+export interface Converter<S extends OptionSpecs = OptionSpecs> {
   /** Subcommand name, e.g. `voc-detection`. */
   name: string;
   /** Short alias, e.g. `voc`. */
@@ -171,12 +172,14 @@ export interface Converter {
   argument: string;
   /** An example command line for `--help`. */
   example: string;
+  /** The samples it ships (each converted by the samples test). */
+  samples: readonly ConverterSample[];
   /** The task of the lines it writes (a function when an option decides it). */
-  task: Task | ((extra: Record<string, unknown>) => Task);
-  /** Its own options. */
-  options: readonly ConverterOption[];
+  task: Task | OfOptions<OptionValues<S>, Task>;
+  /** Its own options, by key (see src/options.ts): the CLI's flags and the library's checks. */
+  options: S;
   /** Yields one record per image. Never opens output files. */
-  run(ctx: ConverterContext): AsyncIterable<ImageRecord>;
+  run(ctx: ConverterContext<OptionValues<S>>): AsyncIterable<ImageRecord>;
 }
 
 /** What a conversion returns, and what `--json` prints. */
@@ -187,8 +190,12 @@ export interface Summary {
   /** Lines in train (or all lines for `-o -`). */
   train: number;
   validation: number;
-  /** Bad items left out with `--on-error skip`. */
+  /** Bad items left out with `--on-error skip` (images and objects; one per entry of `errors`). */
   skipped: number;
+  /** Of those, whole images (or rows) left out. */
+  skippedImages: number;
+  /** Of those, objects left out of images that were kept. */
+  skippedObjects: number;
   /** Errors (skipped items, or the one that stopped the run). */
   errors: Diagnostic[];
   /** Warnings: things reported and left out that are not errors. */

@@ -13,11 +13,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runMaskJob, type MaskJob, type MaskOutcome } from './job.js';
 
-/** The default number of jobs: the cores this process may use. */
-export function defaultJobs(): number {
-  return availableParallelism();
-}
-
 /**
  * The built worker script: beside this module when it runs from `dist/`, else (sources run by a
  * test runner) `dist/src/mask/worker.js` under the repository root; undefined when neither exists.

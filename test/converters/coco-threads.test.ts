@@ -19,7 +19,6 @@ import { CocoIndex } from '../../src/coco.js';
 import { Pass2Pool, pass1Arrays, RangeReader, type Pass2Setup, type RangeResult } from '../../src/coco-pass2.js';
 import { ConversionError } from '../../src/errors.js';
 import { elementRanges, readTopLevelArrays, TopLevelArrays, type ElementRange } from '../../src/json/index.js';
-import { polygonOptionsFrom } from '../../src/polygon/cli-options.js';
 import { encodeRle } from '../../src/rle.js';
 import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
@@ -394,7 +393,7 @@ async function poolInput(path: string, rangeBytes: number): Promise<{ setup: Pas
     input: path,
     file: 'a.json',
     task: 'object-detection',
-    polygon: polygonOptionsFrom({}),
+    polygon: {},
     failFast: false,
     ids: index.idTablesData(),
     width: Uint32Array.from(index.jsonWidth),

@@ -166,7 +166,7 @@ describe('CSV rules', () => {
     const e = await failure(tsv, { delimiter: ';;' });
     expect(e.code).toBe('USAGE');
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe('--delimiter: expected one character (or "tab"), not a quote or a newline, got ";;"');
+    expect(e.message).toBe(`option '--delimiter <c>' argument ';;' is invalid. expected one character (or "tab"), not a quote or a newline`);
   });
 
   test('--label-separator splits on that string instead of whitespace', async () => {

@@ -178,10 +178,10 @@ describe('nested folders', () => {
 
   test('the --depth flag is checked by the CLI parser', async () => {
     const { findConverter } = await import('../../src/registry.js');
-    const opt = findConverter('folder')!.options.find((o) => o.key === 'depth')!;
-    expect(opt.parse!('2')).toBe(2);
-    expect(() => opt.parse!('0')).toThrow(/integer of 1 or more/);
-    expect(() => opt.parse!('x')).toThrow(/integer of 1 or more/);
+    const opt = findConverter('folder')!.options['depth']!;
+    expect(opt.parse('2')).toBe(2);
+    expect(() => opt.parse('0')).toThrow(/integer of 1 or more/);
+    expect(() => opt.parse('x')).toThrow(/integer of 1 or more/);
   });
 });
 

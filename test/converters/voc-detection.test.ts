@@ -367,7 +367,7 @@ describe('--jobs: worker threads', () => {
   test('--jobs must be a positive integer', async () => {
     await writeTree(tmp.path, azureTree());
     const e = await failure(tmp.path, { jobs: 0 });
-    expect([e.code, e.message, e.exitCode]).toEqual(['USAGE', '--jobs must be an integer of 1 or more, got 0', 2]);
+    expect([e.code, e.message, e.exitCode]).toEqual(['USAGE', "option '--jobs <n>' argument '0' is invalid. expected an integer of 1 or more", 2]);
     const r = await runBin(['convert', 'voc', tmp.path, '--dry-run', '--jobs', 'two']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("option '--jobs <n>' argument 'two' is invalid. expected an integer of 1 or more");

@@ -310,7 +310,7 @@ describe('bad input', () => {
       expect(r.stderr, flags.join(' ')).toContain(flags[0]);
     }
     const err = await failure(root, { maxPoints: 2 });
-    expect([err.code, err.message]).toEqual(['USAGE', '--max-points: expected an integer >= 3, got 2']);
+    expect([err.code, err.message]).toEqual(['USAGE', "option '--max-points <n>' argument '2' is invalid. expected an integer of 3 or more"]);
   });
 });
 
