@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The automl-img command: runs the built program and sets the exit code. No logic lives here.
-import { main } from '../dist/src/cli.js';
+import { main } from '../dist/src/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

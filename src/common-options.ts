@@ -37,6 +37,15 @@ export type CommonOptionValues = OptionValues<typeof COMMON_OPTIONS>;
 export const COMMON_KEYS: ReadonlySet<string> = new Set(Object.keys(COMMON_OPTIONS));
 
 /**
+ * The rules between the output options: an output unless a dry run; `-o -` writes no MLTable.
+ * @throws ConversionError `USAGE` (exit 2)
+ */
+export function checkOutputRules(values: { out: string | undefined; dryRun: boolean; mltable: boolean }): void {
+  if (values.out === undefined && !values.dryRun) throw usageError('an output is required: -o <dir>, or -o - for stdout, or --dry-run');
+  if (values.out === '-' && values.mltable) throw usageError('--mltable writes files next to the JSONL files, which -o - does not write: choose one');
+}
+
+/**
  * Applies defaults to the shared options and checks them: each value against its declaration, and
  * the rules between them (an output unless a dry run; `-o -` writes no MLTable).
  * @throws ConversionError `USAGE` (exit 2) naming the flag
@@ -45,8 +54,7 @@ export function resolveOptions(options: Readonly<Record<string, unknown>>): Reso
   const v = {} as Record<string, unknown>;
   for (const [key, spec] of Object.entries(COMMON_OPTIONS)) v[key] = checkOption(spec as OptionSpecs[string], options[key]);
   const values = v as CommonOptionValues;
-  if (values.out === undefined && !values.dryRun) throw usageError('an output is required: -o <dir>, or -o - for stdout, or --dry-run');
-  if (values.out === '-' && values.mltable) throw usageError('--mltable writes files next to the JSONL files, which -o - does not write: choose one');
+  checkOutputRules(values);
   return {
     out: values.out === undefined || values.out === '-' ? values.out : resolve(values.out),
     validationRatio: values.validationRatio,

@@ -3,7 +3,11 @@
  * The CLI is a thin layer over this function.
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
+import { displayPath } from './paths.js';
+export { displayPath } from './paths.js';
+export { summaryOf } from './summary.js';
+import { completeSummary, newSummary, withSummary } from './summary.js';
 export { resolveOptions } from './common-options.js';
 import { ConversionError, type Diagnostic, type ErrorCode, type Location } from './errors.js';
 import { COMMON_KEYS, resolveOptions } from './common-options.js';
@@ -16,13 +20,6 @@ import { writeDataset, type WriteResult } from './writer.js';
 export interface FailedConversion {
   error: ConversionError;
   summary: Summary;
-}
-
-/** Formats a path for messages: relative to the current directory when inside it, with `/`. */
-export function displayPath(absPath: string, cwd: string = process.cwd()): string {
-  const rel = relative(cwd, absPath);
-  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absPath;
-  return sep === '/' ? shown : shown.split(sep).join('/');
 }
 
 /** Keys a program may pass besides the shared and the converter's own options. */
@@ -92,36 +89,4 @@ export async function convert(converterName: string, input: string, options: Con
   } catch (e) {
     throw withSummary(e, summary);
   }
-}
-
-/** A summary before anything is read: nothing written, not done. */
-export function newSummary(converter: string, task: Task, input: string, dryRun: boolean): Summary {
-  return { converter, task, input, train: 0, validation: 0, skipped: 0, skippedImages: 0, skippedObjects: 0, errors: [], warnings: [], outputs: [], labels: {}, objects: 0, counts: {}, dryRun, ok: false };
-}
-
-/** Fills a summary from what the writer wrote, and marks it done. */
-export function completeSummary(summary: Summary, result: WriteResult): Summary {
-  Object.assign(summary, {
-    train: result.train,
-    validation: result.validation,
-    outputs: result.outputs.map((o) => displayPath(o)),
-    labels: result.labels,
-    objects: result.objects,
-    ok: true,
-  });
-  return summary;
-}
-
-/** Records a ConversionError in the summary and attaches the summary to it (see {@link summaryOf}); returns the error. */
-export function withSummary(e: unknown, summary: Summary): unknown {
-  if (e instanceof ConversionError) {
-    summary.errors.push(e.toDiagnostic('error'));
-    Object.defineProperty(e, 'summary', { value: summary, enumerable: false });
-  }
-  return e;
-}
-
-/** The summary attached to an error thrown by {@link convert}, when there is one. */
-export function summaryOf(error: unknown): Summary | undefined {
-  return error instanceof ConversionError ? ((error as unknown as { summary?: Summary }).summary ?? undefined) : undefined;
 }

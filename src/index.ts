@@ -1,28 +1,26 @@
 /**
- * automl-img as a library: everything a program needs to run a conversion without the CLI.
+ * automl-img as a library: a small, deliberate list of what a program needs. The command line is not
+ * among these exports (it loads commander and chalk): import `automl-img/cli` for `main`.
  *
  * @example
  *   import { convert } from 'automl-img';
  *   const summary = await convert('voc', './odFridgeObjects', { out: 'out/', seed: '1' });
  */
-export { convert, summaryOf, resolveOptions, displayPath } from './convert.js';
+// Converting, and its errors
+export { convert, summaryOf } from './convert.js';
+export { resolveOptions, COMMON_OPTIONS } from './common-options.js';
 export { CONVERTERS, findConverter } from './registry.js';
 export { ConversionError, ERROR_CODES, isConversionError, type ErrorCode, type Diagnostic, type Location } from './errors.js';
+// The other commands' library code
+export { splitJsonl, type SplitJsonlOptions } from './jsonl/split.js';
+export { validateJsonl, type ValidateOptions, type ValidationReport } from './jsonl/validate.js';
+export { checkLine, taskOfLabel, FINDING_CODES, type Finding, type FindingCode } from './jsonl/check.js';
+export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelStats, type StatsOptions } from './jsonl/stats.js';
+export { parsePrediction, type Prediction, type PredictedBox } from './predictions.js';
+// The splitter and the writer, for programs that make their own records
 export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';
-export { splitJsonl, type SplitJsonlOptions } from './commands/split.js';
-export { validateJsonl, checkLine, taskOfLabel, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationReport } from './jsonl-check.js';
-export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelStats, type StatsOptions } from './commands/stats.js';
-export { recordToJson } from './format.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
-export { main } from './cli.js';
-export {
-  maskToRings,
-  labelledMaskToRings,
-  rasterizeRings,
-  DEFAULT_POLYGON_OPTIONS,
-  type PolygonOptions,
-  type LabelledMaskOptions,
-} from './polygon/index.js';
-export { decodeMask, type LabelMask, type MaskEncoding } from './mask/png.js';
+// Masks to polygons
+export { maskToRings, labelledMaskToRings, rasterizeRings, DEFAULT_POLYGON_OPTIONS, type PolygonOptions, type LabelledMaskOptions } from './polygon/index.js';
 export { parseVocAnnotation, readVocAnnotation, parseXml, type VocAnnotation, type VocObject, type VocBox, type VocSize, type XmlElement } from './voc.js';
 export type * from './types.js';

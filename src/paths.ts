@@ -13,6 +13,13 @@ export function relativeKey(root: string, abs: string): string | undefined {
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
+/** Formats a path for messages: relative to the current directory when inside it, with `/`. */
+export function displayPath(absPath: string, cwd: string = process.cwd()): string {
+  const rel = relative(cwd, absPath);
+  const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : absPath;
+  return sep === '/' ? shown : shown.split(sep).join('/');
+}
+
 /** Compares strings by UTF-16 code units: the one sort order used for every listing. */
 export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

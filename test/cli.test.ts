@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { main } from '../src/cli/main.js';
 import { resolveOptions } from '../src/common-options.js';
 import { CONVERTERS } from '../src/registry.js';
 import type { ConvertOptions } from '../src/types.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
-import { main, type CliIo } from '../../src/cli.js';
+import { main, type CliIo } from '../../src/cli/main.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

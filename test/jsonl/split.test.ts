@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { splitJsonl } from '../../src/commands/split.js';
+import { splitJsonl } from '../../src/jsonl/split.js';
 import { ConversionError } from '../../src/errors.js';
 import { splitItems } from '../../src/split.js';
 import { runCli } from '../helpers/cli.js';

@@ -1,15 +1,16 @@
 /**
  * `automl-img validate <file.jsonl...>`: checks AutoML JSONL files against SPEC §1 and reports what
- * the AutoML runtime would do with each line (the checks live in `../jsonl-check.ts`).
+ * the AutoML runtime would do with each line (the checks live in `../jsonl/`).
  *
  * @example
  *   automl-img validate out/*.jsonl --images-root data/
  *   → one line per finding on stderr, a summary line on stdout; exit 1 when any finding is an error
  */
 import { Option, type Command } from 'commander';
-import { FINDING_CODES, TASKS, validateJsonl, type Finding, type FindingCode, type ValidationReport } from '../jsonl-check.js';
+import { FINDING_CODES, TASKS, type Finding, type FindingCode } from '../jsonl/check.js';
+import { validateJsonl, type ValidationReport } from '../jsonl/validate.js';
 import type { Task } from '../types.js';
-import type { CommandEnv } from '../cli/env.js';
+import type { CommandEnv } from './env.js';
 
 /** Shows at most this many findings of one code on stderr; the rest are counted. */
 const MAX_SHOWN_PER_CODE = 20;

@@ -6,10 +6,11 @@ import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, test } from 'vitest';
 import { convert, displayPath } from '../../src/convert.js';
-import { checkLine, FINDING_CODES, taskOfLabel, validateJsonl, type Finding, type FindingCode, type ValidateOptions } from '../../src/jsonl-check.js';
+import { checkLine, FINDING_CODES, taskOfLabel, type Finding, type FindingCode } from '../../src/jsonl/check.js';
+import { validateJsonl, type ValidateOptions } from '../../src/jsonl/validate.js';
 import { CONVERTERS } from '../../src/registry.js';
 import { BIN, CaptureStream, collect, REPO_ROOT, runBin, runCli } from '../helpers/cli.js';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/main.js';
 import { jpeg, png } from '../helpers/images.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
 
