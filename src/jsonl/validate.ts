@@ -88,201 +88,241 @@ const EMPTY_CHECK: LineCheck = { task: undefined, imageUrl: undefined, findings:
  * @returns the report; never throws for bad input (findings say it), only INTERRUPTED or USAGE
  */
 export async function validateJsonl(files: readonly string[], options: ValidateOptions = {}): Promise<ValidationReport> {
-  const collect = options.collect ?? true;
-  const report: ValidationReport = {
-    files: files.length,
-    lines: 0,
-    images: 0,
-    findings: [],
-    counts: { errors: 0, warnings: 0, byCode: {} },
-    tasks: {},
-    dropped: { images: 0, objects: 0, rings: 0 },
-    failedLoads: [],
-    ok: true,
-  };
   const imagesRoot = options.imagesRoot === undefined ? undefined : resolve(options.imagesRoot);
   if (imagesRoot !== undefined) {
-    const isFolder = await stat(imagesRoot).then((st) => (st.isDirectory() ? true : 'a file'), () => 'nothing');
+    const isFolder = await stat(imagesRoot).then(
+      (st) => (st.isDirectory() ? true : 'a file'),
+      () => 'nothing',
+    );
     if (isFolder !== true) throw new ConversionError('USAGE', `--images-root must be a folder, got ${isFolder}: ${options.imagesRoot}`, {}, { exitCode: 2 });
   }
-  const baseUrl = options.baseUrl ?? '';
-  const headers = new HeaderReader();
-  const displays = files.map(displayFile);
-  /** image_url → where it was first seen: line × files + file index. */
-  const seen = new Map<string, number>();
+  const run = new Validation(files, options, imagesRoot);
+  for (let fi = 0; fi < files.length; fi++) await run.file(fi);
+  run.report.ok = run.report.counts.errors === 0;
+  return run.report;
+}
 
-  const emit = (file: string, line: number | undefined, code: FindingCode, path: string | undefined, detail: string) => {
+/** One run of {@link validateJsonl}: the report, and what is tracked across files (duplicate image_urls). */
+class Validation {
+  readonly report: ValidationReport;
+  private readonly displays: string[];
+  /** image_url → where it was first seen: line × files + file index. */
+  private readonly seen = new Map<string, number>();
+  private readonly headers = new HeaderReader();
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly options: ValidateOptions,
+    private readonly imagesRoot: string | undefined,
+  ) {
+    this.displays = files.map(displayFile);
+    this.report = {
+      files: files.length,
+      lines: 0,
+      images: 0,
+      findings: [],
+      counts: { errors: 0, warnings: 0, byCode: {} },
+      tasks: {},
+      dropped: { images: 0, objects: 0, rings: 0 },
+      failedLoads: [],
+      ok: true,
+    };
+  }
+
+  emit(file: string, line: number | undefined, code: FindingCode, path: string | undefined, detail: string): void {
     const { severity } = FINDING_CODES[code];
     // Keys in the order SPEC §6 lists them: file, line, path, code, severity, message.
     const f = { file, ...(line === undefined ? {} : { line }), ...(path === undefined ? {} : { path }), code, severity, message: `${formatLocation({ file, line, path })}: ${detail}` } as Finding;
-    if (severity === 'error') report.counts.errors++;
-    else report.counts.warnings++;
-    report.counts.byCode[code] = (report.counts.byCode[code] ?? 0) + 1;
-    if (collect) report.findings.push(f);
-    options.onFinding?.(f);
-  };
+    const counts = this.report.counts;
+    if (severity === 'error') counts.errors++;
+    else counts.warnings++;
+    counts.byCode[code] = (counts.byCode[code] ?? 0) + 1;
+    if (this.options.collect ?? true) this.report.findings.push(f);
+    this.options.onFinding?.(f);
+  }
 
-  for (let fi = 0; fi < files.length; fi++) {
-    const file = displays[fi]!;
-    const abs = files[fi] === '-' ? '-' : resolve(files[fi]!);
-    const failLoad = () => {
-      if (!report.failedLoads.includes(file)) report.failedLoads.push(file);
-    };
+  failLoad(file: string): void {
+    if (!this.report.failedLoads.includes(file)) this.report.failedLoads.push(file);
+  }
+
+  /** Checks file `fi`: its lines in order, the findings of each line after its image's (with --images-root). */
+  async file(fi: number): Promise<void> {
+    const file = this.displays[fi]!;
+    const abs = this.files[fi] === '-' ? '-' : resolve(this.files[fi]!);
     const problem = await fileProblem(abs);
     if (problem) {
-      emit(file, undefined, 'FILE_UNREADABLE', undefined, problem);
-      failLoad();
-      continue;
+      this.emit(file, undefined, 'FILE_UNREADABLE', undefined, problem);
+      this.failLoad(file);
+      return;
     }
-    let expected: ExpectedTask | undefined = options.task ? { task: options.task, reason: '--task' } : undefined;
-    let lines = 0;
-    let pendingBlank: number[] = [];
-    /** Lines with `label: []` before the file's task is known. */
-    let emptyBefore: number[] = [];
-    /**
-     * Lines whose image is being read (with --images-root): their findings wait here so that every
-     * finding comes out in line order while up to IMAGE_READS_IN_FLIGHT headers are read at once.
-     */
-    const queue: PendingLine[] = [];
-    const emitAll = (findings: PendingLine['findings']) => {
-      for (const [l, code, path, detail] of findings) emit(file, l, code, path, detail);
-    };
-    const flush = async (p: PendingLine) => {
-      emitAll(p.findings);
-      if (!p.image) return;
-      const found = await p.image;
-      for (const [code, path, detail] of found) emit(file, p.line, code, path, detail);
-      if (found.some(([code]) => FINDING_CODES[code].effect === 'image') && !p.check.imageDropped) {
-        // An image AutoML cannot open is dropped, with the objects and rings counted for it.
-        report.dropped.images++;
-        report.dropped.objects -= p.check.objectsDropped;
-        report.dropped.rings -= p.check.ringsDropped;
-      }
-    };
-    const drain = async () => {
-      while (queue.length > 0) await flush(queue.shift()!);
-    };
+    const state = new FileState(this, file, fi, this.options.task ? { task: this.options.task, reason: '--task' } : undefined);
     try {
-      for await (const { line, text, bom } of readJsonlLines(abs === '-' ? (options.stdin ?? process.stdin) : abs)) {
-        lines = line;
-        report.lines++;
-        if (line % 1024 === 0 && options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
-        if (text.trim() === '') {
-          pendingBlank.push(line);
-          continue;
-        }
-        const found: PendingLine['findings'] = [];
-        if (bom) found.push([line, 'BOM', undefined, 'expected JSON, got a byte-order mark first: readers that do not expect one fail on this line']);
-        // The decoder turns bytes that are not UTF-8 into U+FFFD (a real U+FFFD in a dataset is unlikely).
-        if (text.includes('\ufffd')) {
-          found.push([line, 'NOT_UTF8', undefined, `expected UTF-8 text, got bytes that are not UTF-8 (at column ${text.indexOf('\ufffd') + 1}): the data load fails`]);
-          failLoad();
-        }
-        // Blank lines before a non-blank one are inside the file (trailing ones are reported at the end).
-        for (const b of pendingBlank) found.push([b, 'BLANK_LINE', undefined, BLANK_DETAIL]);
-        pendingBlank = [];
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (e) {
-          found.push([line, 'JSON_MALFORMED', undefined, `expected a JSON object, got malformed JSON (${(e as Error).message}): the data load fails`]);
-          failLoad();
-          if (imagesRoot === undefined) emitAll(found);
-          else {
-            queue.push({ line, findings: found, check: EMPTY_CHECK, image: undefined });
-            if (queue.length > IMAGE_READS_IN_FLIGHT) await flush(queue.shift()!);
-          }
-          continue;
-        }
-        const check = checkLine(value, expected);
-        if (isObject(value)) report.images++;
-        for (const lf of check.findings) found.push([line, lf.code, lf.path, lf.detail]);
-        if (check.findings.some((lf) => FINDING_CODES[lf.code].effect === 'load')) failLoad();
-        if (expected === undefined) {
-          if (check.task !== undefined) {
-            expected = { task: check.task, reason: `as on line ${line}` };
-            // `label: []` before the first labelled line fits every task but multi-class.
-            if (check.task === 'multi-class') {
-              for (const early of emptyBefore) {
-                found.push([early, 'MIXED_TASKS', 'label', `expected ${TASK_NOUN['multi-class']} (${expected.reason}), got an empty list: the image is dropped`]);
-                report.dropped.images++;
-              }
-            }
-            emptyBefore = [];
-          } else if (isObject(value) && Array.isArray(value['label']) && value['label'].length === 0) emptyBefore.push(line);
-        }
-        if (check.imageDropped) report.dropped.images++;
-        report.dropped.objects += check.objectsDropped;
-        report.dropped.rings += check.ringsDropped;
-
-        const url = check.imageUrl;
-        if (url !== undefined) {
-          const first = seen.get(url);
-          if (first === undefined) {
-            if (seen.size < MAX_TRACKED_URLS) seen.set(url, line * files.length + fi);
-          } else {
-            const firstFile = first % files.length;
-            const firstLine = Math.floor(first / files.length);
-            const where = firstFile === fi ? `line ${firstLine}` : `${displays[firstFile]}:${firstLine}`;
-            found.push([line, 'DUPLICATE_IMAGE_URL', 'image_url', `expected each image once, got ${fmt(url)} again (first on ${where})`]);
-          }
-        }
-        if (imagesRoot === undefined) {
-          emitAll(found);
-          continue;
-        }
-        const image = url === undefined ? undefined : checkImage(url, (value as Record<string, unknown>)['image_details']);
-        image?.catch(() => undefined); // awaited in order by flush; no unhandled rejection meanwhile
-        queue.push({ line, findings: found, check, image });
-        if (queue.length > IMAGE_READS_IN_FLIGHT) await flush(queue.shift()!);
+      for await (const { line, text, bom } of readJsonlLines(abs === '-' ? (this.options.stdin ?? process.stdin) : abs)) {
+        state.lines = line;
+        this.report.lines++;
+        if (line % 1024 === 0 && this.options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
+        await this.line(state, line, text, bom === true);
       }
-      await drain();
+      await state.drain();
     } catch (e) {
       if (e instanceof ConversionError) throw e;
-      await drain();
-      emit(file, undefined, 'FILE_UNREADABLE', undefined, `cannot read the file: ${(e as Error).message}`);
-      failLoad();
-      continue;
+      await state.drain();
+      this.emit(file, undefined, 'FILE_UNREADABLE', undefined, `cannot read the file: ${(e as Error).message}`);
+      this.failLoad(file);
+      return;
     }
-    if (lines === 0 || pendingBlank.length === lines) {
-      emit(file, undefined, 'EMPTY_FILE', undefined, 'expected one JSON line per image, got no lines: AutoML has no images to load from it');
-    } else for (const b of pendingBlank) emit(file, b, 'BLANK_LINE', undefined, BLANK_DETAIL);
-    report.tasks[file] = expected?.task ?? null;
+    if (state.lines === 0 || state.pendingBlank.length === state.lines) {
+      this.emit(file, undefined, 'EMPTY_FILE', undefined, 'expected one JSON line per image, got no lines: AutoML has no images to load from it');
+    } else for (const b of state.pendingBlank) this.emit(file, b, 'BLANK_LINE', undefined, BLANK_DETAIL);
+    this.report.tasks[file] = state.expected?.task ?? null;
   }
-  report.ok = report.counts.errors === 0;
-  return report;
 
-  /** The findings about the image an `image_url` names (with --images-root). */
-  async function checkImage(url: string, details: unknown): Promise<[FindingCode, string, string][]> {
-    const out: [FindingCode, string, string][] = [];
-    const add = (code: FindingCode, path: string, detail: string) => void out.push([code, path, detail]);
-    let rel = url;
-    if (baseUrl && rel.startsWith(baseUrl)) rel = rel.slice(baseUrl.length);
-    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) {
-      add('IMAGE_NOT_FOUND', 'image_url', `expected a path under --images-root, got the URL ${fmt(url)}: pass --base-url with the prefix to remove`);
-      return out;
+  /** Checks one line of a file (blank lines wait: only those before a non-blank line are inside the file). */
+  private async line(state: FileState, line: number, text: string, bom: boolean): Promise<void> {
+    if (text.trim() === '') {
+      state.pendingBlank.push(line);
+      return;
     }
-    const abs = resolve(imagesRoot!, rel.replace(/^\/+/, ''));
-    let header;
+    const { file } = state;
+    const found: PendingLine['findings'] = [];
+    if (bom) found.push([line, 'BOM', undefined, 'expected JSON, got a byte-order mark first: readers that do not expect one fail on this line']);
+    // The decoder turns bytes that are not UTF-8 into U+FFFD (a real U+FFFD in a dataset is unlikely).
+    if (text.includes('\ufffd')) {
+      found.push([line, 'NOT_UTF8', undefined, `expected UTF-8 text, got bytes that are not UTF-8 (at column ${text.indexOf('\ufffd') + 1}): the data load fails`]);
+      this.failLoad(file);
+    }
+    for (const b of state.pendingBlank) found.push([b, 'BLANK_LINE', undefined, BLANK_DETAIL]);
+    state.pendingBlank = [];
+    let value: unknown;
     try {
-      header = await headers.read(abs, () => displayPath(abs));
+      value = JSON.parse(text);
     } catch (e) {
-      if (!(e instanceof ConversionError)) throw e;
-      if (e.code === 'IMAGE_NOT_FOUND') add('IMAGE_NOT_FOUND', 'image_url', `expected an image at ${displayPath(abs)}, got nothing`);
-      else add('IMAGE_UNREADABLE', 'image_url', `expected a readable image at ${displayPath(abs)}, got: ${e.detail}`);
-      return out;
+      found.push([line, 'JSON_MALFORMED', undefined, `expected a JSON object, got malformed JSON (${(e as Error).message}): the data load fails`]);
+      this.failLoad(file);
+      await state.report({ line, findings: found, check: EMPTY_CHECK, image: undefined });
+      return;
     }
-    if (!isObject(details)) return out;
-    const format = details['format'];
-    if (typeof format === 'string' && format !== '' && !sameFormat(format, header.format)) {
-      add('DETAILS_MISMATCH', 'image_details.format', `expected ${fmt(header.format)} (the image header), got ${fmt(format)}`);
-    }
-    for (const key of ['width', 'height'] as const) {
-      const v = details[key];
-      if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v !== header[key]) {
-        add('DETAILS_MISMATCH', `image_details.${key}`, `expected ${header[key]} (the image header), got ${v}`);
+    const check = checkLine(value, state.expected);
+    if (isObject(value)) this.report.images++;
+    for (const lf of check.findings) found.push([line, lf.code, lf.path, lf.detail]);
+    if (check.findings.some((lf) => FINDING_CODES[lf.code].effect === 'load')) this.failLoad(file);
+    if (state.expected === undefined) this.learnTask(state, line, value, check, found);
+    const dropped = this.report.dropped;
+    if (check.imageDropped) dropped.images++;
+    dropped.objects += check.objectsDropped;
+    dropped.rings += check.ringsDropped;
+    if (check.imageUrl !== undefined) this.checkDuplicate(state, line, check.imageUrl, found);
+    const image =
+      this.imagesRoot === undefined || check.imageUrl === undefined
+        ? undefined
+        : checkImage(check.imageUrl, (value as Record<string, unknown>)['image_details'], this.imagesRoot, this.options.baseUrl ?? '', this.headers);
+    image?.catch(() => undefined); // awaited in order by flush; no unhandled rejection meanwhile
+    await state.report({ line, findings: found, check, image });
+  }
+
+  /** The file's task, from its first labelled line; `label: []` before it fits every task but multi-class. */
+  private learnTask(state: FileState, line: number, value: unknown, check: LineCheck, found: PendingLine['findings']): void {
+    if (check.task !== undefined) {
+      state.expected = { task: check.task, reason: `as on line ${line}` };
+      if (check.task === 'multi-class') {
+        for (const early of state.emptyBefore) {
+          found.push([early, 'MIXED_TASKS', 'label', `expected ${TASK_NOUN['multi-class']} (${state.expected.reason}), got an empty list: the image is dropped`]);
+          this.report.dropped.images++;
+        }
       }
+      state.emptyBefore = [];
+    } else if (isObject(value) && Array.isArray(value['label']) && value['label'].length === 0) state.emptyBefore.push(line);
+  }
+
+  private checkDuplicate(state: FileState, line: number, url: string, found: PendingLine['findings']): void {
+    const n = this.files.length;
+    const first = this.seen.get(url);
+    if (first === undefined) {
+      if (this.seen.size < MAX_TRACKED_URLS) this.seen.set(url, line * n + state.index);
+      return;
     }
+    const firstFile = first % n;
+    const firstLine = Math.floor(first / n);
+    const where = firstFile === state.index ? `line ${firstLine}` : `${this.displays[firstFile]}:${firstLine}`;
+    found.push([line, 'DUPLICATE_IMAGE_URL', 'image_url', `expected each image once, got ${fmt(url)} again (first on ${where})`]);
+  }
+
+  /** Emits a line's findings and then its image's; an image AutoML cannot open is dropped with its objects. */
+  async flush(file: string, p: PendingLine): Promise<void> {
+    for (const [l, code, path, detail] of p.findings) this.emit(file, l, code, path, detail);
+    if (!p.image) return;
+    const found = await p.image;
+    for (const [code, path, detail] of found) this.emit(file, p.line, code, path, detail);
+    if (found.some(([code]) => FINDING_CODES[code].effect === 'image') && !p.check.imageDropped) {
+      const dropped = this.report.dropped;
+      dropped.images++;
+      dropped.objects -= p.check.objectsDropped;
+      dropped.rings -= p.check.ringsDropped;
+    }
+  }
+}
+
+/** What is known while one file is read. */
+class FileState {
+  lines = 0;
+  pendingBlank: number[] = [];
+  /** Lines with `label: []` before the file's task is known. */
+  emptyBefore: number[] = [];
+  /**
+   * Lines whose image is being read (with --images-root): their findings wait here so that every
+   * finding comes out in line order while up to IMAGE_READS_IN_FLIGHT headers are read at once.
+   */
+  private readonly queue: PendingLine[] = [];
+
+  constructor(
+    private readonly run: Validation,
+    readonly file: string,
+    readonly index: number,
+    public expected: ExpectedTask | undefined,
+  ) {}
+
+  /** A line checked: emitted now, or queued behind the lines whose images are still being read. */
+  async report(p: PendingLine): Promise<void> {
+    if (p.image === undefined && this.queue.length === 0) return this.run.flush(this.file, p);
+    this.queue.push(p);
+    if (this.queue.length > IMAGE_READS_IN_FLIGHT) await this.run.flush(this.file, this.queue.shift()!);
+  }
+
+  async drain(): Promise<void> {
+    while (this.queue.length > 0) await this.run.flush(this.file, this.queue.shift()!);
+  }
+}
+
+/** The findings about the image an `image_url` names (with --images-root). */
+async function checkImage(url: string, details: unknown, imagesRoot: string, baseUrl: string, headers: HeaderReader): Promise<[FindingCode, string, string][]> {
+  const out: [FindingCode, string, string][] = [];
+  const add = (code: FindingCode, path: string, detail: string) => void out.push([code, path, detail]);
+  let rel = url;
+  if (baseUrl && rel.startsWith(baseUrl)) rel = rel.slice(baseUrl.length);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) {
+    add('IMAGE_NOT_FOUND', 'image_url', `expected a path under --images-root, got the URL ${fmt(url)}: pass --base-url with the prefix to remove`);
     return out;
   }
+  const abs = resolve(imagesRoot, rel.replace(/^\/+/, ''));
+  let header;
+  try {
+    header = await headers.read(abs, () => displayPath(abs));
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    if (e.code === 'IMAGE_NOT_FOUND') add('IMAGE_NOT_FOUND', 'image_url', `expected an image at ${displayPath(abs)}, got nothing`);
+    else add('IMAGE_UNREADABLE', 'image_url', `expected a readable image at ${displayPath(abs)}, got: ${e.detail}`);
+    return out;
+  }
+  if (!isObject(details)) return out;
+  const format = details['format'];
+  if (typeof format === 'string' && format !== '' && !sameFormat(format, header.format)) {
+    add('DETAILS_MISMATCH', 'image_details.format', `expected ${fmt(header.format)} (the image header), got ${fmt(format)}`);
+  }
+  for (const key of ['width', 'height'] as const) {
+    const v = details[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0 && v !== header[key]) {
+      add('DETAILS_MISMATCH', `image_details.${key}`, `expected ${header[key]} (the image header), got ${v}`);
+    }
+  }
+  return out;
 }
