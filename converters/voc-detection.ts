@@ -23,17 +23,8 @@ import { defineConverter } from '../src/kit/define.js';
 import { flag, type OptionValues } from '../src/options.js';
 import { relativeKey } from '../src/paths.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord } from '../src/types.js';
-import {
-  findVocLayout,
-  indexImageFolder,
-  listAnnotationFiles,
-  readVocAnnotationSync,
-  resolveImage,
-  type ImageFolderIndex,
-  type VocAnnotation,
-  type VocLayout,
-  type VocObject,
-} from '../src/voc.js';
+import { readVocAnnotationSync, type VocAnnotation, type VocObject } from '../src/voc/annotation.js';
+import { findVocLayout, indexImageFolder, listAnnotationFiles, resolveImage, type ImageFolderIndex, type VocLayout } from '../src/voc/layout.js';
 
 /** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
 interface ItemResult {

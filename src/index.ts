@@ -24,5 +24,6 @@ export {
   type LabelledMaskOptions,
 } from './polygon/index.js';
 export { decodeMask, type LabelMask, type MaskEncoding } from './mask/png.js';
-export { parseVocAnnotation, readVocAnnotation, parseXml, type VocAnnotation, type VocObject, type VocBox, type VocSize, type XmlElement } from './voc.js';
+export { parseVocAnnotation, readVocAnnotation, type VocAnnotation, type VocObject, type VocBox, type VocSize } from './voc/annotation.js';
+export { parseXml, type XmlElement } from './xml.js';
 export type * from './types.js';
