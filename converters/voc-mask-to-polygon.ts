@@ -39,18 +39,8 @@ import { defineConverter } from '../src/kit/define.js';
 import type { OptionValues } from '../src/options.js';
 import type { PolygonOptions } from '../src/polygon/index.js';
 import type { ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
-import {
-  findSubfolder,
-  findVocLayout,
-  indexImageFolder,
-  listAnnotationFiles,
-  parseVocAnnotationBytes,
-  resolveImage,
-  stemOf,
-  type ImageFolderIndex,
-  type VocAnnotation,
-  type VocLayout,
-} from '../src/voc.js';
+import { parseVocAnnotationBytes, type VocAnnotation } from '../src/voc/annotation.js';
+import { findSubfolder, findVocLayout, indexImageFolder, listAnnotationFiles, resolveImage, stemOf, type ImageFolderIndex, type VocLayout } from '../src/voc/layout.js';
 
 /** The 20 VOC classes by class-mask value (0 background). */
 export const VOC_CLASSES: readonly string[] = Object.freeze([

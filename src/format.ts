@@ -2,7 +2,7 @@
  * One record → one JSON line, exactly as SPEC §1 says: keys `image_url`, `image_details`, `label`
  * in that order; coordinates rounded to `precision` decimals and written in their shortest form.
  */
-import type { FormattedRecord, ImageDetails, ImageRecord, Label } from './types.js';
+import type { ImageDetails, ImageRecord, Label } from './types.js';
 
 const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
 
@@ -158,12 +158,4 @@ export function objectCount(label: Label): number {
   let n = 0;
   for (const item of label) if (typeof item !== 'string') n++;
   return n;
-}
-
-/**
- * A record as the writer would format it (its line, label names and object count): what a
- * converter puts in `ImageRecord.formatted` when it formats lines in a worker thread.
- */
-export function formatRecord(record: ImageRecord, baseUrl: string, precision: number): FormattedRecord {
-  return { line: recordToJson(record, baseUrl, precision), labels: labelNames(record.label), objects: objectCount(record.label) };
 }

@@ -22,5 +22,4 @@ export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptio
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 // Masks to polygons
 export { maskToRings, labelledMaskToRings, rasterizeRings, DEFAULT_POLYGON_OPTIONS, type PolygonOptions, type LabelledMaskOptions } from './polygon/index.js';
-export { parseVocAnnotation, readVocAnnotation, parseXml, type VocAnnotation, type VocObject, type VocBox, type VocSize, type XmlElement } from './voc.js';
 export type * from './types.js';

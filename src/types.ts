@@ -43,20 +43,6 @@ export interface ImageRecord {
   /** Written as `image_details` when present (never guessed). */
   details?: ImageDetails | undefined;
   label: Label;
-  /**
-   * The record already formatted, for converters that format lines off the main thread (worker
-   * threads): the writer then takes the line, label names and object count from here and reads
-   * neither `details` nor `label` (which may be left as `[]`). It must be exactly
-   * `formatRecord(record, baseUrl, precision)` of src/format.ts for the run's options.
-   */
-  formatted?: FormattedRecord | undefined;
-}
-
-/** What the writer needs of a record: its JSON line (no newline), its label names without repeats, its objects. */
-export interface FormattedRecord {
-  line: string;
-  labels: readonly string[];
-  objects: number;
 }
 
 /** The tasks of AutoML for Images. */

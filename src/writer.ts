@@ -402,16 +402,12 @@ export async function writeDataset(
 ): Promise<WriteResult> {
   async function* lines(): AsyncGenerator<LineItem> {
     for await (const record of records) {
-      // Pre-formatted records (see ImageRecord.formatted) are written as they come.
-      const f = record.formatted;
-      yield f
-        ? { key: record.path, line: f.line, labels: f.labels, objects: f.objects }
-        : {
-            key: record.path,
-            line: recordToJson(record, options.baseUrl, options.precision),
-            labels: labelNames(record.label),
-            objects: objectCount(record.label),
-          };
+      yield {
+        key: record.path,
+        line: recordToJson(record, options.baseUrl, options.precision),
+        labels: labelNames(record.label),
+        objects: objectCount(record.label),
+      };
     }
   }
   return writeLines(lines(), options, hooks, stdout);

@@ -1,5 +1,5 @@
 /**
- * Differential test of src/voc.ts's own XML parser against fast-xml-parser (the library it replaced, see
+ * Differential test of our own XML parser (src/xml.ts, read as VOC by src/voc/annotation.ts) against fast-xml-parser (the library it replaced, see
  * bench/voc/RESULTS.md): on generated annotation files both must read the same filename, size and objects
  * (and that reading must be what the generator wrote); on malformed files ours must refuse with XML_PARSE
  * where fast-xml-parser's validator does too. Where the two disagree on purpose, the case says why.
@@ -11,7 +11,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 import { readWithFastXmlParser, readWithOurs, type Outcome } from '../bench/voc/xml.js';
 import { ConversionError } from '../src/errors.js';
-import { parseVocAnnotation } from '../src/voc.js';
+import { parseVocAnnotation } from '../src/voc/annotation.js';
 
 const FILE = 'annotations/1.xml';
 const REAL = '/work/shared/realdata';
@@ -280,7 +280,7 @@ describe('generated annotation files: ours reads what fast-xml-parser reads, and
 });
 
 // ---------------------------------------------------------------------------------------------
-// What this test found in our parser (each fixed in src/voc.ts)
+// What this test found in our parser (each fixed in the parser, now src/xml.ts)
 
 /** The object names ours reads, after checking fast-xml-parser reads the same. */
 function names(xml: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * src/voc.ts: layout finding, XML listing, the strict XML parser (well-formedness, entities, DOCTYPE
+ * src/voc/ (layout.ts, annotation.ts) and src/xml.ts: layout finding, XML listing, the strict XML parser (well-formedness, entities, DOCTYPE
  * refusal), reading annotations with element paths, and image resolution.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -7,20 +7,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConversionError } from '../src/errors.js';
-import {
-  findVocLayout,
-  indexImageFolder,
-  listAnnotationFiles,
-  parseVocAnnotation,
-  parseVocAnnotationBytes,
-  parseVocNumber,
-  parseXml,
-  readVocAnnotation,
-  readVocAnnotationSync,
-  resolveImage,
-  stemOf,
-  type VocAnnotation,
-} from '../src/voc.js';
+import { parseVocAnnotation, parseVocAnnotationBytes, parseVocNumber, readVocAnnotation, readVocAnnotationSync, type VocAnnotation } from '../src/voc/annotation.js';
+import { findVocLayout, indexImageFolder, listAnnotationFiles, resolveImage, stemOf } from '../src/voc/layout.js';
+import { parseXml } from '../src/xml.js';
 import { useTempDir, writeTree } from './helpers/fs.js';
 import { jpeg } from './helpers/images.js';
 import { thrown } from './helpers/convert.js';

@@ -3,10 +3,11 @@
  * candidate once, in turn (A B C A B C ...), each in its own process, wall time and CPU time (user + sys,
  * from /usr/bin/time) measured from outside. Prints the medians and the ratios against the reference.
  *
- *   node dist/bench/voc/bench.js bench/data/voc-20k [--runs 5] [--bin bin/automl-img.js] [--jobs 1,2,3] [--no-ideal]
+ *   node dist/bench/voc/bench.js bench/data/voc-20k [--runs 5] [--bin bin/automl-img.js] [--before <bin>] [--no-ideal]
  *
- * Candidates: automl-img with its default `--jobs` and with each `--jobs` listed, the reference, the floor
- * (floor.ts: start-up + 40,000 open/read/close) and the ideal bound with 1 and 2 threads (ideal.ts).
+ * Candidates: automl-img (`--bin`), another build of it to compare with (`--before`, e.g. a copy of an
+ * earlier commit's bin/ and dist/), the reference, the floor (floor.ts: start-up + 40,000
+ * open/read/close) and the ideal bound with 1 and 2 threads (ideal.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -53,16 +54,16 @@ function main(): void {
   const runs = Number(opt('--runs', '5'));
   const bin = opt('--bin', 'bin/automl-img.js');
   const tmp = opt('--out', '/tmp/voc-bench');
-  const jobs = opt('--jobs', '1,2,3').split(',').filter(Boolean).map(Number);
+  const before = args.includes('--before') ? opt('--before', '') : undefined;
   const here = dirname(fileURLToPath(import.meta.url));
-  const ours = (name: string, out: string, extra: string[]): Candidate => ({
+  const ours = (name: string, out: string, binary: string): Candidate => ({
     name,
-    argv: [process.execPath, bin, 'convert', 'voc', data, '-o', join(tmp, out), '--force', '-q', ...extra],
+    argv: [process.execPath, binary, 'convert', 'voc', data, '-o', join(tmp, out), '--force', '-q'],
     out: join(tmp, out),
   });
   const candidates: Candidate[] = [
-    ours('automl-img (--jobs default)', 'ours', []),
-    ...jobs.map((j) => ours(`automl-img --jobs ${j}`, `ours${j}`, ['--jobs', String(j)])),
+    ours('automl-img', 'ours', bin),
+    ...(before === undefined ? [] : [ours(`automl-img (before: ${before})`, 'before', before)]),
     { name: 'reference ref_convert.py voc', argv: ['/usr/bin/python3', REFERENCE, 'voc', data, join(tmp, 'ref')], out: join(tmp, 'ref') },
     { name: 'floor (start-up + 40,000 open/read/close)', argv: [process.execPath, join(here, 'floor.js'), data], out: '' },
   ];

@@ -1,5 +1,5 @@
 /**
- * Our strict XML parser (src/voc.ts, as voc-detection reads an annotation) against fast-xml-parser, the
+ * Our strict XML parser (src/xml.ts, as voc-detection reads an annotation) against fast-xml-parser, the
  * well-kept library it replaced, on the same annotation files held in memory, so only parsing is timed.
  *
  *   A  ours: `parseVocAnnotationBytes(buf, file)` — decode, parse, read filename/size/objects
@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ConversionError } from '../../src/errors.js';
-import { parseVocAnnotation, parseVocAnnotationBytes, parseVocNumber, type VocAnnotation, type VocBox, type VocSize } from '../../src/voc.js';
+import { parseVocAnnotation, parseVocAnnotationBytes, parseVocNumber, type VocAnnotation, type VocBox, type VocSize } from '../../src/voc/annotation.js';
 
 /** What a reader makes of one annotation: the fields the converters use, errors as `code path`. */
 export interface Reading {
@@ -48,7 +48,7 @@ export type Outcome = { reading: Reading } | { refused: string };
 
 const where = (e: ConversionError): string => (e.path === undefined ? e.code : `${e.code} ${e.path}`);
 
-/** Our reading of annotation text (src/voc.ts). */
+/** Our reading of annotation text (src/voc/annotation.ts). */
 export function readWithOurs(text: string, file: string): Outcome {
   try {
     return { reading: readingOf(parseVocAnnotation(text, file)) };
@@ -190,7 +190,7 @@ const DECLARATION = /<!(?:DOCTYPE|ENTITY)/i;
  * fast-xml-parser as a converter would have to use it: refuse DOCTYPE/ENTITY declarations first (the
  * validator accepts them, and the parser would expand declared entities), then `XMLValidator.validate`
  * (the parser itself accepts malformed XML), then parse, then read filename/size/objects with the same
- * rules as src/voc.ts.
+ * rules as src/xml.ts and src/voc/annotation.ts.
  */
 export function readWithFastXmlParser(text: string): Outcome {
   if (DECLARATION.test(text)) return { refused: 'XML_PARSE' };
@@ -295,7 +295,7 @@ function main(): void {
   let sink = 0;
   const candidates: { name: string; run: () => void }[] = [
     {
-      name: 'A ours: parseVocAnnotationBytes (src/voc.ts)',
+      name: 'A ours: parseVocAnnotationBytes (src/voc/annotation.ts)',
       run: () => {
         for (const f of files) {
           // as voc-detection's synchronous reader does after its read: decode, parse, read
