@@ -14,10 +14,10 @@
  * ordered by annotation id. Image details come from each image's header (its size must agree with
  * the JSON's `width`/`height` when both are given), or from the JSON with `--no-image-details`.
  *
- * The file is read twice in bounded memory with src/json's scanner (it may exceed V8's string limit):
+ * The file is read twice in bounded memory with src/coco/json's scanner (it may exceed V8's string limit):
  * pass 1 keeps `images` and `categories` and notes where elements of `annotations` start every 4 MiB;
- * pass 2 reads those ranges on `--jobs` threads (src/coco-pass2.ts), checks and normalises each
- * annotation, and groups the objects by image through src/coco-spill.ts (in memory up to a budget, then
+ * pass 2 reads those ranges on `--jobs` threads (src/coco/pass2.ts), checks and normalises each
+ * annotation, and groups the objects by image through src/coco/spill.ts (in memory up to a budget, then
  * temporary files). Results are applied in range order: the output and reports do not depend on `--jobs`.
  */
 import { defaultJobs, jobsOption } from '../src/jobs.js';
@@ -25,13 +25,13 @@ import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { CocoIndex, type CocoTask } from '../src/coco.js';
-import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/coco-pass2.js';
-import { bucketCountFor, ObjectBuckets } from '../src/coco-spill.js';
+import { CocoIndex, type CocoTask } from '../src/coco/index.js';
+import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/coco/pass2.js';
+import { bucketCountFor, ObjectBuckets } from '../src/coco/spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
 import { readImageDetails, turnedSizeHint } from '../src/images.js';
-import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/json/index.js';
+import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/coco/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
@@ -108,8 +108,8 @@ export const RANGE_BYTES = 4 << 20;
  * ranges; `splitMinBytes`, the smallest file whose pass 1 is split between two threads (default
  * undefined: 4 ranges, 16 MiB); `splitFrom`, where the guessed element start is looked for (default
  * the middle of the file), to put the guess anywhere; `memoryBudget`, the objects held in memory
- * before they go to temporary files (default undefined: src/coco-spill.ts's 16 MiB); `workerScript`, the
- * worker threads' script (default undefined: the built src/coco-worker.js), for stand-ins that fail or stall.
+ * before they go to temporary files (default undefined: src/coco/spill.ts's 16 MiB); `workerScript`, the
+ * worker threads' script (default undefined: the built src/coco/worker.js), for stand-ins that fail or stall.
  */
 export const tuning = {
   rangeBytes: RANGE_BYTES,

@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { encodeRle } from '../src/rle.js';
+import { encodeRle } from '../src/coco/rle.js';
 import { prng } from '../bench/prng.js';
 
 /** The dataset folders this script owns under the samples folder. */

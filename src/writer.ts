@@ -11,7 +11,7 @@
  * Where the spill file goes: in the output folder for `-o <dir>` (same disk as the outputs, so a
  * large dataset does not fill a small /tmp), in the OS temp folder for `-o -`; a dry run has none.
  */
-import { createWriteStream, linkSync, renameSync, rmdirSync, rmSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createWriteStream, linkSync, renameSync, unlinkSync, type WriteStream } from 'node:fs';
 import { mkdir, open, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { ConversionError, type Location } from './errors.js';
 import { labelNames, objectCount, recordToJson } from './format.js';
 import { splitItems } from './split.js';
+import { registerCreatedDir, registerTemp, unregisterCreatedDir, unregisterTemp } from './tempfiles.js';
 import type { ImageRecord, ResolvedOptions } from './types.js';
 
 export const TRAIN_FILE = 'train_annotations.jsonl';
@@ -28,38 +29,11 @@ export const VALIDATION_FILE = 'validation_annotations.jsonl';
 export const TRAIN_MLTABLE_DIR = 'training-mltable-folder';
 export const VALIDATION_MLTABLE_DIR = 'validation-mltable-folder';
 
-/** Temporary files alive in this process, removed by {@link removeTempFilesSync} on a signal. */
-const liveTempFiles = new Set<string>();
-/** Folders created by running writes, removed (when empty) by {@link removeTempFilesSync}. */
-const liveCreatedDirs = new Set<string>();
-
 /**
  * Removes every temporary file this process still has, then every folder a running write created
- * that is now empty (for SIGINT/SIGTERM handlers, which exit right after).
+ * that is now empty (for SIGINT/SIGTERM handlers, which exit right after): src/tempfiles.ts owns them.
  */
-export function removeTempFilesSync(): void {
-  for (const f of liveTempFiles) {
-    try {
-      rmSync(f, { force: true });
-    } catch {
-      // already gone
-    }
-  }
-  liveTempFiles.clear();
-  for (const d of [...liveCreatedDirs].sort((a, b) => b.length - a.length)) {
-    try {
-      rmdirSync(d);
-    } catch {
-      // not empty, or gone
-    }
-  }
-  liveCreatedDirs.clear();
-}
-
-/** Temporary files of this process still on disk (for tests). */
-export function liveTempFileCount(): number {
-  return liveTempFiles.size;
-}
+export { removeAllTempSync as removeTempFilesSync, liveTempCount as liveTempFileCount } from './tempfiles.js';
 
 function tempNameFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -449,7 +423,7 @@ export async function writeLines(
   const createdDirs: string[] = [];
   const track = (f: string) => {
     temps.push(f);
-    liveTempFiles.add(f);
+    registerTemp(f);
     return f;
   };
   const openStream = (f: string) => {
@@ -461,7 +435,7 @@ export async function writeLines(
   const mkdirs = async (dir: string) => {
     for (const d of await makeDir(dir)) {
       createdDirs.push(d);
-      liveCreatedDirs.add(d);
+      registerCreatedDir(d);
     }
   };
   let ok = false;
@@ -477,7 +451,7 @@ export async function writeLines(
     }
     for (const f of temps) {
       await rm(f, { force: true, recursive: true });
-      liveTempFiles.delete(f);
+      unregisterTemp(f);
     }
     for (const d of [...createdDirs].reverse()) {
       if (!ok) {
@@ -487,7 +461,7 @@ export async function writeLines(
           // not empty (someone else wrote there): leave it
         }
       }
-      liveCreatedDirs.delete(d);
+      unregisterCreatedDir(d);
     }
   };
   /**
@@ -683,7 +657,7 @@ export async function writeLines(
       if (signal?.aborted) throw interruptedError();
       replaceAll(renames, stale);
       for (const [from, to] of renames) {
-        liveTempFiles.delete(from);
+        unregisterTemp(from);
         result.outputs.push(to);
       }
       ok = true;

@@ -1,5 +1,5 @@
 /**
- * How fast the streaming scanner (src/json) reads a COCO file, against `JSON.parse` of the whole file
+ * How fast the streaming scanner (src/coco/json) reads a COCO file, against `JSON.parse` of the whole file
  * and two streaming JSON libraries, @streamparser/json and stream-json.
  *
  * Every candidate reads the elements of `images`, `annotations` and `categories` and counts them and
@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readTopLevelArrays, type WantedArrays } from '../../src/json/index.js';
+import { readTopLevelArrays, type WantedArrays } from '../../src/coco/json/index.js';
 
 const ALL: WantedArrays = { images: 'parse', annotations: 'parse', categories: 'parse' };
 const STRING_LIMIT = (1 << 29) - 24; // V8's longest string, in UTF-16 code units

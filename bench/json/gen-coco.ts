@@ -15,7 +15,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { countsToString, rleArea, rleBbox } from '../../src/rle.js';
+import { countsToString, rleArea, rleBbox } from '../../src/coco/rle.js';
 import { prng } from '../prng.js';
 
 const COCO_IMAGES = 118_287;

@@ -1,7 +1,7 @@
 // Preloaded into the real bin by test/converters/coco-threads.test.ts (`node --import <this> bin/automl-img.js ...`):
 // coco-to-jsonl reads in small ranges (COCO_RANGE_BYTES, default 2048) without the pass-1 split, so that
 // a small file is read by worker threads, and objects go to temporary files past COCO_MEMORY_BUDGET
-// bytes (default: src/coco-spill.ts's). COCO_WORKER_FAULT chooses a fault in the worker threads:
+// bytes (default: src/coco/spill.ts's). COCO_WORKER_FAULT chooses a fault in the worker threads:
 //   throw: every file read throws a TypeError (an unknown error, as a bug would)
 //   stall: a read at byte COCO_STALL_AT (default 4096) or later blocks for 60 s (a range that takes long)
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// A stand-in for dist/src/coco-worker.js, given to `new Pass2Pool(size, script)` by
+// A stand-in for dist/src/coco/worker.js, given to `new Pass2Pool(size, script)` by
 // test/converters/coco-threads.test.ts. COCO_TEST_WORKER (read when the thread starts) chooses:
 //   slow:  the real protocol (ranges read by the built RangeReader), but the first range waits 500 ms
 //          first (a thread the OS does not run for a while: the calling thread must not read on without bound)
@@ -6,7 +6,7 @@
 //   stall: the second range waits 60 s first (an abort must not wait for it)
 //   mute-rest: pass 1's second half (a `rest` request) is never answered (an abort must not wait for it)
 import { parentPort } from 'node:worker_threads';
-import { RangeReader } from '../../dist/src/coco-pass2.js';
+import { RangeReader } from '../../dist/src/coco/pass2.js';
 
 const mode = process.env.COCO_TEST_WORKER;
 let reader;

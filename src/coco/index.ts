@@ -12,8 +12,8 @@
  *   const objects = new AnnotationReader(index, sizes, { task: 'object-detection', file, ... });
  *   const object = objects.read(annotation, 12, deferred); // throws ConversionError for a bad object
  */
-import { ConversionError, describeValue, type ErrorCode, type Location } from './errors.js';
-import { maskToRings, type PolygonOptions } from './polygon/index.js';
+import { ConversionError, describeValue, type ErrorCode, type Location } from '../errors.js';
+import { maskToRings, type PolygonOptions } from '../polygon/index.js';
 import { parseRle, rleBbox, rleToMask, type Rle } from './rle.js';
 import type { ByteSpan } from './json/index.js';
 

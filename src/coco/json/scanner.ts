@@ -20,7 +20,7 @@
  *   scanner.end();                                  // throws JSON_PARSE when the file is truncated
  *   scanner.arrays.get('images')?.count;            // undefined when the file has no "images"
  */
-import { ConversionError, type ErrorCode } from '../errors.js';
+import { ConversionError, type ErrorCode } from '../../errors.js';
 
 /**
  * What to do with the elements of a wanted array: `'parse'` yields each element's value;

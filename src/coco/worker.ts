@@ -1,6 +1,6 @@
-/** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco-pass2.ts): one {@link RangeReader} per thread. */
+/** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco/pass2.ts): one {@link RangeReader} per thread. */
 import { parentPort } from 'node:worker_threads';
-import { RangeReader, scanRest, type FromWorker, type ToWorker } from './coco-pass2.js';
+import { RangeReader, scanRest, type FromWorker, type ToWorker } from './pass2.js';
 
 let reader: RangeReader | undefined;
 

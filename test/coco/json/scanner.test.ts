@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ConversionError } from '../../src/errors.js';
-import { parseJsonBytes, TopLevelArrayScanner, type JsonArrayElement, type WantedArrays } from '../../src/json/index.js';
+import { ConversionError } from '../../../src/errors.js';
+import { parseJsonBytes, TopLevelArrayScanner, type JsonArrayElement, type WantedArrays } from '../../../src/coco/json/index.js';
 import { chunksOf, objectOf, plain, scan, spellingArbitrary, thrown, TRICKY_KEYS, valueArbitrary, writeJson, type Spelling } from './helpers.js';
 
 const WANTED = ['images', 'annotations', 'categories'] as const;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ConversionError } from '../src/errors.js';
+import { ConversionError } from '../../src/errors.js';
 import {
   countsToString,
   decodeRle,
@@ -15,7 +15,7 @@ import {
   rleToMask,
   stringToCounts,
   type Rle,
-} from '../src/rle.js';
+} from '../../src/coco/rle.js';
 
 interface Mask {
   width: number;
@@ -171,7 +171,7 @@ describe('agrees with the reference masklib.py', () => {
   });
 
   const python = '/usr/bin/python3';
-  const reference = join(import.meta.dirname, '../../shared/reference');
+  const reference = join(import.meta.dirname, '../../../shared/reference');
   const available =
     existsSync(python) && existsSync(join(reference, 'masklib.py')) && spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' }).status === 0;
 
@@ -238,7 +238,7 @@ describe('errors are BAD_RLE saying what is wrong', () => {
 });
 
 describe('real RLEs', () => {
-  const realdata = join(import.meta.dirname, '../../shared/realdata');
+  const realdata = join(import.meta.dirname, '../../../shared/realdata');
   const icevision = join(realdata, 'icevision-samples/annotations.json');
   const datumaro = join(realdata, 'datumaro-edge-cases');
 

@@ -18,7 +18,7 @@
  *   rleArea(rle.counts);                               // pixels of the object
  *   encodeRle(mask, rle.width, rle.height, 'compressed'); // { size: [h, w], counts: '...' }
  */
-import { ConversionError, describeValue, type Location } from './errors.js';
+import { ConversionError, describeValue, type Location } from '../errors.js';
 
 /** An RLE checked and with its counts as numbers. */
 export interface Rle {

@@ -1,6 +1,6 @@
 /** Building JSON texts with every legal spelling, and feeding them to the scanner in pieces. */
 import fc from 'fast-check';
-import { TopLevelArrayScanner, type JsonArrayElement, type ScannerOptions, type WantedArrays } from '../../src/json/index.js';
+import { TopLevelArrayScanner, type JsonArrayElement, type ScannerOptions, type WantedArrays } from '../../../src/coco/json/index.js';
 
 /** How to write a document: whitespace between tokens, escapes in strings, a BOM. */
 export interface Spelling {

@@ -11,7 +11,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { readSync } from 'node:fs';
-import { ConversionError } from '../errors.js';
+import { ConversionError } from '../../errors.js';
 import { parseJsonBytes, TopLevelArrayScanner, type ArrayInfo, type ArraySpec, type ByteSpan, type ElementRange, type JsonArrayElement, type WantedArrays } from './scanner.js';
 
 /** Options of {@link readTopLevelArrays}. */

@@ -15,7 +15,8 @@
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CocoId, CocoObject } from './coco.js';
+import { registerTemp, unregisterTemp } from '../tempfiles.js';
+import type { CocoId, CocoObject } from './index.js';
 
 /** Default in-memory budget before buckets go to disk. */
 export const DEFAULT_MEMORY_BUDGET = 16 << 20;
@@ -25,19 +26,6 @@ export const DEFAULT_BUCKET_BYTES = 12 << 20;
 /** Buckets for an expected amount of spilled bytes: about `bucketBytes` each, 1 to 4096. */
 export function bucketCountFor(expectedBytes: number, bucketBytes = DEFAULT_BUCKET_BYTES): number {
   return Math.max(1, Math.min(4096, Math.ceil(expectedBytes / bucketBytes)));
-}
-
-/** Temporary folders alive in this process, removed at exit (also on Ctrl-C, which calls process.exit). */
-const liveDirs = new Set<string>();
-let exitHook = false;
-function trackDir(dir: string): void {
-  liveDirs.add(dir);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => {
-      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-    });
-  }
 }
 
 /**
@@ -201,7 +189,7 @@ export class ObjectBuckets {
   private flushAll(): void {
     if (this.dir === undefined) {
       this.dir = mkdtempSync(join(this.tempParent, '.automl-img-coco-'));
-      trackDir(this.dir);
+      registerTemp(this.dir);
     }
     this.chunks.forEach((c, b) => {
       const parts = c.parts();
@@ -289,7 +277,7 @@ export class ObjectBuckets {
     this.fds.fill(undefined);
     if (this.dir !== undefined) {
       rmSync(this.dir, { recursive: true, force: true });
-      liveDirs.delete(this.dir);
+      unregisterTemp(this.dir);
     }
   }
 }

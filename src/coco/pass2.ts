@@ -1,9 +1,9 @@
 /**
  * Pass 2 of coco-to-jsonl: the elements of `annotations`, read range by range (ranges of about 4 MiB
- * found by pass 1, see `elementRanges` in src/json), on `--jobs` worker threads or in this thread.
+ * found by pass 1, see `elementRanges` in src/coco/json), on `--jobs` worker threads or in this thread.
  *
  * A range is read by a {@link RangeReader}: its own file descriptor and scanner, {@link AnnotationReader}
- * for the checks and arithmetic, and the objects encoded as the binary records of src/coco-spill.ts,
+ * for the checks and arithmetic, and the objects encoded as the binary records of src/coco/spill.ts,
  * per bucket. What a range gives back ({@link RangeResult}) is plain data: the records (ArrayBuffers,
  * transferred without a copy), counters, and the errors and warnings in element order. The caller
  * applies results in range order ({@link Pass2Pool.results}), so diagnostics come in file order and the
@@ -21,11 +21,11 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './coco.js';
-import { RecordBatch, type PackedRecords } from './coco-spill.js';
-import { ConversionError, type ErrorCode, type Location } from './errors.js';
+import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './index.js';
+import { RecordBatch, type PackedRecords } from './spill.js';
+import { ConversionError, type ErrorCode, type Location } from '../errors.js';
 import { readJsonAtSync, readRangeSync, scanRestSync, type ArraySpec, type ElementRange, type JsonArrayElement, type RestOfFile, type WantedArrays } from './json/index.js';
-import type { PolygonOptions } from './polygon/index.js';
+import type { PolygonOptions } from '../polygon/index.js';
 
 /** Everything a {@link RangeReader} needs (plain data: it is sent to each worker thread). */
 export interface Pass2Setup {
@@ -236,13 +236,13 @@ export function scanRest(request: RestRequest): RestOfFile | null {
 
 /**
  * The built worker script: beside this module when it runs from `dist/`, else (sources run by a test
- * runner) `dist/src/coco-worker.js` under the repository root; undefined when neither exists.
+ * runner) `dist/src/coco/worker.js` under the repository root; undefined when neither exists.
  */
 export function pass2WorkerScript(): URL | undefined {
   const here = fileURLToPath(import.meta.url);
-  const candidates = [join(dirname(here), 'coco-worker.js')];
-  const fromSource = /^(.*)[\\/]src[\\/]coco-pass2\.ts$/.exec(here);
-  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'coco-worker.js'));
+  const candidates = [join(dirname(here), 'worker.js')];
+  const fromSource = /^(.*)[\\/]src[\\/]coco[\\/]pass2\.ts$/.exec(here);
+  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'coco', 'worker.js'));
   const found = candidates.find((p) => existsSync(p));
   return found === undefined ? undefined : pathToFileURL(found);
 }
