@@ -387,284 +387,25 @@ export async function writeDataset(
   return writeLines(lines(), options, hooks, stdout);
 }
 
+/** The options the writer core reads. */
+type WriteOptions = Pick<ResolvedOptions, 'out' | 'validationRatio' | 'seed' | 'stratify' | 'mltable' | 'dryRun' | 'force'>;
+
 /**
  * The writer core: takes ready lines with their keys, spills, splits, sorts and writes them
  * (what {@link writeDataset} and the `split` command share). Same guarantees as writeDataset.
  */
-export async function writeLines(
-  items: AsyncIterable<LineItem>,
-  options: Pick<ResolvedOptions, 'out' | 'validationRatio' | 'seed' | 'stratify' | 'mltable' | 'dryRun' | 'force'>,
-  hooks: WriterHooks,
-  stdout: NodeJS.WritableStream = process.stdout,
-): Promise<WriteResult> {
-  const toStdout = options.out === '-';
-  const outDir = toStdout || options.out === undefined ? undefined : options.out;
-  const targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
-  // With --validation-ratio 0 no validation file is written; one left by an earlier run would no
-  // longer match the new train file, so it counts as an output: refused without --force, removed with it.
-  const stale = outDir !== undefined && options.validationRatio <= 0 ? plannedOutputs(outDir, { ...options, validationRatio: 0.5 }).filter((t) => !targets.includes(t)) : [];
-  const signal = hooks.signal;
-  if (signal?.aborted) throw interruptedError();
-
-  const refuseExisting = async () => {
-    if (options.dryRun || outDir === undefined) return;
-    for (const t of [...targets, ...stale]) {
-      const s = await statOrUndefined(t);
-      if (s === undefined) continue;
-      // Checked before any rename, so that one output cannot be replaced while another then fails.
-      if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the output: a folder or special file is in the way', { file: hooks.display(t) });
-      if (!options.force) throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: hooks.display(t) });
-    }
-  };
-  await refuseExisting();
-
-  const temps: string[] = [];
-  const streams: WriteStream[] = [];
-  const createdDirs: string[] = [];
-  const track = (f: string) => {
-    temps.push(f);
-    registerTemp(f);
-    return f;
-  };
-  const openStream = (f: string) => {
-    const ws = createWriteStream(track(f));
-    ws.on('error', () => undefined); // reported through writeWithBackpressure/closeStream
-    streams.push(ws);
-    return ws;
-  };
-  const mkdirs = async (dir: string) => {
-    for (const d of await makeDir(dir)) {
-      createdDirs.push(d);
-      registerCreatedDir(d);
-    }
-  };
-  let ok = false;
-  const cleanup = async () => {
-    // Streams first (an unopened stream would otherwise create its file after the rm).
-    for (const ws of streams) {
-      if (!ws.closed) {
-        await new Promise<void>((resolve) => {
-          ws.once('close', () => resolve());
-          ws.destroy();
-        });
-      }
-    }
-    for (const f of temps) {
-      await rm(f, { force: true, recursive: true });
-      unregisterTemp(f);
-    }
-    for (const d of [...createdDirs].reverse()) {
-      if (!ok) {
-        try {
-          await rmdir(d);
-        } catch {
-          // not empty (someone else wrote there): leave it
-        }
-      }
-      unregisterCreatedDir(d);
-    }
-  };
-  /**
-   * The converter's next record, or an INTERRUPTED rejection as soon as the signal aborts (the
-   * converter may be busy for a long time). One 'abort' listener for the whole read rejects the step
-   * in progress: a race against one long-lived promise would keep every record alive until the end,
-   * and a listener added and removed per step churns the signal's listener map (garbage that only
-   * full GCs free).
-   */
-  let failStep: (() => void) | undefined;
-  const onAbort = () => failStep?.();
-  const nextOrAbort = <T>(next: Promise<T>): Promise<T> => {
-    if (!signal) return next;
-    return new Promise<T>((resolve, reject) => {
-      if (signal.aborted) return reject(interruptedError());
-      failStep = () => reject(interruptedError());
-      next.then(
-        (v) => {
-          failStep = undefined;
-          resolve(v);
-        },
-        (e: unknown) => {
-          failStep = undefined;
-          reject(e);
-        },
-      );
-    });
-  };
-
+export async function writeLines(items: AsyncIterable<LineItem>, options: WriteOptions, hooks: WriterHooks, stdout: NodeJS.WritableStream = process.stdout): Promise<WriteResult> {
+  const tx = new OutputTransaction(options, hooks);
+  if (hooks.signal?.aborted) throw interruptedError();
+  await tx.refuseExisting();
   try {
-    // 1. Spill every line, keep the index.
-    let spillPath: string | undefined;
-    let spill: WriteStream | undefined;
-    if (!options.dryRun) {
-      const spillDir = outDir ?? tmpdir();
-      if (outDir !== undefined) await mkdirs(outDir);
-      spillPath = join(spillDir, `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-      spill = openStream(spillPath);
-    }
-    const index: LineIndex = {
-      keys: [],
-      offsets: new Column(true),
-      lengths: new Column(false),
-      labelStarts: options.stratify ? new Column(false) : undefined,
-      labelIds: options.stratify ? new Column(false) : undefined,
-    };
-    index.labelStarts?.push(0);
-    /** Lines per label id. */
-    const labelCounts: number[] = [];
-    const seen = new Set<string>();
-    const labelIds = new Map<string, number>();
-    const labelNamesById: string[] = [];
-    let offset = 0;
-    let objects = 0;
-    // Lines go to the spill file in batches: one write a MiB instead of one a line. They are
-    // encoded straight into a buffer (joining them into one string would put a MiB string in V8's
-    // large-object space per batch: garbage that only a full GC frees, which let the heap grow to
-    // three times what is live).
-    let pending = Buffer.allocUnsafe(SPILL_BATCH);
-    let pendingBytes = 0;
-    const flushSpill = async (stream: WriteStream) => {
-      if (pendingBytes === 0) return;
-      const full = pending.subarray(0, pendingBytes);
-      pendingBytes = 0;
-      await writeWithBackpressure(stream, full);
-      // Reused once the stream has written it (a MiB is above its high-water mark, so the wait
-      // above was for 'drain'); a new one otherwise.
-      if (stream.writableLength > 0 || pending.length !== SPILL_BATCH) pending = Buffer.allocUnsafe(SPILL_BATCH);
-    };
-    const iterator = items[Symbol.asyncIterator]();
-    signal?.addEventListener('abort', onAbort);
-    try {
-      for (;;) {
-        let step: IteratorResult<LineItem>;
-        try {
-          step = await nextOrAbort(iterator.next());
-        } catch (e) {
-          throw new FromRecords(e);
-        }
-        if (step.done) break;
-        const item = step.value;
-        if (signal?.aborted) throw interruptedError();
-        if (seen.has(item.key)) {
-          try {
-            hooks.bad(new ConversionError('DUPLICATE_IMAGE', `image ${JSON.stringify(item.key)} appears more than once; the later one is left out`, item.loc ?? { path: item.key }));
-          } catch (e) {
-            throw new FromRecords(e);
-          }
-          continue;
-        }
-        seen.add(item.key);
-        const length = Buffer.byteLength(item.line, 'utf8') + 1;
-        for (const l of item.labels) {
-          let id = labelIds.get(l);
-          if (id === undefined) {
-            id = labelNamesById.length;
-            labelIds.set(l, id);
-            labelNamesById.push(l);
-            labelCounts.push(0);
-          }
-          labelCounts[id]!++;
-          index.labelIds?.push(id);
-        }
-        index.keys.push(item.key);
-        index.offsets.push(offset);
-        index.lengths.push(length);
-        if (index.labelIds) index.labelStarts!.push(index.labelIds.length);
-        offset += length;
-        objects += item.objects;
-        if (spill) {
-          if (pendingBytes + length > pending.length) {
-            await flushSpill(spill);
-            if (length > pending.length) pending = Buffer.allocUnsafe(length);
-          }
-          pendingBytes += pending.write(item.line, pendingBytes, 'utf8');
-          pending[pendingBytes++] = 0x0a;
-        }
-      }
-      if (spill) await flushSpill(spill);
-    } catch (e) {
-      // Stop the converter (do not wait: it may be busy; its own finally blocks run when it settles).
-      void Promise.resolve(iterator.return?.()).catch(() => undefined);
-      throw e;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-      failStep = undefined;
-      seen.clear(); // its table is as large as the index: free it before the split
-    }
-    if (spill) await closeStream(spill);
-    const { keys, labelStarts, labelIds: lineLabels } = index;
-    const count = keys.length;
-    if (count === 0) {
-      throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)', { file: hooks.input }));
-    }
-
-    // 2. Decide the split from the keys alone; sort each side by key.
-    const isValidation = splitItems(
-      // Labels only matter to a stratified split.
-      keys.map((key, i) => {
-        if (!lineLabels || !labelStarts) return { key };
-        const names: string[] = [];
-        for (let k = labelStarts.get(i); k < labelStarts.get(i + 1); k++) names.push(labelNamesById[lineLabels.get(k)]!);
-        return { key, labels: names };
-      }),
-      { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
-    );
-    // No prototype: a label may be called `__proto__` or `constructor`.
-    const labels: Record<string, number> = Object.create(null) as Record<string, number>;
-    for (const name of [...labelNamesById].sort()) labels[name] = 0;
-    labelNamesById.forEach((name, id) => (labels[name] = labelCounts[id]!));
-    const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
-    const validation = isValidation.filter(Boolean).length;
-    const train = count - validation;
-    const result: WriteResult = { train, validation, outputs: [], labels, objects };
-    if (options.dryRun) {
-      ok = true;
-      return result;
-    }
-
-    // 3. Copy lines out of the spill file in order.
-    const fh = await open(spillPath!, 'r');
-    try {
-      if (toStdout) {
-        await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
-        ok = true;
-        return result;
-      }
-      const [trainTarget, , validationTarget] = options.mltable ? [targets[0]!, targets[1], targets[2]] : [targets[0]!, undefined, targets[1]];
-      for (const t of targets) await mkdirs(dirname(t));
-      const trainTemp = tempNameFor(trainTarget);
-      const trainStream = openStream(trainTemp);
-      const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
-      const validationStream = validationTemp !== undefined ? openStream(validationTemp) : undefined;
-      const drained = () => trainStream.writableLength === 0 && (validationStream?.writableLength ?? 0) === 0;
-      for await (const [sd, piece] of piecesInOrder(fh, index, order, (i) => (isValidation[i] && validationStream ? 1 : 0), FILE_PIECE, drained)) {
-        await writeWithBackpressure(sd === 1 ? validationStream! : trainStream, piece);
-        if (signal?.aborted) throw interruptedError();
-      }
-      await closeStream(trainStream);
-      if (validationStream) await closeStream(validationStream);
-      const renames: [string, string][] = [[trainTemp, trainTarget]];
-      if (validationTemp !== undefined && validationTarget !== undefined) renames.push([validationTemp, validationTarget]);
-      if (options.mltable) {
-        for (const [target, jsonl] of [[targets[1]!, TRAIN_FILE], [targets[3], VALIDATION_FILE]] as const) {
-          if (target === undefined) continue;
-          const temp = track(tempNameFor(target));
-          await writeFile(temp, mltableText(jsonl));
-          renames.push([temp, target]);
-        }
-      }
-      // Someone may have created an output while we worked: still never overwrite without --force.
-      await refuseExisting();
-      if (signal?.aborted) throw interruptedError();
-      replaceAll(renames, stale);
-      for (const [from, to] of renames) {
-        unregisterTemp(from);
-        result.outputs.push(to);
-      }
-      ok = true;
-      return result;
-    } finally {
-      await fh.close();
-    }
+    // 1. Spill every line, keep the index; 2. decide the split from the keys alone; 3. copy the lines out in order.
+    const spilled = await spillLines(items, tx, options, hooks);
+    const split = decideSplit(spilled, options, tx.toStdout);
+    const result: WriteResult = { train: split.train, validation: split.validation, outputs: [], labels: split.labels, objects: spilled.objects };
+    if (!options.dryRun) result.outputs = await writeOutputs(tx, spilled, split, options, hooks.signal, stdout);
+    tx.done();
+    return result;
   } catch (e) {
     if (e instanceof FromRecords) throw e.error;
     if (e instanceof Error && 'code' in e && typeof e.code === 'string' && OUTPUT_ERRNO.has(e.code)) {
@@ -673,7 +414,373 @@ export async function writeLines(
     }
     throw e;
   } finally {
-    await cleanup();
+    await tx.close();
+  }
+}
+
+/**
+ * The files of one write: the targets it will put in place, the temporary files and folders it makes
+ * on the way (registered with src/tempfiles.ts while they exist), and the one step that commits them.
+ * Unless {@link done} is called, {@link close} removes every temporary file and every folder it created.
+ */
+class OutputTransaction {
+  readonly toStdout: boolean;
+  readonly outDir: string | undefined;
+  /** The outputs, in {@link plannedOutputs} order. */
+  readonly targets: string[];
+  /**
+   * With --validation-ratio 0 no validation file is written; one left by an earlier run would no
+   * longer match the new train file, so it counts as an output: refused without --force, removed with it.
+   */
+  readonly stale: string[];
+  private readonly temps: string[] = [];
+  private readonly streams: WriteStream[] = [];
+  private readonly createdDirs: string[] = [];
+  private ok = false;
+
+  constructor(
+    private readonly options: WriteOptions,
+    private readonly hooks: WriterHooks,
+  ) {
+    this.toStdout = options.out === '-';
+    this.outDir = this.toStdout || options.out === undefined ? undefined : options.out;
+    const outDir = this.outDir;
+    this.targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
+    this.stale = outDir !== undefined && options.validationRatio <= 0 ? plannedOutputs(outDir, { ...options, validationRatio: 0.5 }).filter((t) => !this.targets.includes(t)) : [];
+  }
+
+  /** Refuses outputs that exist without --force, and anything but a file in an output's place. */
+  async refuseExisting(): Promise<void> {
+    if (this.options.dryRun || this.outDir === undefined) return;
+    for (const t of [...this.targets, ...this.stale]) {
+      const s = await statOrUndefined(t);
+      if (s === undefined) continue;
+      // Checked before any rename, so that one output cannot be replaced while another then fails.
+      if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the output: a folder or special file is in the way', { file: this.hooks.display(t) });
+      if (!this.options.force) throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: this.hooks.display(t) });
+    }
+  }
+
+  /** A temporary file of this write (removed by {@link close} unless committed). */
+  track(f: string): string {
+    this.temps.push(f);
+    registerTemp(f);
+    return f;
+  }
+
+  openStream(f: string): WriteStream {
+    const ws = createWriteStream(this.track(f));
+    ws.on('error', () => undefined); // reported through writeWithBackpressure/closeStream
+    this.streams.push(ws);
+    return ws;
+  }
+
+  async mkdirs(dir: string): Promise<void> {
+    for (const d of await makeDir(dir)) {
+      this.createdDirs.push(d);
+      registerCreatedDir(d);
+    }
+  }
+
+  /**
+   * Puts the finished temporaries in place in one synchronous step (see {@link replaceAll}), after
+   * checking again that no output appeared meanwhile (still never overwritten without --force).
+   */
+  async commit(renames: readonly (readonly [string, string])[]): Promise<string[]> {
+    await this.refuseExisting();
+    if (this.hooks.signal?.aborted) throw interruptedError();
+    replaceAll(renames, this.stale);
+    for (const [from] of renames) unregisterTemp(from);
+    return renames.map(([, to]) => to);
+  }
+
+  /** The write succeeded: the folders it created stay. */
+  done(): void {
+    this.ok = true;
+  }
+
+  /** Removes what is left of the temporaries (and, after a failure, the folders this write created). */
+  async close(): Promise<void> {
+    // Streams first (an unopened stream would otherwise create its file after the rm).
+    for (const ws of this.streams) {
+      if (!ws.closed) {
+        await new Promise<void>((resolve) => {
+          ws.once('close', () => resolve());
+          ws.destroy();
+        });
+      }
+    }
+    for (const f of this.temps) {
+      await rm(f, { force: true, recursive: true });
+      unregisterTemp(f);
+    }
+    for (const d of [...this.createdDirs].reverse()) {
+      if (!this.ok) {
+        try {
+          await rmdir(d);
+        } catch {
+          // not empty (someone else wrote there): leave it
+        }
+      }
+      unregisterCreatedDir(d);
+    }
+  }
+}
+
+/** Every line spilled to a file, and what is kept in memory of each: its key, byte range and labels. */
+interface Spilled {
+  spillPath: string | undefined;
+  index: LineIndex;
+  labelNamesById: string[];
+  /** Lines per label id. */
+  labelCounts: number[];
+  objects: number;
+}
+
+/**
+ * Step 1: reads every line (stopping at once on abort), refuses repeated keys, appends the lines to a
+ * spill file (none for a dry run) and indexes them.
+ */
+async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction, options: WriteOptions, hooks: WriterHooks): Promise<Spilled> {
+  let spill: WriteStream | undefined;
+  let spillPath: string | undefined;
+  if (!options.dryRun) {
+    if (tx.outDir !== undefined) await tx.mkdirs(tx.outDir);
+    spillPath = join(tx.outDir ?? tmpdir(), `.automl-img-spill.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    spill = tx.openStream(spillPath);
+  }
+  const index: LineIndex = {
+    keys: [],
+    offsets: new Column(true),
+    lengths: new Column(false),
+    labelStarts: options.stratify ? new Column(false) : undefined,
+    labelIds: options.stratify ? new Column(false) : undefined,
+  };
+  index.labelStarts?.push(0);
+  const out: Spilled = { spillPath, index, labelNamesById: [], labelCounts: [], objects: 0 };
+  const labelIds = new Map<string, number>();
+  const seen = new Set<string>();
+  const batch = spill ? new SpillBatch(spill) : undefined;
+  let offset = 0;
+  const steps = new AbortableSteps(items, hooks.signal);
+  try {
+    for (;;) {
+      const item = await steps.next();
+      if (item === undefined) break;
+      if (hooks.signal?.aborted) throw interruptedError();
+      if (seen.has(item.key)) {
+        try {
+          hooks.bad(new ConversionError('DUPLICATE_IMAGE', `image ${JSON.stringify(item.key)} appears more than once; the later one is left out`, item.loc ?? { path: item.key }));
+        } catch (e) {
+          throw new FromRecords(e);
+        }
+        continue;
+      }
+      seen.add(item.key);
+      const length = Buffer.byteLength(item.line, 'utf8') + 1;
+      for (const l of item.labels) {
+        let id = labelIds.get(l);
+        if (id === undefined) {
+          id = out.labelNamesById.length;
+          labelIds.set(l, id);
+          out.labelNamesById.push(l);
+          out.labelCounts.push(0);
+        }
+        out.labelCounts[id]!++;
+        index.labelIds?.push(id);
+      }
+      index.keys.push(item.key);
+      index.offsets.push(offset);
+      index.lengths.push(length);
+      if (index.labelIds) index.labelStarts!.push(index.labelIds.length);
+      offset += length;
+      out.objects += item.objects;
+      await batch?.add(item.line, length);
+    }
+    await batch?.flush();
+  } catch (e) {
+    steps.stop();
+    throw e;
+  } finally {
+    steps.release();
+    seen.clear(); // its table is as large as the index: free it before the split
+  }
+  if (spill) await closeStream(spill);
+  if (index.keys.length === 0) {
+    throw new FromRecords(new ConversionError('EMPTY_DATASET', 'nothing to convert: no image was read (or every one was left out)', { file: hooks.input }));
+  }
+  return out;
+}
+
+/**
+ * Lines go to the spill file in batches: one write a MiB instead of one a line. They are encoded
+ * straight into a buffer (joining them into one string would put a MiB string in V8's large-object
+ * space per batch: garbage that only a full GC frees, which let the heap grow to three times what is live).
+ */
+class SpillBatch {
+  private pending = Buffer.allocUnsafe(SPILL_BATCH);
+  private bytes = 0;
+  constructor(private readonly stream: WriteStream) {}
+
+  async add(line: string, length: number): Promise<void> {
+    if (this.bytes + length > this.pending.length) {
+      await this.flush();
+      if (length > this.pending.length) this.pending = Buffer.allocUnsafe(length);
+    }
+    this.bytes += this.pending.write(line, this.bytes, 'utf8');
+    this.pending[this.bytes++] = 0x0a;
+  }
+
+  async flush(): Promise<void> {
+    if (this.bytes === 0) return;
+    const full = this.pending.subarray(0, this.bytes);
+    this.bytes = 0;
+    await writeWithBackpressure(this.stream, full);
+    // Reused once the stream has written it (a MiB is above its high-water mark, so the wait
+    // above was for 'drain'); a new one otherwise.
+    if (this.stream.writableLength > 0 || this.pending.length !== SPILL_BATCH) this.pending = Buffer.allocUnsafe(SPILL_BATCH);
+  }
+}
+
+/**
+ * The converter's records one step at a time, each step rejected with INTERRUPTED as soon as the
+ * signal aborts (the converter may be busy for a long time). One 'abort' listener for the whole read
+ * rejects the step in progress: a race against one long-lived promise would keep every record alive
+ * until the end, and a listener added and removed per step churns the signal's listener map (garbage
+ * that only full GCs free). A converter's own error comes out wrapped in {@link FromRecords}.
+ */
+class AbortableSteps<T> {
+  private readonly iterator: AsyncIterator<T>;
+  private failStep: (() => void) | undefined;
+  private readonly onAbort = () => this.failStep?.();
+
+  constructor(
+    items: AsyncIterable<T>,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.iterator = items[Symbol.asyncIterator]();
+    signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /** The next item, or undefined at the end. */
+  async next(): Promise<T | undefined> {
+    try {
+      const step = await this.orAbort(this.iterator.next());
+      return step.done ? undefined : step.value;
+    } catch (e) {
+      throw new FromRecords(e);
+    }
+  }
+
+  private orAbort<R>(next: Promise<R>): Promise<R> {
+    const signal = this.signal;
+    if (!signal) return next;
+    return new Promise<R>((resolve, reject) => {
+      if (signal.aborted) return reject(interruptedError());
+      this.failStep = () => reject(interruptedError());
+      next.then(
+        (v) => {
+          this.failStep = undefined;
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.failStep = undefined;
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Stops the converter (without waiting: it may be busy; its own finally blocks run when it settles). */
+  stop(): void {
+    void Promise.resolve(this.iterator.return?.()).catch(() => undefined);
+  }
+
+  release(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.failStep = undefined;
+  }
+}
+
+/** Step 2: which lines go to validation, the order of the lines, and the counts. */
+interface SplitDecision {
+  isValidation: boolean[];
+  /** Line numbers (in spill order) sorted by key. */
+  order: number[];
+  labels: Record<string, number>;
+  train: number;
+  validation: number;
+}
+
+function decideSplit(spilled: Spilled, options: WriteOptions, toStdout: boolean): SplitDecision {
+  const { keys, labelStarts, labelIds: lineLabels } = spilled.index;
+  const { labelNamesById, labelCounts } = spilled;
+  const isValidation = splitItems(
+    // Labels only matter to a stratified split.
+    keys.map((key, i) => {
+      if (!lineLabels || !labelStarts) return { key };
+      const names: string[] = [];
+      for (let k = labelStarts.get(i); k < labelStarts.get(i + 1); k++) names.push(labelNamesById[lineLabels.get(k)]!);
+      return { key, labels: names };
+    }),
+    { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
+  );
+  // No prototype: a label may be called `__proto__` or `constructor`.
+  const labels: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const name of [...labelNamesById].sort()) labels[name] = 0;
+  labelNamesById.forEach((name, id) => (labels[name] = labelCounts[id]!));
+  const order = keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const validation = isValidation.filter(Boolean).length;
+  return { isValidation, order, labels, train: keys.length - validation, validation };
+}
+
+/** Step 3: copies the lines out of the spill file in order, to stdout or to the outputs; returns the outputs written. */
+async function writeOutputs(
+  tx: OutputTransaction,
+  spilled: Spilled,
+  split: SplitDecision,
+  options: WriteOptions,
+  signal: AbortSignal | undefined,
+  stdout: NodeJS.WritableStream,
+): Promise<string[]> {
+  const { index } = spilled;
+  const { order, isValidation } = split;
+  const fh = await open(spilled.spillPath!, 'r');
+  try {
+    if (tx.toStdout) {
+      await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
+      return [];
+    }
+    const targets = tx.targets;
+    const [trainTarget, , validationTarget] = options.mltable ? [targets[0]!, targets[1], targets[2]] : [targets[0]!, undefined, targets[1]];
+    for (const t of targets) await tx.mkdirs(dirname(t));
+    const trainTemp = tempNameFor(trainTarget);
+    const trainStream = tx.openStream(trainTemp);
+    const validationTemp = validationTarget !== undefined ? tempNameFor(validationTarget) : undefined;
+    const validationStream = validationTemp !== undefined ? tx.openStream(validationTemp) : undefined;
+    const drained = () => trainStream.writableLength === 0 && (validationStream?.writableLength ?? 0) === 0;
+    for await (const [sd, piece] of piecesInOrder(fh, index, order, (i) => (isValidation[i] && validationStream ? 1 : 0), FILE_PIECE, drained)) {
+      await writeWithBackpressure(sd === 1 ? validationStream! : trainStream, piece);
+      if (signal?.aborted) throw interruptedError();
+    }
+    await closeStream(trainStream);
+    if (validationStream) await closeStream(validationStream);
+    const renames: [string, string][] = [[trainTemp, trainTarget]];
+    if (validationTemp !== undefined && validationTarget !== undefined) renames.push([validationTemp, validationTarget]);
+    if (options.mltable) {
+      for (const [target, jsonl] of [
+        [targets[1]!, TRAIN_FILE],
+        [targets[3], VALIDATION_FILE],
+      ] as const) {
+        if (target === undefined) continue;
+        const temp = tx.track(tempNameFor(target));
+        await writeFile(temp, mltableText(jsonl));
+        renames.push([temp, target]);
+      }
+    }
+    return await tx.commit(renames);
+  } finally {
+    await fh.close();
   }
 }
 
