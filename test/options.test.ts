@@ -92,7 +92,7 @@ describe('a program gets the errors of the command line', () => {
     const fromLibrary = await usageAsync(convert(name, input, { out: 'never-written', ...options }));
     const cli = await runCli(['convert', ...args, '-o', 'never-written']);
     expect(cli.code).toBe(2);
-    expect(cli.stderr.split('\n')[0]).toBe(`error: ${fromLibrary}`);
+    expect(cli.stderr.split("\n")[0]).toBe(`error: ${fromLibrary} [USAGE]`);
   });
 
   test('rules between options hold for programs too', async () => {

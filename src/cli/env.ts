@@ -23,3 +23,25 @@ export interface CommandEnv {
   colorFor: (flags: { color?: boolean }) => ChalkInstance;
 }
 
+
+/**
+ * Whether stderr gets colours: only on a terminal, and never with `--no-color`, `NO_COLOR` (any
+ * value), `FORCE_COLOR=0` or `TERM=dumb`.
+ */
+export function wantsColor(io: CliIo, noColorFlag: boolean): boolean {
+  const env = io.env;
+  if (noColorFlag || (env['NO_COLOR'] ?? '') !== '' || env['FORCE_COLOR'] === '0' || env['TERM'] === 'dumb') return false;
+  return io.stderr.isTTY === true;
+}
+
+/**
+ * Makes a stream's loss harmless: once its reader has gone (EPIPE, a closed log), writes to it are
+ * dropped instead of raising an unhandled 'error' event that would end the run and leak its
+ * temporary files. Messages are best effort; the data a command writes to files is not affected.
+ */
+export function ignoreLoss(stream: NodeJS.WritableStream): void {
+  const marked = stream as { automlImgGuarded?: boolean };
+  if (marked.automlImgGuarded) return;
+  marked.automlImgGuarded = true;
+  stream.on('error', () => undefined);
+}

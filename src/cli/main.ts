@@ -10,9 +10,9 @@ import { Chalk } from 'chalk';
 import { readFileSync } from 'node:fs';
 import { ConversionError } from '../errors.js';
 import { CONVERTERS } from '../registry.js';
-import { removeTempFilesSync } from '../writer.js';
 import { registerConvertCommand } from './convert.js';
-import type { CliIo, CommandEnv } from './env.js';
+import { ignoreLoss, wantsColor, type CliIo, type CommandEnv } from './env.js';
+import { Interrupts } from './signals.js';
 import { registerSplitCommand } from './split.js';
 import { registerStatsCommand } from './stats.js';
 import { registerValidateCommand } from './validate.js';
@@ -36,8 +36,7 @@ const VERSION = ((): string => {
 
 /** Builds the program. Exit codes: 0 done, 1 bad input, 2 wrong usage, 130 interrupted. */
 export function createProgram(io: CliIo, setExitCode: (code: number) => void, signal?: AbortSignal): Command {
-  const colorFor = (flags: { color?: boolean }) =>
-    new Chalk({ level: flags.color === false || (io.env['NO_COLOR'] ?? '') !== '' || io.stderr.isTTY !== true ? 0 : 1 });
+  const colorFor = (flags: { color?: boolean }) => new Chalk({ level: wantsColor(io, flags.color === false) ? 1 : 0 });
   const converterList = Object.values(CONVERTERS)
     .map((c) => `  ${c.name} (alias: ${c.alias})  ${c.description}\n    $ ${c.example}`)
     .join('\n');
@@ -48,6 +47,8 @@ export function createProgram(io: CliIo, setExitCode: (code: number) => void, si
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Usage errors carry their code like every other problem: `error: unknown option '--x' [USAGE]`.
+      outputError: (s, write) => write(s.replace(/^(error: [^\n]*?)(\n|$)/, '$1 [USAGE]$2')),
     })
     .addHelpText('after', `\nConverters (automl-img convert <converter> --help for their options):\n${converterList}\n`);
   for (const register of COMMANDS) register(program, { io, setExitCode, signal, colorFor });
@@ -59,7 +60,7 @@ export interface MainOptions {
   /** Aborts the run from outside (in-process callers, tests): the command ends with exit 130. */
   signal?: AbortSignal | undefined;
   /**
-   * Handle SIGINT/SIGTERM: abort, remove temporary files, print one line, exit 130.
+   * Handle SIGINT/SIGTERM (see src/cli/signals.ts), and make a closed stdout or stderr harmless.
    * Default: true when `io` is the real process's (the bin), false otherwise.
    */
   handleSignals?: boolean | undefined;
@@ -98,15 +99,11 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
   if (outer?.aborted) controller.abort();
   else outer?.addEventListener('abort', abortFromOuter, { once: true });
   let exitCode = 0;
-  const onSignal = () => {
-    controller.abort();
-    removeTempFilesSync();
-    streams.stderr.write('\ninterrupted: nothing written\n');
-    process.exit(130);
-  };
+  const interrupts = handleSignals ? new Interrupts(controller, streams, asksForJson(argv)) : undefined;
+  interrupts?.install();
   if (handleSignals) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    ignoreLoss(streams.stdout);
+    ignoreLoss(streams.stderr);
   }
   const program = createProgram(streams, (c) => (exitCode = c), controller.signal);
   overrideExits(program);
@@ -121,16 +118,13 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
     }
     if (e instanceof ConversionError) {
       if (e.exitCode === 2 && asksForJson(argv)) streams.stdout.write(usageJson(e.message));
-      const color = new Chalk({ level: (streams.env['NO_COLOR'] ?? '') !== '' || streams.stderr.isTTY !== true || argv.includes('--no-color') ? 0 : 1 });
+      const color = new Chalk({ level: wantsColor(streams, argv.includes('--no-color')) ? 1 : 0 });
       streams.stderr.write(`${color.red('error')}: ${e.message} ${color.dim(`[${e.code}]`)}\n`);
       return e.exitCode;
     }
     throw e;
   } finally {
     outer?.removeEventListener('abort', abortFromOuter);
-    if (handleSignals) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    interrupts?.finish();
   }
 }
