@@ -19,6 +19,7 @@
 import { basename, join, sep } from 'node:path';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
 import { readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
+import { boxLabel, type NormalisedBox } from '../src/kit/boxes.js';
 import { defineConverter } from '../src/kit/define.js';
 import { flag, type OptionValues } from '../src/options.js';
 import { relativeKey } from '../src/paths.js';
@@ -38,38 +39,18 @@ interface ItemResult {
   clamped: number;
 }
 
-/** A box in pixels → normalised and clamped, or the reason it cannot be used. */
-function toBox(obj: VocObject, width: number, height: number, oneBased: boolean, file: string): { box: BoxLabel; clamped: boolean } | ConversionError {
+/**
+ * An object's `<bndbox>` → its normalised box, clamped to the image (src/kit/boxes.ts), or the reason it
+ * cannot be used. With `--one-based`, `xmin` and `ymin` are 1-based inclusive pixel indices.
+ */
+function toBox(obj: VocObject, width: number, height: number, oneBased: boolean, file: string): NormalisedBox | ConversionError {
   const b = obj.bndbox!;
-  const xmin = oneBased ? b.xmin - 1 : b.xmin;
-  const ymin = oneBased ? b.ymin - 1 : b.ymin;
-  const { xmax, ymax } = b;
-  if (xmax <= xmin || ymax <= ymin) {
-    const axis = xmax <= xmin ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`;
-    const rule = oneBased ? 'max >= min (--one-based)' : 'min < max';
-    return new ConversionError('EMPTY_BOX', `expected a box with area (${rule}), got ${axis}`, { file, path: `${obj.path}/bndbox` });
-  }
-  const cx0 = Math.min(Math.max(xmin, 0), width);
-  const cy0 = Math.min(Math.max(ymin, 0), height);
-  const cx1 = Math.min(Math.max(xmax, 0), width);
-  const cy1 = Math.min(Math.max(ymax, 0), height);
-  if (cx1 <= cx0 || cy1 <= cy0) {
-    return new ConversionError(
-      'EMPTY_BOX',
-      `expected a box overlapping the ${width}x${height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
-      { file, path: `${obj.path}/bndbox` },
-    );
-  }
-  const box: BoxLabel = {
-    label: obj.name,
-    topX: cx0 / width,
-    topY: cy0 / height,
-    bottomX: cx1 / width,
-    bottomY: cy1 / height,
-    isCrowd: obj.difficult,
-  };
-  const clamped = cx0 !== xmin || cy0 !== ymin || cx1 !== xmax || cy1 !== ymax;
-  return { clamped, box };
+  const corners = { xmin: oneBased ? b.xmin - 1 : b.xmin, ymin: oneBased ? b.ymin - 1 : b.ymin, xmax: b.xmax, ymax: b.ymax };
+  return boxLabel({ label: obj.name, isCrowd: obj.difficult }, corners, { width, height }, {
+    loc: { file, path: `${obj.path}/bndbox` },
+    noArea: (axis) => `expected a box with area (${oneBased ? 'max >= min (--one-based)' : 'min < max'}), got ${axis === 'x' ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`}`,
+    outside: (image) => `expected a box overlapping the ${image.width}x${image.height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
+  });
 }
 
 /** What the whole run shares. */

@@ -213,7 +213,6 @@ export function resolveImage(
     if (prefix !== undefined) return { abs: index.dir + sep + plain, key: prefix + plain, exists: true, via: 'filename' };
   }
   const file = display(absXml);
-  const mustExist = options.mustExist ?? true;
   const keyOf = (abs: string): string => {
     const key = relativeKey(root, abs);
     if (key === undefined) {
@@ -221,33 +220,37 @@ export function resolveImage(
     }
     return key;
   };
-  let byName: string | undefined;
+  let byName: { abs: string; key: string } | undefined;
   if (annotation.filename !== undefined) {
-    const rel = annotation.filename.replace(/\\/g, '/');
-    const abs = resolve(layout.images, rel);
-    if (relativeKey(layout.images, abs) === undefined) {
-      throw new ConversionError('PATH_OUTSIDE_ROOT', `expected a file name inside ${display(layout.images)}, got ${describeValue(annotation.filename)}`, { file, path: 'filename' });
-    }
-    byName = abs;
-    const key = keyOf(abs);
-    if (!rel.includes('/')) {
-      if (index.nameSet.has(rel)) return { abs, key, exists: true, via: 'filename' };
-    } else if (isFile(abs)) {
-      return { abs, key, exists: true, via: 'filename' };
-    }
+    const named = imageNamed(layout, index, annotation.filename, display, file);
+    byName = { abs: named.abs, key: keyOf(named.abs) };
+    if (named.exists) return { ...byName, exists: true, via: 'filename' };
   }
   const candidates = index.byStem.get(stemOf(absXml));
   if (candidates && candidates.length > 0) {
     const abs = join(index.dir, candidates[0]!);
     return { abs, key: keyOf(abs), exists: true, via: 'stem' };
   }
-  if (!mustExist && byName !== undefined) return { abs: byName, key: keyOf(byName), exists: false, via: 'filename' };
-  if (!mustExist) {
-    throw new ConversionError('XML_MISSING', `expected a <filename> naming the image (no image named ${stemOf(absXml)}.* in ${display(layout.images)}), got none`, { file, path: 'filename' });
+  if (options.mustExist ?? true) {
+    const named = annotation.filename !== undefined ? `${describeValue(annotation.filename)} or ` : '';
+    const got = layout.imagesExist ? 'no such file' : 'no JPEGImages/ or images/ folder';
+    throw new ConversionError('IMAGE_NOT_FOUND', `expected an image ${named}${stemOf(absXml)}.<image extension> in ${display(layout.images)}, got ${got}`, { file, path: 'filename' });
   }
-  const named = annotation.filename !== undefined ? `${describeValue(annotation.filename)} or ` : '';
-  const got = layout.imagesExist ? 'no such file' : 'no JPEGImages/ or images/ folder';
-  throw new ConversionError('IMAGE_NOT_FOUND', `expected an image ${named}${stemOf(absXml)}.<image extension> in ${display(layout.images)}, got ${got}`, { file, path: 'filename' });
+  if (byName !== undefined) return { ...byName, exists: false, via: 'filename' };
+  throw new ConversionError('XML_MISSING', `expected a <filename> naming the image (no image named ${stemOf(absXml)}.* in ${display(layout.images)}), got none`, { file, path: 'filename' });
+}
+
+/**
+ * The file `<filename>` names in the image folder (`\` read as `/`) and whether it is there.
+ * @throws ConversionError `PATH_OUTSIDE_ROOT` when the name leads outside the image folder
+ */
+function imageNamed(layout: VocLayout, index: ImageFolderIndex, filename: string, display: (abs: string) => string, file: string): { abs: string; exists: boolean } {
+  const rel = filename.replace(/\\/g, '/');
+  const abs = resolve(layout.images, rel);
+  if (relativeKey(layout.images, abs) === undefined) {
+    throw new ConversionError('PATH_OUTSIDE_ROOT', `expected a file name inside ${display(layout.images)}, got ${describeValue(filename)}`, { file, path: 'filename' });
+  }
+  return { abs, exists: rel.includes('/') ? isFile(abs) : index.nameSet.has(rel) };
 }
 
 let prefixCache: { root: string; dir: string; prefix: string | undefined } | undefined;
