@@ -8,14 +8,14 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import { pass2WorkerScript } from '../../src/coco/pass2.js';
-import { RANGE_BYTES, tuning } from '../../converters/coco-to-jsonl.js';
+import { cocoConverter } from '../../converters/coco-to-jsonl.js';
 import { defaultJobs } from '../../src/jobs.js';
 import { encodeRle } from '../../src/coco/rle.js';
-import type { BoxLabel, ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
+import type { BoxLabel, Converter, ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
 import { CASES, maskOf, type CocoCase, type CocoDoc } from '../fixtures/coco-to-jsonl/datasets.js';
 import { listTree, makeTempDir, removeDir, useTempDir } from '../helpers/fs.js';
 import { jpeg, png } from '../helpers/images.js';
@@ -59,10 +59,10 @@ function withRoot(root: string, options: ConvertOptions): ConvertOptions {
 }
 
 /** Converts into a fresh folder; returns the summary and both files. */
-async function run(json: string, options: ConvertOptions = {}): Promise<Run> {
+async function run(json: string, options: ConvertOptions = {}, converter: string | Converter = 'coco'): Promise<Run> {
   const out = makeTempDir('coco-out-');
   try {
-    const summary = await convert('coco', json, { out, ...options });
+    const summary = await convert(converter, json, { out, ...options });
     const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '');
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]); // no temporary file left
     return { summary, train: read('train_annotations.jsonl'), validation: read('validation_annotations.jsonl') };
@@ -72,10 +72,10 @@ async function run(json: string, options: ConvertOptions = {}): Promise<Run> {
 }
 
 /** The error a conversion fails with; checks that nothing was written. */
-async function failure(json: string, options: ConvertOptions = {}): Promise<ConversionError> {
+async function failure(json: string, options: ConvertOptions = {}, converter: string | Converter = 'coco'): Promise<ConversionError> {
   const out = makeTempDir('coco-fail-');
   try {
-    await convert('coco', json, { out, ...options });
+    await convert(converter, json, { out, ...options });
   } catch (e) {
     if (e instanceof ConversionError) {
       expect(await listTree(out)).toEqual([]);
@@ -463,8 +463,7 @@ describe('threads (--jobs): the same output, summary and errors for any number',
   // Small ranges (4 MiB by default) so that small files are read in many ranges, on this thread and
   // two workers (the built dist/src/coco/worker.js, which the global setup builds).
   const THREADS: ConvertOptions = { jobs: 3 };
-  beforeEach(() => void (tuning.rangeBytes = 160));
-  afterEach(() => void (tuning.rangeBytes = RANGE_BYTES));
+  const SMALL = cocoConverter({ rangeBytes: 160 });
   test('the worker script is built (else every range would be read on this thread)', () => {
     expect(pass2WorkerScript()).toBeDefined();
   });
@@ -479,8 +478,8 @@ describe('threads (--jobs): the same output, summary and errors for any number',
     test(`golden case ${name}`, async () => {
       const root = join(tmp.path, 'data');
       const json = writeCase(root, c);
-      const one = await run(json, { ...withRoot(root, c.options), jobs: 1 });
-      const three = await run(json, { ...withRoot(root, c.options), ...THREADS });
+      const one = await run(json, { ...withRoot(root, c.options), jobs: 1 }, SMALL);
+      const three = await run(json, { ...withRoot(root, c.options), ...THREADS }, SMALL);
       expect(comparable(three, root)).toEqual(comparable(one, root));
       expect(three.train).toBe(readFileSync(join(FIXTURES, name, 'expected', 'train_annotations.jsonl'), 'utf8'));
     });
@@ -505,11 +504,9 @@ describe('threads (--jobs): the same output, summary and errors for any number',
   test('a generated file, with bad annotations skipped: the same bytes, and errors in file order', async () => {
     const json = writeCase(tmp.path, { doc: many([5, 230, 231, 598], [100, 480]), images: {} });
     const options: ConvertOptions = { imageDetails: false, onError: 'skip' };
-    const one = await run(json, { ...options, jobs: 1 });
-    tuning.rangeBytes = 1000;
-    const two = await run(json, { ...options, jobs: 2 });
-    tuning.rangeBytes = 160;
-    const three = await run(json, { ...options, ...THREADS });
+    const one = await run(json, { ...options, jobs: 1 }, SMALL);
+    const two = await run(json, { ...options, jobs: 2 }, cocoConverter({ rangeBytes: 1000 }));
+    const three = await run(json, { ...options, ...THREADS }, SMALL);
     expect(one.summary.errors.map((e) => e.path)).toEqual(['annotations[5].category_id', 'annotations[100].bbox', 'annotations[230].category_id', 'annotations[231].category_id', 'annotations[480].bbox', 'annotations[598].category_id']);
     expect(comparable(two, tmp.path)).toEqual(comparable(one, tmp.path));
     expect(comparable(three, tmp.path)).toEqual(comparable(one, tmp.path));
@@ -519,7 +516,7 @@ describe('threads (--jobs): the same output, summary and errors for any number',
   test('--on-error fail reports the first bad annotation in the file, whichever thread reads it first', async () => {
     const json = writeCase(tmp.path, { doc: many([450, 590], [420]), images: {} });
     for (const options of [{ jobs: 1 }, THREADS, { jobs: 2 }]) {
-      const e = await failure(json, { imageDetails: false, ...options });
+      const e = await failure(json, { imageDetails: false, ...options }, SMALL);
       expect([e.code, e.path, e.detail]).toEqual(['EMPTY_BOX', 'annotations[420].bbox', 'expected a box with a positive width and height, got [1, 1, 0, 3]']);
     }
   });
@@ -529,10 +526,10 @@ describe('threads (--jobs): the same output, summary and errors for any number',
     const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
     for (const options of [{ jobs: 1 }, THREADS]) {
       const skipped: string[] = [];
-      const e = await failure(json, { imageDetails: false, onError: 'skip', onDiagnostic: (d) => d.severity === 'error' && skipped.push(d.path!), ...options });
+      const e = await failure(json, { imageDetails: false, onError: 'skip', onDiagnostic: (d) => d.severity === 'error' && skipped.push(d.path!), ...options }, SMALL);
       expect([e.code, e.path]).toEqual(['JSON_PARSE', 'annotations[200]']);
       expect(skipped).toEqual(['annotations[30].category_id']);
-      const first = await failure(json, { imageDetails: false, ...options });
+      const first = await failure(json, { imageDetails: false, ...options }, SMALL);
       expect([first.code, first.path]).toEqual(['UNKNOWN_CATEGORY_ID', 'annotations[30].category_id']);
     }
   });
@@ -543,8 +540,8 @@ describe('threads (--jobs): the same output, summary and errors for any number',
     async function same(text: string, options: ConvertOptions = {}): Promise<void> {
       const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
       const base = { imageDetails: false, onError: 'skip' as const, ...options };
-      const one = await run(json, { ...base, jobs: 1 });
-      const two = await run(json, { ...base, jobs: 2 });
+      const one = await run(json, { ...base, jobs: 1 }, SMALL);
+      const two = await run(json, { ...base, jobs: 2 }, SMALL);
       expect(comparable(two, tmp.path)).toEqual(comparable(one, tmp.path));
       expect(one.summary.objects).toBeGreaterThan(0);
     }
@@ -560,7 +557,7 @@ describe('threads (--jobs): the same output, summary and errors for any number',
       (doc.categories as { name: unknown }[])[2]!.name = 7;
       const json = writeCase(tmp.path, { doc: {}, images: {} }, withText(doc, ['images', 'annotations', 'categories']));
       for (const jobs of [1, 2]) {
-        const e = await failure(json, { imageDetails: false, jobs });
+        const e = await failure(json, { imageDetails: false, jobs }, SMALL);
         expect([e.code, e.path]).toEqual(['JSON_BAD_VALUE', 'categories[2].name']);
       }
     });
@@ -569,7 +566,7 @@ describe('threads (--jobs): the same output, summary and errors for any number',
       const json = writeCase(tmp.path, { doc: {}, images: {} }, text);
       const errors = [];
       for (const jobs of [1, 2]) {
-        const e = await failure(json, { imageDetails: false, jobs });
+        const e = await failure(json, { imageDetails: false, jobs }, SMALL);
         errors.push([e.code, e.path, e.detail]);
       }
       expect(errors[1]).toEqual(errors[0]);
@@ -579,7 +576,7 @@ describe('threads (--jobs): the same output, summary and errors for any number',
 
   test('--jobs must be an integer of 1 or more', async () => {
     const json = writeCase(tmp.path, { doc: many([]), images: {} });
-    const e = await failure(json, { imageDetails: false, jobs: 0 });
+    const e = await failure(json, { imageDetails: false, jobs: 0 }, SMALL);
     expect([e.code, e.exitCode]).toEqual(['USAGE', 2]);
   });
 });
