@@ -104,20 +104,29 @@ function isPlainRelative(name: string): boolean {
 export const RANGE_BYTES = 4 << 20;
 
 /**
- * Internals tests may change: `rangeBytes` (default {@link RANGE_BYTES}), to read small files in many
- * ranges; `splitMinBytes`, the smallest file whose pass 1 is split between two threads (default
- * undefined: 4 ranges, 16 MiB); `splitFrom`, where the guessed element start is looked for (default
- * the middle of the file), to put the guess anywhere; `memoryBudget`, the objects held in memory
- * before they go to temporary files (default undefined: src/coco/spill.ts's 16 MiB); `workerScript`, the
- * worker threads' script (default undefined: the built src/coco/worker.js), for stand-ins that fail or stall.
+ * Internals a test chooses through {@link cocoConverter} (the registered converter uses
+ * {@link DEFAULT_TUNING}).
  */
-export const tuning = {
+export interface CocoTuning {
+  /** Pass 2 reads `annotations` in ranges of about this many bytes (small: a small file in many ranges). */
+  rangeBytes: number;
+  /** The smallest file whose pass 1 is split between two threads (undefined: 4 ranges, 16 MiB). */
+  splitMinBytes: number | undefined;
+  /** Where the guessed element start is looked for (the middle of the file; anywhere, to test the guess). */
+  splitFrom: (size: number) => number;
+  /** The objects held in memory before they go to temporary files (undefined: src/coco/spill.ts's 16 MiB). */
+  memoryBudget: number | undefined;
+  /** The worker threads' script (undefined: the built src/coco/worker.js; stand-ins fail or stall). */
+  workerScript: URL | undefined;
+}
+
+export const DEFAULT_TUNING: Readonly<CocoTuning> = Object.freeze({
   rangeBytes: RANGE_BYTES,
-  splitMinBytes: undefined as number | undefined,
+  splitMinBytes: undefined,
   splitFrom: (size: number): number => Math.floor(size / 2),
-  memoryBudget: undefined as number | undefined,
-  workerScript: undefined as URL | undefined,
-};
+  memoryBudget: undefined,
+  workerScript: undefined,
+});
 
 /**
  * Pass 1: `images` and `categories`; the annotations are only counted, and where elements start
@@ -126,7 +135,8 @@ export const tuning = {
  * this thread stops there if an element does start there (else the guess was wrong and it reads on),
  * and takes the worker's counts, checkpoints and `categories`, which are what it would have found.
  */
-async function readIndex(ctx: ConverterContext, file: string, rangeBytes: number, pool: Pass2Pool, size: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
+async function readIndex(ctx: ConverterContext, file: string, tuning: CocoTuning, pool: Pass2Pool, size: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
+  const rangeBytes = tuning.rangeBytes;
   const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
   const required = ['images', 'categories'];
   const pass1 = readTopLevelArrays(ctx.input, pass1Arrays(rangeBytes), { file, required });
@@ -303,7 +313,7 @@ function sizesFromJson(ctx: ConverterContext, index: CocoIndex, images: Images, 
 
 type CocoOptions = OptionValues<typeof OPTIONS>;
 
-async function* run(ctx: ConverterContext<CocoOptions>): AsyncGenerator<ImageRecord> {
+async function* run(ctx: ConverterContext<CocoOptions>, tuning: CocoTuning): AsyncGenerator<ImageRecord> {
   const task: CocoTask = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
   const dropEmpty = ctx.own.dropEmpty;
@@ -316,7 +326,7 @@ async function* run(ctx: ConverterContext<CocoOptions>): AsyncGenerator<ImageRec
   const rangeBytes = tuning.rangeBytes;
   const pool = new Pass2Pool(Math.min(jobs, Math.ceil(input.size / rangeBytes)), tuning.workerScript);
   try {
-    yield* convert(ctx, pool, { task, polygon, dropEmpty, file, size: input.size, rangeBytes });
+    yield* convert(ctx, pool, tuning, { task, polygon, dropEmpty, file, size: input.size });
   } finally {
     await pool.close();
   }
@@ -325,9 +335,10 @@ async function* run(ctx: ConverterContext<CocoOptions>): AsyncGenerator<ImageRec
 async function* convert(
   ctx: ConverterContext<CocoOptions>,
   pool: Pass2Pool,
-  { task, polygon, dropEmpty, file, size, rangeBytes }: { task: CocoTask; polygon: ReturnType<typeof polygonOptionsFrom>; dropEmpty: boolean; file: string; size: number; rangeBytes: number },
+  tuning: CocoTuning,
+  { task, polygon, dropEmpty, file, size }: { task: CocoTask; polygon: ReturnType<typeof polygonOptionsFrom>; dropEmpty: boolean; file: string; size: number },
 ): AsyncGenerator<ImageRecord> {
-  const { index, annotations } = await readIndex(ctx, file, rangeBytes, pool, size);
+  const { index, annotations } = await readIndex(ctx, file, tuning, pool, size);
   const n = index.imageCount;
   const place = await placeImages(ctx, index);
   const images = imageKeys(ctx, index, place, file);
@@ -422,14 +433,26 @@ const OPTIONS = {
   jobs: jobsOption('annotations read on n threads; each thread adds ~35 MB'),
 };
 
-export default defineConverter({
-  name: 'coco-to-jsonl',
-  alias: 'coco',
-  description: 'COCO JSON → object detection or instance segmentation',
-  argument: '<json>',
-  example: 'automl-img convert coco coco/annotations/instances_val2017.json --images coco/val2017 -o out/',
-  samples: [{ input: 'samples/coco/annotations.json' }, { input: 'samples/coco/annotations.json', options: { task: 'instance-segmentation' } }],
-  task: (own) => own.task,
-  options: OPTIONS,
-  run,
-});
+/**
+ * The converter with some internals other than the defaults (tests: small ranges, a stand-in worker
+ * script, a small memory budget); the registered converter is `cocoConverter()`.
+ *
+ * @example
+ *   await convert(cocoConverter({ rangeBytes: 160 }), 'annotations.json', { out: 'out/', jobs: 2 });
+ */
+export function cocoConverter(tuning: Partial<CocoTuning> = {}) {
+  const tuned: CocoTuning = { ...DEFAULT_TUNING, ...tuning };
+  return defineConverter({
+    name: 'coco-to-jsonl',
+    alias: 'coco',
+    description: 'COCO JSON → object detection or instance segmentation',
+    argument: '<json>',
+    example: 'automl-img convert coco coco/annotations/instances_val2017.json --images coco/val2017 -o out/',
+    samples: [{ input: 'samples/coco/annotations.json' }, { input: 'samples/coco/annotations.json', options: { task: 'instance-segmentation' } }],
+    task: (own) => own.task,
+    options: OPTIONS,
+    run: (ctx) => run(ctx, tuned),
+  });
+}
+
+export default cocoConverter();

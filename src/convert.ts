@@ -13,7 +13,7 @@ import { ConversionError, type Diagnostic, type ErrorCode, type Location } from 
 import { COMMON_KEYS, resolveOptions } from './common-options.js';
 import { checkOptions, usageError } from './options.js';
 import { findConverter } from './registry.js';
-import type { ConvertOptions, ConverterContext, Summary, Task } from './types.js';
+import type { Converter, ConvertOptions, ConverterContext, Summary, Task } from './types.js';
 import { writeDataset, type WriteResult } from './writer.js';
 
 /** A failed conversion: the error that stopped it, with the summary of what was seen. */
@@ -28,14 +28,14 @@ const CALLBACK_KEYS = new Set(['onProgress', 'onDiagnostic', 'signal', 'stdout',
 /**
  * Converts a dataset.
  *
- * @param converterName a converter's name or alias (`voc-detection`, `voc`, ...)
+ * @param converterName a converter's name or alias (`voc-detection`, `voc`, ...), or a converter itself
  * @param input the dataset folder or annotation file
  * @param options the shared options (SPEC §2) plus the converter's own
  * @returns the summary; on failure it throws a ConversionError whose `summary` property holds
  *   what was seen before the failure
  */
-export async function convert(converterName: string, input: string, options: ConvertOptions = {}): Promise<Summary> {
-  const converter = findConverter(converterName);
+export async function convert(converterName: string | Converter, input: string, options: ConvertOptions = {}): Promise<Summary> {
+  const converter = typeof converterName === 'string' ? findConverter(converterName) : converterName;
   if (!converter) throw usageError(`unknown converter ${JSON.stringify(converterName)}`);
   const resolved = resolveOptions(options);
   const own = checkOptions(converter.options, options, `the ${converter.name} converter`, CALLBACK_KEYS);

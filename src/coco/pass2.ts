@@ -17,14 +17,13 @@
  *   const { hasAnnotations, hasObjects } = await pool.finish();
  *   await pool.close();
  */
-import { closeSync, existsSync, openSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { closeSync, openSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { AnnotationReader, IdTables, isCocoId, member, type CocoTask, type IdTablesData } from './index.js';
 import { RecordBatch, type PackedRecords } from './spill.js';
 import { ConversionError, type ErrorCode, type Location } from '../errors.js';
 import { readJsonAtSync, readRangeSync, scanRestSync, type ArraySpec, type ElementRange, type JsonArrayElement, type RestOfFile, type WantedArrays } from './json/index.js';
+import { builtWorkerScript, bugOf, errorOfBug, WorkerCrew, type WorkerBug } from '../kit/workers.js';
 import type { PolygonOptions } from '../polygon/index.js';
 
 /** Everything a {@link RangeReader} needs (plain data: it is sent to each worker thread). */
@@ -68,7 +67,7 @@ export interface RangeResult {
   /** A problem that ends the conversion whatever `--on-error` says (malformed JSON), after `events`. */
   fatal?: ErrorData | undefined;
   /** A bug (not a ConversionError) in the thread. */
-  bug?: { message: string; stack?: string | undefined } | undefined;
+  bug?: WorkerBug | undefined;
 }
 
 /** Per image: annotated at all, and given at least one object (see the converter). */
@@ -150,8 +149,7 @@ export class RangeReader {
       if (e instanceof ConversionError) fatal = errorData(e);
       else if (e !== STOP) {
         this.batch.take(reuse); // the range's records so far: not to be mixed into the next range's
-        const err = e as Error | undefined;
-        return { range: n, records: { records: new Uint8Array(0), ends: [] }, counts: [], events: [], bug: { message: String(err?.message ?? e), stack: err?.stack } };
+        return { range: n, records: { records: new Uint8Array(0), ends: [] }, counts: [], events: [], bug: bugOf(e) };
       }
     }
     return { range: n, records: this.batch.take(reuse), counts: [...this.counts], events: this.events, fatal };
@@ -206,7 +204,7 @@ export type ToWorker =
   | { finish: true }
   | { rest: RestRequest };
 /** Messages from a pass-2 worker. */
-export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { rest: RestOfFile | null } | { bug: { message: string; stack?: string | undefined } };
+export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { rest: RestOfFile | null } | { bug: WorkerBug };
 
 /** Pass 1 on two threads: scan the file from `offset` on as if an element of `annotations` started there (see {@link Pass2Pool.scanRest}). */
 export interface RestRequest {
@@ -234,17 +232,9 @@ export function scanRest(request: RestRequest): RestOfFile | null {
   }
 }
 
-/**
- * The built worker script: beside this module when it runs from `dist/`, else (sources run by a test
- * runner) `dist/src/coco/worker.js` under the repository root; undefined when neither exists.
- */
+/** The built worker script (dist/src/coco/worker.js); undefined when there is none. */
 export function pass2WorkerScript(): URL | undefined {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [join(dirname(here), 'worker.js')];
-  const fromSource = /^(.*)[\\/]src[\\/]coco[\\/]pass2\.ts$/.exec(here);
-  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'coco', 'worker.js'));
-  const found = candidates.find((p) => existsSync(p));
-  return found === undefined ? undefined : pathToFileURL(found);
+  return builtWorkerScript(import.meta.url, 'worker.js');
 }
 
 /** Ranges a worker holds at once: enough that it does not wait while the calling thread reads one. */
@@ -266,18 +256,19 @@ interface Slot {
   spare: ArrayBuffer[];
 }
 
+/** The worker's young generation, in MB (V8's `maxYoungGenerationSizeMb`). */
+const WORKER_YOUNG_MB = 4;
+
 /**
  * Reads ranges on the calling thread and `size - 1` worker threads (none when `size` is 1 or no built
  * worker script exists): the calling thread would otherwise only wait, and one thread fewer is one
  * V8 heap fewer. Results come out in range order.
  */
-/** The worker's young generation, in MB (V8's `maxYoungGenerationSizeMb`). */
-const WORKER_YOUNG_MB = 4;
-
 export class Pass2Pool {
   /** Worker threads started (0: every range is read in the calling thread). */
   readonly threads: number;
   private readonly slots: Slot[] = [];
+  private readonly crew: WorkerCrew<FromWorker> | undefined;
   private local: RangeReader | undefined;
   private ranges: readonly ElementRange[] = [];
   private next = 0;
@@ -307,22 +298,21 @@ export class Pass2Pool {
     const threads = found ? size - 1 : 0;
     this.failed = new Promise<never>((_, reject) => (this.rejectFailed = reject));
     this.failed.catch(() => undefined);
-    for (let i = 0; i < threads; i++) {
-      // A small young generation: the worker's short-lived objects (elements, rings) are scavenged
-      // sooner instead of filling large semi-spaces. Instance segmentation on the 462 MB file, 2 threads:
-      // 336 MB peak with V8's default, 274 MB with 4 MB, the same time (bench/coco/RESULTS.md).
-      const worker = new Worker(found!, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-      const slot: Slot = { worker, running: 0, spare: [] };
-      worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
-      worker.on('error', (e) => this.fail(e));
-      // A message that cannot be read back (a result lost): fail rather than wait for it.
-      worker.on('messageerror', (e) => this.fail(e));
-      // Before close(), a thread never ends on its own: whatever its exit code, what it held is lost.
-      worker.on('exit', (code) => {
-        if (this.slots.includes(slot)) this.fail(new Error(`coco worker stopped with exit code ${code}`));
-      });
-      this.slots.push(slot);
-    }
+    // A small young generation: the worker's short-lived objects (elements, rings) are scavenged
+    // sooner instead of filling large semi-spaces. Instance segmentation on the 462 MB file, 2 threads:
+    // 336 MB peak with V8's default, 274 MB with 4 MB, the same time (bench/coco/RESULTS.md).
+    this.crew = found
+      ? new WorkerCrew<FromWorker>(found, threads, {
+          name: 'coco',
+          onMessage: (thread, m) => {
+            const slot = this.slots[thread];
+            if (slot) this.onMessage(slot, m); // none after close()
+          },
+          onFailure: (e) => this.fail(e),
+          resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+        })
+      : undefined;
+    for (const worker of this.crew?.workers ?? []) this.slots.push({ worker, running: 0, spare: [] });
     this.threads = threads;
   }
 
@@ -388,11 +378,7 @@ export class Pass2Pool {
       }
       const result = this.done.get(n)!;
       this.done.delete(n);
-      if (result.bug) {
-        const err = new Error(result.bug.message);
-        if (result.bug.stack) err.stack = result.bug.stack;
-        throw err;
-      }
+      if (result.bug) throw errorOfBug(result.bug);
       yield result;
       // The caller is done with it: its records buffer goes back to whoever filled it.
       const by = this.readBy.get(n);
@@ -436,8 +422,8 @@ export class Pass2Pool {
   /** Stops the threads (also after a failure). Safe to call twice. */
   async close(): Promise<void> {
     this.local?.close();
-    const slots = this.slots.splice(0);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+    await this.crew?.close();
   }
 
   /** Keeps a result until its turn; no range after one that ends the conversion is started. */
@@ -471,9 +457,7 @@ export class Pass2Pool {
     } else if ('rest' in m) {
       slot.rest?.(m.rest);
     } else {
-      const err = new Error(m.bug.message);
-      if (m.bug.stack) err.stack = m.bug.stack;
-      this.fail(err);
+      this.fail(errorOfBug(m.bug));
     }
     this.wake?.();
     this.wake = undefined;

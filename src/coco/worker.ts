@@ -1,5 +1,6 @@
 /** Worker-thread entry of coco-to-jsonl's pass 2 (see src/coco/pass2.ts): one {@link RangeReader} per thread. */
 import { parentPort } from 'node:worker_threads';
+import { bugOf } from '../kit/workers.js';
 import { RangeReader, scanRest, type FromWorker, type ToWorker } from './pass2.js';
 
 let reader: RangeReader | undefined;
@@ -20,7 +21,6 @@ parentPort?.on('message', (m: ToWorker) => {
       post({ flags }, [flags.hasAnnotations.buffer as ArrayBuffer, flags.hasObjects.buffer as ArrayBuffer]);
     }
   } catch (e) {
-    const err = e as Error;
-    post({ bug: { message: String(err?.message ?? e), stack: err?.stack } });
+    post({ bug: bugOf(e) });
   }
 });

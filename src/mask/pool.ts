@@ -6,24 +6,13 @@
  * With one job, or when no built worker script can be found (running the TypeScript sources without
  * a build), jobs run in the calling thread instead: same function, same results.
  */
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { builtWorkerScript, errorOfBug, WorkerCrew, type WorkerBug } from '../kit/workers.js';
 import { runMaskJob, type MaskJob, type MaskOutcome } from './job.js';
 
-/**
- * The built worker script: beside this module when it runs from `dist/`, else (sources run by a
- * test runner) `dist/src/mask/worker.js` under the repository root; undefined when neither exists.
- */
+/** The built worker script (dist/src/mask/worker.js); undefined when there is none. */
 export function workerScript(): URL | undefined {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [join(dirname(here), 'worker.js')];
-  const fromSource = /^(.*)[\\/]src[\\/]mask[\\/]pool\.ts$/.exec(here);
-  if (fromSource) candidates.push(join(fromSource[1]!, 'dist', 'src', 'mask', 'worker.js'));
-  const found = candidates.find((p) => existsSync(p));
-  return found === undefined ? undefined : pathToFileURL(found);
+  return builtWorkerScript(import.meta.url, 'worker.js');
 }
 
 interface Pending {
@@ -43,13 +32,14 @@ interface Slot {
  */
 const PER_WORKER = 2;
 
-type Reply = { id: number; outcome: MaskOutcome } | { id: number; bug: { message: string; stack?: string } };
+type Reply = { id: number; outcome: MaskOutcome } | { id: number; bug: WorkerBug };
 
 /** Runs mask jobs on `size` worker threads (or in this thread when `size` is 1). */
 export class MaskPool {
   /** Threads actually started (0: jobs run in the calling thread). */
   readonly threads: number;
   private readonly slots: Slot[] = [];
+  private readonly crew: WorkerCrew<Reply> | undefined;
   private readonly queue: { id: number; job: MaskJob }[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -62,17 +52,17 @@ export class MaskPool {
   constructor(size: number, script?: URL | null) {
     const found = size > 1 ? (script === undefined ? workerScript() : script) : null;
     const threads = found ? size : 0;
-    for (let i = 0; i < threads; i++) {
-      // Not unref'd: while the caller awaits a job, the worker is what keeps the process alive.
-      const worker = new Worker(found!);
-      const slot: Slot = { worker, running: 0 };
-      worker.on('message', (reply: Reply) => this.onReply(slot, reply));
-      worker.on('error', (e) => this.fail(e));
-      worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`mask worker stopped with exit code ${code}`));
-      });
-      this.slots.push(slot);
-    }
+    this.crew = found
+      ? new WorkerCrew<Reply>(found, threads, {
+          name: 'mask',
+          onMessage: (thread, reply) => {
+            const slot = this.slots[thread];
+            if (slot) this.onReply(slot, reply); // none after close()
+          },
+          onFailure: (e) => this.fail(e),
+        })
+      : undefined;
+    for (const worker of this.crew?.workers ?? []) this.slots.push({ worker, running: 0 });
     this.threads = threads;
   }
 
@@ -90,8 +80,8 @@ export class MaskPool {
 
   /** Stops the threads. Call it when done (the threads keep the process alive until then). */
   async close(): Promise<void> {
-    const slots = this.slots.splice(0);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    this.slots.length = 0;
+    await this.crew?.close();
   }
 
   private dispatch(): void {
@@ -111,11 +101,7 @@ export class MaskPool {
     this.pending.delete(reply.id);
     if (p) {
       if ('outcome' in reply) p.resolve(reply.outcome);
-      else {
-        const err = new Error(reply.bug.message);
-        if (reply.bug.stack) err.stack = reply.bug.stack;
-        p.reject(err);
-      }
+      else p.reject(errorOfBug(reply.bug));
     }
     this.dispatch();
   }
