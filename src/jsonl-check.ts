@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { displayPath } from './convert.js';
 import { ConversionError, describeValue, formatLocation } from './errors.js';
-import { HeaderReader } from './images.js';
+import { HeaderReader } from './kit/headers.js';
 import type { Task } from './types.js';
 
 /** What the AutoML runtime does because of a finding. */
@@ -536,7 +536,7 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
     if (isFolder !== true) throw new ConversionError('USAGE', `--images-root must be a folder, got ${isFolder}: ${options.imagesRoot}`, {}, { exitCode: 2 });
   }
   const baseUrl = options.baseUrl ?? '';
-  const headers = new HeaderReader();
+  const headers = imagesRoot === undefined ? new HeaderReader() : await HeaderReader.for(imagesRoot);
   const displays = files.map(displayFile);
   /** image_url → where it was first seen: line × files + file index. */
   const seen = new Map<string, number>();
