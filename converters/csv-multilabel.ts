@@ -14,19 +14,20 @@
  * Columns are found by name (see {@link FILENAME_NAMES}, {@link LABELS_NAMES}) or named with
  * `--filename-column` / `--labels-column` / `--one-hot`. Images are looked up in `--images`
  * (default: `images/` beside the CSV); `image_url` is relative to the CSV's folder (so
- * `images/1.jpg`), or to `--root`. The CSV is streamed; image headers are read as rows arrive
- * (synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once: see
- * HeaderReader) and results come out in CSV order. A bad row (missing or unreadable image, empty
+ * `images/1.jpg`), or to `--root`. The CSV is streamed through csv-parse; image headers are read as
+ * rows arrive (src/kit/headers.ts: synchronously while the disk answers fast, else many at once) and
+ * results come out in CSV order. A bad row (missing or unreadable image, empty
  * filename, duplicate, ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item;
  * a CSV syntax error (an unterminated quote) is fatal for the file.
  */
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, describeValue } from '../src/errors.js';
-import { extensionOf, HeaderReader, isImageName, readImageDetails } from '../src/images.js';
+import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
+import { HeaderReader, readInOrder, type InOrderSteps } from '../src/kit/headers.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import { defineConverter } from '../src/kit/define.js';
 import { flag, OptionValueError, text, type OptionValues } from '../src/options.js';
@@ -38,9 +39,6 @@ import type { ConverterContext, ImageRecord } from '../src/types.js';
  * chunks cost ~45 ms more CPU than 16 KiB (or 4 KiB) ones on 20,000 rows.
  */
 export const CSV_CHUNK_BYTES = 16 * 1024;
-
-/** How many image headers are read at once. */
-export const IO_CONCURRENCY = 64;
 
 /** Header names taken as the filename column, in order of preference (case-insensitive). */
 export const FILENAME_NAMES = ['filename', 'file_name', 'file', 'image', 'image_name', 'image_path', 'image_url', 'path', 'img', 'name'];
@@ -151,8 +149,6 @@ type Row =
   | { kind: 'bad'; error: ConversionError }
   | { kind: 'fatal'; error: ConversionError };
 
-const NEWLINES = /\r\n|\n|\r/g;
-
 /**
  * The line on which an unterminated quote opens: the first `"` after the last complete record
  * (which ended on `lastEndLine`, at byte `fromByte`). Read again from the file, only on this error.
@@ -170,32 +166,6 @@ async function quoteLine(csvPath: string, fromByte: number, lastEndLine: number)
     }
   }
   return line;
-}
-
-/** Where the last complete record ended: our line count, csv-parse's own, and the byte after it. */
-interface LastRecord {
-  line: number;
-  parserLine: number;
-  byte: number;
-}
-
-async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last: LastRecord): Promise<ConversionError> {
-  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    const line = await quoteLine(csvPath, last.byte, last.line);
-    return new ConversionError('CSV_PARSE', 'unterminated quote: expected a closing " before the end of the file, got none (nothing after this line can be read)', { file, line }, { cause: err });
-  }
-  // csv-parse's line numbers drift after a CRLF inside quotes: count from the last good record.
-  const line = typeof err.lines === 'number' ? last.line + (err.lines - last.parserLine) : undefined;
-  const what = err.message.replace(/ at line \d+/, '').replace(/^[^:]*: /, '');
-  return new ConversionError('CSV_PARSE', `malformed CSV: ${what}`, { file, line }, { cause: err });
-}
-
-/** A parsed record and the byte offset just after it (its record delimiter included). */
-interface Parsed {
-  record: string[];
-  endByte: number;
-  /** csv-parse's line count at the end of the record. */
-  parserLine: number;
 }
 
 /**
@@ -247,184 +217,183 @@ class LineCounter {
   }
 }
 
-/**
- * csv-parse's synchronous core, which its stream wraps (`parser.api`, csv-parse 6): `parse` takes a
- * chunk (or `undefined` with `end`), calls `push` for each record, and returns the syntax error, if
- * any; `info` holds the bytes and lines read so far, current when `push` is called.
- */
-interface CsvCore {
-  info: { bytes: number; lines: number };
-  parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+/** One CSV record (not all of its fields empty) and the line it starts on. */
+interface CsvRecord {
+  fields: string[];
+  line: number;
 }
 
 /**
- * Streams the CSV's rows: the header decides the layout; each data row becomes a {@link Row}.
- * The file is read in {@link CSV_CHUNK_BYTES} chunks and each chunk is parsed in one go (split
- * here while the file holds no quote, else by csv-parse's core, which calls `push` synchronously)
- * and yielded as one batch, so rows cost no stream round trip each.
+ * csv-parse's options for our CSVs: fields trimmed, any line ending. No record is skipped by the
+ * parser (every line ends one, empty lines too), so that lines can be counted record by record:
+ * {@link csvRecords} leaves out the records whose fields are all empty.
  */
-async function* readRows(ctx: ConverterContext, csvPath: string, opts: CsvOptions, imagesDir: string, root: string, firstLine: Map<string, number>): AsyncGenerator<Row[]> {
-  const file = ctx.display(csvPath);
-  let batch: Parsed[] = [];
-  // Quote-free input (the usual case) is split here, record by record, with csv-parse's semantics
-  // for these options (see fastRecord); at the first chunk holding a `"` (or a UTF-16 BOM), the rest
-  // of the file, from the end of the last record, goes to csv-parse.
-  const delimiter = opts.delimiter;
-  let fast = delimiter.charCodeAt(0) < 0x80;
-  let first = true;
-  /** Bytes after the last complete record (fast path), and the file offset of their first byte. */
-  let pending: Buffer | undefined;
-  let base = 0;
-  let parser: ReturnType<typeof parse> | undefined;
-  let core: CsvCore | undefined;
-  let coreBase = 0;
-  const noClose = (): void => {};
-  const push = (record: string[]): void => {
-    batch.push({ record, endByte: coreBase + core!.info.bytes, parserLine: core!.info.lines });
-  };
-  /** csv-parse from file offset `from` (a record boundary; `from` 0: BOM detection on). */
-  const startCore = (from: number): CsvCore => {
-    parser = parse({
-      bom: from === 0,
-      delimiter,
-      record_delimiter: ['\r\n', '\n', '\r'],
-      trim: true,
-      skip_empty_lines: true,
-      skip_records_with_empty_values: true,
-      relax_column_count: true,
-    });
-    // The parser's synchronous core, fed chunk by chunk: each record comes to `push` with no stream
-    // round trip and no per-record info object (`on_record` builds one for every record); the byte
-    // and line counts are read off `info` as the record arrives. See {@link CsvCore}.
-    const api = (parser as unknown as { api?: CsvCore }).api;
-    if (api === undefined || typeof api.parse !== 'function' || typeof api.info !== 'object') {
-      throw new Error('csv-parse: expected the parser to expose its synchronous core (api.parse, api.info); its internals changed');
+function csvParseOptions(delimiter: string): Options {
+  return { bom: true, delimiter, record_delimiter: ['\r\n', '\n', '\r'], trim: true, relax_column_count: true };
+}
+
+const NEWLINES = /\r\n|\n|\r/g;
+
+/** Line breaks inside a record's (quoted) fields. */
+function lineBreaksIn(fields: readonly string[]): number {
+  let breaks = 0;
+  for (const cell of fields) if (cell.length > 0 && (cell.includes('\n') || cell.includes('\r'))) breaks += cell.match(NEWLINES)?.length ?? 0;
+  return breaks;
+}
+
+/** What csv-parse's `skip_records_with_empty_values` leaves out: a record whose fields are all blank. */
+const isBlankRecord = (fields: readonly string[]): boolean => fields.every((f) => f.trim() === '');
+
+/** Resolves with the error a stream operation ends with, or undefined. */
+const settled = (start: (done: (e?: Error | null) => void) => void): Promise<Error | undefined> =>
+  new Promise((resolve) => start((e) => resolve(e ?? undefined)));
+
+/**
+ * The CSV's records, each with the line it starts on, a batch per chunk of {@link CSV_CHUNK_BYTES}
+ * read (so rows cost no stream round trip each), parsed by csv-parse's stream. Every line break
+ * outside quotes ends a record, so a record starts one line after the one before it ends: its start
+ * line plus the line breaks inside its quoted fields.
+ * @throws ConversionError `CSV_PARSE` for a syntax error, after every record before it; a file system error
+ */
+async function* csvRecords(csvPath: string, delimiter: string, file: string): AsyncGenerator<CsvRecord[]> {
+  const parser = parse(csvParseOptions(delimiter));
+  let parsed: string[][] = [];
+  const onData = (fields: string[]): void => void parsed.push(fields);
+  parser.on('data', onData);
+  // Errors come to the write callback and to `finished`; the event alone would be unhandled.
+  parser.on('error', () => {});
+  let line = 1;
+  let taken = 0;
+  const take = (): CsvRecord[] => {
+    const records: CsvRecord[] = [];
+    for (const fields of parsed) {
+      if (!isBlankRecord(fields)) records.push({ fields, line });
+      line += 1 + lineBreaksIn(fields);
     }
-    coreBase = from;
-    // Lines count from 1 again: the last record (if any) ended on line 0 of this parser.
-    last.parserLine = 0;
-    return api;
+    taken += parsed.length;
+    parsed = [];
+    return records;
   };
-  /**
-   * One quote-free record, bytes `s` to `e` of `data`, as csv-parse gives it with `trim`: each field
-   * loses leading spaces, tabs and form feeds and trailing whitespace (String#trimEnd); a record whose
-   * fields are all empty (an empty line too) is skipped. Decoded as UTF-8 line by line, which gives
-   * the same text as field by field since the delimiter is ASCII.
-   */
-  const fastRecord = (data: Buffer, s: number, e: number, endByte: number): void => {
-    if (s === e) return;
-    const record = data.toString('utf8', s, e).split(delimiter);
-    let empty = true;
-    for (let k = 0; k < record.length; k++) {
-      const f = record[k]!;
-      let j = 0;
-      for (let c = f.charCodeAt(0); c === 0x20 || c === 0x09 || c === 0x0c; c = f.charCodeAt(++j));
-      const t = (j > 0 ? f.slice(j) : f).trimEnd();
-      record[k] = t;
-      if (t !== '') empty = false;
-    }
-    if (!empty) batch.push({ record, endByte, parserLine: 0 });
-  };
-  /** The complete records of `data` (file offset `base`) from `start`; returns where the rest begins. */
-  const fastRecords = (data: Buffer, start: number, end: boolean): number => {
-    let s = start;
-    const n = data.length;
-    for (let i = start; i < n; i++) {
-      const b = data[i]!;
-      if (b !== 0x0a && b !== 0x0d) continue;
-      let len = 1;
-      if (b === 0x0d) {
-        if (i + 1 < n) {
-          if (data[i + 1] === 0x0a) len = 2;
-        } else if (!end) return s; // a CR last: a CRLF may continue in the next chunk
-      }
-      fastRecord(data, s, i, base + i + len);
-      i += len - 1;
-      s = i + 1;
-    }
-    if (end && s < n) {
-      fastRecord(data, s, n, base + n);
-      s = n;
-    }
-    return s;
-  };
-  let failure: unknown;
   const input = createReadStream(csvPath, { highWaterMark: CSV_CHUNK_BYTES });
-  const rc: RowContext = { file, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine, ctx };
-  let layout: CsvLayout | undefined;
-  const last: LastRecord = { line: 0, parserLine: 0, byte: 0 };
-  const lines = new LineCounter();
-  function drain(): Row[] {
-    const records = batch;
-    const rows: Row[] = [];
-    batch = [];
-    for (const { record, endByte, parserLine } of records) {
-      // csv-parse counts a CRLF inside quotes as two lines; count lines as an editor shows them.
-      const endLine = lines.lineEndingAt(endByte);
-      let inside = 0;
-      for (const cell of record) if (cell.length > 0 && (cell.includes('\n') || cell.includes('\r'))) inside += cell.match(NEWLINES)?.length ?? 0;
-      last.line = endLine;
-      last.parserLine = parserLine;
-      last.byte = endByte;
-      if (layout === undefined) layout = csvLayout(record, opts, file);
-      else rows.push(rowOf(record, endLine - inside, layout, opts, rc));
-    }
-    return rows;
-  }
   try {
-    try {
-      for await (const chunk of input as AsyncIterable<Buffer>) {
-        lines.add(chunk);
-        if (core !== undefined) failure = core.parse(chunk, false, push, noClose);
-        else {
-          const data = pending === undefined || pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-          let start = 0;
-          if (first) {
-            first = false;
-            if (data.length < 3 || (data[0] === 0xff && data[1] === 0xfe)) fast = false;
-            else if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) start = 3;
-          }
-          if (fast && data.indexOf(0x22, start) >= 0) fast = false;
-          if (fast) {
-            const used = fastRecords(data, start, false);
-            pending = data.subarray(used);
-            base += used;
-          } else {
-            pending = undefined;
-            core = startCore(base);
-            failure = core.parse(data, false, push, noClose);
-          }
-        }
-        const rows = drain();
-        if (rows.length > 0) yield rows;
-        if (failure !== undefined) break;
-      }
-      if (failure === undefined) {
-        if (core !== undefined) failure = core.parse(undefined, true, push, noClose);
-        else if (pending !== undefined && pending.length > 0) fastRecords(pending, 0, true);
-        const rows = drain();
-        if (rows.length > 0) yield rows;
-      }
-    } catch (e) {
-      const errno = (e as NodeJS.ErrnoException).code;
-      if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' || errno === 'EIO') {
-        throw new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
-      }
-      throw e;
+    let error: Error | undefined;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      error = await settled((done) => parser.write(chunk, done));
+      if (error !== undefined) break;
+      const records = take();
+      if (records.length > 0) yield records;
     }
-    if (failure !== undefined) {
-      if (failure instanceof CsvError) {
-        yield [{ kind: 'fatal', error: await csvSyntaxError(failure, file, csvPath, last) }];
-        return;
-      }
-      throw failure;
+    if (error === undefined) {
+      parser.end();
+      error = await finished(parser).then(() => undefined, (e: Error) => e);
     }
+    if (error === undefined) {
+      const records = take();
+      if (records.length > 0) yield records;
+      return;
+    }
+    if (!(error instanceof CsvError)) throw error;
+    parser.off('data', onData);
+    const again = await parseToError(csvPath, delimiter, taken);
+    parsed = again.rest;
+    const records = take();
+    if (records.length > 0) yield records;
+    throw await csvSyntaxError(again.error, file, csvPath, again.last);
   } finally {
     input.destroy();
-    parser?.destroy();
+    parser.destroy();
+  }
+}
+
+/** Where a record ends: the line as an editor counts it, csv-parse's own line count, and the byte after it. */
+interface RecordEnd {
+  line: number;
+  parserLine: number;
+  byte: number;
+}
+
+/**
+ * After a syntax error only: parses the CSV again, each record with its position (`on_record`), up to
+ * the error. Gives the error, where the last record before it ends, and the records after the first
+ * `skip` (those the first pass had not delivered when it stopped).
+ */
+async function parseToError(csvPath: string, delimiter: string, skip: number): Promise<{ error: CsvError; last: RecordEnd | undefined; rest: string[][] }> {
+  const lines = new LineCounter();
+  const rest: string[][] = [];
+  let last: RecordEnd | undefined;
+  let count = 0;
+  const parser = parse({
+    ...csvParseOptions(delimiter),
+    on_record: (fields: string[], info) => {
+      last = { line: lines.lineEndingAt(info.bytes), parserLine: info.lines, byte: info.bytes };
+      if (count++ >= skip) rest.push(fields);
+      return null;
+    },
+  });
+  parser.on('error', () => {});
+  let error: Error | undefined;
+  try {
+    for await (const chunk of createReadStream(csvPath, { highWaterMark: CSV_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+      lines.add(chunk);
+      error = await settled((done) => parser.write(chunk, done));
+      if (error !== undefined) break;
+    }
+    error ??= await settled((done) => parser.end(done));
+  } finally {
+    parser.destroy();
+  }
+  if (!(error instanceof CsvError)) throw new Error(`csv-parse: expected the syntax error again, got ${error === undefined ? 'none' : error.message}`);
+  return { error, last, rest };
+}
+
+/** A CSV syntax error as `CSV_PARSE`, on its line: counted from `last`, the last complete record (if any). */
+async function csvSyntaxError(err: CsvError, file: string, csvPath: string, last: RecordEnd | undefined): Promise<ConversionError> {
+  const lastLine = last?.line ?? 0;
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
+    const line = await quoteLine(csvPath, last?.byte ?? 0, lastLine);
+    return new ConversionError('CSV_PARSE', 'unterminated quote: expected a closing " before the end of the file, got none (nothing after this line can be read)', { file, line }, { cause: err });
+  }
+  // csv-parse's line numbers drift after a CRLF inside quotes: count from the last good record.
+  const line = typeof err.lines === 'number' ? lastLine + (err.lines - (last?.parserLine ?? 0)) : undefined;
+  const what = err.message.replace(/ at line \d+/, '').replace(/^[^:]*: /, '');
+  return new ConversionError('CSV_PARSE', `malformed CSV: ${what}`, { file, line }, { cause: err });
+}
+
+/** A file system error reading the CSV as `INPUT_NOT_FOUND`; other errors as they are. */
+function csvReadError(e: unknown, file: string): unknown {
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (errno === 'ENOENT' || errno === 'EACCES' || errno === 'EISDIR' || errno === 'EIO') {
+    return new ConversionError('INPUT_NOT_FOUND', `cannot read the CSV: ${(e as Error).message}`, { file });
+  }
+  return e;
+}
+
+/**
+ * Streams the CSV's rows, a batch per chunk read: the header decides the layout; each data row
+ * becomes a {@link Row} located at the line it starts on. A syntax error ends the rows with a fatal one.
+ * @throws ConversionError `CSV_HEADER`, `EMPTY_DATASET`, `INPUT_NOT_FOUND`
+ */
+async function* readRows(csvPath: string, opts: CsvOptions, rc: RowContext): AsyncGenerator<Row[]> {
+  let layout: CsvLayout | undefined;
+  try {
+    for await (const records of csvRecords(csvPath, opts.delimiter, rc.file)) {
+      const rows: Row[] = [];
+      for (const { fields, line } of records) {
+        if (layout === undefined) layout = csvLayout(fields, opts, rc.file);
+        else rows.push(rowOf(fields, line, layout, opts, rc));
+      }
+      if (rows.length > 0) yield rows;
+    }
+  } catch (e) {
+    // Only csvRecords throws CSV_PARSE: a syntax error, fatal for the file.
+    if (e instanceof ConversionError && e.code === 'CSV_PARSE') {
+      yield [{ kind: 'fatal', error: e }];
+      return;
+    }
+    throw csvReadError(e, rc.file);
   }
   if (layout === undefined) {
-    throw new ConversionError('EMPTY_DATASET', 'the CSV is empty: expected a header row and one row per image', { file });
+    throw new ConversionError('EMPTY_DATASET', 'the CSV is empty: expected a header row and one row per image', { file: rc.file });
   }
 }
 
@@ -515,6 +484,69 @@ async function locateCsv(ctx: ConverterContext): Promise<string> {
   throw new ConversionError('INPUT_LAYOUT', 'expected a CSV file, got something else', { file: ctx.display(ctx.input) });
 }
 
+/** A row's outcome once its image is read: the record to write, or the row (bad or fatal) as it was. */
+type Result = Row | { kind: 'record'; record: ImageRecord };
+
+/**
+ * How a row becomes its result (see {@link readInOrder}): its header read synchronously when it can
+ * be, else asynchronously, where errors get their messages and a name without its extension is
+ * looked up by its stem. `headers` undefined: no image is opened.
+ */
+function rowSteps(ctx: ConverterContext<CsvOptions>, headers: HeaderReader | undefined, csvFile: string, named: Map<string, number>): InOrderSteps<Row, Result> {
+  const stems = new StemIndex();
+  return {
+    quick(row) {
+      if (row.kind !== 'ok') return row;
+      if (headers === undefined) return { kind: 'record', record: { path: row.key, label: row.labels } };
+      const details = headers.readSync(row.abs);
+      return details && { kind: 'record', record: { path: row.key, details, label: row.labels } };
+    },
+    async settle(row) {
+      if (row.kind !== 'ok') return row;
+      let abs = row.abs;
+      let key = row.key;
+      let note = '';
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const details = await readImageDetails(abs, ctx.display(abs));
+          if (attempt > 0) {
+            ctx.count('extensionsAdded');
+            named.set(key, row.line);
+          }
+          return { kind: 'record', record: { path: key, details, label: row.labels } };
+        } catch (e) {
+          if (!(e instanceof ConversionError)) throw e;
+          if (e.code === 'IMAGE_NOT_FOUND' && attempt === 0 && extensionOf(row.abs) === '') {
+            // A name without its extension (datumaro's Kaggle CSVs): the one image file with that stem.
+            const found = await stems.lookup(row.abs);
+            if (found.length === 1) {
+              abs = found[0]!;
+              key = row.key + abs.slice(row.abs.length);
+              continue;
+            }
+            if (found.length > 1) note = ` (several files are named like it: ${found.map((f) => basename(f)).join(', ')}; name one with its extension)`;
+          }
+          // Name the CSV line that points at the image, and the image itself.
+          const shown = ctx.display(row.abs);
+          const detail = e.code === 'IMAGE_NOT_FOUND' ? `expected an image file at ${shown}, got no such file${note}` : `${shown}: ${e.detail}`;
+          return { kind: 'bad', error: new ConversionError(e.code, detail, { file: csvFile, line: row.line }, { cause: e }) };
+        }
+      }
+    },
+  };
+}
+
+/** @throws ConversionError `INPUT_LAYOUT` when the images folder is missing */
+async function checkImagesFolder(ctx: ConverterContext<CsvOptions>, imagesDir: string, csvPath: string): Promise<void> {
+  const isDir = await stat(imagesDir).then((s) => s.isDirectory(), () => false);
+  if (!isDir) {
+    const how = ctx.own.images !== undefined ? '--images' : `the default images/ beside ${basename(csvPath)}`;
+    throw new ConversionError('INPUT_LAYOUT', `expected an images folder at ${ctx.display(imagesDir)} (${how}), got none; name it with --images <dir>`, {
+      file: ctx.display(imagesDir),
+    });
+  }
+}
+
 async function* run(ctx: ConverterContext<CsvOptions>): AsyncGenerator<ImageRecord> {
   const opts = ctx.own;
   const csvPath = await locateCsv(ctx);
@@ -522,106 +554,23 @@ async function* run(ctx: ConverterContext<CsvOptions>): AsyncGenerator<ImageReco
   const imagesDir = opts.images !== undefined ? resolve(opts.images) : join(csvDir, 'images');
   const root = ctx.options.root ?? (imagesDir === csvDir || relativeKey(csvDir, imagesDir) !== undefined ? csvDir : dirname(imagesDir));
   const withDetails = ctx.options.imageDetails;
-  if (withDetails) {
-    let isDir = false;
-    try {
-      isDir = (await stat(imagesDir)).isDirectory();
-    } catch {
-      isDir = false;
-    }
-    if (!isDir) {
-      const how = opts.images !== undefined ? '--images' : `the default images/ beside ${basename(csvPath)}`;
-      throw new ConversionError('INPUT_LAYOUT', `expected an images folder at ${ctx.display(imagesDir)} (${how}), got none; name it with --images <dir>`, {
-        file: ctx.display(imagesDir),
-      });
-    }
-  }
+  if (withDetails) await checkImagesFolder(ctx, imagesDir, csvPath);
+  /** Each image's key → the line of the row that named it. */
   const named = new Map<string, number>();
-  const rows = readRows(ctx, csvPath, opts, imagesDir, root, named);
-  const stems = new StemIndex();
-  const headers = withDetails ? await HeaderReader.for(imagesDir) : new HeaderReader();
   const csvFile = ctx.display(csvPath);
-  type Result = Row | { kind: 'record'; record: ImageRecord };
-  /** The result without waiting, when the header reads synchronously (or is not read); else undefined. */
-  const quick = (row: Row): Result | undefined => {
-    if (row.kind !== 'ok') return row;
-    if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
-    const details = headers.readSync(row.abs);
-    return details && { kind: 'record', record: { path: row.key, details, label: row.labels } };
-  };
-  /** The result, reading the header asynchronously (errors, and names without an extension, come here). */
-  const settle = async (row: Row): Promise<Result> => {
-    if (row.kind !== 'ok') return row;
-    if (!withDetails) return { kind: 'record', record: { path: row.key, label: row.labels } };
-    let abs = row.abs;
-    let key = row.key;
-    let note = '';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const details = await readImageDetails(abs, ctx.display(abs));
-        if (attempt > 0) {
-          ctx.count('extensionsAdded');
-          named.set(key, row.line);
-        }
-        return { kind: 'record', record: { path: key, details, label: row.labels } };
-      } catch (e) {
-        if (!(e instanceof ConversionError)) throw e;
-        if (e.code === 'IMAGE_NOT_FOUND' && attempt === 0 && extensionOf(row.abs) === '') {
-          // A name without its extension (datumaro's Kaggle CSVs): the one image file with that stem.
-          const found = await stems.lookup(row.abs);
-          if (found.length === 1) {
-            abs = found[0]!;
-            key = row.key + abs.slice(row.abs.length);
-            continue;
-          }
-          if (found.length > 1) note = ` (several files are named like it: ${found.map((f) => basename(f)).join(', ')}; name one with its extension)`;
-        }
-        // Name the CSV line that points at the image, and the image itself.
-        const shown = ctx.display(row.abs);
-        const detail = e.code === 'IMAGE_NOT_FOUND' ? `expected an image file at ${shown}, got no such file${note}` : `${shown}: ${e.detail}`;
-        return { kind: 'bad', error: new ConversionError(e.code, detail, { file: csvFile, line: row.line }, { cause: e }) };
-      }
-    }
-  };
+  const rows = readRows(csvPath, opts, { file: csvFile, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine: named, ctx });
+  const headers = withDetails ? await HeaderReader.for(imagesDir) : undefined;
   let done = 0;
-  /** Reports a result in CSV order; the record to write, if any. */
-  const take = (r: Result): ImageRecord | undefined => {
-    ctx.progress(++done);
-    if (r.kind === 'fatal') throw r.error;
-    if (r.kind === 'bad') {
-      ctx.bad(r.error);
-      return undefined;
-    }
-    if (r.kind !== 'record') return undefined;
-    if ((r.record.label as string[]).length === 0) ctx.count('imagesWithoutLabels');
-    return r.record;
-  };
-  try {
-    for (;;) {
-      const next = await rows.next();
-      if (next.done) break;
-      const batch = next.value;
-      // While headers read synchronously, rows go one by one with no promise each.
-      let i = 0;
-      for (; i < batch.length && (!withDetails || headers.synchronous); i++) {
-        const record = take(quick(batch[i]!) ?? (await settle(batch[i]!)));
-        if (record) yield record;
-      }
-      if (i < batch.length) {
-        // Slow storage: the rest with up to IO_CONCURRENCY reads in flight, still in CSV order.
-        const rest = async function* (): AsyncGenerator<Row> {
-          yield* batch.slice(i);
-          for (let n = await rows.next(); !n.done; n = await rows.next()) yield* n.value;
-        };
-        for await (const r of mapOrdered(rest(), IO_CONCURRENCY, settle)) {
-          const record = take(r);
-          if (record) yield record;
-        }
-        break;
+  for await (const results of readInOrder(rows, headers, rowSteps(ctx, headers, csvFile, named))) {
+    for (const r of results) {
+      ctx.progress(++done);
+      if (r.kind === 'fatal') throw r.error;
+      if (r.kind === 'bad') ctx.bad(r.error);
+      else if (r.kind === 'record') {
+        if ((r.record.label as string[]).length === 0) ctx.count('imagesWithoutLabels');
+        yield r.record;
       }
     }
-  } finally {
-    await rows.return(undefined);
   }
   if (withDetails) await reportUnlisted(ctx, imagesDir, root, named);
 }

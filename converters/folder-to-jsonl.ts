@@ -12,21 +12,18 @@
  * item (the run stops, or with `--on-error skip` the folder is reported and left out).
  *
  * The tree is walked in sorted order and streamed: image headers are read while the walk goes on
- * (synchronously while the disk answers fast, else up to {@link IO_CONCURRENCY} at once: see
- * HeaderReader), and bad items are reported in path order, so two runs report the same things.
+ * (src/kit/headers.ts: synchronously while the disk answers fast, else many at once), and bad items
+ * are reported in path order, so two runs report the same things.
  */
 import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
-import { HeaderReader, isImageName, readImageDetails } from '../src/images.js';
+import { isImageName, readImageDetails } from '../src/images.js';
+import { HeaderReader, readInOrder, type InOrderSteps } from '../src/kit/headers.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { defineConverter } from '../src/kit/define.js';
 import { integer, type OptionValues } from '../src/options.js';
 import type { ConverterContext, ImageRecord } from '../src/types.js';
-
-/** How many image headers are read at once. */
-export const IO_CONCURRENCY = 64;
 
 /** Hidden files that are reported (they are what a careless conversion would turn into lines). */
 const REPORTED_HIDDEN = new Set(['.DS_Store']);
@@ -99,61 +96,38 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const depth = ctx.own.depth;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
-  const headers = await HeaderReader.for(ctx.input);
+  const headers = withDetails ? await HeaderReader.for(ctx.input) : undefined;
   const outside = (abs: string) => new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
-  /** The record (or the bad item) without waiting, when the header reads synchronously; else undefined. */
-  const quick = (item: Item): ImageRecord | ConversionError | undefined => {
-    if (item.kind === 'bad') return item.error;
-    const { abs, key, label } = item.found;
-    if (key === undefined) return outside(abs);
-    if (!withDetails) return { path: key, label };
-    const details = headers.readSync(abs);
-    return details && { path: key, details, label };
-  };
-  /** The record (or the bad item), reading the header asynchronously (errors come from here). */
-  const settle = async (item: Item): Promise<ImageRecord | ConversionError> => {
-    if (item.kind === 'bad') return item.error;
-    const { abs, key, label } = item.found;
-    if (key === undefined) return outside(abs);
-    if (!withDetails) return { path: key, label };
-    try {
-      return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
-    } catch (e) {
-      if (e instanceof ConversionError) return e;
-      throw e;
-    }
-  };
-  const folders = walkTree(ctx, depth, root);
-  let done = 0;
-  try {
-    for (;;) {
-      const next = await folders.next();
-      if (next.done) return;
-      const batch = next.value;
-      // While headers read synchronously, images go one by one with no promise each.
-      for (let i = 0; i < batch.length; i++) {
-        const r = quick(batch[i]!) ?? (await settle(batch[i]!));
-        ctx.progress(++done);
-        // Bad items are reported here, in walk order, so the report does not depend on I/O timing.
-        if (r instanceof ConversionError) ctx.bad(r);
-        else yield r;
-        if (withDetails && !headers.synchronous) {
-          // Slow storage: the rest with up to IO_CONCURRENCY reads in flight, still in walk order.
-          const rest = async function* (): AsyncGenerator<Item> {
-            yield* batch.slice(i + 1);
-            for (let n = await folders.next(); !n.done; n = await folders.next()) yield* n.value;
-          };
-          for await (const r2 of mapOrdered(rest(), IO_CONCURRENCY, settle)) {
-            ctx.progress(++done);
-            if (r2 instanceof ConversionError) ctx.bad(r2);
-            else yield r2;
-          }
-          return;
-        }
+  const steps: InOrderSteps<Item, ImageRecord | ConversionError> = {
+    quick(item) {
+      if (item.kind === 'bad') return item.error;
+      const { abs, key, label } = item.found;
+      if (key === undefined) return outside(abs);
+      if (headers === undefined) return { path: key, label };
+      const details = headers.readSync(abs);
+      return details && { path: key, details, label };
+    },
+    // Errors, and their messages, come from here.
+    async settle(item) {
+      if (item.kind === 'bad') return item.error;
+      const { abs, key, label } = item.found;
+      if (key === undefined) return outside(abs);
+      try {
+        return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
+      } catch (e) {
+        if (e instanceof ConversionError) return e;
+        throw e;
       }
+    },
+  };
+  let done = 0;
+  for await (const results of readInOrder(walkTree(ctx, depth, root), headers, steps)) {
+    for (const r of results) {
+      ctx.progress(++done);
+      // Bad items are reported here, in walk order, so the report does not depend on I/O timing.
+      if (r instanceof ConversionError) ctx.bad(r);
+      else yield r;
     }
-  } finally {
-    await folders.return(undefined);
   }
 }
 

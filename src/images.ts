@@ -1,11 +1,20 @@
 /**
- * Image files: which names count as images, and reading format, width and height from a header
- * (image-size on the first 4 KiB; for a JPEG whose frame header lies further in, behind a large
- * EXIF block, a walk over the segment headers that reads 4 KiB at the segment it needs; for a TIFF,
- * a read of the first IFD where the header points; more bytes, at most 16 MiB, only when that fails).
+ * One image file at a time: whether a name is an image ({@link IMAGE_EXTENSIONS}, {@link isImageName},
+ * {@link extensionOf}); its format, width and height from the header ({@link readImageDetails}, and
+ * {@link readImageDetailsSync} for the fast path); its EXIF orientation, for the hint when an
+ * annotation's size is the image's turned a quarter ({@link turnedSizeHint}). Reading the headers
+ * of many images in order, fast: src/kit/headers.ts.
+ *
+ * A header is read with image-size on the first 4 KiB; for a JPEG whose frame header lies further
+ * in, behind a large EXIF block, a walk over the segment headers that reads 4 KiB at the segment it
+ * needs; for a TIFF, a read of the first IFD where the header points; more bytes, at most 16 MiB,
+ * only when that fails.
+ *
+ * @example
+ *   if (isImageName('photos/cat.JPG')) await readImageDetails('/data/photos/cat.JPG', 'photos/cat.JPG');
+ *   // { format: 'jpg', width: 640, height: 480 }, or ConversionError IMAGE_NOT_FOUND / IMAGE_UNREADABLE
  */
 import { close as fsClose, closeSync, fstat as fsFstat, open as fsOpen, openSync, read as fsRead, readSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConversionError } from './errors.js';
 import type { ImageDetails } from './types.js';
@@ -271,93 +280,6 @@ export function readImageDetailsSync(absPath: string): Required<ImageDetails> | 
     return undefined;
   } finally {
     closeSync(fd);
-  }
-}
-
-/** A synchronous read slower than this counts as slow storage. */
-const SLOW_READ_MS = 2;
-/** Reads are judged in windows of this many: a window with more than half slow reads switches to asynchronous. */
-const WINDOW = 32;
-
-/**
- * Linux filesystems reached over a network or through FUSE, where a read can be slow or hang:
- * NFS, SMB/CIFS (two magics), FUSE (blobfuse, s3fs, sshfs, gcsfuse), 9p (WSL2 drives, VM shares),
- * Ceph, AFS, Coda, Lustre, GFS2, OCFS2.
- */
-const REMOTE_FS_TYPES: ReadonlySet<number> = new Set([
-  0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x5346414f, 0x73757245, 0x0bd00bd0, 0x01161970, 0x7461636f,
-]);
-
-/** True for a `statfs` type of a network or FUSE filesystem (Linux magic numbers, signed or not). */
-export function isRemoteFilesystemType(type: number | bigint): boolean {
-  return REMOTE_FS_TYPES.has(Number(BigInt.asUintN(32, BigInt(type))));
-}
-
-/**
- * Reads image headers for one conversion. While the files answer fast (a local disk, the page
- * cache) each header is read synchronously: no thread hand-offs, about half the CPU of the
- * asynchronous path for small files. When more than half the reads of a window of 32 are slow (a
- * cold disk; a stray slow read, a GC pause, does not count) it reads asynchronously from then on,
- * so that the caller's concurrent reads (`mapOrdered`) overlap. On a network or FUSE filesystem
- * ({@link HeaderReader.for}) it is asynchronous from the start: a synchronous read that hangs on a
- * stalled mount would block the process, Ctrl-C included.
- * Errors and their messages always come from {@link readImageDetails}.
- */
-export class HeaderReader {
-  private sync: boolean;
-  private reads = 0;
-  private slow = 0;
-
-  /** @param options.synchronous start with synchronous reads (default true) */
-  constructor(options: { synchronous?: boolean } = {}) {
-    this.sync = options.synchronous ?? true;
-  }
-
-  /**
-   * A reader for the images under `dir`: asynchronous from the start when `dir` lies on a network
-   * or FUSE filesystem (Linux `statfs`), synchronous while fast otherwise.
-   */
-  static async for(dir: string): Promise<HeaderReader> {
-    let synchronous = true;
-    if (process.platform === 'linux') {
-      try {
-        synchronous = !isRemoteFilesystemType((await statfs(dir)).type);
-      } catch {
-        // unknown: judged by speed
-      }
-    }
-    return new HeaderReader({ synchronous });
-  }
-
-  /** True while headers are read synchronously. */
-  get synchronous(): boolean {
-    return this.sync;
-  }
-
-  /**
-   * @param absPath the image
-   * @param display the image as messages name it, or a function that makes that name (called only
-   *   for an error, so a run without errors formats no paths)
-   */
-  async read(absPath: string, display: string | ((absPath: string) => string)): Promise<Required<ImageDetails>> {
-    return this.readSync(absPath) ?? readImageDetails(absPath, typeof display === 'string' ? display : display(absPath));
-  }
-
-  /**
-   * The synchronous step alone, for callers that avoid a promise per image: the details, or
-   * undefined (not read synchronously any more, or not readable that way: then call {@link read}).
-   */
-  readSync(absPath: string): Required<ImageDetails> | undefined {
-    if (!this.sync) return undefined;
-    const t0 = performance.now();
-    const details = readImageDetailsSync(absPath);
-    if (performance.now() - t0 > SLOW_READ_MS) this.slow++;
-    if (++this.reads === WINDOW) {
-      if (this.slow * 2 > WINDOW) this.sync = false;
-      this.reads = 0;
-      this.slow = 0;
-    }
-    return details;
   }
 }
 

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversionError } from '../src/errors.js';
-import { exifOrientation, extensionOf, HeaderReader, isImageName, isRemoteFilesystemType, readExifOrientationSync, readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
+import { HeaderReader, isRemoteFilesystemType } from '../src/kit/headers.js';
+import { exifOrientation, extensionOf, isImageName, readExifOrientationSync, readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { bmp, jpeg, png, tiff } from './helpers/images.js';
 import { useTempDir } from './helpers/fs.js';
 

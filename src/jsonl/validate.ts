@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConversionError, describeValue as fmt, formatLocation } from '../errors.js';
 import { displayPath } from '../paths.js';
-import { HeaderReader } from '../images.js';
+import { HeaderReader } from '../kit/headers.js';
 import type { Task } from '../types.js';
 import { checkLine, FINDING_CODES, isObject, MAX_TRACKED_URLS, TASK_NOUN, TASKS, type ExpectedTask, type Finding, type FindingCode, type LineCheck } from './check.js';
 import { displayFile, fileProblem, readJsonlLines } from './read.js';
@@ -96,7 +96,8 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
     );
     if (isFolder !== true) throw new ConversionError('USAGE', `--images-root must be a folder, got ${isFolder}: ${options.imagesRoot}`, {}, { exitCode: 2 });
   }
-  const run = new Validation(files, options, imagesRoot);
+  const headers = imagesRoot === undefined ? new HeaderReader() : await HeaderReader.for(imagesRoot);
+  const run = new Validation(files, options, imagesRoot, headers);
   for (let fi = 0; fi < files.length; fi++) await run.file(fi);
   run.report.ok = run.report.counts.errors === 0;
   return run.report;
@@ -108,12 +109,11 @@ class Validation {
   private readonly displays: string[];
   /** image_url → where it was first seen: line × files + file index. */
   private readonly seen = new Map<string, number>();
-  private readonly headers = new HeaderReader();
-
   constructor(
     private readonly files: readonly string[],
     private readonly options: ValidateOptions,
     private readonly imagesRoot: string | undefined,
+    private readonly headers: HeaderReader,
   ) {
     this.displays = files.map(displayFile);
     this.report = {

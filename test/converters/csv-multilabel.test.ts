@@ -610,43 +610,15 @@ describe.skipIf(!existsSync(KAGGLE))('real data: datumaro-edge-cases/kaggle_data
   });
 });
 
-describe('quote-free CSVs (split without csv-parse) read exactly as csv-parse reads them', () => {
+describe('CSVs of several chunks', () => {
   /** Everything a run reports, with the temp folder hidden. */
   async function outcome(csv: string | Buffer, images: Tree, options: ConvertOptions = {}): Promise<string> {
     const path = await csvSet(csv, images);
     const { summary, train, validation } = await run(path, { onError: 'skip', validationRatio: 0, ...options });
     return stable(JSON.stringify({ train, validation, errors: summary.errors, warnings: summary.warnings, counts: summary.counts }, null, 1));
   }
-  /** The same CSV with its first field quoted: a `"` in the first chunk sends the whole file to csv-parse. */
+  /** The same CSV with its first field quoted. */
   const quotedFirst = (csv: string): string => csv.replace(/^(\ufeff?)([^,;\t\r\n]+)/, '$1"$2"');
-
-  const CASES: Record<string, { csv: string | Buffer; options?: ConvertOptions }> = {
-    'LF, CRLF and CR line ends, no final line end': { csv: 'filename,labels\r\n1.jpg,a b\n2.jpg,c\r3.jpg,d\r\n4.jpg,e' },
-    'spaces, tabs, form feeds, vertical tabs and no-break spaces around fields': {
-      csv: 'filename,labels\n 1.jpg ,  a\tb  \r\n\t2.jpg\t, c \f\n\v3.jpg,d\n4.jpg,\u00a0e\u00a0\n5.jpg\u00a0,f\n',
-    },
-    'empty lines and rows of empty fields are skipped': { csv: '\n\nfilename,labels\n\n1.jpg,a\n   \n,\n , \n\t,\f\n2.jpg,b\n\n\r\n' },
-    'a UTF-8 BOM': { csv: '\ufefffilename,labels\n1.jpg,a\n2.jpg,b\n' },
-    'ragged rows, an empty file name, a duplicate, a missing image': { csv: 'filename,labels\n1.jpg,a,x\n,b\n2.jpg,c\n2.jpg,d\nnope.jpg,e\n3.jpg\n' },
-    'one-hot with ";"': { csv: 'image;a;b\n1.jpg;1;0\n2.jpg;0;1\n3.jpg;2;1\n4.jpg; 1 ;0\n', options: { delimiter: ';' } },
-    'tab-separated': { csv: 'filename\tlabels\n1.jpg\ta b\n 2.jpg \t c\n3.jpg\t\t\n', options: { delimiter: '\t' } },
-    'non-ASCII names and labels': { csv: 'filename,labels\n1.jpg,été ünï\n2.jpg,日本 語\n' },
-  };
-  for (const [name, { csv, options }] of Object.entries(CASES)) {
-    test(name, async () => {
-      const fast = await outcome(csv, numbered(5), options);
-      const slow = await outcome(quotedFirst(csv as string), numbered(5), options);
-      expect(slow).toContain('"train"');
-      expect(fast).toBe(slow);
-    });
-  }
-
-  test('invalid UTF-8 decodes to the same replacement characters', async () => {
-    const csv = (q: string) => Buffer.concat([Buffer.from(`${q}filename${q},labels\n1.jpg,a`), Buffer.from([0xff, 0xc3]), Buffer.from(' b\n2.jpg,'), Buffer.from([0xe2, 0x82]), Buffer.from('\n')]);
-    const fast = await outcome(csv(''), numbered(2));
-    expect(fast).toContain('\ufffd');
-    expect(fast).toBe(await outcome(csv('"'), numbered(2)));
-  });
 
   /**
    * Over 64 KiB (several chunks) of CRLF rows, a CR the last byte of a chunk (byte 65535); every
