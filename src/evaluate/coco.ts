@@ -11,6 +11,7 @@
  *   result.stats;          // [AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl]
  *   result.perClass[k];    // the same twelve for class k
  */
+import { ConversionError } from '../errors.js';
 import { maskIou, objectRle, rleArea, rleExtent, type Runs } from './mask.js';
 import type { ObjectTable } from './table.js';
 
@@ -148,7 +149,7 @@ function boxIou(db: Float64Array, d: number, gb: Float64Array, g: number, crowd:
 
 /**
  * Runs COCOeval's evaluate, accumulate and summarize.
- * @throws the signal's reason (an INTERRUPTED error from the caller) when aborted
+ * @throws ConversionError INTERRUPTED (exit 130) when the signal is aborted
  */
 export function cocoEvaluate(input: CocoInput): CocoResult {
   const { classes, gt, dt, widths, heights, iouType } = input;
@@ -174,7 +175,7 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
   let gMatched = new Uint8Array(64);
 
   for (let img = 0; img < images; img++) {
-    if ((img & 255) === 0 && input.signal?.aborted) throw input.signal.reason;
+    if ((img & 255) === 0 && input.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
     const g0 = gt.start[img]!, g1 = gt.start[img + 1]!;
     const d0 = dt.start[img]!, d1 = dt.start[img + 1]!;
     const outcome: ImageOutcome = { objects: 0, missed: 0, falsePositives: 0, predictions: 0 };

@@ -8,8 +8,16 @@ import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { COCO_STATS } from '../../src/evaluate/coco.js';
+import type { EvaluationReport } from '../../src/evaluate/index.js';
 
-const SHARED = fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
+/** `../shared/reference` of the repository (in a worktree, of a folder further up). */
+const SHARED = ((): string => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const tried = [join(root, '../shared/reference'), join(root, '../../shared/reference'), join(root, '../../../shared/reference')];
+  return tried.find((d) => existsSync(join(d, 'build-pycocotools.sh'))) ?? tried[0]!;
+})();
 const SCRIPT = fileURLToPath(new URL('./coco_reference.py', import.meta.url));
 const CACHE = join(tmpdir(), 'automl-img-pycocotools-8c9bcc3');
 const PYTHON = '/usr/bin/python3';
@@ -61,3 +69,22 @@ export function writeLines(dir: string, name: string, lines: readonly string[]):
   writeFileSync(p, lines.join('\n') + (lines.length ? '\n' : ''));
   return p;
 }
+
+/** Every COCO figure and per-class figure of ours against pycocotools'. */
+export function expectSameAsPycocotools(ours: EvaluationReport, ref: { stats: number[]; per_class: Record<string, number[]> }, tolerance: number): void {
+  COCO_STATS.forEach((name, i) => {
+    const v = ours[name];
+    if (v === null) return; // images without size: not reported (pycocotools computes them in image units)
+    expect(Math.abs(v! - ref.stats[i]!), `${name}: ours ${v}, pycocotools ${ref.stats[i]}`).toBeLessThanOrEqual(tolerance);
+  });
+  expect(ours.per_class.map((c) => c.label)).toEqual(Object.keys(ref.per_class));
+  for (const c of ours.per_class) {
+    const expected = ref.per_class[c.label]!;
+    COCO_STATS.forEach((name, i) => {
+      const v = (c as Record<string, unknown>)[name] as number | null;
+      if (v === null) return;
+      expect(Math.abs(v - expected[i]!), `${c.label} ${name}: ours ${v}, pycocotools ${expected[i]}`).toBeLessThanOrEqual(tolerance);
+    });
+  }
+}
+
