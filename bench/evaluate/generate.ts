@@ -20,6 +20,8 @@ export interface EvalDataOptions {
   task: 'object-detection' | 'instance-segmentation';
   /** Classes (default 5). */
   classes?: number;
+  /** Class names (default class_a, class_b, ...). */
+  labels?: string[];
   /** Mean objects per image (default 4). */
   objectsPerImage?: number;
   /** Predictions per image at most (default 20). */
@@ -30,6 +32,10 @@ export interface EvalDataOptions {
   scoreDigits?: number;
   /** Prefix of every image_url (default ''). */
   baseUrl?: string;
+  /** Fill every prediction line with background false positives up to `predictionsPerImage` (COCO results files hold 100 per image). */
+  fill?: boolean;
+  /** Share of images without a prediction line (default 0.06). */
+  unpredicted?: number;
 }
 
 const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
@@ -42,7 +48,7 @@ export function generateEvalData(o: EvalDataOptions): { gt: string[]; prediction
   const digits = o.scoreDigits ?? 1;
   const base = o.baseUrl ?? '';
   const segm = o.task === 'instance-segmentation';
-  const names = Array.from({ length: K }, (_, k) => `class_${String.fromCharCode(97 + (k % 26))}${k >= 26 ? k : ''}`);
+  const names = o.labels ?? Array.from({ length: K }, (_, k) => `class_${String.fromCharCode(97 + (k % 26))}${k >= 26 ? k : ''}`);
   const gt: string[] = [];
   const predictions: string[] = [];
   const clamp = (v: number) => Math.min(1, Math.max(0, v));
@@ -100,7 +106,7 @@ export function generateEvalData(o: EvalDataOptions): { gt: string[]; prediction
     const sized = !(o.unsized && rand() < o.unsized);
     gt.push(JSON.stringify({ image_url: base + url, ...(sized ? { image_details: { format: 'jpg', width: W, height: H } } : {}), label }));
 
-    if (rand() < 0.06) continue; // no prediction line
+    if (rand() < (o.unpredicted ?? 0.06)) continue; // no prediction line
     const boxes: unknown[] = [];
     const add = (label: string, b: [number, number, number, number], rs?: number[][]) =>
       boxes.push({ box: { topX: b[0], topY: b[1], bottomX: b[2], bottomY: b[3] }, label, score: score(), ...(segm ? { polygon: rs ?? [] } : {}) });
@@ -113,7 +119,7 @@ export function generateEvalData(o: EvalDataOptions): { gt: string[]; prediction
       add(label, b, ob.rings && shift(ob.rings, (b[0] - ob.b[0]) * 0.5, (b[1] - ob.b[1]) * 0.5));
       if (rand() < 0.15) add(label, jitter(ob.b, 0.2), ob.rings); // a duplicate
     }
-    const fps = Math.floor(rand() * 4);
+    const fps = o.fill ? maxPreds : Math.floor(rand() * 4);
     for (let j = 0; j < fps && boxes.length < maxPreds; j++) {
       const b = box(W, H);
       add(names[Math.floor(rand() * K)]!, b, segm ? rings(b) : undefined);

@@ -82,7 +82,7 @@ export interface CocoResult {
   stats: number[];
   /** The same twelve per class, for a single class each (pycocotools' arrays sliced at that class). */
   perClass: number[][];
-  /** Ground-truth objects per class (crowd included) and crowd regions per class. */
+  /** Ground-truth objects per class (crowd regions not included) and crowd regions per class. */
   gtPerClass: Int32Array;
   crowdPerClass: Int32Array;
   /** Predictions per class (all, before the 100-per-image limit). */
@@ -162,8 +162,8 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
   const crowdPerClass = new Int32Array(K);
   const dtPerClass = new Int32Array(K);
   for (let o = 0; o < gt.cls.length; o++) {
-    gtPerClass[gt.cls[o]!]!++;
     if (gt.crowd[o]) crowdPerClass[gt.cls[o]!]!++;
+    else gtPerClass[gt.cls[o]!]!++;
   }
   for (let o = 0; o < dt.cls.length; o++) dtPerClass[dt.cls[o]!]!++;
   const perImage: ImageOutcome[] = [];

@@ -41,7 +41,7 @@ export interface EvaluateOptions {
 
 /** COCO figures of one class; `null` for the area-range figures when some image has no size. */
 export type CocoClassFigures = { label: string } & Record<CocoStat, number | null> & {
-  /** Ground-truth objects (crowd regions included), crowd regions, predictions. */
+  /** Ground-truth objects (not crowd), crowd regions, predictions. */
   ground_truth: number;
   crowd: number;
   predictions: number;
@@ -133,7 +133,10 @@ export async function evaluate(groundTruthFiles: readonly string[], predictionsF
   if (groundTruthFiles.length === 0) throw new ConversionError('USAGE', 'at least one ground-truth JSONL file is needed', {}, { exitCode: 2 });
   if (typeof predictionsFile !== 'string' || predictionsFile === '') throw usage('--predictions', 'a predictions JSONL file', predictionsFile);
   if (predictionsFile === '-' && groundTruthFiles.includes('-')) throw new ConversionError('USAGE', 'standard input (-) can be read once: give the ground truth or the predictions as a file', {}, { exitCode: 2 });
+  const interrupted = () => new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
+  if (options.signal?.aborted) throw interrupted();
   const set = await readEvaluationSet(groundTruthFiles, predictionsFile, { task: options.task, baseUrl: options.baseUrl, threshold, signal: options.signal, stdin: options.stdin });
+  if (options.signal?.aborted) throw interrupted();
   const { task } = set;
   const detection = task === 'object-detection' || task === 'instance-segmentation';
   if (!detection && options.metric !== undefined) throw new ConversionError('USAGE', `--metric applies to object-detection and instance-segmentation, not ${task}`, {}, { exitCode: 2 });

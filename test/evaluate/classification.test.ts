@@ -88,3 +88,11 @@ describe('evaluate, multi-label', () => {
     expect(r.exact_match).toBe(0);
   });
 });
+
+describe('evaluate, interrupted', () => {
+  it('an aborted signal ends the run with INTERRUPTED (exit 130)', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(run([{ image_url: '1.jpg', label: 'a' }], [probs('1.jpg', { a: 1 })], { signal: controller.signal })).rejects.toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
+  });
+});

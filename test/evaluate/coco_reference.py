@@ -62,7 +62,7 @@ def summarize(E, k=None):
             one(0, m=0), one(0, m=1), one(0), one(0, a=1), one(0, a=2), one(0, a=3)]
 
 
-def evaluate(iou_type, base, pred_file, gt_files):
+def build(iou_type, base, pred_file, gt_files):
     images, gts, urls = [], [], {}
     labels = set()
     for f in gt_files:
@@ -105,10 +105,7 @@ def evaluate(iou_type, base, pred_file, gt_files):
         else:
             ann['area'] = ann['bbox'][2] * ann['bbox'][3]
         anns.append(ann)
-    gt = COCO()
-    gt.dataset = {'images': images, 'categories': [{'id': cat[n], 'name': n} for n in names], 'annotations': anns}
-    with contextlib.redirect_stdout(io.StringIO()):
-        gt.createIndex()
+    dataset = {'images': images, 'categories': [{'id': cat[n], 'name': n} for n in names], 'annotations': anns}
     res = []
     for img_id, W, H, b in preds:
         r = {'image_id': img_id, 'category_id': cat[b['label']], 'score': b['score']}
@@ -120,6 +117,28 @@ def evaluate(iou_type, base, pred_file, gt_files):
             x, y = bb['topX'] * W, bb['topY'] * H
             r['bbox'] = [x, y, bb['bottomX'] * W - x, bb['bottomY'] * H - y]
         res.append(r)
+    return dataset, res, names
+
+
+def export(iou_type, pred_file, gt_file, gt_out, res_out):
+    """Writes the COCO-format files of the same data (for the benchmark): RLE counts as text."""
+    dataset, res, _ = build(iou_type, '', pred_file, [gt_file])
+    for a in dataset['annotations'] + res:
+        if isinstance(a.get('segmentation'), dict):
+            a['segmentation'] = {'size': a['segmentation']['size'], 'counts': a['segmentation']['counts'].decode('ascii')}
+    with open(gt_out, 'w') as f:
+        json.dump(dataset, f)
+    with open(res_out, 'w') as f:
+        json.dump(res, f)
+
+
+def evaluate(iou_type, base, pred_file, gt_files):
+    dataset, res, names = build(iou_type, base, pred_file, gt_files)
+    images = dataset['images']
+    gt = COCO()
+    gt.dataset = dataset
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
     with contextlib.redirect_stdout(io.StringIO()):
         if res:
             dt = gt.loadRes(res)
