@@ -85,6 +85,8 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
   const widths = new Column(Float64Array);
   const heights = new Column(Float64Array);
   let unsized = 0;
+  /** The first ground-truth line without a size (segmentation needs one). */
+  let firstUnsized: [string, number] | undefined;
   const gt = new ObjectTableBuilder();
   const dt = new ObjectTableBuilder();
   const trueStart = new Column(Int32Array);
@@ -150,7 +152,10 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
       const sized = typeof w === 'number' && typeof h === 'number';
       widths.push(sized ? w : 1);
       heights.push(sized ? h : 1);
-      if (!sized) unsized++;
+      if (!sized) {
+        unsized++;
+        firstUnsized ??= [shown, line];
+      }
 
       trueStart.push(trueClass.length);
       if (typeof label === 'string') trueClass.push(classOf(label));
@@ -187,9 +192,8 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
     const why = urls.length === 0 ? 'the ground truth has no lines' : 'every ground-truth line has label []';
     throw new ConversionError('USAGE', `--task is needed: ${why}, which does not tell the task`, {}, { exitCode: 2 });
   }
-  if (task === 'instance-segmentation' && unsized > 0) {
-    const image = urls.findIndex((_, i) => widths.get(i) === 1 && heights.get(i) === 1);
-    const [f, l] = where[image] ?? ['', 0];
+  if (task === 'instance-segmentation' && firstUnsized) {
+    const [f, l] = firstUnsized;
     throw gtBad(f, l, 'image_details', 'expected the image\'s width and height (masks are compared at the image\'s pixel size), got none: convert without --no-image-details');
   }
   trueStart.push(trueClass.length);
