@@ -20,6 +20,16 @@ for (let seed = 200; seed < 206; seed++) CASES.push({ seed, task: 'instance-segm
 CASES.push({ seed: 300, task: 'object-detection', images: 800, classes: 12, objectsPerImage: 8, predictionsPerImage: 120, scoreDigits: 2 });
 
 describe.skipIf(!reference.path)('evaluate against pycocotools, generated sweep', () => {
+  for (const seed of [400, 401]) {
+    it(`--task object-detection on segmentation ground truth: the polygons' boxes against the predicted boxes (seed ${seed})`, { timeout: 120_000 }, async () => {
+      const { gt, predictions } = generateEvalData({ seed, images: 80, task: 'instance-segmentation', unsized: seed === 401 ? 0.3 : 0 });
+      const g = writeLines(tmp.path, `bx-gt-${seed}.jsonl`, gt);
+      const p = writeLines(tmp.path, `bx-pred-${seed}.jsonl`, predictions);
+      const ours = await evaluate([g], p, { task: 'object-detection' });
+      expectSameAsPycocotools(ours, referenceCoco('bbox', '', p, [g]), 1e-6);
+    });
+  }
+
   for (const c of CASES) {
     it(`${c.task} seed ${c.seed}: ${c.images} images, ${c.classes ?? 5} classes, scores to ${c.scoreDigits} digits${c.unsized ? ', some without size' : ''}`, { timeout: 120_000 }, async () => {
       const { gt, predictions } = generateEvalData(c);

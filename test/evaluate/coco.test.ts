@@ -5,6 +5,7 @@
  * nothing, a low-score false positive never raises AP.
  */
 import fc from 'fast-check';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { generateEvalData } from '../../bench/evaluate/generate.js';
 import { prng } from '../../bench/prng.js';
@@ -49,9 +50,14 @@ describe('evaluate, COCO style, against pycocotools', () => {
     expectSameAsPycocotools(ours, ref, 1e-6);
   });
 
-  withReference('one class, scores 0 or 1 only (ties everywhere)', { timeout: 30_000 }, async () => {
-    const { ours, ref } = await compare(14, 'object-detection', 50, { classes: 1, scoreDigits: 0 });
-    expectSameAsPycocotools(ours, ref, 1e-6);
+  withReference('one class, scores 0 or 1 only (ties everywhere), ground truth in two files (read in order), the first from standard input', { timeout: 30_000 }, async () => {
+    const { gt, predictions } = generateEvalData({ seed: 14, images: 50, task: 'object-detection', classes: 1, scoreDigits: 0 });
+    const first = writeLines(tmp.path, 'two-1.jsonl', gt.slice(0, 20));
+    const second = writeLines(tmp.path, 'two-2.jsonl', gt.slice(20));
+    const p = writeLines(tmp.path, 'two-pred.jsonl', predictions);
+    const ours = await evaluate(['-', second], p, { stdin: Readable.from([gt.slice(0, 20).join('\n') + '\n']) });
+    expect(ours.images.ground_truth).toBe(50);
+    expectSameAsPycocotools(ours, referenceCoco('bbox', '', p, [first, second]), 1e-6);
   });
 
   withReference('predictions that name no ground-truth image at all: every figure 0 or -1, as pycocotools', { timeout: 30_000 }, async () => {
