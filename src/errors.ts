@@ -104,6 +104,10 @@ export const ERROR_CODES = {
   // --- predictions (score, preview, evaluate) ---
   /** A predictions JSONL line that is not one of SPEC §7's answer shapes. */
   PREDICTION_BAD: 'bad prediction line',
+
+  // --- evaluate ---
+  /** A ground-truth line `evaluate` cannot score: not SPEC §1, another task, or no image size for masks. */
+  GROUND_TRUTH_BAD: 'bad ground-truth line',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
