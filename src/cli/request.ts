@@ -30,7 +30,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function describeRequests(s: RequestSummary, where: string): string {
   const skipped = s.skipped ? `, ${s.skipped} skipped` : '';
-  return `wrote ${plural(s.requests, 'request body')} (${plural(s.images, 'image')}, ${s.bytes} bytes${skipped}) to ${where}`;
+  return `wrote ${s.requests === 1 ? '1 request body' : `${s.requests} request bodies`} (${plural(s.images, 'image')}, ${s.bytes} bytes${skipped}) to ${where}`;
 }
 
 /** Adds `request <inputs...>` to the program. */

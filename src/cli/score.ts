@@ -180,7 +180,7 @@ export function registerScoreCommand(program: Command, env: CommandEnv): void {
       clearBar();
       for (const [code, n] of shown) if (n > MAX_SHOWN_PER_CODE) io.stderr.write(color.dim(`${n - MAX_SHOWN_PER_CODE} more ${code} not shown\n`));
       if (flags.json) io.stdout.write(JSON.stringify(summary) + '\n');
-      if (!flags.quiet) io.stderr.write((summary.ok ? color.green(describeScore(summary)) : describeScore(summary)) + '\n');
+      if (!flags.quiet && !flags.json) io.stderr.write((summary.ok ? color.green(describeScore(summary)) : describeScore(summary)) + '\n');
       if (!summary.ok) {
         const names = summary.failures.flatMap((f) => f.images).slice(0, 20);
         io.stderr.write(`${color.red(`${plural(summary.failed, 'image')} without a prediction`)}${names.length ? `: ${names.join(', ')}${summary.failed > names.length ? ', ...' : ''}` : ''}\n`);

@@ -14,6 +14,7 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { displayPath } from '../convert.js';
 import { ConversionError, type Diagnostic, type ErrorCode } from '../errors.js';
 import { interruptedError, replaceAll, writeWithBackpressure } from '../writer.js';
@@ -509,9 +510,12 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   const file = await openPredictions(o.out, { resume: o.resume, force: o.force, display: shownOut });
   const endpoint = new Endpoint({ uri: o.uri, key: o.key, deployment: o.deployment, body: o.body, timeoutMs: o.timeoutMs, retries: o.retries, concurrency: o.concurrency, backoff: o.backoff });
   const stop = new AbortController();
-  const onUserAbort = () => stop.abort(interruptedError());
-  options.signal?.addEventListener('abort', onUserAbort, { once: true });
-  if (options.signal?.aborted) onUserAbort();
+  setMaxListeners(0, stop.signal); // one listener a request in flight
+  // On Ctrl-C: stop sending, and write the finished lines now (the bin's signal handler exits right after).
+  const onUserAbort = () => {
+    stop.abort(interruptedError());
+    flush();
+  };
 
   const summary: ScoreSummary = {
     ok: false, output: shownOut, images: 0, predicted: file.kept, kept: file.kept, failed: 0, requests: 0, retries: 0,
@@ -520,14 +524,30 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   const progress: ScoreProgress = { predicted: 0, failed: 0, inFlight: 0, retries: 0, listed: 0, listingDone: false };
   const report = () => options.onProgress?.({ ...progress });
   let named = 0;
-  const fail = (code: ErrorCode, message: string, images: (string | undefined)[], fallback = '') => {
+  const nameSome = (images: (string | undefined)[], fallback: string) => {
     const names = images.slice(0, Math.max(0, MAX_NAMED_FAILURES - named)).map((u) => u ?? fallback);
     named += names.length;
-    const f: ScoreFailure = { code, message, images: names, count: images.length };
+    return names;
+  };
+  const fail = (code: ErrorCode, message: string, images: (string | undefined)[], fallback = '') => {
+    const f: ScoreFailure = { code, message, images: nameSome(images, fallback), count: images.length };
     summary.failures.push(f);
     summary.failed += images.length;
     progress.failed += images.length;
     options.onFailure?.(f);
+  };
+  /** The images not sent after a stop, as one failure. */
+  let notSent: ScoreFailure | undefined;
+  const failNotSent = (images: string[]) => {
+    if (!notSent) {
+      fail(stoppedBy!.code, `not sent: ${stoppedBy!.detail}`, images);
+      notSent = summary.failures[summary.failures.length - 1];
+      return;
+    }
+    notSent.images.push(...nameSome(images, ''));
+    notSent.count += images.length;
+    summary.failed += images.length;
+    progress.failed += images.length;
   };
   /** Set when the endpoint refused the key or does not exist: the rest is not sent. */
   let stoppedBy: ConversionError | undefined;
@@ -537,22 +557,34 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   const pending = new Map<number, string>();
   let nextToWrite = 0;
   let lastSync = performance.now();
+  /** Lines ready to append, written together at the end of this turn of the event loop (one write, not one a request). */
+  let unwritten = '';
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (!unwritten) return;
+    file.append(unwritten);
+    unwritten = '';
+    if (performance.now() - lastSync > 1000) {
+      file.sync();
+      lastSync = performance.now();
+    }
+  };
   const complete = (index: number, text: string) => {
     pending.set(index, text);
-    let chunk = '';
     while (pending.has(nextToWrite)) {
-      chunk += pending.get(nextToWrite)!;
+      unwritten += pending.get(nextToWrite)!;
       pending.delete(nextToWrite);
       nextToWrite++;
     }
-    if (chunk) {
-      file.append(chunk);
-      if (performance.now() - lastSync > 1000) {
-        file.sync();
-        lastSync = performance.now();
-      }
+    if (unwritten && !flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
   };
+
+  options.signal?.addEventListener('abort', onUserAbort, { once: true });
+  if (options.signal?.aborted) onUserAbort();
 
   let inFlight = 0;
   let wake: () => void = () => {};
@@ -586,7 +618,7 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     } catch (e) {
       if (options.signal?.aborted) return; // interrupted: this batch stays unfinished, for --resume
       if (stoppedBy) {
-        fail(stoppedBy.code, `not sent: ${stoppedBy.detail}`, urls);
+        failNotSent(urls);
       } else if (e instanceof ConversionError) {
         if (STOP_CODES.has(e.code)) {
           stoppedBy = e;
@@ -626,13 +658,13 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     const onBad = (bad: BadItem) => fail(bad.error.code, bad.error.message, [bad.imageUrl], bad.error.file);
     for await (const batch of planBatches(items(), { body: o.body, batchSize: o.batchSize, maxBytes: o.maxBytes }, onBad, options.signal)) {
       if (options.signal?.aborted) break;
+      while (!stoppedBy && (inFlight >= o.concurrency || batch.index - nextToWrite >= window)) await changed();
+      if (options.signal?.aborted) break;
       if (stoppedBy) {
-        fail(stoppedBy.code, `not sent: ${stoppedBy.detail}`, batch.images.map((i) => i.imageUrl));
+        failNotSent(batch.images.map((i) => i.imageUrl));
         complete(batch.index, '');
         continue;
       }
-      while (inFlight >= o.concurrency || batch.index - nextToWrite >= window) await changed();
-      if (options.signal?.aborted) break;
       inFlight++;
       summary.requests++;
       progress.inFlight += batch.images.length;
@@ -654,10 +686,11 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   await Promise.allSettled([...running]);
   options.signal?.removeEventListener('abort', onUserAbort);
   await endpoint.close();
+  flush();
   file.close();
   const sorted = latencies.slice(0, latencyCount).sort();
   summary.latencyMs = { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
-  summary.seconds = Math.round((performance.now() - started) / 10) / 1000;
+  summary.seconds = Math.round(performance.now() - started) / 1000;
   summary.imagesPerSecond = summary.seconds > 0 ? Math.round((progress.predicted / summary.seconds) * 10) / 10 : 0;
   summary.predicted = file.kept + progress.predicted;
   summary.ok = summary.failed === 0;
