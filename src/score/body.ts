@@ -13,6 +13,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { displayPath } from '../convert.js';
 import { ConversionError, type Location } from '../errors.js';
 import { interruptedError } from '../writer.js';
 import type { ImageInput, InputItem } from './inputs.js';
@@ -79,7 +80,8 @@ export function bodyLength(kind: BodyKind, sizes: readonly number[]): number {
 
 /** Where messages about an image point: the image, or the JSONL line that names it. */
 function imageLocation(image: ImageInput): Location {
-  return image.origin.line === undefined ? { file: image.origin.file } : { file: image.origin.file, line: image.origin.line, path: 'image_url' };
+  const file = image.origin.file ?? displayPath(image.path);
+  return image.origin.line === undefined ? { file } : { file, line: image.origin.line, path: 'image_url' };
 }
 
 function imageError(image: ImageInput, code: 'IMAGE_NOT_FOUND' | 'IMAGE_UNREADABLE', detail: string): ConversionError {
@@ -96,7 +98,8 @@ function hasImageSignature(b: Buffer): boolean {
   return b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 0x2a || b[3] === 0x2b);
 }
 
-const signature = Buffer.alloc(8);
+/** Where {@link probeImage} reads: one byte more than a file it keeps. */
+const probeBuf = Buffer.allocUnsafe(KEEP_BYTES + 1);
 
 /**
  * The image's size, after checking that it is a readable file whose first bytes are an image's.
@@ -114,21 +117,19 @@ export function probeImage(image: ImageInput): SizedImage {
     throw imageError(image, 'IMAGE_UNREADABLE', `cannot open the image: ${(e as Error).message}`);
   }
   try {
-    const s = fstatSync(fd);
-    if (!s.isFile()) throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a folder or a device');
-    if (s.size === 0) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
-    const whole = s.size <= KEEP_BYTES;
-    const buf = whole ? Buffer.allocUnsafe(s.size) : signature;
+    // One read of up to KEEP_BYTES + 1: a shorter one is the whole file (no stat needed); else stat for the size.
     let n = 0;
     for (;;) {
-      const got = readSync(fd, buf, n, buf.length - n, n);
+      const got = readSync(fd, probeBuf, n, probeBuf.length - n, n);
       n += got;
-      if (got === 0 || n === buf.length) break;
+      if (got === 0 || n === probeBuf.length) break;
     }
-    if (n < 2 || !hasImageSignature(buf.subarray(0, Math.min(n, 8)))) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
-    if (!whole) return { ...image, size: s.size };
-    if (n !== s.size) throw imageError(image, 'IMAGE_UNREADABLE', `the file changed while being read: ${n} bytes, ${s.size} a moment before`);
-    return { ...image, size: s.size, data: buf };
+    if (n === 0) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
+    if (n < 2 || !hasImageSignature(probeBuf.subarray(0, Math.min(n, 8)))) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
+    if (n <= KEEP_BYTES) return { ...image, size: n, data: Buffer.from(probeBuf.subarray(0, n)) };
+    const s = fstatSync(fd);
+    if (!s.isFile()) throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a device');
+    return { ...image, size: s.size };
   } catch (e) {
     if (e instanceof ConversionError) throw e;
     throw imageError(image, 'IMAGE_UNREADABLE', `cannot read the image: ${(e as Error).message}`);

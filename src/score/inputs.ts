@@ -25,8 +25,8 @@ export interface ImageInput {
   path: string;
   /** The string its prediction is written under: the training JSONL's `image_url` for that image. */
   imageUrl: string;
-  /** Where it came from, for messages: the image itself, or the JSONL file and line naming it. */
-  origin: { file: string; line?: number };
+  /** Where it came from, for messages: the JSONL file and line naming it; `{}` for the image itself (`path`). */
+  origin: { file?: string; line?: number };
 }
 
 /** An image, or an input that cannot be sent (named, with a stable code). */
@@ -94,14 +94,13 @@ function localUrl(abs: string, options: InputOptions): { url: string } | { error
 }
 
 function fileImage(abs: string, options: InputOptions): InputItem {
-  const file = displayPath(abs);
   const mapped = localUrl(abs, options);
   if ('error' in mapped) return { ok: false, error: mapped.error, imageUrl: undefined };
   if (!isImageName(abs)) {
-    const error = new ConversionError('NOT_AN_IMAGE', `expected an image (jpg, jpeg, png, bmp, tif, tiff...) or a .jsonl file, got a .${extensionOf(abs) || '(no extension)'} file`, { file });
+    const error = new ConversionError('NOT_AN_IMAGE', `expected an image (jpg, jpeg, png, bmp, tif, tiff...) or a .jsonl file, got a .${extensionOf(abs) || '(no extension)'} file`, { file: displayPath(abs) });
     return { ok: false, error, imageUrl: mapped.url };
   }
-  return { ok: true, image: { path: abs, imageUrl: mapped.url, origin: { file } } };
+  return { ok: true, image: { path: abs, imageUrl: mapped.url, origin: {} } };
 }
 
 /** Image files under `dir`, depth-first in name order; folders reached twice through symlinks are walked once. */
