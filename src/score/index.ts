@@ -227,6 +227,10 @@ export async function buildRequests(inputs: readonly string[], options: RequestO
   }
 }
 
+function emptyError(summary: RequestSummary): ConversionError {
+  return new ConversionError('EMPTY_DATASET', summary.skipped ? `no image left: all ${summary.skipped} were skipped` : 'no images in the inputs (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)');
+}
+
 function checkItem(item: InputItem, onBad: (bad: BadItem) => void): void {
   if (!item.ok) return onBad(item);
   try {
@@ -244,7 +248,6 @@ async function writeOneBody(items: AsyncIterable<InputItem>, write: (chunk: Buff
     bytes += chunk.length;
     await write(chunk);
   };
-  await put(Buffer.from(INPUT_DATA_HEAD));
   let n = 0;
   for await (const item of items) {
     if (signal?.aborted) throw interruptedError();
@@ -260,11 +263,12 @@ async function writeOneBody(items: AsyncIterable<InputItem>, write: (chunk: Buff
       onBad({ error: e, imageUrl: item.image.imageUrl });
       continue;
     }
-    await put(Buffer.from(n === 0 ? '"' : ',"'));
+    await put(Buffer.from(n === 0 ? INPUT_DATA_HEAD + '"' : ',"'));
     for await (const chunk of imageChunks(image, true)) await put(chunk);
     await put(Buffer.from('"'));
     n++;
   }
+  if (n === 0) throw emptyError(summary);
   await put(Buffer.from(INPUT_DATA_TAIL));
   summary.images = n;
   summary.requests = 1;
@@ -320,6 +324,7 @@ async function writeBatches(
     }
     await endStream(manifest);
     manifest = undefined;
+    if (summary.images === 0) throw emptyError(summary);
     if (o.signal?.aborted) throw interruptedError();
     renames.push([manifestTemp, join(dir, MANIFEST_FILE)]);
     const written = new Set(renames.map(([, t]) => basename(t)));
@@ -453,7 +458,7 @@ function resolveScoreOptions(uri: string, inputs: readonly string[], o: ScoreOpt
   if (inputs.length === 0) throw usage('give at least one image, folder or JSONL file to score');
   if (typeof o.out !== 'string' || o.out === '' || o.out === '-') throw usage('-o <predictions.jsonl> is required (a file: it grows as requests complete, and --resume goes on from it)');
   if (typeof o.key !== 'string' || o.key.trim() === '') throw usage('no key: set AZUREML_ENDPOINT_KEY, or name another variable with --key-env, or give --key-file');
-  if (/[\r\n]/.test(o.key.trim())) throw usage('the key holds a line break: give the key alone');
+  if (!/^[\x21-\x7e]+$/.test(o.key.trim())) throw usage('the key holds spaces, line breaks or other characters an HTTP header cannot carry: give the key alone');
   const body = o.body ?? 'input-data';
   if (!BODY_KINDS.includes(body)) throw usage(`--body must be input-data or octet-stream, got ${JSON.stringify(body)}`);
   const batchSize = positiveInteger(o.batchSize ?? 1, '--batch-size');
@@ -704,6 +709,10 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     );
   }
   if (failure !== undefined) throw failure;
+  if (summary.images === 0) {
+    if (file.kept === 0) await rm(o.out, { force: true });
+    throw new ConversionError('EMPTY_DATASET', `no images in ${inputs.map((i) => displayPath(resolve(i))).join(', ')} (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)`);
+  }
   return summary;
 }
 

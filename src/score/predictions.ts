@@ -10,7 +10,7 @@
  *   out.append(answerLines(batch, JSON.parse(text), 'input-data').join(''));
  *   out.close();
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, fstatSync, statSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, writeSync, fstatSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConversionError, describeValue } from '../errors.js';
@@ -91,7 +91,7 @@ export interface PredictionsFile {
   tornDropped: boolean;
   /** Appends whole lines (one write). */
   append(text: string): void;
-  /** Writes to disk what was appended (fsync). */
+  /** Starts writing to disk what was appended (fsync on the thread pool: the event loop does not wait for the disk). */
   sync(): void;
   close(): void;
 }
@@ -185,6 +185,7 @@ export async function openPredictions(path: string, options: OpenPredictionsOpti
   }
   let position = fstatSync(fd).size;
   let open = true;
+  let syncing = false;
   return {
     done,
     kept,
@@ -196,7 +197,9 @@ export async function openPredictions(path: string, options: OpenPredictionsOpti
       position += data.length;
     },
     sync() {
-      if (open) fsyncSync(fd);
+      if (!open || syncing) return;
+      syncing = true;
+      fsync(fd, () => (syncing = false));
     },
     close() {
       if (!open) return;

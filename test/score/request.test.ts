@@ -157,6 +157,15 @@ describe('request', () => {
     expect(decodeBody(readFileSync(single, 'utf8'))).toHaveLength(6);
   });
 
+  it('no images: EMPTY_DATASET, exit 1, nothing on stdout or on disk', async () => {
+    await writeTree(tmp.path, { 'empty/notes.txt': 'x', 'bad/x.png': 'text' });
+    const a = await runCli(['request', 'empty'], { cwd: tmp.path });
+    expect([a.code, a.stdout, a.stderr]).toEqual([1, '', expect.stringMatching(/\[EMPTY_DATASET\]/)]);
+    const b = await runCli(['request', 'bad', '--on-error', 'skip', '--batch-size', '2', '-o', 'req'], { cwd: tmp.path });
+    expect([b.code, b.stderr]).toEqual([1, expect.stringMatching(/all 1 were skipped \[EMPTY_DATASET\]/)]);
+    expect(await listTree(tmp.path)).toEqual(['bad/x.png', 'empty/notes.txt']);
+  });
+
   it('usage: batching needs -o <folder>; a bad --batch-size names the flag (exit 2)', async () => {
     await writeImages(tmp.path, 1);
     const a = await runCli(['request', join(tmp.path, 'images'), '--batch-size', '2']);

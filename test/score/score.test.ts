@@ -3,7 +3,7 @@
  * and matched to its own image, in input order, under every fault; bounded retries; no retry where
  * retrying cannot help; unusable answers never matched; resume; the key in no output, message or file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStandIn, type Fault, type StandIn, type StandInOptions, type StandInTask } from '../../bench/score/endpoint.js';
@@ -273,6 +273,19 @@ describe('score command line', () => {
     await writeImages(tmp.path, 1);
     const r = await runCli(['score', 'http://127.0.0.1:9/score', 'images', '-o', 'p.jsonl', ...extra], { cwd: tmp.path, env: { AZUREML_ENDPOINT_KEY: KEY } });
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(message)]);
+  });
+
+  it('no images: EMPTY_DATASET, exit 1, no output left; a key a header cannot carry: exit 2, not echoed', async () => {
+    await writeTree(tmp.path, { 'empty/notes.txt': 'x' });
+    const s = await serve();
+    const r = await runCli(['score', s.url, 'empty', '-o', 'p.jsonl'], { cwd: tmp.path, env: { AZUREML_ENDPOINT_KEY: KEY } });
+    expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/no images in empty .*\[EMPTY_DATASET\]/)]);
+    expect(existsSync(join(tmp.path, 'p.jsonl'))).toBe(false);
+    const spaced = `${KEY} extra`;
+    const k = await runCli(['score', s.url, 'empty', '-o', 'p.jsonl'], { cwd: tmp.path, env: { AZUREML_ENDPOINT_KEY: spaced } });
+    expect([k.code, k.stderr]).toEqual([2, expect.stringMatching(/characters an HTTP header cannot carry/)]);
+    expect(k.stderr).not.toContain(KEY);
+    expect(s.requests).toBe(0);
   });
 
   it('a bad URI, a missing -o: exit 2', async () => {
