@@ -387,7 +387,7 @@ export interface ScoreProgress {
   inFlight: number;
   /** Retries so far. */
   retries: number;
-  /** Images listed so far, and whether the listing is complete. */
+  /** Images listed so far for this run (not those a resume skips), and whether the listing is complete. */
   listed: number;
   listingDone: boolean;
 }
@@ -647,7 +647,6 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     const items = async function* (): AsyncGenerator<InputItem> {
       for await (const item of listImages(inputs, { imagesRoot: options.imagesRoot, baseUrl: options.baseUrl, signal: options.signal })) {
         summary.images++;
-        progress.listed++;
         if (item.ok && o.resume) {
           const left = file.done.get(item.image.imageUrl);
           if (left) {
@@ -656,6 +655,7 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
             continue;
           }
         }
+        progress.listed++;
         yield item;
       }
       progress.listingDone = true;
