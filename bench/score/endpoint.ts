@@ -137,6 +137,7 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
         }
         if (fault?.kind === 'close') return req.socket.destroy();
         if (fault?.kind === 'html') return send(res, 200, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' });
+        if (res.destroyed) return; // the client gave up (timeout) or went away: nothing answered
         const answers = digests.map((d) => answerFor(task, d));
         if (fault?.kind === 'short') answers.pop();
         else for (const d of digests) state.answered.set(d, (state.answered.get(d) ?? 0) + 1);

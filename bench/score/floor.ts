@@ -19,7 +19,7 @@ function listFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export async function floor(url: string, dir: string, o: { concurrency: number; batchSize: number; key: string; limit?: number }): Promise<{ imagesPerSecond: number; seconds: number }> {
+export async function floor(url: string, dir: string, o: { concurrency: number; batchSize: number; key: string; limit?: number }): Promise<{ imagesPerSecond: number; seconds: number; p50: number; p95: number }> {
   let files = listFiles(dir);
   if (o.limit) files = files.slice(0, o.limit);
   const bodies: Buffer[] = [];
@@ -30,17 +30,22 @@ export async function floor(url: string, dir: string, o: { concurrency: number; 
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: o.concurrency });
   let next = 0;
+  const latencies: number[] = [];
   const started = performance.now();
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++]!;
+      const t = performance.now();
       const res = await pool.request({ path: u.pathname, method: 'POST', body, headers: { 'content-type': 'application/json', authorization: `Bearer ${o.key}` } });
       await res.body.text();
       if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+      latencies.push(performance.now() - t);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
   await pool.close();
-  return { imagesPerSecond: files.length / seconds, seconds };
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! * 10) / 10;
+  return { imagesPerSecond: files.length / seconds, seconds, p50: at(0.5), p95: at(0.95) };
 }

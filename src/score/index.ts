@@ -361,7 +361,7 @@ export interface ScoreOptions extends ImageSourceOptions {
   body?: BodyKind | undefined;
   /** Requests in flight at most (`--concurrency`, default 4). */
   concurrency?: number | undefined;
-  /** Seconds per try, from sending to the whole answer (`--timeout`, default 90). */
+  /** Seconds a try may wait for the answer's headers, and then between chunks of its body (`--timeout`, default 90). */
   timeout?: number | undefined;
   /** Tries after the first, for 408, 429, 5xx, timeouts and connection errors (`--retries`, default 5). */
   retries?: number | undefined;
@@ -495,6 +495,11 @@ function percentile(sorted: Float64Array, p: number): number {
   return Math.round(sorted[i]! * 10) / 10;
 }
 
+/** Requests that may complete ahead of the oldest unfinished one (their lines held until it is done)... */
+const MAX_AHEAD_REQUESTS = 4096;
+/** ...and the most characters of lines held so. */
+const MAX_HELD_CHARS = 16 * 1024 * 1024;
+
 /** Codes after which nothing more is sent: every later request would fail the same way. */
 const STOP_CODES: ReadonlySet<ErrorCode> = new Set(['ENDPOINT_AUTH', 'ENDPOINT_NOT_FOUND']);
 
@@ -515,7 +520,8 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   const file = await openPredictions(o.out, { resume: o.resume, force: o.force, display: shownOut });
   const endpoint = new Endpoint({ uri: o.uri, key: o.key, deployment: o.deployment, body: o.body, timeoutMs: o.timeoutMs, retries: o.retries, concurrency: o.concurrency, backoff: o.backoff });
   const stop = new AbortController();
-  setMaxListeners(0, stop.signal); // one listener a request in flight
+  setMaxListeners(0, stop.signal); // p-retry listens while a request waits for its next try
+  stop.signal.addEventListener('abort', () => void endpoint.close(), { once: true });
   // On Ctrl-C: stop sending, and write the finished lines now (the bin's signal handler exits right after).
   const onUserAbort = () => {
     stop.abort(interruptedError());
@@ -575,10 +581,15 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
       lastSync = performance.now();
     }
   };
+  /** Characters of lines held behind an unfinished earlier request. */
+  let pendingChars = 0;
   const complete = (index: number, text: string) => {
     pending.set(index, text);
+    pendingChars += text.length;
     while (pending.has(nextToWrite)) {
-      unwritten += pending.get(nextToWrite)!;
+      const ready = pending.get(nextToWrite)!;
+      unwritten += ready;
+      pendingChars -= ready.length;
       pending.delete(nextToWrite);
       nextToWrite++;
     }
@@ -640,7 +651,10 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     }
   };
 
-  const window = Math.max(16, o.concurrency * 4);
+  // How far ahead of the oldest unfinished request new ones may go: far enough that one slow request
+  // (retries, backoff) does not stall the others, near enough that the lines held behind it stay small.
+  const window = Math.max(MAX_AHEAD_REQUESTS, o.concurrency * 4);
+  const full = (batch: Batch) => batch.index - nextToWrite >= window || pendingChars > MAX_HELD_CHARS;
   let failure: unknown;
   const running = new Set<Promise<void>>();
   try {
@@ -663,7 +677,7 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
     const onBad = (bad: BadItem) => fail(bad.error.code, bad.error.message, [bad.imageUrl], bad.error.file);
     for await (const batch of planBatches(items(), { body: o.body, batchSize: o.batchSize, maxBytes: o.maxBytes }, onBad, options.signal)) {
       if (options.signal?.aborted) break;
-      while (!stoppedBy && (inFlight >= o.concurrency || batch.index - nextToWrite >= window)) await changed();
+      while (!stoppedBy && (inFlight >= o.concurrency || full(batch))) await changed();
       if (options.signal?.aborted) break;
       if (stoppedBy) {
         failNotSent(batch.images.map((i) => i.imageUrl));
