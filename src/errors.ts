@@ -108,6 +108,26 @@ export const ERROR_CODES = {
   // --- evaluate ---
   /** A ground-truth line `evaluate` cannot score: not SPEC §1, another task, or no image size for masks. */
   GROUND_TRUTH_BAD: 'bad ground-truth line',
+
+  // --- scoring (request, score: SPEC §7) ---
+  /** An image_url (azureml://, https://) that no --base-url / --images-root maps to a local file. */
+  URL_NOT_LOCAL: 'image_url is not a local file',
+  /** An image alone makes a request body larger than --max-bytes. */
+  IMAGE_TOO_LARGE: 'image larger than --max-bytes',
+  /** The endpoint refused the key (401, 403): nothing more is sent. */
+  ENDPOINT_AUTH: 'the endpoint refused the key',
+  /** The endpoint or deployment does not exist (404): nothing more is sent. */
+  ENDPOINT_NOT_FOUND: 'no such endpoint or deployment',
+  /** The endpoint refused a request (400 or another 4xx that retrying cannot fix). */
+  ENDPOINT_REFUSED: 'the endpoint refused the request',
+  /** The request body was too large for the endpoint (413). */
+  REQUEST_TOO_LARGE: 'request body too large for the endpoint',
+  /** The endpoint kept failing (408, 429, 5xx, connection errors) after every retry. */
+  ENDPOINT_UNAVAILABLE: 'the endpoint kept failing',
+  /** The endpoint did not answer within --timeout, on every try. */
+  ENDPOINT_TIMEOUT: 'the endpoint did not answer in time',
+  /** An answer that is not JSON, not a list of the batch's length, or not the shape of a task. */
+  RESPONSE_BAD: 'unusable answer from the endpoint',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -12,6 +12,8 @@ import { ConversionError } from '../errors.js';
 import { CONVERTERS } from '../registry.js';
 import { registerConvertCommand } from './convert.js';
 import { registerEvaluateCommand } from './evaluate.js';
+import { registerRequestCommand } from './request.js';
+import { registerScoreCommand } from './score.js';
 import { ignoreLoss, wantsColor, type CliIo, type CommandEnv } from './env.js';
 import { Interrupts } from './signals.js';
 import { registerSplitCommand } from './split.js';
@@ -20,7 +22,7 @@ import { registerValidateCommand } from './validate.js';
 export type { CliIo, CommandEnv } from './env.js';
 
 /** Every command, each adding itself to the program. A new command plugs in with one line here. */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerEvaluateCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerEvaluateCommand];
 
 /** The package version: package.json is three folders up from dist/src/cli/main.js, two up from src/cli/main.ts (tests). */
 const VERSION = ((): string => {

@@ -1,0 +1,118 @@
+/**
+ * `score` against the stand-in endpoint (endpoint.ts, its own process, `--latency` ms a request):
+ * images per second of the real bin for each `--concurrency` × `--batch-size`, its CPU per image and
+ * peak memory (from /usr/bin/time), next to the floor: the same requests, bodies built beforehand in
+ * memory, sent by a bare undici pool that reads nothing back (floor.ts) — the most the stand-in
+ * allows on this machine. A fresh stand-in for each pair, warmed by a floor pass first.
+ *
+ *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000]
+ *
+ * Make the images with `node dist/bench/score/gen.js <dir> 20000`. With --concurrency 1 and 2 ms a
+ * request a 20,000-image run takes a minute or more; `--limit-c1 N` scores only the first N images there
+ * (a folder of them is made beside the images).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { floor } from './floor.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const dir = args[0];
+if (!dir) throw new Error('usage: bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1]');
+const latency = Number(opt('--latency', '2'));
+const concurrencies = opt('--concurrency', '1,4,16').split(',').map(Number);
+const batchSizes = opt('--batch-size', '1,8').split(',').map(Number);
+const runs = Number(opt('--runs', '1'));
+const limitC1 = Number(opt('--limit-c1', '0'));
+
+function countImages(d: string): number {
+  let n = 0;
+  for (const e of readdirSync(d, { withFileTypes: true })) n += e.isDirectory() ? countImages(join(d, e.name)) : 1;
+  return n;
+}
+
+/** The first `n` sub-folders' worth of images (gen.js writes 1,000 a folder), for the slow concurrency-1 runs. */
+function subset(n: number): string {
+  const d = join(tmpdir(), `automl-img-score-bench-${n}`);
+  if (!existsSync(d)) {
+    mkdirSync(d);
+    for (const sub of readdirSync(dir!).sort().slice(0, Math.ceil(n / 1000))) cpSync(join(dir!, sub), join(d, sub), { recursive: true });
+  }
+  return d;
+}
+
+async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(root, 'dist/bench/score/endpoint.js'), '--latency', String(latency), '--key', 'bench-key'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (b: Buffer) => resolve((JSON.parse(b.toString().split('\n')[0]!) as { url: string }).url));
+    child.once('error', reject);
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+interface Row {
+  concurrency: number;
+  batchSize: number;
+  images: number;
+  ideal: number;
+  floor: number;
+  client: number;
+  cpuUsPerImage: number;
+  peakMB: number;
+  p50: number;
+  p95: number;
+}
+
+const rows: Row[] = [];
+const out = join(tmpdir(), `automl-img-score-bench-${process.pid}.jsonl`);
+for (const concurrency of concurrencies) {
+  for (const batchSize of batchSizes) {
+    const input = concurrency === 1 && limitC1 > 0 ? subset(limitC1) : dir;
+    const images = countImages(input);
+    for (let run = 0; run < runs; run++) {
+      const endpoint = await startEndpoint();
+      try {
+        await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key', limit: 2000 }); // warm-up
+        const f = await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key' });
+        rmSync(out, { force: true });
+        const r = spawnSync(
+          '/usr/bin/time',
+          ['-f', '%e %U %S %M', process.execPath, join(root, 'bin/automl-img.js'), 'score', endpoint.url, input, '-o', out, '--json', '-q', '--concurrency', String(concurrency), '--batch-size', String(batchSize)],
+          { encoding: 'utf8', env: { ...process.env, AZUREML_ENDPOINT_KEY: 'bench-key' }, maxBuffer: 64 << 20 },
+        );
+        if (r.status !== 0) throw new Error(`score failed (${r.status}): ${r.stderr.slice(-2000)}`);
+        const [, user, sys, rssKB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
+        const summary = JSON.parse(r.stdout) as { imagesPerSecond: number; predicted: number; latencyMs: { p50: number; p95: number } };
+        if (summary.predicted !== images) throw new Error(`predicted ${summary.predicted} of ${images}`);
+        const row: Row = {
+          concurrency,
+          batchSize,
+          images,
+          ideal: Math.round((concurrency * batchSize * 1000) / latency),
+          floor: Math.round(f.imagesPerSecond),
+          client: Math.round(summary.imagesPerSecond),
+          cpuUsPerImage: Math.round(((user + sys) * 1e6) / images),
+          peakMB: Math.round(rssKB / 1024),
+          p50: summary.latencyMs.p50,
+          p95: summary.latencyMs.p95,
+        };
+        rows.push(row);
+        process.stderr.write(`${JSON.stringify({ ...row, load: loadavg()[0]!.toFixed(1) })}\n`);
+      } finally {
+        endpoint.stop();
+      }
+    }
+  }
+}
+rmSync(out, { force: true });
+process.stdout.write('| --concurrency | --batch-size | images | latency bound (img/s) | floor client (img/s) | automl-img (img/s) | of floor | CPU µs/image | peak RSS MB | p50 / p95 ms |\n|---|---|---|---|---|---|---|---|---|---|\n');
+for (const r of rows) {
+  process.stdout.write(`| ${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} | ${r.client} | ${Math.round((100 * r.client) / r.floor)}% | ${r.cpuUsPerImage} | ${r.peakMB} | ${r.p50} / ${r.p95} |\n`);
+}
