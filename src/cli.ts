@@ -16,12 +16,13 @@ import type { CliIo, CommandEnv } from './cli/env.js';
 import { registerSplitCommand } from './commands/split.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerStatsCommand } from './commands/stats.js';
+import { registerPreviewCommand } from './cli/preview.js';
 
 /**
  * The top-level commands besides `convert`, each adding itself to the program. A new command
  * (validate, stats, ...) plugs in with one line here.
  */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand, registerValidateCommand, registerStatsCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerSplitCommand, registerValidateCommand, registerStatsCommand, registerPreviewCommand];
 
 /** The package version: package.json is two folders up from dist/src/cli.js, one up from src/cli.ts (tests). */
 const VERSION = ((): string => {

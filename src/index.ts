@@ -13,6 +13,7 @@ export { splitJsonl, type SplitJsonlOptions } from './commands/split.js';
 export { validateJsonl, checkLine, taskOfLabel, FINDING_CODES, type Finding, type FindingCode, type ValidateOptions, type ValidationReport } from './jsonl-check.js';
 export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelStats, type StatsOptions } from './commands/stats.js';
 export { recordToJson } from './format.js';
+export { preview, PAGE_MARKER, type PreviewOptions, type PreviewSummary, type PreviewData } from './preview/index.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 export { main } from './cli.js';
 export {

@@ -56,6 +56,15 @@ export function removeTempFilesSync(): void {
   liveCreatedDirs.clear();
 }
 
+/**
+ * Registers a temporary file written outside this module (the `preview` page) so that
+ * {@link removeTempFilesSync} removes it on a signal; the returned function forgets it again.
+ */
+export function trackTempFile(path: string): () => void {
+  liveTempFiles.add(path);
+  return () => void liveTempFiles.delete(path);
+}
+
 /** Temporary files of this process still on disk (for tests). */
 export function liveTempFileCount(): number {
   return liveTempFiles.size;
