@@ -126,13 +126,14 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
     // only mistakes, and the slider: at 0.5 the can at 0.6 on nothing is a false positive; at 0.65 it is hidden
     await page.check('#filter-mistakes');
     expect(await page.locator('#grid .card .name').allTextContents()).toEqual(['1.png', '4.png', '5.png']);
+    // (the slider redraws on the next animation frame: poll)
     await page.locator('#threshold').fill('0.65');
     expect(await page.locator('#threshold-value').textContent()).toBe('0.65');
-    expect(await page.locator('#grid .card .name').allTextContents()).toEqual(['4.png', '5.png']);
+    await expect.poll(() => page.locator('#grid .card .name').allTextContents()).toEqual(['4.png', '5.png']);
     await page.uncheck('#filter-mistakes');
     expect(await cardOf(page, 'images/1.png').locator('[data-kind="pred"]').count()).toBe(1);
     await page.locator('#threshold').fill('0.1');
-    expect(await cardOf(page, 'images/1.png').locator('[data-kind="pred"]').count()).toBe(3);
+    await expect.poll(() => cardOf(page, 'images/1.png').locator('[data-kind="pred"]').count()).toBe(3);
     expect(await cardOf(page, 'images/sub dir/4.png').locator('[data-kind="pred"]').getAttribute('data-status')).toBe('wrong-class');
 
     // click for a large view; Escape closes it

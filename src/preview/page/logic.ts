@@ -152,7 +152,24 @@ function intersection(a: readonly number[], b: readonly number[]): number {
   return w > 0 && h > 0 ? w * h : 0;
 }
 
-const boxOf = (s: GtObject | PredBox): number[] => [s[2], s[3], s[4], s[5]];
+/** Intersection of two shapes' boxes (corners at indices 2..5 of both tuples), without allocating. */
+function shapeIntersection(a: GtObject | PredBox, b: GtObject | PredBox): number {
+  const w = Math.min(a[4], b[4]) - Math.max(a[2], b[2]);
+  const h = Math.min(a[5], b[5]) - Math.max(a[3], b[3]);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+function shapeArea(s: GtObject | PredBox): number {
+  return Math.max(0, s[4] - s[2]) * Math.max(0, s[5] - s[3]);
+}
+
+/** IoU of two shapes' boxes ({@link iou} on the tuples, for the matching loop). */
+function shapeIou(a: GtObject | PredBox, b: GtObject | PredBox): number {
+  const inter = shapeIntersection(a, b);
+  if (inter <= 0) return 0;
+  const union = shapeArea(a) + shapeArea(b) - inter;
+  return union > 0 ? inter / union : 0;
+}
 
 /**
  * What became of each predicted box: found an object (`hit`), lies on a crowd region (`crowd`, not
@@ -191,26 +208,26 @@ export function matchBoxes(img: PreviewImage, threshold: number): BoxMatch {
   order.sort((a, b) => preds[b]![1] - preds[a]![1] || a - b);
   for (const i of order) {
     const p = preds[i]!;
-    const pb = boxOf(p);
     let best = -1;
     let bestIou = MATCH_IOU;
-    objects.forEach((o, j) => {
-      if (o[0] !== p[0] || gt[j] !== 'missed') return;
-      const v = iou(pb, boxOf(o));
+    for (let j = 0; j < objects.length; j++) {
+      const o = objects[j]!;
+      if (o[0] !== p[0] || gt[j] !== 'missed') continue;
+      const v = shapeIou(p, o);
       if (v >= bestIou) {
         bestIou = v;
         best = j;
       }
-    });
+    }
     if (best >= 0) {
       gt[best] = 'found';
       pred[i] = 'hit';
       continue;
     }
-    const pArea = area(pb);
-    if (objects.some((o) => o[1] === 1 && o[0] === p[0] && pArea > 0 && intersection(pb, boxOf(o)) / pArea >= MATCH_IOU)) {
+    const pArea = shapeArea(p);
+    if (objects.some((o) => o[1] === 1 && o[0] === p[0] && pArea > 0 && shapeIntersection(p, o) / pArea >= MATCH_IOU)) {
       pred[i] = 'crowd';
-    } else if (objects.some((o) => o[0] !== p[0] && iou(pb, boxOf(o)) >= MATCH_IOU)) {
+    } else if (objects.some((o) => o[0] !== p[0] && shapeIou(p, o) >= MATCH_IOU)) {
       pred[i] = 'wrong-class';
     }
   }

@@ -45,6 +45,8 @@ const colors = labelColors(data?.labels ?? []);
 /** Sizes learnt from images that had no image_details, by image index. */
 const learntSizes = new Map<number, { w: number; h: number }>();
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -151,7 +153,7 @@ function caption(i: number): HTMLElement {
     }
   } else {
     const n = img.o?.length ?? 0;
-    line.append(el('span', { class: 'dim' }, n === 0 ? 'no objects' : `${n} object${n === 1 ? '' : 's'}`));
+    line.append(el('span', { class: 'dim' }, n === 0 ? 'no objects' : plural(n, 'object')));
     if (img.r === 1) {
       const m = matchBoxes(img, state.threshold);
       const kept = m.pred.filter((s) => s !== 'below').length;
@@ -251,12 +253,12 @@ function legend(): HTMLElement {
   const rows = computeLegend(data);
   const counts = fileCounts(data);
   const details = el('details', { id: 'legend', open: '' });
-  details.append(el('summary', {}, `Legend: ${data.labels.length} label${data.labels.length === 1 ? '' : 's'}`));
+  details.append(el('summary', {}, `Legend: ${plural(data.labels.length, 'label')}`));
   const table = el('table');
   const head = el('tr');
   head.append(el('th', {}, 'label'));
   data.files.forEach((_, f) => {
-    const th = el('th', { colspan: '2', title: data.files[f]!.name }, `${fileLabel(f)} (${counts.images[f]} images, ${counts.background[f]} without objects)`);
+    const th = el('th', { colspan: '2', title: data.files[f]!.name }, `${fileLabel(f)} (${plural(counts.images[f]!, 'image')}, ${counts.background[f]} without objects)`);
     head.append(th);
   });
   if (data.files.length > 1) head.append(el('th', { colspan: '2' }, 'all'));
@@ -302,10 +304,17 @@ function bar(): HTMLElement {
   if (hasPredictions) {
     const slider = el('input', { type: 'range', id: 'threshold', min: '0', max: '1', step: '0.01', value: String(state.threshold) });
     const value = el('output', { id: 'threshold-value' }, state.threshold.toFixed(2));
+    let pending = false;
     slider.addEventListener('input', () => {
-      state.threshold = Number(slider.value);
-      value.textContent = state.threshold.toFixed(2);
-      refresh();
+      value.textContent = Number(slider.value).toFixed(2);
+      // one refresh per frame however fast the slider moves
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        state.threshold = Number(slider.value);
+        refresh();
+      });
     });
     const wrap = el('label', {}, 'score ≥ ');
     wrap.append(slider, value);
