@@ -309,6 +309,28 @@ async function writeBase64(out: WriteStream, abs: string): Promise<void> {
   if (carry.length) await writeWithBackpressure(out, carry.toString('base64'));
 }
 
+/** Image files looked up at once (their `stat`s run in parallel; the page keeps the input order). */
+const LOOKUPS_IN_FLIGHT = 64;
+
+/** Collects the page's small pieces into writes of about 64 KB (one write per image is slow). */
+class BufferedWriter {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(private readonly out: NodeJS.WritableStream) {}
+  async write(s: string): Promise<void> {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= 65536) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.size === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    await writeWithBackpressure(this.out, text);
+  }
+}
+
 async function isPreviousPage(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch(() => undefined);
   if (!fh) return false;
@@ -379,7 +401,8 @@ export async function preview(files: readonly string[], options: PreviewOptions 
       out!.once('error', rej);
     });
     const w = out;
-    const write = (s: string) => writeWithBackpressure(w, s);
+    const page = new BufferedWriter(w);
+    const write = (s: string) => page.write(s);
     const title = `automl-img preview: ${summary.files.map((f) => f.name).join(', ')}`;
     await write(
       `${PAGE_MARKER}<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
@@ -388,27 +411,37 @@ export async function preview(files: readonly string[], options: PreviewOptions 
         `<script type="application/json" id="automl-img-data">{"v":1,"embedded":${options.embed === true},"images":[`,
     );
 
-    const emit = async (img: PreviewImage) => {
+    /** Images whose files are being looked up (in parallel), written in their order as the lookups end. */
+    const pending: { img: PreviewImage; found: Promise<string | undefined> }[] = [];
+    const emitFirst = async () => {
+      const { img, found } = pending.shift()!;
+      const abs = await found;
+      if (abs !== undefined && options.embed) {
+        img.s = embeddedPaths.length;
+        embeddedPaths.push(abs);
+      }
+      if (img.m === 1) summary.missingImages++;
       await write((summary.images === 0 ? '' : ',\n') + scriptSafeJson(JSON.stringify(img)));
       summary.images++;
     };
-    const placeImage = async (img: PreviewImage) => {
+    /** Sets where the page loads the image from; resolves to its absolute path when it is a file that exists. */
+    const locate = async (img: PreviewImage): Promise<string | undefined> => {
       const place = placeOf(img.u, imagesRoot, options.baseUrl);
       if (place.kind === 'web') img.s = place.url;
       else if (place.kind === 'none') {
         img.s = img.u;
         img.m = 1;
       } else {
+        img.s = pageHref(pageDir, place.abs);
         const s = await stat(place.abs).catch(() => undefined);
-        if (!s?.isFile()) {
-          img.s = pageHref(pageDir, place.abs);
-          img.m = 1;
-        } else if (options.embed) {
-          img.s = embeddedPaths.length;
-          embeddedPaths.push(place.abs);
-        } else img.s = pageHref(pageDir, place.abs);
+        if (s?.isFile()) return place.abs;
+        img.m = 1;
       }
-      if (img.m === 1) summary.missingImages++;
+      return undefined;
+    };
+    const add = async (img: PreviewImage) => {
+      pending.push({ img, found: locate(img) });
+      if (pending.length >= LOOKUPS_IN_FLIGHT) await emitFirst();
     };
 
     for (let fi = 0; fi < files.length; fi++) {
@@ -443,8 +476,7 @@ export async function preview(files: readonly string[], options: PreviewOptions 
           matched.add(url);
           Object.assign(img, pagePrediction(p, labels, img.c));
         }
-        await placeImage(img);
-        await emit(img);
+        await add(img);
       }
     }
     if (predictions) {
@@ -457,11 +489,11 @@ export async function preview(files: readonly string[], options: PreviewOptions 
           const img: PreviewImage = { f: fi, u: url, s: '', ...pagePrediction(predictions.byUrl.get(url)!, labels, undefined) };
           if (img.q !== undefined) img.c = [];
           else img.o = [];
-          await placeImage(img);
-          await emit(img);
+          await add(img);
         }
       }
     }
+    while (pending.length) await emitFirst();
     summary.labels = labels.names.length;
     const tail: Record<string, unknown> = { files: summary.files, labels: labels.names };
     if (options.predictions !== undefined) tail['predictions'] = displayFile(options.predictions);
@@ -472,12 +504,14 @@ export async function preview(files: readonly string[], options: PreviewOptions 
         if (i % 64 === 0 && signal?.aborted) throw interruptedError();
         const abs = embeddedPaths[i]!;
         await write(`${i ? ',\n' : ''}"data:${MIME[extname(abs).toLowerCase()] ?? 'application/octet-stream'};base64,`);
+        await page.flush();
         await writeBase64(w, abs);
         await write('"');
       }
       await write(']</script>\n');
     }
     await write(`<script>${PAGE_SCRIPT}</script>\n</body></html>\n`);
+    await page.flush();
     await closeStream(w);
     out = undefined;
     if (signal?.aborted) throw interruptedError();

@@ -166,12 +166,15 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
   });
 
   it('classification: labels as captions, the top predictions with their probabilities and whether they match', LONG, async () => {
-    await writeTree(dir, { 'mc/mc.jsonl': jsonl(MULTI_CLASS), 'mc/p.jsonl': jsonl(MULTI_CLASS_PREDICTIONS), 'mc/c1.png': png(60, 40), 'mc/c2.png': png(60, 40) });
+    // c3.png has no image_details: the page learns its size from the photo
+    await writeTree(dir, { 'mc/mc.jsonl': jsonl([...MULTI_CLASS, { image_url: 'c3.png', label: 'milk' }]), 'mc/p.jsonl': jsonl(MULTI_CLASS_PREDICTIONS), 'mc/c1.png': png(60, 40), 'mc/c2.png': png(60, 40), 'mc/c3.png': png(90, 30) });
     const out = join(dir, 'mc', 'p.html');
     await preview([join(dir, 'mc/mc.jsonl')], { out, predictions: join(dir, 'mc/p.jsonl') });
     const page = await open(out);
     expect(await cardOf(page, 'c1.png').locator('.chip').allTextContents()).toEqual(['can', 'can 0.85 ✓', 'carton 0.10', 'milk 0.05']);
     expect(await cardOf(page, 'c2.png').locator('.chip').allTextContents()).toEqual(['carton', 'can 0.70 ✗', 'carton 0.20', 'milk 0.10']);
+    const c3 = (await cardOf(page, 'c3.png').locator('.frame').boundingBox())!;
+    expect(c3.width / c3.height).toBeCloseTo(3, 1);
     await page.check('#filter-mistakes');
     expect(await page.locator('#grid .card .name').allTextContents()).toEqual(['c2.png']);
     await page.close();

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConversionError } from '../../src/errors.js';
 import { PAGE_MARKER, preview, scriptSafeJson } from '../../src/preview/index.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from '../../src/preview/page-bundle.js';
+import { liveTempFileCount } from '../../src/writer.js';
 import { png } from '../helpers/images.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
 import {
@@ -191,6 +192,7 @@ describe('preview: outputs', () => {
     await expectError(preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'p.html') }), 'JSON_BAD_VALUE', /x\.jsonl:3: label\[0\]\.topX: expected a number, got "a"/);
     expect(await readdir(tmp.path)).toEqual(['p.html', 'x.jsonl']);
     expect(await readFile(join(tmp.path, 'p.html'), 'utf8')).toBe(PAGE_MARKER + 'old');
+    expect(liveTempFileCount()).toBe(0);
   });
 
   it('stops on an aborted signal with INTERRUPTED and writes nothing', async () => {
