@@ -300,11 +300,17 @@ const MIME: Record<string, string> = {
 /** Streams one file as base64 (whole 3-byte groups per chunk, so the pieces join into one base64 text). */
 async function writeBase64(out: WriteStream, abs: string): Promise<void> {
   let carry = Buffer.alloc(0);
-  for await (const chunk of createReadStream(abs, { highWaterMark: 3 * 65536 })) {
-    const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    const whole = buf.length - (buf.length % 3);
-    if (whole > 0) await writeWithBackpressure(out, buf.subarray(0, whole).toString('base64'));
-    carry = Buffer.from(buf.subarray(whole));
+  try {
+    for await (const chunk of createReadStream(abs, { highWaterMark: 3 * 65536 })) {
+      const buf = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      const whole = buf.length - (buf.length % 3);
+      if (whole > 0) await writeWithBackpressure(out, buf.subarray(0, whole).toString('base64'));
+      carry = Buffer.from(buf.subarray(whole));
+    }
+  } catch (e) {
+    // a read error of the image (not of the page being written)
+    if ((e as NodeJS.ErrnoException).path === abs) throw new ConversionError('IMAGE_UNREADABLE', `cannot read the image to embed it: ${(e as Error).message}`, { file: displayPath(abs) }, { cause: e });
+    throw e;
   }
   if (carry.length) await writeWithBackpressure(out, carry.toString('base64'));
 }
@@ -354,7 +360,8 @@ async function closeStream(out: WriteStream): Promise<void> {
  * Writes the preview page of JSONL files (and predictions) as one self-contained HTML file.
  * @throws ConversionError `USAGE` (a bad option, exit 2), `INPUT_NOT_FOUND`, `JSON_PARSE`,
  *   `JSON_MISSING`, `JSON_BAD_VALUE` (a line, with its file, line and JSON path), `PREDICTION_BAD`,
- *   `OUTPUT_EXISTS`, `OUTPUT_WRITE`, `INTERRUPTED`. Nothing is written when it throws.
+ *   `IMAGE_UNREADABLE` (with `embed`), `OUTPUT_EXISTS`, `OUTPUT_WRITE`, `INTERRUPTED`. Nothing is
+ *   written when it throws.
  */
 export async function preview(files: readonly string[], options: PreviewOptions = {}): Promise<PreviewSummary> {
   await checkOptions(files, options);

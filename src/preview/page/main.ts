@@ -36,7 +36,7 @@ const THUMB_H = 174;
 
 const data = JSON.parse(document.getElementById('automl-img-data')?.textContent ?? 'null') as PreviewData;
 let embedded: string[] | undefined;
-const hasPredictions = data.predictions !== undefined;
+const hasPredictions = data?.predictions !== undefined;
 const state: FilterState = { ...DEFAULT_FILTER };
 let showTruth = true;
 let showPredictions = true;
@@ -81,9 +81,18 @@ function drawShapes(svg: SVGSVGElement, img: PreviewImage, width: number, height
   svg.innerHTML = shapesSvg(data, img, width, height, { threshold: state.threshold, fontSize, showTruth, showPredictions, colors });
 }
 
+/** A page-relative path as the user would type it (`%20` back to a space); as it is when it is not percent-encoding. */
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 function placeholder(img: PreviewImage): HTMLElement {
   const p = el('div', { class: 'missing' });
-  p.append(el('b', {}, 'image not found'), el('span', {}, typeof img.s === 'string' ? decodeURIComponent(img.s) : img.u));
+  p.append(el('b', {}, 'image not found'), el('span', {}, typeof img.s === 'string' ? safeDecode(img.s) : img.u));
   return p;
 }
 
