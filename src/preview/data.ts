@@ -2,12 +2,12 @@
  * The data a preview page carries: one compact JSON document, written by the library
  * (`./index.ts`) into a `<script type="application/json">` block and read by the page
  * (`./page/main.ts`). Shapes are tuples, not objects, so that 10,000 images stay small.
- * No DOM and no Node here: both sides import these types.
+ * No DOM and no Node here: both sides import these types (and {@link imageSrc}).
  *
  * @example
- *   {"v":1,"files":[{"name":"train_annotations.jsonl","task":"object-detection"}],
+ *   {"v":1,"root":"../data/","files":[{"name":"train_annotations.jsonl","task":"object-detection"}],
  *    "labels":["can","carton"],"predictions":"preds.jsonl","embedded":false,
- *    "images":[{"f":0,"u":"images/1.jpg","s":"../data/images/1.jpg","w":499,"h":666,
+ *    "images":[{"f":0,"u":"images/1.jpg","w":499,"h":666,
  *               "o":[[0,0,0.26,0.406,0.735,0.701]],"p":[[0,0.93,0.25,0.4,0.73,0.7]]}]}
  */
 
@@ -33,8 +33,11 @@ export interface PreviewImage {
   f: number;
   /** Its `image_url`. */
   u: string;
-  /** Where the page loads it from: a path relative to the page, or an index into the embedded images (`--embed`). */
-  s: string | number;
+  /**
+   * Where the page loads it from: a path relative to the page, or an index into the embedded images
+   * (`--embed`). Absent when it is {@link imageSrc} of the data's `root`, `strip` and `u` (most images).
+   */
+  s?: string | number;
   /** Width and height in pixels, from `image_details`, when known. */
   w?: number;
   h?: number;
@@ -71,5 +74,18 @@ export interface PreviewData {
   predictions?: string;
   /** True when the images are embedded as data URLs (then `s` is an index into them). */
   embedded: boolean;
+  /** The images root as a path relative to the page, ending in `/` (empty when it is the page's folder). */
+  root?: string;
+  /** The prefix removed from `image_url` before it is looked up under `root` (`--base-url`). */
+  strip?: string;
   images: PreviewImage[];
+}
+
+/**
+ * Where the page finds an image when its `s` is absent: `root`, then the `image_url` less `strip`,
+ * each `/`-separated segment percent-encoded.
+ */
+export function imageSrc(root: string, strip: string | undefined, url: string): string {
+  const rel = strip !== undefined && strip !== '' && url.startsWith(strip) ? url.slice(strip.length) : url;
+  return root + rel.split('/').map(encodeURIComponent).join('/');
 }

@@ -24,10 +24,10 @@ import { ConversionError, describeValue, type Location } from '../errors.js';
 import { displayFile, fileProblem, readJsonlLines, taskOfLabel } from '../jsonl-check.js';
 import { parsePrediction, type Prediction } from '../predictions.js';
 import { interruptedError, trackTempFile, writeWithBackpressure } from '../writer.js';
-import type { GtObject, PredBox, PredClass, PreviewFile, PreviewImage, PreviewTask } from './data.js';
+import { imageSrc, type GtObject, type PredBox, type PredClass, type PreviewFile, type PreviewImage, type PreviewTask } from './data.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-bundle.js';
 
-export type { PreviewData, PreviewImage, PreviewFile, PreviewTask, GtObject, PredBox, PredClass } from './data.js';
+export { imageSrc, type PreviewData, type PreviewImage, type PreviewFile, type PreviewTask, type GtObject, type PredBox, type PredClass } from './data.js';
 
 /** Options of {@link preview}. Every option is checked by {@link preview} itself (a `USAGE` error naming the flag). */
 export interface PreviewOptions {
@@ -369,6 +369,9 @@ export async function preview(files: readonly string[], options: PreviewOptions 
   const outAbs = resolve(options.out ?? 'preview.html');
   const pageDir = dirname(outAbs);
   const imagesRoot = resolve(options.imagesRoot ?? dirname(resolve(files[0]!)));
+  const rootHref = pageHref(pageDir, imagesRoot);
+  /** The images root relative to the page, as the data's `root`. */
+  const root = rootHref === '' ? '' : `${rootHref}/`;
   for (const f of files) {
     const problem = await fileProblem(resolve(f));
     if (problem) throw new ConversionError('INPUT_NOT_FOUND', problem, { file: displayFile(f) });
@@ -439,7 +442,8 @@ export async function preview(files: readonly string[], options: PreviewOptions 
         img.s = img.u;
         img.m = 1;
       } else {
-        img.s = pageHref(pageDir, place.abs);
+        const href = pageHref(pageDir, place.abs);
+        if (href !== imageSrc(root, options.baseUrl, img.u)) img.s = href;
         const s = await stat(place.abs).catch(() => undefined);
         if (s?.isFile()) return place.abs;
         img.m = 1;
@@ -471,7 +475,7 @@ export async function preview(files: readonly string[], options: PreviewOptions 
         if (!('label' in value)) throw new ConversionError('JSON_MISSING', 'expected a label, got nothing', { ...loc, path: 'label' });
         const fileInfo = summary.files[fi]!;
         fileInfo.task ??= taskOfLabel(value['label']) ?? null;
-        const img: PreviewImage = { f: fi, u: url, s: '', ...readLabel(value['label'], labels, loc, fileInfo.task) };
+        const img: PreviewImage = { f: fi, u: url, ...readLabel(value['label'], labels, loc, fileInfo.task) };
         const details = value['image_details'];
         if (isRecord(details) && Number.isInteger(details['width']) && Number.isInteger(details['height']) && (details['width'] as number) > 0 && (details['height'] as number) > 0) {
           img.w = details['width'] as number;
@@ -493,7 +497,7 @@ export async function preview(files: readonly string[], options: PreviewOptions 
         const fi = summary.files.length;
         summary.files.push({ name: `${displayFile(options.predictions!)} (images in no JSONL file)`, task: null });
         for (const url of unmatched) {
-          const img: PreviewImage = { f: fi, u: url, s: '', ...pagePrediction(predictions.byUrl.get(url)!, labels, undefined) };
+          const img: PreviewImage = { f: fi, u: url, ...pagePrediction(predictions.byUrl.get(url)!, labels, undefined) };
           if (img.q !== undefined) img.c = [];
           else img.o = [];
           await add(img);
@@ -502,7 +506,8 @@ export async function preview(files: readonly string[], options: PreviewOptions 
     }
     while (pending.length) await emitFirst();
     summary.labels = labels.names.length;
-    const tail: Record<string, unknown> = { files: summary.files, labels: labels.names };
+    const tail: Record<string, unknown> = { root, files: summary.files, labels: labels.names };
+    if (options.baseUrl !== undefined) tail['strip'] = options.baseUrl;
     if (options.predictions !== undefined) tail['predictions'] = displayFile(options.predictions);
     await write(`],\n${scriptSafeJson(JSON.stringify(tail).slice(1))}</script>\n`);
     if (options.embed) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin, runCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/fs.js';
-import { pageData, writeDetection } from './fixtures.js';
+import { pageData, srcOf, writeDetection } from './fixtures.js';
 
 const tmp = useTempDir('automl-img-preview-cli-');
 
@@ -16,7 +16,7 @@ describe('automl-img preview', () => {
     expect(r.stderr).toMatch(/^wrote preview\.html: 5 images, 5 objects, 3 labels, 4 prediction lines \(1 for images in no file\), 1 image not found \(shown as placeholders\) \(\d+ KB\)\n$/);
     const data = pageData(readFileSync(join(tmp.path, 'preview.html'), 'utf8'));
     expect(data.files.map((f) => f.name)).toEqual(['out/train_annotations.jsonl', 'out/validation_annotations.jsonl', 'preds.jsonl (images in no JSONL file)']);
-    expect(data.images[0]!.s).toBe('data/images/1.png');
+    expect(srcOf(data, data.images[0]!)).toBe('data/images/1.png');
   });
 
   it('--json prints the summary on stdout; -o names the page', async () => {

@@ -4,7 +4,7 @@
  *
  *   await writeDetection(tmp.path);   // data/images/*.png, out/train_annotations.jsonl, out/validation_annotations.jsonl, preds.jsonl
  */
-import type { PreviewData } from '../../src/preview/data.js';
+import { imageSrc, type PreviewData, type PreviewImage } from '../../src/preview/data.js';
 import { png } from '../helpers/images.js';
 import { writeTree, type Tree } from '../helpers/fs.js';
 
@@ -15,6 +15,11 @@ export function pageData(html: string): PreviewData {
   const m = /<script type="application\/json" id="automl-img-data">([\s\S]*?)<\/script>/.exec(html);
   if (!m) throw new Error('no data block in the page');
   return JSON.parse(m[1]!) as PreviewData;
+}
+
+/** Where the page loads an image from (its `s`, or the path made of the data's `root` and its `image_url`). */
+export function srcOf(data: PreviewData, img: PreviewImage): string | number {
+  return img.s ?? imageSrc(data.root ?? '', data.strip, img.u);
 }
 
 /** The embedded images of a page (`--embed`). */

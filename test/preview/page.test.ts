@@ -15,6 +15,7 @@ import {
   MULTI_LABEL,
   pageData,
   pageEmbedded,
+  srcOf,
   SEGMENTATION,
   writeDetection,
 } from './fixtures.js';
@@ -58,12 +59,15 @@ describe('preview: the page', () => {
       { name: expect.stringMatching(/validation_annotations\.jsonl$/), task: 'object-detection' },
     ]);
     expect(data.labels).toEqual(['can', 'carton', 'milk_bottle']);
+    // image paths are the images root relative to the page, then image_url: not repeated per image
+    expect(data.root).toBe('../data/');
     expect(data.images).toEqual([
-      { f: 0, u: 'images/1.png', s: '../data/images/1.png', w: 400, h: 300, o: [[0, 0, 0.1, 0.2, 0.4, 0.6], [1, 1, 0.5, 0.5, 0.9, 0.9]] },
-      { f: 0, u: 'images/2.png', s: '../data/images/2.png', w: 200, h: 200, o: [] },
-      { f: 0, u: 'images/missing.png', s: '../data/images/missing.png', w: 100, h: 100, m: 1, o: [[0, 0, 0, 0, 1, 1]] },
-      { f: 1, u: 'images/sub dir/4.png', s: '../data/images/sub%20dir/4.png', w: 300, h: 400, o: [[2, 0, 0.25, 0.25, 0.75, 0.5], [0, 0, 0.1, 0.6, 0.3, 0.9]] },
+      { f: 0, u: 'images/1.png', w: 400, h: 300, o: [[0, 0, 0.1, 0.2, 0.4, 0.6], [1, 1, 0.5, 0.5, 0.9, 0.9]] },
+      { f: 0, u: 'images/2.png', w: 200, h: 200, o: [] },
+      { f: 0, u: 'images/missing.png', w: 100, h: 100, m: 1, o: [[0, 0, 0, 0, 1, 1]] },
+      { f: 1, u: 'images/sub dir/4.png', w: 300, h: 400, o: [[2, 0, 0.25, 0.25, 0.75, 0.5], [0, 0, 0.1, 0.6, 0.3, 0.9]] },
     ]);
+    expect(data.images.map((i) => srcOf(data, i))).toEqual(['../data/images/1.png', '../data/images/2.png', '../data/images/missing.png', '../data/images/sub%20dir/4.png']);
     expect(summary).toMatchObject({ images: 4, objects: 5, labels: 3, missingImages: 1, predictions: 0, unmatchedPredictions: 0 });
     expect(summary.bytes).toBeGreaterThan(PAGE_SCRIPT.length);
   });
@@ -81,7 +85,8 @@ describe('preview: the page', () => {
     expect(data.images[2]!.r).toBeUndefined();
     expect(data.images[3]!.p).toEqual([[0, 0.8, 0.25, 0.25, 0.75, 0.5]]);
     expect(data.files[2]).toEqual({ name: expect.stringMatching(/preds\.jsonl \(images in no JSONL file\)$/), task: null });
-    expect(data.images[4]).toEqual({ f: 2, u: 'images/5.png', s: '../data/images/5.png', o: [], p: [[0, 0.7, 0.1, 0.1, 0.2, 0.2]], r: 1 });
+    expect(data.images[4]).toEqual({ f: 2, u: 'images/5.png', o: [], p: [[0, 0.7, 0.1, 0.1, 0.2, 0.2]], r: 1 });
+    expect(srcOf(data, data.images[4]!)).toBe('../data/images/5.png');
     expect(summary).toMatchObject({ images: 5, predictions: DETECTION_PREDICTIONS.length, unmatchedPredictions: 1 });
   });
 
@@ -90,7 +95,7 @@ describe('preview: the page', () => {
     await preview([join(tmp.path, 'seg.jsonl')], { out: join(tmp.path, 'p.html') });
     const data = pageData(await readFile(join(tmp.path, 'p.html'), 'utf8'));
     expect(data.files[0]!.task).toBe('instance-segmentation');
-    expect(data.images[0]!.s).toBe('a.png');
+    expect(srcOf(data, data.images[0]!)).toBe('a.png');
     expect(data.images[0]!.o).toEqual([
       [0, 0, 0.1, 0.1, 0.5, 0.9, SEGMENTATION[0]!.label[0]!.polygon],
       [1, 0, 0.6, 0.1, 0.9, 0.9, SEGMENTATION[0]!.label[1]!.polygon],
@@ -141,7 +146,7 @@ describe('preview: the page', () => {
     const { data, html } = await detectionPage({ embed: true });
     const embedded = pageEmbedded(html);
     expect(data.embedded).toBe(true);
-    expect(data.images.map((i) => i.s)).toEqual([0, 1, '../data/images/missing.png', 2]);
+    expect(data.images.map((i) => srcOf(data, i))).toEqual([0, 1, '../data/images/missing.png', 2]);
     expect(embedded).toHaveLength(3);
     expect(embedded[2]!.startsWith('data:image/png;base64,')).toBe(true);
     const bytes = Buffer.from(embedded[2]!.slice('data:image/png;base64,'.length), 'base64');
@@ -161,9 +166,17 @@ describe('preview: the page', () => {
   it('removes --base-url from image_url before looking the image up', async () => {
     await writeTree(tmp.path, { 'x.jsonl': jsonl([{ image_url: 'azureml://datastores/ws/paths/fridge/img/1.png', label: 'can' }]), 'ds/img/1.png': png(4, 4) });
     await preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'p.html'), imagesRoot: join(tmp.path, 'ds'), baseUrl: 'azureml://datastores/ws/paths/fridge/' });
-    const [img] = pageData(await readFile(join(tmp.path, 'p.html'), 'utf8')).images;
-    expect(img).toMatchObject({ s: 'ds/img/1.png' });
-    expect(img!.m).toBeUndefined();
+    const data = pageData(await readFile(join(tmp.path, 'p.html'), 'utf8'));
+    expect(data.strip).toBe('azureml://datastores/ws/paths/fridge/');
+    expect(srcOf(data, data.images[0]!)).toBe('ds/img/1.png');
+    expect(data.images[0]!.m).toBeUndefined();
+  });
+
+  it('gives an image its own path when root and image_url do not make it', async () => {
+    await writeTree(tmp.path, { 'x.jsonl': jsonl([{ image_url: 'a/../b/1.png', label: 'can' }, { image_url: 'https://example.org/2.png', label: 'can' }]), 'b/1.png': png(4, 4) });
+    await preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'p.html') });
+    const data = pageData(await readFile(join(tmp.path, 'p.html'), 'utf8'));
+    expect(data.images.map((i) => i.s)).toEqual(['b/1.png', 'https://example.org/2.png']);
   });
 
   it('shows an image it cannot reach (another scheme) as missing, with its URL', async () => {

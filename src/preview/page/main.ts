@@ -9,7 +9,7 @@
  *   <script>/* this file, bundled *\/</script>
  *   → <html data-ready="1"> once the first screenful is drawn (and performance mark `automl-img-first-render`)
  */
-import type { PreviewData, PreviewImage } from '../data.js';
+import { imageSrc, type PreviewData, type PreviewImage } from '../data.js';
 import {
   baseName,
   computeLegend,
@@ -54,8 +54,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+/** The image's path relative to the page (or its web URL). */
+function pathOf(img: PreviewImage): string {
+  return typeof img.s === 'string' ? img.s : imageSrc(data.root ?? '', data.strip, img.u);
+}
+
 function srcOf(img: PreviewImage): string {
-  if (typeof img.s === 'string') return img.s;
+  if (typeof img.s !== 'number') return pathOf(img);
   if (embedded === undefined) embedded = JSON.parse(document.getElementById('automl-img-embedded')?.textContent ?? '[]') as string[];
   return embedded[img.s] ?? '';
 }
@@ -92,7 +97,7 @@ function safeDecode(s: string): string {
 
 function placeholder(img: PreviewImage): HTMLElement {
   const p = el('div', { class: 'missing' });
-  p.append(el('b', {}, 'image not found'), el('span', {}, typeof img.s === 'string' ? safeDecode(img.s) : img.u));
+  p.append(el('b', {}, 'image not found'), el('span', {}, safeDecode(pathOf(img))));
   return p;
 }
 
