@@ -29,7 +29,7 @@ import {
 
 /** Card cell size in the grid, gaps included (pixels). */
 const CELL_W = 248;
-const ROW_H = 262;
+const ROW_H = 282;
 /** The image box of a card. */
 const THUMB_W = 232;
 const THUMB_H = 174;
@@ -40,6 +40,10 @@ const hasPredictions = data?.predictions !== undefined;
 const state: FilterState = { ...DEFAULT_FILTER };
 let showTruth = true;
 let showPredictions = true;
+/** Whether the data has objects (detection, segmentation) or only labels (classification). */
+const withObjects = data?.images.some((img) => img.o !== undefined) ?? false;
+/** What an image without annotations lacks. */
+const EMPTY_WORD = withObjects ? 'objects' : 'labels';
 let shown: number[] = [];
 const colors = labelColors(data?.labels ?? []);
 /** Sizes learnt from images that had no image_details, by image index. */
@@ -270,16 +274,25 @@ function legend(): HTMLElement {
   details.append(el('summary', {}, `Legend: ${plural(data.labels.length, 'label')}`));
   const table = el('table');
   const head = el('tr');
+  const span = withObjects ? '2' : '1';
   head.append(el('th', {}, 'label'));
   data.files.forEach((_, f) => {
-    const th = el('th', { colspan: '2', title: data.files[f]!.name }, `${fileLabel(f)} (${plural(counts.images[f]!, 'image')}, ${counts.background[f]} without objects)`);
-    head.append(th);
+    head.append(el('th', { colspan: span, title: data.files[f]!.name }, `${fileLabel(f)} (${plural(counts.images[f]!, 'image')}, ${counts.background[f]} without ${EMPTY_WORD})`));
   });
-  if (data.files.length > 1) head.append(el('th', { colspan: '2' }, 'all'));
+  if (data.files.length > 1) head.append(el('th', { colspan: span }, 'all'));
   const sub = el('tr');
   sub.append(el('th'));
-  for (let k = 0; k < data.files.length + (data.files.length > 1 ? 1 : 0); k++) sub.append(el('th', { class: 'num' }, 'images'), el('th', { class: 'num' }, 'objects'));
+  for (let k = 0; k < data.files.length + (data.files.length > 1 ? 1 : 0); k++) {
+    sub.append(el('th', { class: 'num' }, 'images'));
+    if (withObjects) sub.append(el('th', { class: 'num' }, 'objects'));
+  }
   table.append(head, sub);
+  const cells = (images: number, objects: number, file?: number): HTMLElement[] => {
+    const at = file === undefined ? {} : { 'data-file': String(file) };
+    const out = [el('td', { class: 'num', ...at, 'data-count': 'images' }, String(images))];
+    if (withObjects) out.push(el('td', { class: 'num', ...at, 'data-count': 'objects' }, String(objects)));
+    return out;
+  };
   for (const r of rows) {
     const tr = el('tr', { class: 'legend-row', 'data-label': r.name, title: 'show only images with this label' });
     const name = el('td');
@@ -287,8 +300,8 @@ function legend(): HTMLElement {
     sw.style.background = r.color;
     name.append(sw, document.createTextNode(r.name));
     tr.append(name);
-    r.images.forEach((n, f) => tr.append(el('td', { class: 'num', 'data-file': String(f), 'data-count': 'images' }, String(n)), el('td', { class: 'num', 'data-file': String(f), 'data-count': 'objects' }, String(r.objects[f]))));
-    if (data.files.length > 1) tr.append(el('td', { class: 'num', 'data-count': 'images' }, String(r.totalImages)), el('td', { class: 'num', 'data-count': 'objects' }, String(r.totalObjects)));
+    r.images.forEach((n, f) => tr.append(...cells(n, r.objects[f]!, f)));
+    if (data.files.length > 1) tr.append(...cells(r.totalImages, r.totalObjects));
     tr.addEventListener('click', () => setLabelFilter(state.label === r.label ? -1 : r.label));
     table.append(tr);
   }
@@ -310,7 +323,7 @@ function bar(): HTMLElement {
       state.label = v;
       refresh();
     }),
-    checkbox('filter-empty', 'only images without objects', false, (v) => {
+    checkbox('filter-empty', `only images without ${EMPTY_WORD}`, false, (v) => {
       state.noObjects = v;
       refresh();
     }),
