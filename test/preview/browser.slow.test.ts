@@ -165,6 +165,16 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
     await page.close();
   });
 
+  it('--embed: the page shows its photos with the image files gone', LONG, async () => {
+    await writeTree(dir, { 'emb/seg.jsonl': jsonl(SEGMENTATION), 'emb/a.png': png(200, 100) });
+    const out = join(dir, 'emb-page', 'p.html');
+    await preview([join(dir, 'emb/seg.jsonl')], { out, embed: true });
+    removeDir(join(dir, 'emb'));
+    const page = await open(out);
+    expect(await page.evaluate<[string, number][]>('[...document.images].map((i) => [i.src.slice(0, 22), i.naturalWidth])')).toEqual([['data:image/png;base64,', 200]]);
+    await page.close();
+  });
+
   it('classification: labels as captions, the top predictions with their probabilities and whether they match', LONG, async () => {
     // c3.png has no image_details: the page learns its size from the photo
     await writeTree(dir, { 'mc/mc.jsonl': jsonl([...MULTI_CLASS, { image_url: 'c3.png', label: 'milk' }]), 'mc/p.jsonl': jsonl(MULTI_CLASS_PREDICTIONS), 'mc/c1.png': png(60, 40), 'mc/c2.png': png(60, 40), 'mc/c3.png': png(90, 30) });
