@@ -19,6 +19,7 @@ export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelS
 export { parsePrediction, type Prediction, type PredictedBox } from './predictions.js';
 // The splitter and the writer, for programs that make their own records
 export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';
+export { preview, PAGE_MARKER, type PreviewOptions, type PreviewSummary, type PreviewData } from './preview/index.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 // Masks to polygons
 export { maskToRings, labelledMaskToRings, rasterizeRings, DEFAULT_POLYGON_OPTIONS, type PolygonOptions, type LabelledMaskOptions } from './polygon/index.js';

@@ -12,6 +12,7 @@ import { ConversionError } from '../errors.js';
 import { CONVERTERS } from '../registry.js';
 import { registerConvertCommand } from './convert.js';
 import { registerEvaluateCommand } from './evaluate.js';
+import { registerPreviewCommand } from './preview.js';
 import { registerRequestCommand } from './request.js';
 import { registerScoreCommand } from './score.js';
 import { ignoreLoss, wantsColor, type CliIo, type CommandEnv } from './env.js';
@@ -22,7 +23,7 @@ import { registerValidateCommand } from './validate.js';
 export type { CliIo, CommandEnv } from './env.js';
 
 /** Every command, each adding itself to the program. A new command plugs in with one line here. */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerEvaluateCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerPreviewCommand, registerEvaluateCommand];
 
 /** The package version: package.json is three folders up from dist/src/cli/main.js, two up from src/cli/main.ts (tests). */
 const VERSION = ((): string => {
