@@ -24,26 +24,7 @@ const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
 const tmp = useTempDir('coco-');
 
-describe('golden cases', () => {
-  for (const [name, c] of Object.entries(CASES)) {
-    test(name, async () => {
-      const root = join(tmp.path, 'data');
-      const json = writeCase(root, c);
-      const r = await run(json, withRoot(root, c.options));
-      const dir = join(FIXTURES, name, 'expected');
-      const summary = stable(JSON.stringify({ counts: r.summary.counts, objects: r.summary.objects, warnings: r.summary.warnings }, null, 2), root) + '\n';
-      if (process.env['UPDATE']) {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'train_annotations.jsonl'), r.train);
-        writeFileSync(join(dir, 'validation_annotations.jsonl'), r.validation);
-        writeFileSync(join(dir, 'summary.json'), summary);
-      }
-      expect(r.train).toBe(readFileSync(join(dir, 'train_annotations.jsonl'), 'utf8'));
-      expect(r.validation).toBe(readFileSync(join(dir, 'validation_annotations.jsonl'), 'utf8'));
-      expect(summary).toBe(readFileSync(join(dir, 'summary.json'), 'utf8'));
-    });
-  }
-
+describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('detection: what the golden lines say', async () => {
     const root = join(tmp.path, 'data');
     const lines = byUrl(await run(writeCase(root, CASES['detection']!), { validationRatio: 0 }));

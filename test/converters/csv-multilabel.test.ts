@@ -4,6 +4,7 @@
  * the images folder and the root, names kept exactly, determinism, the real bin, and the real
  * datasets of ../shared/realdata (compared with ref_convert.py csv) when present.
  */
+import { OFFICIAL_CSV } from '../fixtures/csv-multilabel/cases.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,33 +63,7 @@ function numbered(n: number): Tree {
 
 // ---------------------------------------------------------------------------------------------
 
-const OFFICIAL_CSV = 'filename,labels\r\n1.jpg,can milk_bottle\r\n2.jpg,carton\r\n3.jpg,water_bottle can\r\n4.jpg,milk_bottle\r\n5.jpg,can\r\n6.jpg,carton water_bottle milk_bottle\r\n7.jpg,can\r\n8.jpg,carton\r\n9.jpg,milk_bottle can\r\n10.jpg,water_bottle\r\n';
-const ONE_HOT_CSV = 'image,dog,cat,person\n1.jpg,1,0,0\n2.jpg,0,1,0\n3.jpg,0,0,1\n4.jpg,1,1,0\n5.jpg,1,0,1\n6.jpg,0,1,1\n7.jpg,0,0,0\n';
-
-const GOLDEN: Record<string, { csv: string; images: Tree; options?: ConvertOptions }> = {
-  official: { csv: OFFICIAL_CSV, images: numbered(10) },
-  'one-hot': { csv: ONE_HOT_CSV, images: numbered(7) },
-};
-
-describe('golden cases', () => {
-  for (const [name, { csv, images, options }] of Object.entries(GOLDEN)) {
-    test(name, async () => {
-      const path = await csvSet(csv, images);
-      const { summary, train, validation } = await run(path, options);
-      const dir = join(FIXTURES, name, 'expected');
-      const summaryText = JSON.stringify({ train: summary.train, validation: summary.validation, labels: summary.labels, counts: summary.counts, warnings: summary.warnings, errors: summary.errors }, null, 2) + '\n';
-      if (process.env['UPDATE']) {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, 'train_annotations.jsonl'), train);
-        writeFileSync(join(dir, 'validation_annotations.jsonl'), validation);
-        writeFileSync(join(dir, 'summary.json'), summaryText);
-      }
-      expect(train).toBe(readFileSync(join(dir, 'train_annotations.jsonl'), 'utf8'));
-      expect(validation).toBe(readFileSync(join(dir, 'validation_annotations.jsonl'), 'utf8'));
-      expect(summaryText).toBe(readFileSync(join(dir, 'summary.json'), 'utf8'));
-    });
-  }
-
+describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('facts the official golden holds', async () => {
     const all = parse(readFileSync(join(FIXTURES, 'official', 'expected', 'train_annotations.jsonl'), 'utf8') + readFileSync(join(FIXTURES, 'official', 'expected', 'validation_annotations.jsonl'), 'utf8'));
     expect(all).toHaveLength(10);

@@ -37,36 +37,7 @@ const lines = (r: Run) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { image_url: string; image_details?: Record<string, unknown>; label: BoxLabel[] });
 
-describe('golden cases', () => {
-  for (const [name, c] of Object.entries(CASES)) {
-    test(name, async () => {
-      await writeTree(tmp.path, c.tree());
-      const r = await run(tmp.path, c.options as ConvertOptions);
-      const summary = JSON.parse(
-        scrub(
-          JSON.stringify({
-            train: r.summary.train,
-            validation: r.summary.validation,
-            skipped: r.summary.skipped,
-            objects: r.summary.objects,
-            labels: r.summary.labels,
-            counts: r.summary.counts,
-            errors: r.summary.errors,
-            warnings: r.summary.warnings,
-          }),
-          tmp.path,
-        ),
-      ) as unknown;
-      const dir = join(FIXTURES, name, 'expected');
-      const files = { 'train_annotations.jsonl': r.train, 'validation_annotations.jsonl': r.validation, 'summary.json': JSON.stringify(summary, null, 2) + '\n' };
-      if (process.env['UPDATE']) {
-        mkdirSync(dir, { recursive: true });
-        for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-      }
-      for (const [f, text] of Object.entries(files)) expect(text, `${name}/expected/${f}`).toBe(readFileSync(join(dir, f), 'utf8'));
-    });
-  }
-
+describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('official: facts behind the golden file', async () => {
     await writeTree(tmp.path, officialTree());
     const r = await run(tmp.path, { validationRatio: 0 });

@@ -53,29 +53,7 @@ function lines(jsonl: string): { image_url: string; label: PolygonLabel[] }[] {
     .map((l) => JSON.parse(l) as { image_url: string; label: PolygonLabel[] });
 }
 
-describe('golden cases', () => {
-  for (const [name, { tree, options }] of Object.entries(CASES)) {
-    test(name, async () => {
-      const root = await dataset(tree);
-      const { summary, train, validation } = await run(root, { jobs: 1, ...options });
-      const report = stable(
-        JSON.stringify(
-          { train: summary.train, validation: summary.validation, objects: summary.objects, labels: summary.labels, counts: summary.counts, warnings: summary.warnings },
-          null,
-          2,
-        ) + '\n',
-        root,
-      );
-      const dir = join(FIXTURES, name, 'expected');
-      const files = { 'train_annotations.jsonl': train, 'validation_annotations.jsonl': validation, 'summary.json': report };
-      if (process.env['UPDATE']) {
-        mkdirSync(dir, { recursive: true });
-        for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-      }
-      for (const [file, text] of Object.entries(files)) expect(text, `${name}/expected/${file}`).toBe(readFileSync(join(dir, file), 'utf8'));
-    });
-  }
-
+describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('official-palette: the facts the golden files hold', async () => {
     const root = await dataset(officialPalette);
     const { summary, train, validation } = await run(root, { validationRatio: 0 });
