@@ -19,6 +19,8 @@ export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelS
 export { parsePrediction, type Prediction, type PredictedBox } from './predictions.js';
 // The splitter and the writer, for programs that make their own records
 export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';
+export { buildRequests, score, type RequestOptions, type RequestSummary, type ScoreOptions, type ScoreSummary } from './score/index.js';
+export { evaluate, type EvaluateOptions, type EvaluationReport } from './evaluate/index.js';
 export { preview, PAGE_MARKER, type PreviewOptions, type PreviewSummary, type PreviewData } from './preview/index.js';
 export { writeDataset, TRAIN_FILE, VALIDATION_FILE, TRAIN_MLTABLE_DIR, VALIDATION_MLTABLE_DIR, mltableText } from './writer.js';
 // Masks to polygons
