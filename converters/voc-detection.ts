@@ -15,6 +15,9 @@
  * A bad object (no `<name>` or `<bndbox>`, a coordinate that is not a finite number, no area) is the
  * smallest bad unit: with `--on-error skip` only that object is left out. An XML with no objects gives
  * `label: []`; an image without an XML is reported (MISSING_ANNOTATION) and not converted.
+ *
+ * The XMLs are read one after the other in name order, in this thread (worker threads gained nothing on
+ * this converter: bench/voc/RESULTS.md), so reports and the first failure come in name order.
  */
 import { basename, join, sep } from 'node:path';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
@@ -27,7 +30,7 @@ import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord } from '../s
 import { readVocAnnotationSync, type VocAnnotation, type VocObject } from '../src/voc/annotation.js';
 import { findVocLayout, indexImageFolder, listAnnotationFiles, resolveImage, type ImageFolderIndex, type VocLayout } from '../src/voc/layout.js';
 
-/** What reading one XML gives, replayed in XML order so reports and the first failure are deterministic. */
+/** What reading one XML gives, reported once it is read (problems, then warnings, then clamped boxes). */
 interface ItemResult {
   xml: string;
   /** The image the XML names, once found (even when the item turns out bad: it is not "without XML"). */
