@@ -430,7 +430,7 @@ const OPTIONS = {
   ),
   dropEmpty: flag('--drop-empty', 'leave out images without annotations (default: written as background images, label [])'),
   ...POLYGON_OPTIONS,
-  jobs: jobsOption('annotations read on n threads; each thread adds ~35 MB'),
+  jobs: jobsOption('annotations read on n threads: this one and n - 1 worker threads, each ~35 MB more'),
 };
 
 /**

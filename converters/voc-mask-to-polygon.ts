@@ -338,7 +338,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
 
 const OPTIONS = {
   ...POLYGON_OPTIONS,
-  jobs: jobsOption('masks decoded and traced on n threads'),
+  jobs: jobsOption('masks decoded and traced on n worker threads (1: on this thread, which also reads the XML)'),
 };
 
 export default defineConverter({

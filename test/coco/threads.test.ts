@@ -2,14 +2,15 @@
  * coco-to-jsonl on threads, the quick part (the rest, generated documents by the dozen, a larger file,
  * worker failures and the real bin, is in threads.slow.test.ts): generated COCO documents give the
  * same output bytes, summary and first error with `--jobs 1` and 2, read in small ranges, pass 1
- * split at a guessed element (taken); and a worker that stops is an error, not a wait.
+ * split at a guessed element (taken); a worker that stops is an error, not a wait; and a range's
+ * unexpected exception is its bug.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
-import { Pass2Pool } from '../../src/coco/pass2.js';
+import { Pass2Pool, RangeReader } from '../../src/coco/pass2.js';
 import type { ConvertOptions } from '../../src/types.js';
 import { useTempDir } from '../helpers/fs.js';
 import { fileArb, fileText, ONE_THREAD, outcome, plain, poolInput, spell, splits } from './generated.js';
@@ -49,7 +50,7 @@ describe('threads: the same bytes, summary and first error as one thread', () =>
         const two = await outcome(json, base, { jobs: 2, rangeBytes, splitMinBytes: 0 });
         expect(two).toEqual(one);
       }),
-      { numRuns: 6 },
+      { numRuns: 4 },
     );
   });
 });
@@ -76,5 +77,20 @@ describe('a worker that stops', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('RangeReader', () => {
+  test('an unexpected exception in a range (not bad input) comes back as the range\'s bug, with its stack, not thrown', async () => {
+    const path = join(tmp.path, 'a.json');
+    writeFileSync(path, plain(50));
+    const { setup, ranges } = await poolInput(path, 256);
+    // A folder where the file was: reading it fails with EISDIR, an error no COCO check makes.
+    const reader = new RangeReader({ ...setup, input: tmp.path });
+    const result = reader.read(0, ranges[0]!);
+    reader.close();
+    expect(result.bug?.message).toContain('EISDIR');
+    expect(result.bug?.stack).toMatch(/\n\s+at /);
+    expect([result.range, result.records.records.length, result.events, result.fatal]).toEqual([0, 0, [], undefined]);
   });
 });
