@@ -45,7 +45,7 @@ const T = IOU_THRESHOLDS.length;
 const R = RECALL_THRESHOLDS.length;
 const A = AREA_RANGES.length;
 const M = MAX_DETS.length;
-const MAX_DET = MAX_DETS[M - 1];
+const MAX_DET = MAX_DETS[M - 1]!;
 /** numpy.spacing(1). */
 const EPS = 2.220446049250313e-16;
 

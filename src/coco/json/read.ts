@@ -108,10 +108,10 @@ export class TopLevelArrays implements AsyncIterable<JsonArrayElement> {
         const n = await pending;
         pending = undefined;
         if (n === 0) break;
-        const chunk = buffers[which];
+        const chunk = buffers[which]!;
         position += n;
         which ^= 1;
-        pending = readInto(buffers[which]);
+        pending = readInto(buffers[which]!);
         const out: JsonArrayElement[] = [];
         try {
           this.scanner.push(chunk.subarray(0, n), out);
