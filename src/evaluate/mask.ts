@@ -32,16 +32,16 @@ function grow(n: number): void {
  */
 export function ringRle(xy: ArrayLike<number>, k: number, h: number, w: number): Runs {
   const scale = 5;
-  const x = new Int32Array(k + 1);
-  const y = new Int32Array(k + 1);
+  const x = ints(0, k + 1);
+  const y = ints(1, k + 1);
   for (let j = 0; j < k; j++) x[j] = Math.trunc(scale * xy[j * 2]! + 0.5);
   x[k] = x[0]!;
   for (let j = 0; j < k; j++) y[j] = Math.trunc(scale * xy[j * 2 + 1]! + 0.5);
   y[k] = y[0]!;
   let m = 0;
   for (let j = 0; j < k; j++) m += Math.max(Math.abs(x[j]! - x[j + 1]!), Math.abs(y[j]! - y[j + 1]!)) + 1;
-  const u = new Int32Array(m);
-  const v = new Int32Array(m);
+  const u = ints(2, m);
+  const v = ints(3, m);
   m = 0;
   for (let j = 0; j < k; j++) {
     let xs = x[j]!, xe = x[j + 1]!, ys = y[j]!, ye = y[j + 1]!;
@@ -69,10 +69,9 @@ export function ringRle(xy: ArrayLike<number>, k: number, h: number, w: number):
       }
     }
   }
-  // points along the y-boundary, downsampled
+  // points along the y-boundary, downsampled, as run starts x * h + y (they fit in 32 bits: h * w does)
   const kk = m;
-  const bx = new Int32Array(kk);
-  const by = new Int32Array(kk);
+  const a = uints(kk + 1);
   m = 0;
   for (let j = 1; j < kk; j++) {
     if (u[j] === u[j - 1]) continue;
@@ -84,34 +83,42 @@ export function ringRle(xy: ArrayLike<number>, k: number, h: number, w: number):
     if (yd < 0) yd = 0;
     else if (yd > h) yd = h;
     yd = Math.ceil(yd);
-    bx[m] = xd;
-    by[m] = yd;
-    m++;
+    a[m++] = xd * h + yd;
   }
-  // runs from the boundary points: positions sorted, differenced, zero runs folded
-  const a = new Float64Array(m + 1);
-  for (let j = 0; j < m; j++) a[j] = (bx[j]! * h + by[j]!) >>> 0;
-  a[m] = (h * w) >>> 0;
-  a.sort();
+  a[m] = h * w;
   const n = m + 1;
+  const sorted = a.subarray(0, n).sort();
+  // differences, zero runs folded
   let p = 0;
   for (let j = 0; j < n; j++) {
-    const t = a[j]!;
-    a[j] = t - p;
+    const t = sorted[j]!;
+    sorted[j] = t - p;
     p = t;
   }
   const b = new Uint32Array(n);
   let j = 0;
   m = 0;
-  b[m++] = a[j++]!;
+  b[m++] = sorted[j++]!;
   while (j < n) {
-    if (a[j]! > 0) b[m++] = a[j++]!;
+    if (sorted[j]! > 0) b[m++] = sorted[j++]!;
     else {
       j++;
-      if (j < n) b[m - 1]! += a[j++]!;
+      if (j < n) b[m - 1]! += sorted[j++]!;
     }
   }
   return b.slice(0, m);
+}
+
+/** Scratch integer arrays of ringRle, reused (slot 0..3), grown as needed. */
+const intScratch: Int32Array[] = [new Int32Array(256), new Int32Array(256), new Int32Array(4096), new Int32Array(4096)];
+function ints(slot: number, n: number): Int32Array {
+  if (intScratch[slot]!.length < n) intScratch[slot] = new Int32Array(Math.max(n, intScratch[slot]!.length * 2));
+  return intScratch[slot]!;
+}
+let uintScratch = new Uint32Array(4096);
+function uints(n: number): Uint32Array {
+  if (uintScratch.length < n) uintScratch = new Uint32Array(Math.max(n, uintScratch.length * 2));
+  return uintScratch;
 }
 
 /** The exclusive-or of two masks of the same size (rleMerge's walk with `va != vb`). */

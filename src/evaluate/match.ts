@@ -134,7 +134,7 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
         }
       }
       if (task !== undefined) {
-        const fits = lineTask === undefined ? isList(task) : lineTask === task || (task === 'object-detection' && lineTask === 'instance-segmentation');
+        const fits = lineTask === undefined ? task !== 'multi-class' : lineTask === task || (task === 'object-detection' && lineTask === 'instance-segmentation');
         if (!fits) throw gtBad(shown, line, 'label', `expected a label of the ${task} task (${taskReason}), got ${lineTask === undefined ? 'an empty list' : `one of ${lineTask}`}`);
       } else emptyBeforeTask.push([shown, line]);
 

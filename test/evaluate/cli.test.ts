@@ -81,7 +81,15 @@ describe('automl-img evaluate', () => {
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.stderr, flags.join(' ')).toMatch(message);
     }
-    await expect(evaluate([g], p, { iou: 0 as number, metric: 'voc' })).rejects.toMatchObject({ code: 'USAGE', exitCode: 2 });
+    await expect(evaluate([g], p, { iou: 0, metric: 'voc' })).rejects.toMatchObject({ code: 'USAGE', exitCode: 2 });
+    // only background images: the task cannot be told
+    const empty = writeLines(tmp.path, 'u-empty.jsonl', [JSON.stringify({ image_url: '1.jpg', label: [] })]);
+    const unknown = await runCli(['evaluate', empty, '--predictions', p]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--task is needed: every ground-truth line has label \[\], which does not tell the task/);
+    const told = await runCli(['evaluate', empty, '--predictions', writeLines(tmp.path, 'u-boxes.jsonl', [JSON.stringify({ image_url: '1.jpg', boxes: [] })]), '--task', 'object-detection', '--json']);
+    expect(told.code).toBe(0);
+    expect(JSON.parse(told.stdout)).toMatchObject({ task: 'object-detection', AP: -1, AR100: -1 });
   });
 
   it('bad input exits 1 with the file, line and path', { timeout: 30_000 }, async () => {

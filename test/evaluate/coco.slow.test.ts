@@ -12,12 +12,14 @@ const tmp = useTempDir('automl-img-evaluate-sweep-');
 const reference = pycocotools();
 if (!reference.path) console.warn(`evaluate: pycocotools sweep skipped: ${reference.reason}`);
 
-const CASES: { seed: number; task: 'object-detection' | 'instance-segmentation'; images: number; classes?: number; scoreDigits?: number; unsized?: number; objectsPerImage?: number; predictionsPerImage?: number }[] = [];
+const CASES: { seed: number; task: 'object-detection' | 'instance-segmentation'; images: number; classes?: number; scoreDigits?: number; unsized?: number; objectsPerImage?: number; predictionsPerImage?: number; fill?: boolean }[] = [];
 for (let seed = 100; seed < 112; seed++) {
   CASES.push({ seed, task: 'object-detection', images: 60 + (seed % 5) * 40, classes: 1 + (seed % 7), scoreDigits: seed % 4, unsized: seed % 3 === 0 ? 0.2 : 0 });
 }
 for (let seed = 200; seed < 206; seed++) CASES.push({ seed, task: 'instance-segmentation', images: 30 + (seed % 3) * 20, classes: 1 + (seed % 4), scoreDigits: seed % 3 });
 CASES.push({ seed: 300, task: 'object-detection', images: 800, classes: 12, objectsPerImage: 8, predictionsPerImage: 120, scoreDigits: 2 });
+CASES.push({ seed: 301, task: 'object-detection', images: 100, classes: 2, objectsPerImage: 20, predictionsPerImage: 250, fill: true, scoreDigits: 3 });
+CASES.push({ seed: 302, task: 'instance-segmentation', images: 30, classes: 1, predictionsPerImage: 110, fill: true, scoreDigits: 1 });
 
 describe.skipIf(!reference.path)('evaluate against pycocotools, generated sweep', () => {
   for (const seed of [400, 401]) {

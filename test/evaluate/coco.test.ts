@@ -50,8 +50,8 @@ describe('evaluate, COCO style, against pycocotools', () => {
     expectSameAsPycocotools(ours, ref, 1e-6);
   });
 
-  withReference('one class, scores 0 or 1 only (ties everywhere), ground truth in two files (read in order), the first from standard input', { timeout: 30_000 }, async () => {
-    const { gt, predictions } = generateEvalData({ seed: 14, images: 50, task: 'object-detection', classes: 1, scoreDigits: 0 });
+  withReference('one class, 130 predictions an image (the first 100 by score count), scores 0 or 1 only (ties everywhere), ground truth in two files (read in order), the first from standard input', { timeout: 30_000 }, async () => {
+    const { gt, predictions } = generateEvalData({ seed: 14, images: 50, task: 'object-detection', classes: 1, scoreDigits: 0, predictionsPerImage: 130, fill: true });
     const first = writeLines(tmp.path, 'two-1.jsonl', gt.slice(0, 20));
     const second = writeLines(tmp.path, 'two-2.jsonl', gt.slice(20));
     const p = writeLines(tmp.path, 'two-pred.jsonl', predictions);
