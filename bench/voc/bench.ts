@@ -14,8 +14,9 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHARED } from '../paths.js';
 
-const REFERENCE = '/work/shared/reference/ref_convert.py';
+const REFERENCE = join(SHARED, 'reference', 'ref_convert.py');
 
 interface Candidate {
   name: string;

@@ -10,8 +10,9 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'no
 import { basename, join } from 'node:path';
 import { imageSize } from 'image-size';
 import { readFileSync } from 'node:fs';
+import { SHARED } from '../paths.js';
 
-const REAL = '/work/shared/realdata';
+const REAL = join(SHARED, 'realdata');
 const SOURCES = [
   `${REAL}/fridge-official-reduced/odFridgeObjects/images/100.jpg`,
   `${REAL}/icevision-samples/voc/JPEGImages/2007_000063.jpg`,

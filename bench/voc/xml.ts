@@ -9,7 +9,7 @@
  *
  * Rounds run A B C A B C ... in one process after a warm-up pass of each; prints the medians per file and
  * the ratios, and checks first that A and B read every file the same (and every real VOC XML under
- * /work/shared/realdata when it is there).
+ * ../shared/realdata when it is there).
  *
  *   node dist/bench/voc/xml.js [bench/data/voc-20k] [--rounds 7]
  *
@@ -25,6 +25,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ConversionError } from '../../src/errors.js';
 import { parseVocAnnotation, parseVocAnnotationBytes, parseVocNumber, type VocAnnotation, type VocBox, type VocSize } from '../../src/voc/annotation.js';
+import { SHARED } from '../paths.js';
 
 /** What a reader makes of one annotation: the fields the converters use, errors as `code path`. */
 export interface Reading {
@@ -277,7 +278,7 @@ function main(): void {
     if (r.status !== 0) throw new Error('gen.js failed');
   }
 
-  const real = '/work/shared/realdata';
+  const real = join(SHARED, 'realdata');
   if (existsSync(real)) {
     const files = xmlFilesUnder(real).map((abs) => ({ file: relative(real, abs), buf: readFileSync(abs) }));
     process.stdout.write(`real VOC XMLs under ${real}: ${files.length}\n`);

@@ -148,7 +148,7 @@ describe('properties', () => {
 });
 
 /**
- * Vectors written by the reference implementation (/work/shared/reference/masklib.py `rle_encode`),
+ * Vectors written by the reference implementation (../shared/reference/masklib.py `rle_encode`),
  * with the script in {@link MASKLIB_SCRIPT}: each mask (rows, top to bottom) and its compressed counts.
  */
 const MASKLIB_VECTORS: { name: string; rows: string[]; string: string }[] = [
