@@ -99,7 +99,7 @@ export function registerScoreCommand(program: Command, env: CommandEnv): void {
     .addOption(new Option('--batch-size <n>', 'images a request (default 1)').argParser(parseNumberFlag))
     .option('--max-bytes <size>', 'body bytes a request at most, e.g. 1.5MB, 400KB, 2MiB')
     .addOption(new Option('--concurrency <n>', 'requests in flight (default 4)').argParser(parseNumberFlag))
-    .addOption(new Option('--timeout <s>', 'seconds a try may take (default 90)').argParser(parseNumberFlag))
+    .addOption(new Option('--timeout <s>', 'seconds a try may wait for the answer: its headers, then each chunk of its body (default 90; checked about every half second)').argParser(parseNumberFlag))
     .addOption(new Option('--retries <n>', 'tries after the first on 408/429/5xx/timeouts/connection errors (default 5)').argParser(parseNumberFlag))
     .option('--images-root <dir>', "where JSONL image_urls are looked up (default: the JSONL's folder); what image files' image_url is relative to (default: .)")
     .option('--base-url <prefix>', 'the image_url prefix: removed from JSONL image_urls, put before image files\' paths')

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startStandIn, type Fault, type StandIn, type StandInOptions, type StandInTask } from '../../bench/score/endpoint.js';
+import { imageDigest, startStandIn, type Fault, type StandIn, type StandInOptions, type StandInTask } from '../../bench/score/endpoint.js';
 import { retryAfterMs } from '../../src/score/client.js';
 import { answerProblem, score, type ScoreOptions, type ScoreSummary } from '../../src/score/index.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
@@ -179,6 +179,24 @@ describe('score', () => {
     await run(o, [join(tmp.path, 'images')], { body: 'octet-stream', force: true, imagesRoot: tmp.path });
     expectAllAnswered(join(tmp.path, 'preds.jsonl'), images);
     expect([...o.bodyBytes].sort((a, b) => a - b)).toEqual(images.map((i) => i.bytes.length).sort((a, b) => a - b));
+  });
+
+  it('bodies over 1 MiB are streamed from the file: the endpoint gets the exact bytes (input-data and octet-stream)', async () => {
+    const big = Buffer.alloc(1_100_003);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(big);
+    for (let i = 8; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    const small = await writeImages(tmp.path, 2);
+    await writeTree(tmp.path, { 'images/big.png': big });
+    const images = [small[0]!, small[1]!, { rel: 'images/big.png', bytes: big, digest: imageDigest(big) }];
+    for (const body of ['input-data', 'octet-stream'] as const) {
+      const s = await serve();
+      const summary = await run(s, [join(tmp.path, 'images')], { body, batchSize: body === 'input-data' ? 3 : 1, imagesRoot: tmp.path, force: true });
+      expect(summary.ok).toBe(true);
+      expectAllAnswered(join(tmp.path, 'preds.jsonl'), images);
+      expect(Math.max(...s.bodyBytes)).toBeGreaterThan(1024 * 1024);
+      await s.close();
+      standIn = undefined;
+    }
   });
 
   it('JSONL inputs: predictions carry the JSONL\'s own image_url (base URL kept), looked up under --images-root', async () => {
