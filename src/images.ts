@@ -1,9 +1,9 @@
 /**
  * One image file at a time: whether a name is an image ({@link IMAGE_EXTENSIONS}, {@link isImageName},
  * {@link extensionOf}); its format, width and height from the header ({@link readImageDetails}, and
- * {@link readImageDetailsSync} for the fast path); its EXIF orientation, for the hint when an
- * annotation's size is the image's turned a quarter ({@link turnedSizeHint}). Reading the headers
- * of many images in order, fast: src/kit/headers.ts.
+ * {@link readImageDetailsSync} for the fast path); its EXIF orientation ({@link readExifOrientationSync},
+ * {@link exifOrientation}), for the hint when an annotation's size is the image's turned a quarter
+ * ({@link turnedSizeHint}). Reading the headers of many images in order, fast: src/kit/headers.ts.
  *
  * A header is read with image-size on the first 4 KiB; for a JPEG whose frame header lies further
  * in, behind a large EXIF block, a walk over the segment headers that reads 4 KiB at the segment it
@@ -44,7 +44,10 @@ function imageSize(data: Uint8Array): ReturnType<typeof import('image-size').ima
   return imageSizeFn(data);
 }
 
+/** Bytes read first from every image: enough for nearly every header. */
 const FIRST_READ = 4096;
+/** Bytes read next when the first read held no size (then the whole file, up to {@link MAX_READ}). */
+const SECOND_READ = 256 * 1024;
 /** Bytes read at each later JPEG segment while walking to the frame header. */
 const SEGMENT_READ = 4096;
 
@@ -173,8 +176,6 @@ function probeSync<T>(fd: number, probe: Probe<T>): T | undefined {
   }
   return step.value;
 }
-
-const SECOND_READ = 256 * 1024;
 
 /** Normalises image-size's type names to the ones AutoML writes. */
 function formatName(type: string | undefined): string | undefined {
