@@ -4,9 +4,10 @@
  * of the repository leaking in (no source maps pointing at unshipped files; a LICENSE).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN } from './helpers/cli.js';
 import { makeTempDir, removeDir } from './helpers/fs.js';
 
 const REPO = join(import.meta.dirname, '..');
@@ -25,7 +26,11 @@ describe('the packed package in a consumer project', () => {
     const dir = makeTempDir('automl-img-pack-');
     try {
       const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      npm(['pack', '--pack-destination', dir, '--silent'], REPO);
+      // Packed from the test run's private build (test/global-setup.ts): `npm pack` here would run prepack,
+      // which rebuilds dist/ under the other tests' feet.
+      const build = dirname(dirname(BIN));
+      for (const f of ['README.md', 'LICENSE']) copyFileSync(join(REPO, f), join(build, f));
+      npm(['pack', '--ignore-scripts', '--pack-destination', dir, '--silent'], build);
       const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
       expect(tgz).toBeDefined();
       const proj = join(dir, 'proj');
