@@ -23,7 +23,7 @@
 import { defaultJobs, jobsOption } from '../src/jobs.js';
 import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { CocoIndex, type CocoTask } from '../src/coco/index.js';
 import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/coco/pass2.js';

@@ -184,7 +184,10 @@ function report(ctx: ConverterContext, st: RunState, item: ItemResult, used: Map
   const record = item.record;
   if (item.imageKey !== undefined && !record) claimed.add(item.imageKey);
   // With a record the image is kept: its problems are objects left out.
-  for (const p of item.problems) (record ? ctx.badObject(p) : ctx.bad(p));
+  for (const p of item.problems) {
+    if (record) ctx.badObject(p);
+    else ctx.bad(p);
+  }
   for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
   if (item.clamped) ctx.count('clampedBoxes', item.clamped);
   if (!record) return undefined;

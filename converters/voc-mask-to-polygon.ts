@@ -311,7 +311,10 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     for await (const item of mapOrdered(items, inFlight, (it) => readItem(ctx, it.xml, it.mask, shared))) {
       ctx.progress(++done, items.length);
       // With a record the image is kept: its problems are objects left out.
-      for (const p of item.problems) (item.record ? ctx.badObject(p) : ctx.bad(p));
+      for (const p of item.problems) {
+        if (item.record) ctx.badObject(p);
+        else ctx.bad(p);
+      }
       for (const w of item.warnings) ctx.warn(w.code, w.message, w.loc);
       for (const c of item.classes) {
         const mismatch = checker.check(c);

@@ -14,7 +14,7 @@ import { COMMON_KEYS, resolveOptions } from './common-options.js';
 import { checkOptions, usageError } from './options.js';
 import { findConverter } from './registry.js';
 import type { Converter, ConvertOptions, ConverterContext, Summary, Task } from './types.js';
-import { writeDataset, type WriteResult } from './writer.js';
+import { writeDataset } from './writer.js';
 
 /** A failed conversion: the error that stopped it, with the summary of what was seen. */
 export interface FailedConversion {

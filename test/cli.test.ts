@@ -24,6 +24,7 @@ vi.mock('../src/convert.js', async (importOriginal) => {
 });
 
 const tmp = useTempDir('automl-img-cli-');
+// eslint-disable-next-line no-control-regex -- terminal escapes are what these tests look for
 const ANSI = /\x1b\[/;
 
 /** can/ and milk/ with 5 PNGs each, plus a text file that is reported and left out. */
@@ -88,7 +89,6 @@ describe('exit codes', () => {
   });
 
   it('1 for bad input or nothing to convert, with one plain line and no stack', async () => {
-    const empty = join(tmp.path, 'empty');
     await writeTree(tmp.path, { empty: null });
     const r = await runCli(['convert', 'folder', 'empty', '-o', join(tmp.path, 'out')], { cwd: tmp.path });
     expect(r.code).toBe(1);
@@ -279,6 +279,7 @@ describe('output', () => {
     for (const r of [env, flag]) {
       expect(r.code).toBe(0);
       expect(r.stderr).toContain('wrote');
+      // eslint-disable-next-line no-control-regex -- the progress bar's own escapes are removed first
       expect(r.stderr.replace(/\r\x1b\[K/g, '').replace(/\x1b\[K/g, '')).not.toMatch(ANSI);
     }
     const err = await runCli(['convert', 'folder', join(tmp.path, 'nope'), '-o', 'x', '--no-color'], { tty: true });

@@ -39,6 +39,7 @@ export class Interrupts {
 
   /** Makes this run the one signals speak for; the process gets one pair of listeners, ever. */
   install(): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the process's listeners speak for the latest run
     current = this;
     if (listening) return;
     listening = true;

@@ -17,7 +17,7 @@ import { ConversionError, describeValue as fmt, formatLocation } from '../errors
 import { displayPath } from '../paths.js';
 import { HeaderReader } from '../kit/headers.js';
 import type { Task } from '../types.js';
-import { checkLine, FINDING_CODES, isObject, MAX_TRACKED_URLS, TASK_NOUN, TASKS, type ExpectedTask, type Finding, type FindingCode, type LineCheck } from './check.js';
+import { checkLine, FINDING_CODES, isObject, MAX_TRACKED_URLS, TASK_NOUN, type ExpectedTask, type Finding, type FindingCode, type LineCheck } from './check.js';
 import { displayFile, fileProblem, readJsonlLines } from './read.js';
 
 /** Options of {@link validateJsonl}. */

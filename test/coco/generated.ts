@@ -298,7 +298,10 @@ export async function poolInput(path: string, rangeBytes: number): Promise<{ set
     throw e;
   }, () => undefined);
   const pass1 = readTopLevelArrays(path, pass1Arrays(rangeBytes));
-  for await (const batch of pass1.batches()) for (const e of batch) (e.key === 'images' ? index.addImage(e.value, e.index) : index.addCategory(e.value, e.index));
+  for await (const batch of pass1.batches()) for (const e of batch) {
+      if (e.key === 'images') index.addImage(e.value, e.index);
+      else index.addCategory(e.value, e.index);
+    }
   index.finish();
   const n = index.imageCount;
   const setup: Pass2Setup = {

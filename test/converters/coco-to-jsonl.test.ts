@@ -6,19 +6,18 @@
  * a file above V8's 512 MiB string limit: test/coco/large-file.slow.test.ts.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import { defaultJobs } from '../../src/jobs.js';
 import { encodeRle } from '../../src/coco/rle.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js';
 import { CASES, maskOf, type CocoDoc } from '../fixtures/coco-to-jsonl/datasets.js';
 import { makeTempDir, removeDir, useTempDir } from '../helpers/fs.js';
-import { jpeg, png } from '../helpers/images.js';
-import { BIN, byUrl, failure, FIXTURES, parse, run, stable, withRoot, writeCase } from '../coco/cases.js';
+import { jpeg } from '../helpers/images.js';
+import { BIN, byUrl, failure, parse, run, stable, withRoot, writeCase } from '../coco/cases.js';
 
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;

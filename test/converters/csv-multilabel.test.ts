@@ -6,15 +6,15 @@
  */
 import { OFFICIAL_CSV } from '../fixtures/csv-multilabel/cases.js';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { CSV_CHUNK_BYTES, csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
-import { convert, summaryOf } from '../../src/convert.js';
+import { summaryOf } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { runBin } from '../helpers/cli.js';
-import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 

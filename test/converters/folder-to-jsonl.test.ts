@@ -5,16 +5,16 @@
  * ../shared/realdata (compared with ref_convert.py folder) when present.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { runBin } from '../helpers/cli.js';
-import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
-import { bmp, jpeg, png, tiff } from '../helpers/images.js';
+import { jpeg, png } from '../helpers/images.js';
 import { FRIDGE } from '../fixtures/folder-to-jsonl/cases.js';
 
 const FIXTURES = new URL('../fixtures/folder-to-jsonl/', import.meta.url).pathname;

@@ -4,20 +4,19 @@
  * the real datasets of ../shared/realdata when present (with the reference converter where it is right).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
-import type { BoxLabel, ConvertOptions, Summary } from '../../src/types.js';
-import { CASES, azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
+import type { BoxLabel, ConvertOptions } from '../../src/types.js';
+import { azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
 import { runBin } from '../helpers/cli.js';
 import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
 
-const FIXTURES = new URL('../fixtures/voc-detection/', import.meta.url).pathname;
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
 const tmp = useTempDir('voc-det-');

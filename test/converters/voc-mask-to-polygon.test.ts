@@ -4,16 +4,16 @@
  * real bin, and the real datasets of ../shared/realdata when present.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { convert, summaryOf } from '../../src/convert.js';
+import { summaryOf } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import { decodeMask } from '../../src/mask/png.js';
 import { rasterizeRings } from '../../src/polygon/index.js';
 import type { ConvertOptions, PolygonLabel, Summary } from '../../src/types.js';
-import { art, CASES, greyPng, officialPalette, palettePng, vocXml } from '../fixtures/voc-mask-to-polygon/datasets.js';
-import { makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { art, greyPng, officialPalette, palettePng, vocXml } from '../fixtures/voc-mask-to-polygon/datasets.js';
+import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg } from '../helpers/images.js';
 

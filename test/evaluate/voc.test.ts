@@ -26,6 +26,8 @@ async function voc(gt: string[], preds: string[], iou?: number) {
 }
 
 /** The devkit: VOCevaldet's matching and VOCap's all-point area, for one class. */
+// The devkit's MATLAB works on loosely typed structs; this port keeps that shape.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 function devkitAp(gtFile: string, predFile: string, cls: string, minoverlap: number): number | undefined {
   const read = (f: string) => readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, any>);
   const gts = new Map<string, { BB: Box[]; diff: boolean[]; det: boolean[] }>();

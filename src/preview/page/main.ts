@@ -138,7 +138,6 @@ function frame(i: number, maxW: number, maxH: number, fontSize: number): HTMLEle
 // ---------- captions ----------
 
 function chip(label: number, text: string, cls = ''): HTMLElement {
-  const name = data.labels[label] ?? '?';
   const c = el('span', { class: `chip ${cls}`.trim(), title: text }, text);
   c.style.setProperty('--c', colors[label]?.[0] ?? '#666');
   c.style.setProperty('--t', colors[label]?.[1] ?? '#fff');
