@@ -528,7 +528,7 @@ export default defineConverter({
   description: 'Ultralytics / Darknet YOLO → detection or segmentation',
   argument: '<dir|data.yaml|obj.data>',
   example: 'automl-img convert yolo ./dataset/data.yaml -o out/ --keep-splits',
-  samples: [],
+  samples: [{ input: 'samples/yolo' }, { input: 'samples/yolo/data.yaml', options: { task: 'instance-segmentation', keepSplits: true } }],
   task: (own) => own.task,
   options: OPTIONS,
   run,

@@ -18,6 +18,8 @@
  *   an object partly covered by another (voc-mask-to-polygon).
  * - `coco/annotations.json` + `coco/images/`: boxes and polygons, a multi-part polygon, a compressed-RLE
  *   crowd ring, an image without annotations, category ids 1, 3, 7 (coco-to-jsonl).
+ * - `yolo/data.yaml` + `yolo/images/{train,val}/` + `yolo/labels/{train,val}/`: Ultralytics layout, rectangles as
+ *   `class cx cy w h` lines, circles as polygon lines, an image without a label file (yolo-to-jsonl).
  *
  * Coordinates: pixel (x, y) covers [x, x+1) × [y, y+1); a shape covers the pixels whose centre lies
  * inside it. COCO boxes and polygons use these edge coordinates; VOC boxes are 1-based and inclusive
@@ -32,7 +34,7 @@ import { encodeRle } from '../src/coco/rle.js';
 import { prng } from '../bench/prng.js';
 
 /** The dataset folders this script owns under the samples folder. */
-export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco'] as const;
+export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco', 'yolo'] as const;
 
 type Rgb = readonly [number, number, number];
 
@@ -483,12 +485,47 @@ function cocoDataset(): Files {
   return files;
 }
 
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** yolo-to-jsonl: Ultralytics `data.yaml` + `images/<split>/` + `labels/<split>/`. */
+function yoloDataset(): Files {
+  const files = new Files();
+  const names = ['circle', 'rectangle'];
+  const images: { file: string; split: 'train' | 'val'; items: Item[] | undefined }[] = [
+    { file: '1.jpg', split: 'train', items: [item('circle', circle(30, 30, 16)), item('rectangle', rectangle(56, 20, 50, 40))] },
+    { file: '2.png', split: 'train', items: [item('rectangle', rectangle(8, 8, 60, 30)), item('circle', circle(90, 60, 18))] },
+    { file: '3.jpg', split: 'train', items: [item('circle', circle(60, 45, 30))] },
+    // No label file: a background image.
+    { file: '4.jpg', split: 'train', items: undefined },
+    { file: '5.png', split: 'val', items: [item('rectangle', rectangle(20, 30, 80, 40))] },
+    { file: '6.jpg', split: 'val', items: [item('circle', circle(24, 24, 14)), item('circle', circle(90, 60, 20))] },
+  ];
+  const W = 120;
+  const H = 90;
+  images.forEach(({ file, split, items }, i) => {
+    const scene: Scene = { width: W, height: H, background: BACKGROUNDS[i % BACKGROUNDS.length]!, items: items ?? [] };
+    files.add(`images/${split}/${file}`, encodeScene(scene, file));
+    if (items === undefined) return;
+    const lines = items.map((it) => {
+      const cls = names.indexOf(it.name);
+      const s = it.shape;
+      if (s.kind === 'rectangle') return [cls, (s.x + s.w / 2) / W, (s.y + s.h / 2) / H, s.w / W, s.h / H].map((v) => String(round6(v))).join(' ');
+      const p = polygonOf(s);
+      return [cls, ...p.map((v, j) => round6(v / (j % 2 === 0 ? W : H)))].join(' ');
+    });
+    files.add(`labels/${split}/${file.replace(/\.\w+$/, '.txt')}`, lines.join('\n') + '\n');
+  });
+  files.add('data.yaml', `# automl-img sample: shapes (Ultralytics layout)\npath: .\ntrain: images/train\nval: images/val\n\nnames:\n  0: circle\n  1: rectangle\n`);
+  return files;
+}
+
 const GENERATORS: Record<(typeof SAMPLE_DATASETS)[number], () => Files> = {
   folder: folderDataset,
   csv: csvDataset,
   voc: vocDataset,
   'voc-mask': vocMaskDataset,
   coco: cocoDataset,
+  yolo: yoloDataset,
 };
 
 /**
