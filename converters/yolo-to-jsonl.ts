@@ -25,10 +25,10 @@
  * `--keep-splits`: train stays train, val becomes validation, test is left out (one warning); images of no
  * split are split by the hash. Without it every image (test included) goes through the usual split.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import { ConversionError, type Location } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader } from '../src/kit/headers.js';
@@ -66,8 +66,17 @@ interface Layout {
 
 /** Values this far outside [0, 1] are rounding: clamped and counted. */
 const ROUNDING = 1e-6;
-/** A decimal number as YOLO files write them (no hex, no `Infinity`, no `NaN`). */
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/**
+ * A decimal number as YOLO files write them: what `Number` reads, less its hex/octal/binary forms
+ * (`0x1`) and `Infinity` (left to the finiteness check).
+ */
+function decimal(t: string): number {
+  const v = +t;
+  if (v !== v) return NaN;
+  const c1 = t.charCodeAt(1) | 0x20; // lower case
+  if (t.charCodeAt(0) === 48 && (c1 === 120 || c1 === 111 || c1 === 98)) return NaN;
+  return v;
+}
 const SPLIT_OF_FOLDER: ReadonlyMap<string, OriginSplit> = new Map([
   ['train', 'train'],
   ['training', 'train'],
@@ -118,7 +127,8 @@ async function findLayout(ctx: ConverterContext): Promise<Layout> {
 }
 
 /** Line of a top-level key of a YAML document (1-based), for messages. */
-function yamlLine(doc: Document, lines: LineCounter, key: string): number | undefined {
+function yamlLine(yaml: typeof import('yaml'), doc: Document, lines: LineCounter, key: string): number | undefined {
+  const { isMap, isScalar } = yaml;
   const contents = doc.contents;
   if (!isMap(contents)) return undefined;
   const pair = contents.items.find((p) => isScalar(p.key) && p.key.value === key);
@@ -128,8 +138,10 @@ function yamlLine(doc: Document, lines: LineCounter, key: string): number | unde
 
 async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promise<Layout> {
   const file = ctx.display(yamlFile);
-  const lines = new LineCounter();
-  const doc = parseDocument((await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, ''), { lineCounter: lines, uniqueKeys: true });
+  // Loaded only for a data.yaml (it is most of the start-up of a run that needs no YAML).
+  const yaml = await import('yaml');
+  const lines = new yaml.LineCounter();
+  const doc = yaml.parseDocument((await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, ''), { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw configError(`expected YAML, got an error: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0].line });
@@ -137,7 +149,7 @@ async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promi
   const data: unknown = doc.toJS();
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw configError('expected a mapping (train:, val:, names:), got another YAML value', { file });
   const d = data as Record<string, unknown>;
-  const at = (key: string): Location => ({ file, line: yamlLine(doc, lines, key), path: key });
+  const at = (key: string): Location => ({ file, line: yamlLine(yaml, doc, lines, key), path: key });
   const yamlDir = dirname(yamlFile);
   let base = yamlDir;
   if (d.path !== undefined && d.path !== null && d.path !== '') {
@@ -261,13 +273,18 @@ async function folderLayout(ctx: ConverterContext, dir: string): Promise<Layout>
 
 // ---------------------------------------------------------------- images
 
-/** Every image below `dir`, in sorted order (hidden files and folders left out). */
-async function* walkImages(dir: string): AsyncGenerator<string> {
+/** Every image below `dir`, in sorted order (hidden files and folders left out), a folder at a time. */
+async function* walkImages(dir: string): AsyncGenerator<{ dir: string; names: string[] }> {
+  const names: string[] = [];
+  const dirs: string[] = [];
   for (const entry of await listFolder(dir)) {
-    const abs = dir + sep + entry.name;
-    if (entry.kind === 'dir') yield* walkImages(abs);
-    else if (entry.kind === 'file' && isImageName(entry.name)) yield abs;
+    if (entry.kind === 'dir') dirs.push(entry.name);
+    else if (entry.kind === 'file' && isImageName(entry.name)) names.push(entry.name);
   }
+  // In sorted order: a folder's files and subfolders interleave by name; files first is also sorted
+  // within each, and keys are sorted again by the writer.
+  if (names.length > 0) yield { dir, names };
+  for (const d of dirs) yield* walkImages(dir + sep + d);
 }
 
 /** The images a list file names, with their line. */
@@ -290,27 +307,56 @@ function splitOfPath(key: string): OriginSplit | undefined {
   return undefined;
 }
 
-/** Where an image's label file may be: its `images` folder swapped for a label folder, then beside it. */
-function labelCandidates(imageAbs: string): string[] {
-  const dir = dirname(imageAbs);
-  const name = basename(imageAbs);
-  const txt = name.slice(0, name.length - extname(name).length) + '.txt';
+/** What every image of one folder shares: its key prefix and where its label files may be. */
+interface FolderInfo {
+  dir: string;
+  /** `key/` of the folder relative to the root (`''` at the root), undefined when outside it. */
+  keyPrefix: string | undefined;
+  /** Folders that may hold the images' label files, each with its trailing separator, in the order tried. */
+  labelDirs: string[];
+}
+
+function folderInfo(root: string, dir: string): FolderInfo {
+  const key = dir === root ? '' : relativeKey(root, dir);
   const parts = dir.split(sep);
-  const out: string[] = [];
+  const labelDirs: string[] = [];
   for (let i = parts.length - 1; i >= 0; i--) {
     if (!IMAGE_FOLDERS.has(parts[i]!.toLowerCase())) continue;
-    for (const folder of LABEL_FOLDERS) out.push([...parts.slice(0, i), folder, ...parts.slice(i + 1), txt].join(sep));
+    for (const folder of LABEL_FOLDERS) labelDirs.push([...parts.slice(0, i), folder, ...parts.slice(i + 1)].join(sep) + sep);
     break;
   }
-  out.push(dir + sep + txt);
-  return out;
+  labelDirs.push(dir + sep);
+  return { dir, keyPrefix: key === undefined ? undefined : key === '' ? '' : key + '/', labelDirs };
+}
+
+/** An image's label file name: its name with `.txt` for the extension. */
+const labelName = (imageName: string) => imageName.slice(0, imageName.length - extname(imageName).length) + '.txt';
+
+/** One buffer for every label file read (most are a few hundred bytes). */
+const LABEL_BUFFER = Buffer.allocUnsafe(64 << 10);
+
+/**
+ * A label file's text: one open, one read into a reused buffer, one close (about half the time of
+ * `readFileSync`, which also asks the file's size). Latin-1: YOLO lines are ASCII (anything else is a bad
+ * value, reported as written). Throws the open's error (ENOENT for no file).
+ */
+function readSmallFile(abs: string): string {
+  const fd = openSync(abs, 'r');
+  try {
+    const n = readSync(fd, LABEL_BUFFER, 0, LABEL_BUFFER.length, 0);
+    if (n < LABEL_BUFFER.length) return LABEL_BUFFER.toString('latin1', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(abs, 'latin1');
 }
 
 /** The label file's text and path, or undefined when the image has none. */
-function readLabelFile(candidates: readonly string[]): { text: string; abs: string } | undefined {
-  for (const abs of candidates) {
+function readLabelFile(info: FolderInfo, name: string): { text: string; abs: string } | undefined {
+  for (const dir of info.labelDirs) {
+    const abs = dir + name;
     try {
-      return { text: readFileSync(abs, 'utf8'), abs };
+      return { text: readSmallFile(abs), abs };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
@@ -354,7 +400,7 @@ const AXIS_NAMES = ['cx', 'cy', 'w', 'h'];
 
 /** One line → its object, or what is wrong with it (a YOLO_BAD_LINE message, or another code and message). */
 function parseLine(line: string, names: Map<number, string> | undefined, namesFile: string | undefined, task: Task, out: Parsed): BoxLabel | PolygonLabel | string | [('UNKNOWN_CATEGORY_ID' | 'EMPTY_BOX' | 'BAD_POLYGON'), string] {
-  const tokens = line.split(/\s+/);
+  const tokens = line.includes('\t') || line.includes('  ') ? line.split(/\s+/) : line.split(' ');
   const n = tokens.length;
   if (n !== 5 && (n < 7 || n % 2 === 0)) {
     return `expected 5 values (class cx cy w h) or an odd count of 7 or more (class x1 y1 x2 y2 x3 y3 ...), got ${n}`;
@@ -370,12 +416,12 @@ function parseLine(line: string, names: Map<number, string> | undefined, namesFi
   const values = new Array<number>(n - 1);
   for (let k = 1; k < n; k++) {
     const t = tokens[k]!;
-    const what = n === 5 ? AXIS_NAMES[k - 1]! : `${k % 2 ? 'x' : 'y'}${Math.ceil(k / 2)}`;
-    if (!NUMBER.test(t)) return `${what}: expected a number, got ${JSON.stringify(t)}`;
-    let v = Number(t);
-    if (!Number.isFinite(v)) return `${what}: expected a finite number, got ${t}`;
+    const what = () => (n === 5 ? AXIS_NAMES[k - 1]! : `${k % 2 ? 'x' : 'y'}${Math.ceil(k / 2)}`);
+    let v = decimal(t);
+    if (v !== v) return `${what()}: expected a number, got ${JSON.stringify(t)}`;
+    if (!Number.isFinite(v)) return `${what()}: expected a finite number, got ${t}`;
     if (v < 0 || v > 1) {
-      if (v < -ROUNDING || v > 1 + ROUNDING) return `${what}: expected a normalised value in [0, 1], got ${t}`;
+      if (v < -ROUNDING || v > 1 + ROUNDING) return `${what()}: expected a normalised value in [0, 1], got ${t}`;
       v = clamp01(v);
       out.clampedValues++;
     }
@@ -418,62 +464,76 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   let testLeftOut = 0;
   let done = 0;
 
-  const toRecord = async (abs: string, split: OriginSplit | undefined, listedAt: Location | undefined): Promise<ImageRecord | undefined> => {
-    const key = relativeKey(root, abs);
-    if (key === undefined) {
+  let info: FolderInfo | undefined;
+  const infoOf = (dir: string): FolderInfo => {
+    if (info?.dir === dir) return info;
+    info = folderInfo(root, dir);
+    const labelDir = info.labelDirs[0]!.slice(0, -1);
+    let imageDirs = labelDirs.get(labelDir);
+    if (!imageDirs) labelDirs.set(labelDir, (imageDirs = new Set()));
+    imageDirs.add(dir);
+    return info;
+  };
+
+  /** The image's record (synchronously unless its header needs an asynchronous read), or undefined when left out. */
+  const toRecord = (folder: FolderInfo, name: string, split: OriginSplit | undefined, listedAt: Location | undefined): ImageRecord | undefined | Promise<ImageRecord | undefined> => {
+    const abs = folder.dir + sep + name;
+    if (folder.keyPrefix === undefined) {
       ctx.bad(new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(root)} (--root), got ${ctx.display(abs)}`, listedAt ?? { file: ctx.display(abs) }));
       return undefined;
     }
+    const key = folder.keyPrefix + name;
     const origin = split ?? (layout.kind === 'folder' ? splitOfPath(key) : undefined);
-    const candidates = labelCandidates(abs);
-    const labelDir = dirname(candidates[0]!);
-    let imageDirs = labelDirs.get(labelDir);
-    if (!imageDirs) labelDirs.set(labelDir, (imageDirs = new Set()));
-    imageDirs.add(dirname(abs));
-    const labelFile = readLabelFile(candidates);
+    const labelFile = readLabelFile(folder, labelName(name));
     if (labelFile) usedLabels.add(labelFile.abs);
     if (keepSplits && origin === 'test') {
       testLeftOut++;
       return undefined;
     }
-    let details: ImageDetails | undefined;
-    if (headers) {
-      try {
-        details = headers.readSync(abs) ?? (await readImageDetails(abs, ctx.display(abs)));
-      } catch (e) {
-        if (!(e instanceof ConversionError)) throw e;
-        ctx.bad(listedAt && e.code === 'IMAGE_NOT_FOUND' ? new ConversionError('IMAGE_NOT_FOUND', `no image ${ctx.display(abs)}`, listedAt) : e);
-        return undefined;
+    const finish = (details: ImageDetails | undefined): ImageRecord => {
+      const parsed = labelFile ? parseLabels(labelFile.text, () => ctx.display(labelFile.abs), names, namesFile, task) : undefined;
+      if (parsed) {
+        for (const p of parsed.problems) ctx.badObject(p);
+        if (parsed.clampedValues) ctx.count('clampedValues', parsed.clampedValues);
+        if (parsed.clampedBoxes) ctx.count('clampedBoxes', parsed.clampedBoxes);
       }
-    } else if (listedAt && !existsSync(abs)) {
-      ctx.bad(new ConversionError('IMAGE_NOT_FOUND', `no image ${ctx.display(abs)}`, listedAt));
+      const label = (parsed?.objects ?? []) as BoxLabel[] | PolygonLabel[];
+      const record: ImageRecord = details ? { path: key, details, label } : { path: key, label };
+      if (keepSplits && origin !== undefined) record.split = origin === 'train' ? 'train' : 'validation';
+      return record;
+    };
+    const unreadable = (e: unknown): undefined => {
+      if (!(e instanceof ConversionError)) throw e;
+      ctx.bad(listedAt && e.code === 'IMAGE_NOT_FOUND' ? new ConversionError('IMAGE_NOT_FOUND', `no image ${ctx.display(abs)}`, listedAt) : e);
       return undefined;
+    };
+    if (!headers) {
+      if (listedAt && !existsSync(abs)) return unreadable(new ConversionError('IMAGE_NOT_FOUND', '', {}));
+      return finish(undefined);
     }
-    const parsed = labelFile ? parseLabels(labelFile.text, () => ctx.display(labelFile.abs), names, namesFile, task) : undefined;
-    if (parsed) {
-      for (const p of parsed.problems) ctx.badObject(p);
-      if (parsed.clampedValues) ctx.count('clampedValues', parsed.clampedValues);
-      if (parsed.clampedBoxes) ctx.count('clampedBoxes', parsed.clampedBoxes);
-    }
-    const label = (parsed?.objects ?? []) as BoxLabel[] | PolygonLabel[];
-    const record: ImageRecord = details ? { path: key, details, label } : { path: key, label };
-    if (keepSplits && origin !== undefined) record.split = origin === 'train' ? 'train' : 'validation';
-    return record;
+    const quick = headers.readSync(abs);
+    if (quick) return finish(quick);
+    return readImageDetails(abs, ctx.display(abs)).then(finish, unreadable);
   };
 
   for (const source of layout.sources) {
     if (source.kind === 'folder') {
-      for await (const abs of walkImages(source.abs)) {
-        if (ctx.signal?.aborted) return;
-        const r = await toRecord(abs, source.split, undefined);
-        ctx.progress(++done);
-        if (r) yield r;
+      for await (const batch of walkImages(source.abs)) {
+        const folder = infoOf(batch.dir);
+        for (const name of batch.names) {
+          if (ctx.signal?.aborted) return;
+          const quick = toRecord(folder, name, source.split, undefined);
+          const r = quick instanceof Promise ? await quick : quick;
+          ctx.progress(++done);
+          if (r) yield r;
+        }
       }
     } else {
       const file = ctx.display(source.abs);
       for await (const { abs, line } of listedImages(layout, source.abs)) {
         if (ctx.signal?.aborted) return;
-        const r = await toRecord(abs, source.split, { file, line });
+        const quick = toRecord(infoOf(dirname(abs)), basename(abs), source.split, { file, line });
+        const r = quick instanceof Promise ? await quick : quick;
         ctx.progress(++done);
         if (r) yield r;
       }
