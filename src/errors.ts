@@ -136,6 +136,8 @@ export const ERROR_CODES = {
   YOLO_CONFIG: 'unusable YOLO dataset config',
   /** An annotation file (a YOLO .txt) with no image of its name. */
   ANNOTATION_WITHOUT_IMAGE: 'annotation without image',
+  /** A LabelMe shape with no area (line, linestrip, point): reported, left out. */
+  SHAPE_LEFT_OUT: 'shape that cannot be an object',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -8,6 +8,7 @@ import vocDetection from '../converters/voc-detection.js';
 import vocMaskToPolygon from '../converters/voc-mask-to-polygon.js';
 import cocoToJsonl from '../converters/coco-to-jsonl.js';
 import yolo from '../converters/yolo-to-jsonl.js';
+import labelme from '../converters/labelme-to-jsonl.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
@@ -18,6 +19,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [vocMaskToPolygon.name]: vocMaskToPolygon,
   [cocoToJsonl.name]: cocoToJsonl,
   [yolo.name]: yolo,
+  [labelme.name]: labelme,
 });
 
 /** A converter by name or alias. */
