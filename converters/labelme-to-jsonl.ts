@@ -363,7 +363,7 @@ export default defineConverter({
   description: 'LabelMe JSON → detection or segmentation',
   argument: '<dir|file.json>',
   example: 'automl-img convert labelme ./data_annotated --task instance-segmentation -o out/',
-  samples: [],
+  samples: [{ input: 'samples/labelme' }, { input: 'samples/labelme', options: { task: 'instance-segmentation' } }],
   task: (own) => own.task,
   options: OPTIONS,
   run,
