@@ -54,6 +54,8 @@ interface PixelObject {
   ymax: number;
   /** Where its first shape is, for messages. */
   path: string;
+  /** Its first shape's index (problems are reported in shape order). */
+  index: number;
 }
 
 function isFile(p: string): boolean {
@@ -167,21 +169,21 @@ function shapeRings(shape: Record<string, unknown>, type: string, at: Location, 
 }
 
 /** The shapes of one JSON → objects in pixels (groups merged), in the order of their first shape. */
-function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions): { objects: PixelObject[]; problems: ConversionError[] } {
+function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions): { objects: PixelObject[]; problems: [number, ConversionError][] } {
   const objects: PixelObject[] = [];
-  const problems: ConversionError[] = [];
+  const problems: [number, ConversionError][] = [];
   const groups = new Map<string, PixelObject>();
   shapes.forEach((raw, i) => {
     const path = `shapes[${i}]`;
     const at: Location = { file, path };
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      problems.push(new ConversionError('JSON_BAD_VALUE', `expected a shape object, got ${describeValue(raw)}`, at));
+      problems.push([i, new ConversionError('JSON_BAD_VALUE', `expected a shape object, got ${describeValue(raw)}`, at)]);
       return;
     }
     const shape = raw as Record<string, unknown>;
     const label = shape.label;
     if (typeof label !== 'string' || label === '') {
-      problems.push(new ConversionError('JSON_BAD_VALUE', `label: expected a non-empty string, got ${describeValue(label)}`, at));
+      problems.push([i, new ConversionError('JSON_BAD_VALUE', `label: expected a non-empty string, got ${describeValue(label)}`, at)]);
       return;
     }
     if (label === IGNORE_LABEL) {
@@ -194,20 +196,20 @@ function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polyg
       if (typeof type === 'string' && NOT_OBJECTS.has(type)) {
         ctx.warn('SHAPE_LEFT_OUT', `a ${type} (${JSON.stringify(label)}) has no area, so it cannot be an object: left out`, at);
       } else {
-        problems.push(new ConversionError('JSON_BAD_VALUE', `shape_type: expected polygon, rectangle, circle or mask, got ${describeValue(type)}`, at));
+        problems.push([i, new ConversionError('JSON_BAD_VALUE', `shape_type: expected polygon, rectangle, circle or mask, got ${describeValue(type)}`, at)]);
       }
       return;
     }
     const rings = shapeRings(shape, type, at, polygon, file);
     if (rings instanceof ConversionError) {
-      problems.push(rings);
+      problems.push([i, rings]);
       return;
     }
     const group = shape.group_id;
     const groupKey = group === undefined || group === null ? undefined : `${JSON.stringify(group)}\u0000${label}`;
     let obj = groupKey === undefined ? undefined : groups.get(groupKey);
     if (!obj) {
-      obj = { label, rings: [], xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity, path };
+      obj = { label, rings: [], xmin: Infinity, ymin: Infinity, xmax: -Infinity, ymax: -Infinity, path, index: i };
       objects.push(obj);
       if (groupKey !== undefined) groups.set(groupKey, obj);
     }
@@ -338,10 +340,10 @@ async function convertOne(
   const label: (BoxLabel | PolygonLabel)[] = [];
   for (const obj of objects) {
     const l = toLabel(obj, width, height, task, file, counts);
-    if (l instanceof ConversionError) problems.push(l);
+    if (l instanceof ConversionError) problems.push([obj.index, l]);
     else label.push(l);
   }
-  for (const p of problems) ctx.badObject(p);
+  for (const [, p] of problems.sort((a, b) => a[0] - b[0])) ctx.badObject(p);
   if (counts.boxes) ctx.count('clampedBoxes', counts.boxes);
   if (counts.points) ctx.count('clampedPoints', counts.points);
   return { path: key, details, label: label as BoxLabel[] | PolygonLabel[] };
