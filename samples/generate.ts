@@ -18,6 +18,11 @@
  *   an object partly covered by another (voc-mask-to-polygon).
  * - `coco/annotations.json` + `coco/images/`: boxes and polygons, a multi-part polygon, a compressed-RLE
  *   crowd ring, an image without annotations, category ids 1, 3, 7 (coco-to-jsonl).
+ * - `yolo/data.yaml` + `yolo/images/{train,val}/` + `yolo/labels/{train,val}/`: Ultralytics layout, rectangles as
+ *   `class cx cy w h` lines, circles as polygon lines, an image without a label file (yolo-to-jsonl).
+ * - `labelme/<folder>/*.json` beside their images: LabelMe 5 files with rectangles, polygons, circles, a
+ *   ring as a `mask` shape (base64 PNG), a two-part object joined by `group_id`, a `line` and an
+ *   `__ignore__` shape, one `imagePath` that names the JSON itself (labelme-to-jsonl).
  *
  * Coordinates: pixel (x, y) covers [x, x+1) × [y, y+1); a shape covers the pixels whose centre lies
  * inside it. COCO boxes and polygons use these edge coordinates; VOC boxes are 1-based and inclusive
@@ -32,7 +37,7 @@ import { encodeRle } from '../src/coco/rle.js';
 import { prng } from '../bench/prng.js';
 
 /** The dataset folders this script owns under the samples folder. */
-export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco'] as const;
+export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco', 'yolo', 'labelme'] as const;
 
 type Rgb = readonly [number, number, number];
 
@@ -483,12 +488,105 @@ function cocoDataset(): Files {
   return files;
 }
 
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** yolo-to-jsonl: Ultralytics `data.yaml` + `images/<split>/` + `labels/<split>/`. */
+function yoloDataset(): Files {
+  const files = new Files();
+  const names = ['circle', 'rectangle'];
+  const images: { file: string; split: 'train' | 'val'; items: Item[] | undefined }[] = [
+    { file: '1.jpg', split: 'train', items: [item('circle', circle(30, 30, 16)), item('rectangle', rectangle(56, 20, 50, 40))] },
+    { file: '2.png', split: 'train', items: [item('rectangle', rectangle(8, 8, 60, 30)), item('circle', circle(90, 60, 18))] },
+    { file: '3.jpg', split: 'train', items: [item('circle', circle(60, 45, 30))] },
+    // No label file: a background image.
+    { file: '4.jpg', split: 'train', items: undefined },
+    { file: '5.png', split: 'val', items: [item('rectangle', rectangle(20, 30, 80, 40))] },
+    { file: '6.jpg', split: 'val', items: [item('circle', circle(24, 24, 14)), item('circle', circle(90, 60, 20))] },
+  ];
+  const W = 120;
+  const H = 90;
+  images.forEach(({ file, split, items }, i) => {
+    const scene: Scene = { width: W, height: H, background: BACKGROUNDS[i % BACKGROUNDS.length]!, items: items ?? [] };
+    files.add(`images/${split}/${file}`, encodeScene(scene, file));
+    if (items === undefined) return;
+    const lines = items.map((it) => {
+      const cls = names.indexOf(it.name);
+      const s = it.shape;
+      if (s.kind === 'rectangle') return [cls, (s.x + s.w / 2) / W, (s.y + s.h / 2) / H, s.w / W, s.h / H].map((v) => String(round6(v))).join(' ');
+      const p = polygonOf(s);
+      return [cls, ...p.map((v, j) => round6(v / (j % 2 === 0 ? W : H)))].join(' ');
+    });
+    files.add(`labels/${split}/${file.replace(/\.\w+$/, '.txt')}`, lines.join('\n') + '\n');
+  });
+  files.add('data.yaml', `# automl-img sample: shapes (Ultralytics layout)\npath: .\ntrain: images/train\nval: images/val\n\nnames:\n  0: circle\n  1: rectangle\n`);
+  return files;
+}
+
+/** labelme-to-jsonl: LabelMe 5 JSON files beside their images, in two folders. */
+function labelmeDataset(): Files {
+  const files = new Files();
+  const W = 120;
+  const H = 90;
+  type Extra = Record<string, unknown>;
+  const shape = (label: string, shape_type: string, points: number[][], extra: Extra = {}) => ({ label, points, group_id: null, description: '', shape_type, flags: {}, mask: null, ...extra });
+  const rect = (s: Extract<Shape, { kind: 'rectangle' }>) => [[s.x, s.y], [s.x + s.w, s.y + s.h]];
+  const poly = (s: Shape) => { const p = polygonOf(s); return Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i]!, p[2 * i + 1]!]); };
+  /** A mask shape: the item's pixels in the box around them, as LabelMe writes it (mask[y1:y2+1, x1:x2+1]). */
+  const maskShape = (label: string, map: Uint8Array, k: number) => {
+    const b = pixelBounds(map, W, k)!;
+    const w = b.x1 - b.x0 + 1;
+    const h = b.y1 - b.y0 + 1;
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = map[(b.y0 + y) * W + b.x0 + x] === k ? 255 : 0;
+    const bytes = encodePng({ width: w, height: h, data, channels: 1, depth: 8 });
+    return shape(label, 'mask', [[b.x0, b.y0], [b.x1, b.y1]], { mask: Buffer.from(bytes).toString('base64') });
+  };
+  const images: { file: string; items: Item[]; shapes: (map: Uint8Array) => unknown[]; imagePath?: string }[] = [
+    {
+      file: 'batch1/1.jpg',
+      items: [item('rectangle', rectangle(10, 12, 44, 30)), item('circle', circle(86, 50, 20))],
+      shapes: () => [shape('rectangle', 'rectangle', rect({ kind: 'rectangle', x: 10, y: 12, w: 44, h: 30 })), shape('circle', 'circle', [[86, 50], [106, 50]])],
+    },
+    {
+      file: 'batch1/2.png',
+      items: [item('ring', ring(40, 44, 26, 11)), item('circle', circle(96, 22, 14))],
+      // the ring as a mask (its hole becomes a second ring), the circle as a polygon, a line left out
+      shapes: (map) => [maskShape('ring', map, 1), shape('circle', 'polygon', poly(circle(96, 22, 14))), shape('circle', 'line', [[70, 80], [110, 80]])],
+    },
+    {
+      file: 'batch2/3.jpg',
+      // one rectangle seen in two parts: two polygons joined by group_id; an __ignore__ region
+      items: [item('rectangle', rectangle(14, 10, 30, 24)), item('rectangle', rectangle(14, 52, 30, 24)), item('circle', circle(90, 45, 18))],
+      shapes: () => [
+        shape('rectangle', 'polygon', poly(rectangle(14, 10, 30, 24)), { group_id: 1 }),
+        shape('rectangle', 'polygon', poly(rectangle(14, 52, 30, 24)), { group_id: 1 }),
+        shape('circle', 'circle', [[90, 45], [90, 63]]),
+        shape('__ignore__', 'rectangle', [[60, 70], [75, 85]]),
+      ],
+      // as some tools write it: imagePath names the JSON itself; the image is found by the JSON's name
+      imagePath: '3.json',
+    },
+    { file: 'batch2/4.jpg', items: [], shapes: () => [] },
+  ];
+  images.forEach(({ file, items, shapes, imagePath }, i) => {
+    const scene: Scene = { width: W, height: H, background: BACKGROUNDS[i % BACKGROUNDS.length]!, items };
+    const map = labelMap(scene);
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    files.add(file, encodeScene(scene, name, map));
+    const doc = { version: '5.4.1', flags: {}, shapes: shapes(map), imagePath: imagePath ?? name, imageData: null, imageHeight: H, imageWidth: W };
+    files.add(file.replace(/\.\w+$/, '.json'), JSON.stringify(doc, null, 2) + '\n');
+  });
+  return files;
+}
+
 const GENERATORS: Record<(typeof SAMPLE_DATASETS)[number], () => Files> = {
   folder: folderDataset,
   csv: csvDataset,
   voc: vocDataset,
   'voc-mask': vocMaskDataset,
   coco: cocoDataset,
+  yolo: yoloDataset,
+  labelme: labelmeDataset,
 };
 
 /**

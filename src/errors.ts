@@ -128,6 +128,16 @@ export const ERROR_CODES = {
   ENDPOINT_TIMEOUT: 'the endpoint did not answer in time',
   /** An answer that is not JSON, not a list of the batch's length, or not the shape of a task. */
   RESPONSE_BAD: 'unusable answer from the endpoint',
+
+  // --- YOLO and LabelMe converters ---
+  /** A YOLO label line that cannot be read: a wrong count of values, a non-number, a value outside [0, 1]. */
+  YOLO_BAD_LINE: 'bad YOLO label line',
+  /** A YOLO data.yaml / obj.data that cannot be used (or a part of it that is left out: a warning). */
+  YOLO_CONFIG: 'unusable YOLO dataset config',
+  /** An annotation file (a YOLO .txt) with no image of its name. */
+  ANNOTATION_WITHOUT_IMAGE: 'annotation without image',
+  /** A LabelMe shape with no area (line, linestrip, point): reported, left out. */
+  SHAPE_LEFT_OUT: 'shape that cannot be an object',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
