@@ -133,7 +133,7 @@ function checkedLine(text: string, loc: Location, expected: ExpectedTask | undef
   for (const f of check.findings) {
     if (FINDING_CODES[f.code].severity !== 'error') continue;
     const code: ErrorCode = CODE_OF_FINDING[f.code] ?? (f.code === 'IMAGE_URL_BAD' && isRecord(value) && value['image_url'] === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE');
-    throw new ConversionError(code, f.detail.replace(/: (the |AutoML )[^:]*$/, ''), { ...loc, path: f.path });
+    throw new ConversionError(code, f.detail.replace(/: (the (image|object|ring|data load) |AutoML ignores)[\s\S]*$/, ''), { ...loc, path: f.path });
   }
   if (check.task === 'multi-class' || check.task === 'multi-label') {
     throw new ConversionError('JSON_BAD_VALUE', `expected an object-detection or instance-segmentation label (a list of objects), got ${check.task === 'multi-class' ? 'a multi-class label (a string)' : 'a multi-label label (a list of strings)'}: COCO instances hold objects`, { ...loc, path: 'label' });
