@@ -43,6 +43,12 @@ export interface ImageRecord {
   /** Written as `image_details` when present (never guessed). */
   details?: ImageDetails | undefined;
   label: Label;
+  /**
+   * The file this line must go to, when the dataset says so itself (YOLO `--keep-splits`, a CVAT
+   * `<subset>`): the writer honours it instead of the seeded hash of SPEC §3. Lines without it are
+   * split as usual, among themselves. Ignored for `-o -` and `--validation-ratio 0` (everything in one file).
+   */
+  split?: 'train' | 'validation' | undefined;
 }
 
 /** The tasks of AutoML for Images. */

@@ -194,7 +194,16 @@ interface LineIndex {
   lengths: Column;
   labelStarts: Column | undefined;
   labelIds: Column | undefined;
+  /**
+   * Per line: 0 when the split decides, {@link FIXED_TRAIN} or {@link FIXED_VALIDATION} when the record
+   * said; made at the first line that says (undefined while none has).
+   */
+  fixed: Column | undefined;
 }
+
+/** {@link LineIndex.fixed} values. */
+const FIXED_TRAIN = 1;
+const FIXED_VALIDATION = 2;
 
 /**
  * Writes `data` to a stream, waiting for 'drain' when its buffer is full. Rejects when the stream
@@ -361,6 +370,8 @@ export interface LineItem {
   objects: number;
   /** Where the item came from, for the duplicate message (e.g. `{ file, line }` of a JSONL). */
   loc?: Location | undefined;
+  /** The file the dataset itself puts the line in (see `ImageRecord.split`); the hash decides when absent. */
+  split?: 'train' | 'validation' | undefined;
 }
 
 /**
@@ -381,6 +392,7 @@ export async function writeDataset(
         line: recordToJson(record, options.baseUrl, options.precision),
         labels: labelNames(record.label),
         objects: objectCount(record.label),
+        split: record.split,
       };
     }
   }
@@ -555,6 +567,7 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
     lengths: new Column(false),
     labelStarts: options.stratify ? new Column(false) : undefined,
     labelIds: options.stratify ? new Column(false) : undefined,
+    fixed: undefined,
   };
   index.labelStarts?.push(0);
   const out: Spilled = { spillPath, index, labelNamesById: [], labelCounts: [], objects: 0 };
@@ -589,6 +602,11 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
         out.labelCounts[id]!++;
         index.labelIds?.push(id);
       }
+      if (item.split !== undefined && index.fixed === undefined) {
+        index.fixed = new Column(false);
+        for (let k = 0; k < index.keys.length; k++) index.fixed.push(0);
+      }
+      index.fixed?.push(item.split === undefined ? 0 : item.split === 'validation' ? FIXED_VALIDATION : FIXED_TRAIN);
       index.keys.push(item.key);
       index.offsets.push(offset);
       index.lengths.push(length);
@@ -713,18 +731,26 @@ interface SplitDecision {
 }
 
 function decideSplit(spilled: Spilled, options: WriteOptions, toStdout: boolean): SplitDecision {
-  const { keys, labelStarts, labelIds: lineLabels } = spilled.index;
+  const { keys, labelStarts, labelIds: lineLabels, fixed } = spilled.index;
   const { labelNamesById, labelCounts } = spilled;
-  const isValidation = splitItems(
+  const ratio = toStdout ? 0 : options.validationRatio;
+  // Lines whose record named its file keep it (unless everything goes to one file); the others are split among themselves.
+  const honoured = fixed !== undefined && ratio > 0 ? fixed : undefined;
+  const free: number[] = [];
+  for (let i = 0; i < keys.length; i++) if (honoured === undefined || honoured.get(i) === 0) free.push(i);
+  const freeIsValidation = splitItems(
     // Labels only matter to a stratified split.
-    keys.map((key, i) => {
+    free.map((i) => {
+      const key = keys[i]!;
       if (!lineLabels || !labelStarts) return { key };
       const names: string[] = [];
       for (let k = labelStarts.get(i); k < labelStarts.get(i + 1); k++) names.push(labelNamesById[lineLabels.get(k)]!);
       return { key, labels: names };
     }),
-    { ratio: toStdout ? 0 : options.validationRatio, seed: options.seed, stratify: options.stratify },
+    { ratio, seed: options.seed, stratify: options.stratify },
   );
+  const isValidation = honoured === undefined ? freeIsValidation : keys.map((_, i) => honoured.get(i) === FIXED_VALIDATION);
+  if (honoured !== undefined) free.forEach((i, k) => (isValidation[i] = freeIsValidation[k]!));
   // No prototype: a label may be called `__proto__` or `constructor`.
   const labels: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const name of [...labelNamesById].sort()) labels[name] = 0;

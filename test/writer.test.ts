@@ -175,6 +175,49 @@ describe('writeDataset: outputs', () => {
   });
 });
 
+describe('writeDataset: a record\'s own split (ImageRecord.split)', () => {
+  const urls = async (f: string) => (await lines(f)).map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+
+  it('puts records that name their file there, and splits the others among themselves by the hash', async () => {
+    const out = join(tmp.path, 'fixed');
+    const fixed: ImageRecord[] = [
+      ...Array.from({ length: 6 }, (_, i): ImageRecord => ({ path: `t/${i}.jpg`, label: 'a', split: 'train' })),
+      ...Array.from({ length: 3 }, (_, i): ImageRecord => ({ path: `v/${i}.jpg`, label: 'a', split: 'validation' })),
+    ];
+    const free = recs(10, 'f');
+    const r = await writeDataset(gen([...free, ...fixed].reverse()), opts({ out }), failHooks);
+    const train = await urls(join(out, 'train_annotations.jsonl'));
+    const val = await urls(join(out, 'validation_annotations.jsonl'));
+    expect(train.filter((u) => u.startsWith('t/'))).toHaveLength(6);
+    expect(val.filter((u) => u.startsWith('v/'))).toEqual(['v/0.jpg', 'v/1.jpg', 'v/2.jpg']);
+    expect(val.filter((u) => u.startsWith('t/'))).toEqual([]);
+    // The 10 others: the same split as a run of them alone (2 of 10 to validation).
+    const alone = join(tmp.path, 'alone');
+    await writeDataset(gen(free), opts({ out: alone }), failHooks);
+    expect(val.filter((u) => u.startsWith('f'))).toEqual(await urls(join(alone, 'validation_annotations.jsonl')));
+    expect(r).toMatchObject({ train: 14, validation: 5 });
+    // Each file stays sorted.
+    expect(train).toEqual([...train].sort());
+    expect(val).toEqual([...val].sort());
+  });
+
+  it('--validation-ratio 0 and -o - put everything in one file, split or not', async () => {
+    const records: ImageRecord[] = [
+      { path: 'a.jpg', label: 'a', split: 'validation' },
+      { path: 'b.jpg', label: 'a', split: 'train' },
+      { path: 'c.jpg', label: 'a' },
+    ];
+    const out = join(tmp.path, 'zero');
+    const r = await writeDataset(gen(records), opts({ out, validationRatio: 0 }), failHooks);
+    expect(r).toMatchObject({ train: 3, validation: 0 });
+    expect(await urls(join(out, 'train_annotations.jsonl'))).toEqual(['a.jpg', 'b.jpg', 'c.jpg']);
+    const stdout = new CaptureStream();
+    const s = await writeDataset(gen(records), opts({ out: '-' }), failHooks, stdout);
+    expect(s).toMatchObject({ train: 3, validation: 0 });
+    expect(stdout.text.split('\n').filter(Boolean)).toHaveLength(3);
+  });
+});
+
 describe('writeDataset: backpressure', () => {
   it('never lets a slow stdout buffer much more than one 64 KiB piece', async () => {
     let maxBuffered = 0;
