@@ -128,6 +128,10 @@ export const ERROR_CODES = {
   ENDPOINT_TIMEOUT: 'the endpoint did not answer in time',
   /** An answer that is not JSON, not a list of the batch's length, or not the shape of a task. */
   RESPONSE_BAD: 'unusable answer from the endpoint',
+
+  // --- CVAT ---
+  /** A CVAT shape that is no object of the task (polyline, points, cuboid, ellipse, skeleton, a video track): warned, left out. */
+  UNSUPPORTED_SHAPE: 'shape that is not an object',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

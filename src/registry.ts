@@ -7,6 +7,7 @@ import csvMultilabel from '../converters/csv-multilabel.js';
 import vocDetection from '../converters/voc-detection.js';
 import vocMaskToPolygon from '../converters/voc-mask-to-polygon.js';
 import cocoToJsonl from '../converters/coco-to-jsonl.js';
+import cvatToJsonl from '../converters/cvat-to-jsonl.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
@@ -16,6 +17,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [vocDetection.name]: vocDetection,
   [vocMaskToPolygon.name]: vocMaskToPolygon,
   [cocoToJsonl.name]: cocoToJsonl,
+  [cvatToJsonl.name]: cvatToJsonl,
 });
 
 /** A converter by name or alias. */

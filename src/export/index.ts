@@ -5,4 +5,5 @@
  *   import { exportCoco } from './export/index.js';
  *   await exportCoco(['out/train_annotations.jsonl'], { out: 'coco.json', imagesRoot: 'data/' });
  */
-export { exportCoco, ringsOverlap, EXPORT_COCO_OPTIONS, type ExportCocoOptions, type ExportCocoSummary } from './coco.js';
+export { ringsOverlap } from '../polygon/overlap.js';
+export { exportCoco, EXPORT_COCO_OPTIONS, type ExportCocoOptions, type ExportCocoSummary } from './coco.js';
