@@ -19,8 +19,8 @@
  * - `coco/annotations.json` + `coco/images/`: boxes and polygons, a multi-part polygon, a compressed-RLE
  *   crowd ring, an image without annotations, category ids 1, 3, 7 (coco-to-jsonl).
  * - `cvat/annotations.xml` + `cvat/images/`: a CVAT for images 1.1 task export: boxes, polygons, a ring as
- *   a `<mask>` (CVAT's RLE), a rectangle in two polygons joined by `group_id`, a `<polyline>`, an occluded
- *   box, image `<tag>`s, an image without shapes (cvat-to-jsonl).
+ *   a `<mask>` (CVAT's RLE), a rectangle in two polygons joined by `group_id`, an occluded box, image
+ *   `<tag>`s, an image without shapes (cvat-to-jsonl).
  *
  * Coordinates: pixel (x, y) covers [x, x+1) × [y, y+1); a shape covers the pixels whose centre lies
  * inside it. COCO boxes and polygons use these edge coordinates; VOC boxes are 1-based and inclusive
@@ -517,14 +517,13 @@ function cvatDataset(): Files {
     occluded?: boolean;
   }
   const as = (kind: CvatItem['as'], name: string, shape: Shape, extra: Partial<CvatItem> = {}): CvatItem => ({ ...item(name, shape), as: kind, ...extra });
-  const images: { file: string; items: CvatItem[]; tags: string[]; polyline?: boolean }[] = [
+  const images: { file: string; items: CvatItem[]; tags: string[] }[] = [
     { file: '1.jpg', items: [as('box', 'rectangle', rectangle(6, 8, 30, 24), { occluded: true }), as('polygon', 'circle', circle(56, 34, 14))], tags: ['indoor'] },
     { file: '2.png', items: [as('mask', 'ring', ring(40, 30, 22, 9))], tags: ['outdoor'] },
     {
       file: '3.jpg',
       items: [as('parts', 'rectangle', rectangle(8, 6, 30, 46), { parts: [rectangle(8, 6, 30, 20), rectangle(8, 32, 30, 20)] }), as('box', 'circle', circle(60, 30, 12))],
       tags: ['indoor', 'outdoor'],
-      polyline: true,
     },
     { file: '4.jpg', items: [], tags: [] },
   ];
@@ -533,7 +532,7 @@ function cvatDataset(): Files {
   let xml = '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n      <name>shapes</name>\n      <labels>\n';
   for (const name of ['circle', 'rectangle', 'ring', 'indoor', 'outdoor']) xml += `        <label>\n          <name>${name}</name>\n        </label>\n`;
   xml += '      </labels>\n    </task>\n  </meta>\n';
-  images.forEach(({ file, items, tags, polyline }, i) => {
+  images.forEach(({ file, items, tags }, i) => {
     const drawn: CvatItem[] = items.flatMap((it) => (it.as === 'parts' ? it.parts!.map((shape) => ({ ...it, shape })) : [it]));
     const scene: Scene = { width: W, height: H, background: BACKGROUNDS[i % BACKGROUNDS.length]!, items: drawn };
     const map = labelMap(scene);
@@ -556,7 +555,6 @@ function cvatDataset(): Files {
         for (const part of it.parts!) xml += `    <polygon label="${it.name}" source="manual" occluded="${occluded}" points="${points(polygonOf(part))}" z_order="0" group_id="${group}">\n    </polygon>\n`;
       }
     }
-    if (polyline) xml += '    <polyline label="circle" source="manual" occluded="0" points="2.00,2.00;20.00,4.00;30.00,12.00" z_order="0">\n    </polyline>\n';
     for (const tag of tags) xml += `    <tag label="${tag}" source="manual">\n    </tag>\n`;
     xml += '  </image>\n';
   });
