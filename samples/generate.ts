@@ -23,6 +23,9 @@
  * - `labelme/<folder>/*.json` beside their images: LabelMe 5 files with rectangles, polygons, circles, a
  *   ring as a `mask` shape (base64 PNG), a two-part object joined by `group_id`, a `line` and an
  *   `__ignore__` shape, one `imagePath` that names the JSON itself (labelme-to-jsonl).
+ * - `cvat/annotations.xml` + `cvat/images/`: a CVAT for images 1.1 task export: boxes, polygons, a ring as
+ *   a `<mask>` (CVAT's RLE), a rectangle in two polygons joined by `group_id`, an occluded box, image
+ *   `<tag>`s, an image without shapes (cvat-to-jsonl).
  *
  * Coordinates: pixel (x, y) covers [x, x+1) × [y, y+1); a shape covers the pixels whose centre lies
  * inside it. COCO boxes and polygons use these edge coordinates; VOC boxes are 1-based and inclusive
@@ -37,7 +40,7 @@ import { encodeRle } from '../src/coco/rle.js';
 import { prng } from '../bench/prng.js';
 
 /** The dataset folders this script owns under the samples folder. */
-export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco', 'yolo', 'labelme'] as const;
+export const SAMPLE_DATASETS = ['folder', 'csv', 'voc', 'voc-mask', 'coco', 'yolo', 'labelme', 'cvat'] as const;
 
 type Rgb = readonly [number, number, number];
 
@@ -579,6 +582,83 @@ function labelmeDataset(): Files {
   return files;
 }
 
+/** CVAT's mask RLE: run lengths of alternating 0 and 1 pixels (starting with 0) over the box, row by row. */
+function cvatRle(map: Uint8Array, width: number, k: number, b: { x0: number; y0: number; x1: number; y1: number }): string {
+  const counts: number[] = [];
+  let value = 0;
+  let run = 0;
+  for (let y = b.y0; y <= b.y1; y++) {
+    for (let x = b.x0; x <= b.x1; x++) {
+      const v = map[y * width + x] === k ? 1 : 0;
+      if (v !== value) {
+        counts.push(run);
+        run = 0;
+        value = v;
+      }
+      run++;
+    }
+  }
+  counts.push(run);
+  return counts.join(', ');
+}
+
+/** cvat-to-jsonl: a CVAT for images 1.1 task export, `annotations.xml` + `images/`. */
+function cvatDataset(): Files {
+  const files = new Files();
+  const W = 80;
+  const H = 60;
+  interface CvatItem extends Item {
+    as: 'box' | 'polygon' | 'mask' | 'parts';
+    parts?: Shape[];
+    occluded?: boolean;
+  }
+  const as = (kind: CvatItem['as'], name: string, shape: Shape, extra: Partial<CvatItem> = {}): CvatItem => ({ ...item(name, shape), as: kind, ...extra });
+  const images: { file: string; items: CvatItem[]; tags: string[] }[] = [
+    { file: '1.jpg', items: [as('box', 'rectangle', rectangle(6, 8, 30, 24), { occluded: true }), as('polygon', 'circle', circle(56, 34, 14))], tags: ['indoor'] },
+    { file: '2.png', items: [as('mask', 'ring', ring(40, 30, 22, 9))], tags: ['outdoor'] },
+    {
+      file: '3.jpg',
+      items: [as('parts', 'rectangle', rectangle(8, 6, 30, 46), { parts: [rectangle(8, 6, 30, 20), rectangle(8, 32, 30, 20)] }), as('box', 'circle', circle(60, 30, 12))],
+      tags: ['indoor', 'outdoor'],
+    },
+    { file: '4.jpg', items: [], tags: [] },
+  ];
+  const fmt = (v: number) => v.toFixed(2);
+  const points = (p: number[]) => p.reduce<string[]>((acc, v, i) => (i % 2 ? acc : [...acc, `${fmt(v)},${fmt(p[i + 1]!)}`]), []).join(';');
+  let xml = '<?xml version="1.0" encoding="utf-8"?>\n<annotations>\n  <version>1.1</version>\n  <meta>\n    <task>\n      <name>shapes</name>\n      <labels>\n';
+  for (const name of ['circle', 'rectangle', 'ring', 'indoor', 'outdoor']) xml += `        <label>\n          <name>${name}</name>\n        </label>\n`;
+  xml += '      </labels>\n    </task>\n  </meta>\n';
+  images.forEach(({ file, items, tags }, i) => {
+    const drawn: CvatItem[] = items.flatMap((it) => (it.as === 'parts' ? it.parts!.map((shape) => ({ ...it, shape })) : [it]));
+    const scene: Scene = { width: W, height: H, background: BACKGROUNDS[i % BACKGROUNDS.length]!, items: drawn };
+    const map = labelMap(scene);
+    files.add(`images/${file}`, encodeScene(scene, file, map));
+    xml += `  <image id="${i}" name="${file}" width="${W}" height="${H}">\n`;
+    let group = 0;
+    for (const it of items) {
+      const occluded = it.occluded ? 1 : 0;
+      if (it.as === 'box') {
+        const b = pixelBounds(map, W, drawn.indexOf(it) + 1)!;
+        xml += `    <box label="${it.name}" source="manual" occluded="${occluded}" xtl="${fmt(b.x0)}" ytl="${fmt(b.y0)}" xbr="${fmt(b.x1 + 1)}" ybr="${fmt(b.y1 + 1)}" z_order="0">\n      <attribute name="color">plain</attribute>\n    </box>\n`;
+      } else if (it.as === 'polygon') {
+        xml += `    <polygon label="${it.name}" source="manual" occluded="${occluded}" points="${points(polygonOf(it.shape))}" z_order="0">\n    </polygon>\n`;
+      } else if (it.as === 'mask') {
+        const k = drawn.indexOf(it) + 1;
+        const b = pixelBounds(map, W, k)!;
+        xml += `    <mask label="${it.name}" source="manual" occluded="${occluded}" rle="${cvatRle(map, W, k, b)}" left="${b.x0}" top="${b.y0}" width="${b.x1 - b.x0 + 1}" height="${b.y1 - b.y0 + 1}" z_order="0">\n    </mask>\n`;
+      } else {
+        group++;
+        for (const part of it.parts!) xml += `    <polygon label="${it.name}" source="manual" occluded="${occluded}" points="${points(polygonOf(part))}" z_order="0" group_id="${group}">\n    </polygon>\n`;
+      }
+    }
+    for (const tag of tags) xml += `    <tag label="${tag}" source="manual">\n    </tag>\n`;
+    xml += '  </image>\n';
+  });
+  xml += '</annotations>\n';
+  files.add('annotations.xml', xml);
+  return files;
+}
+
 const GENERATORS: Record<(typeof SAMPLE_DATASETS)[number], () => Files> = {
   folder: folderDataset,
   csv: csvDataset,
@@ -587,6 +667,7 @@ const GENERATORS: Record<(typeof SAMPLE_DATASETS)[number], () => Files> = {
   coco: cocoDataset,
   yolo: yoloDataset,
   labelme: labelmeDataset,
+  cvat: cvatDataset,
 };
 
 /**

@@ -138,6 +138,10 @@ export const ERROR_CODES = {
   ANNOTATION_WITHOUT_IMAGE: 'annotation without image',
   /** A LabelMe shape with no area (line, linestrip, point): reported, left out. */
   SHAPE_LEFT_OUT: 'shape that cannot be an object',
+
+  // --- CVAT ---
+  /** A CVAT shape that is no object of the task (polyline, points, cuboid, ellipse, skeleton, a video track): warned, left out. */
+  UNSUPPORTED_SHAPE: 'shape that is not an object',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -16,6 +16,7 @@ export { splitJsonl, type SplitJsonlOptions } from './jsonl/split.js';
 export { validateJsonl, type ValidateOptions, type ValidationReport } from './jsonl/validate.js';
 export { checkLine, taskOfLabel, FINDING_CODES, type Finding, type FindingCode } from './jsonl/check.js';
 export { jsonlStats, SIZE_BUCKETS, type StatsReport, type FileStats, type LabelStats, type StatsOptions } from './jsonl/stats.js';
+export { exportCoco, EXPORT_COCO_OPTIONS, type ExportCocoOptions, type ExportCocoSummary } from './export/index.js';
 export { parsePrediction, type Prediction, type PredictedBox } from './predictions.js';
 // The splitter and the writer, for programs that make their own records
 export { splitItems, splitHash, validationCount, type SplitItem, type SplitOptions } from './split.js';

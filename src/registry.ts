@@ -9,6 +9,7 @@ import vocMaskToPolygon from '../converters/voc-mask-to-polygon.js';
 import cocoToJsonl from '../converters/coco-to-jsonl.js';
 import yolo from '../converters/yolo-to-jsonl.js';
 import labelme from '../converters/labelme-to-jsonl.js';
+import cvatToJsonl from '../converters/cvat-to-jsonl.js';
 import type { Converter } from './types.js';
 
 /** Every converter, by name, in the order `--help` lists them. */
@@ -20,6 +21,7 @@ export const CONVERTERS: Readonly<Record<string, Converter>> = Object.freeze({
   [cocoToJsonl.name]: cocoToJsonl,
   [yolo.name]: yolo,
   [labelme.name]: labelme,
+  [cvatToJsonl.name]: cvatToJsonl,
 });
 
 /** A converter by name or alias. */

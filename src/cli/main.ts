@@ -12,6 +12,7 @@ import { ConversionError } from '../errors.js';
 import { CONVERTERS } from '../registry.js';
 import { registerConvertCommand } from './convert.js';
 import { registerEvaluateCommand } from './evaluate.js';
+import { registerExportCommand } from './export.js';
 import { registerPreviewCommand } from './preview.js';
 import { registerRequestCommand } from './request.js';
 import { registerScoreCommand } from './score.js';
@@ -23,7 +24,7 @@ import { registerValidateCommand } from './validate.js';
 export type { CliIo, CommandEnv } from './env.js';
 
 /** Every command, each adding itself to the program. A new command plugs in with one line here. */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerPreviewCommand, registerEvaluateCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerPreviewCommand, registerEvaluateCommand, registerExportCommand];
 
 /** The package version: package.json is three folders up from dist/src/cli/main.js, two up from src/cli/main.ts (tests). */
 const VERSION = ((): string => {

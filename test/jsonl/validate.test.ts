@@ -378,6 +378,11 @@ const SAMPLE_RUNS: Record<string, { input: string; root: string; options?: Recor
   'voc-detection': [{ input: 'voc', root: 'voc' }],
   'voc-mask-to-polygon': [{ input: 'voc-mask', root: 'voc-mask' }],
   'coco-to-jsonl': [{ input: 'coco/annotations.json', root: 'coco' }, { input: 'coco/annotations.json', root: 'coco', options: { task: 'instance-segmentation' } }],
+  'cvat-to-jsonl': [
+    { input: 'cvat/annotations.xml', root: 'cvat' },
+    { input: 'cvat/annotations.xml', root: 'cvat', options: { task: 'instance-segmentation' } },
+    { input: 'cvat/annotations.xml', root: 'cvat', options: { task: 'multi-label' } },
+  ],
 };
 const SAMPLES = join(import.meta.dirname, '../../samples');
 const outs: string[] = [];
