@@ -64,6 +64,13 @@ type Found = { details: Required<ImageDetails> } | { unreadable: string };
 
 const hex = (b: number | undefined) => (b === undefined ? 'the end of the file' : `0x${b.toString(16).toUpperCase().padStart(2, '0')}`);
 
+/** Why a JPEG walk that ran out of bytes at `pos` (its last read: `length` bytes at `start`) stopped. */
+function headersEnd(length: number, start: number, pos: number): string {
+  return length > 0 || start === 0
+    ? `truncated: the file ends at byte ${start + length}, inside its headers`
+    : `truncated: a segment runs to byte ${pos}, past the end of the file`;
+}
+
 /**
  * Walks a JPEG's segments by their lengths from its start to its frame header (and, with `toScan`,
  * on to its first scan), reading only the few bytes at the start of each segment that lies beyond
@@ -76,18 +83,15 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
   let windowStart = 0;
   let pos = 2;
   let frame: { width: number; height: number } | undefined;
-  const has = (n: number) => pos + n <= windowStart + window.length;
   for (let steps = 0; steps < MAX_JPEG_SEGMENTS; steps++) {
-    if (!has(10) && windowStart !== pos) {
+    // (no closures over pos and window here: they would move these hot variables off the stack)
+    if (pos + 10 > windowStart + window.length && windowStart !== pos) {
       window = yield [pos, SEGMENT_READ];
       windowStart = pos;
     }
     const at = pos - windowStart;
-    const ends =
-      window.length > 0 || windowStart === 0
-        ? `truncated: the file ends at byte ${windowStart + window.length}, inside its headers`
-        : `truncated: a segment runs to byte ${pos}, past the end of the file`;
-    if (!has(2)) return ends;
+    const left = window.length - at;
+    if (left < 2) return headersEnd(window.length, windowStart, pos);
     if (window[at] !== 0xff) return `expected a JPEG marker (FF) at byte ${pos}, got ${hex(window[at])}`;
     const marker = window[at + 1]!;
     if (marker === 0xff) {
@@ -100,11 +104,11 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
     }
     if (marker === 0x00) return `expected a JPEG marker at byte ${pos}, got FF00 (scan data)`;
     if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${frame ? 'any scan' : 'the frame header'}`;
-    if (!has(4)) return ends;
+    if (left < 4) return headersEnd(window.length, windowStart, pos);
     const length = window.readUInt16BE(at + 2);
     if (length < 2) return `JPEG segment FF${hex(marker).slice(2)} at byte ${pos}: expected a length of at least 2, got ${length}`;
     if (isStartOfFrame(marker) && frame === undefined) {
-      if (!has(10)) return ends;
+      if (left < 10) return headersEnd(window.length, windowStart, pos);
       const precision = window[at + 4]!;
       const height = window.readUInt16BE(at + 5);
       const width = window.readUInt16BE(at + 7);
@@ -185,10 +189,18 @@ function* tiffLayout(head: Buffer): Probe<TiffLayout | undefined> {
 function* inspect(head: Buffer, size: number | undefined): Probe<Found | undefined> {
   const verify = size !== undefined;
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
-    const jpeg = yield* jpegLayout(head, verify);
+    const jpeg = yield* jpegLayout(head, false);
     if (typeof jpeg === 'string') return { unreadable: `not a readable JPEG: ${jpeg}` };
-    const problem = verify ? yield* jpegEnd(size, jpeg.scanStart) : undefined;
-    return problem ? { unreadable: problem } : { details: { format: 'jpg', width: jpeg.width, height: jpeg.height } };
+    const details = { details: { format: 'jpg', width: jpeg.width, height: jpeg.height } };
+    if (!verify) return details;
+    // Nearly every whole JPEG ends with its end-of-image marker: two bytes decide. Else the walk goes
+    // on to the first scan, and the end is looked for after it.
+    const last = size >= 4 ? yield [size - 2, 2] : undefined;
+    if (last && last[0] === 0xff && last[1] === 0xd9) return details;
+    const scan = yield* jpegLayout(head, true);
+    if (typeof scan === 'string') return { unreadable: `not a readable JPEG: ${scan}` };
+    const problem = yield* jpegEnd(size, scan.scanStart);
+    return problem ? { unreadable: problem } : details;
   }
   if (head[0] === 0x49 || head[0] === 0x4d) {
     const tiff = yield* tiffLayout(head);
