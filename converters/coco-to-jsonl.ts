@@ -264,7 +264,7 @@ async function sizesFromHeaders(ctx: ConverterContext, index: CocoIndex, place: 
   const headers = mapOrdered(todo, IO_CONCURRENCY, async (i) => {
     const abs = resolve(place.imagesDir, index.fileNames[i]!);
     try {
-      return { i, details: await readImageDetails(abs, ctx.display(abs)) };
+      return { i, details: await readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages }) };
     } catch (e) {
       if (e instanceof ConversionError) return { i, error: e };
       throw e;

@@ -509,7 +509,7 @@ function rowSteps(ctx: ConverterContext<CsvOptions>, headers: HeaderReader | und
       let note = '';
       for (let attempt = 0; ; attempt++) {
         try {
-          const details = await readImageDetails(abs, ctx.display(abs));
+          const details = await readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages });
           if (attempt > 0) {
             ctx.count('extensionsAdded');
             named.set(key, row.line);
@@ -560,7 +560,7 @@ async function* run(ctx: ConverterContext<CsvOptions>): AsyncGenerator<ImageReco
   const named = new Map<string, number>();
   const csvFile = ctx.display(csvPath);
   const rows = readRows(csvPath, opts, { file: csvFile, imagesDir, root, imagesPrefix: imagesPrefixOf(root, imagesDir), firstLine: named, ctx });
-  const headers = withDetails ? await HeaderReader.for(imagesDir) : undefined;
+  const headers = withDetails ? await HeaderReader.for(imagesDir, { verify: ctx.options.verifyImages }) : undefined;
   let done = 0;
   for await (const results of readInOrder(rows, headers, rowSteps(ctx, headers, csvFile, named))) {
     for (const r of results) {

@@ -96,7 +96,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const depth = ctx.own.depth;
   const root = ctx.options.root ?? ctx.input;
   const withDetails = ctx.options.imageDetails;
-  const headers = withDetails ? await HeaderReader.for(ctx.input) : undefined;
+  const headers = withDetails ? await HeaderReader.for(ctx.input, { verify: ctx.options.verifyImages }) : undefined;
   const outside = (abs: string) => new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside --root ${ctx.display(root)}, got one outside it`, { file: ctx.display(abs) });
   const steps: InOrderSteps<Item, ImageRecord | ConversionError> = {
     quick(item) {
@@ -113,7 +113,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
       const { abs, key, label } = item.found;
       if (key === undefined) return outside(abs);
       try {
-        return { path: key, details: await readImageDetails(abs, ctx.display(abs)), label };
+        return { path: key, details: await readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages }), label };
       } catch (e) {
         if (e instanceof ConversionError) return e;
         throw e;

@@ -62,6 +62,8 @@ interface RunState {
   display: (abs: string) => string;
   /** Open images for their header (`--no-image-details` unsets it). */
   imageDetails: boolean;
+  /** Check each image is whole (`--no-verify-images` unsets it). */
+  verifyImages: boolean;
   layout: VocLayout;
   index: ImageFolderIndex;
   root: string;
@@ -100,9 +102,9 @@ function readItem(st: RunState, xml: string): ItemResult | Promise<ItemResult> {
       }
       return finishItem(st, result, ann, image.key, { width: ann.size.width, height: ann.size.height }, file);
     }
-    const header = readImageDetailsSync(image.abs);
+    const header = readImageDetailsSync(image.abs, { verify: st.verifyImages });
     if (header) return finishItem(st, result, ann, image.key, header, file, image.abs);
-    return readImageDetails(image.abs, display(image.abs)).then(
+    return readImageDetails(image.abs, display(image.abs), { verify: st.verifyImages }).then(
       (h) => finishItem(st, result, ann, image.key, h, file, image.abs),
       (e: unknown) => failItem(result, e),
     );
@@ -156,6 +158,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const st: RunState = {
     display: ctx.display,
     imageDetails: ctx.options.imageDetails,
+    verifyImages: ctx.options.verifyImages,
     layout,
     index,
     root: ctx.options.root ?? layout.root,

@@ -149,7 +149,7 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
       classMask: classAbs,
       classMaskDisplay: classAbs === undefined ? undefined : ctx.display(classAbs),
       objects: ann.objects.length,
-      image: withImages ? { abs: image.abs, display: ctx.display(image.abs) } : undefined,
+      image: withImages ? { abs: image.abs, display: ctx.display(image.abs), verify: ctx.options.verifyImages } : undefined,
       size: ann.size ? { width: ann.size.width, height: ann.size.height } : undefined,
       xmlDisplay: file,
       polygon: s.polygon,

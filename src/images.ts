@@ -14,9 +14,10 @@
  *   if (isImageName('photos/cat.JPG')) await readImageDetails('/data/photos/cat.JPG', 'photos/cat.JPG');
  *   // { format: 'jpg', width: 640, height: 480 }, or ConversionError IMAGE_NOT_FOUND / IMAGE_UNREADABLE
  */
-import { close as fsClose, closeSync, fstat as fsFstat, open as fsOpen, openSync, read as fsRead, readSync } from 'node:fs';
+import { close as fsClose, closeSync, fstat as fsFstat, fstatSync, open as fsOpen, openSync, read as fsRead, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ConversionError } from './errors.js';
+import { bmpEnd, jpegEnd, pngEnd, tiffEnd, type Probe, type TiffEntry, type TiffPieces } from './image-end.js';
 import type { ImageDetails } from './types.js';
 
 /** Extensions AutoML for Images reads (SPEC §4), lower case, without the dot. */
@@ -48,66 +49,103 @@ function imageSize(data: Uint8Array): ReturnType<typeof import('image-size').ima
 const FIRST_READ = 4096;
 /** Bytes read next when the first read held no size (then the whole file, up to {@link MAX_READ}). */
 const SECOND_READ = 256 * 1024;
-/** Bytes read at each later JPEG segment while walking to the frame header. */
+/** Bytes read at each later JPEG segment while walking to the frame header and the scan. */
 const SEGMENT_READ = 4096;
+/**
+ * A JPEG's frame header and first scan must come within this many segments (markers) of its start:
+ * the walk reads at most this many times 4 KiB, whatever follows (zeros, garbage, a huge file).
+ */
+export const MAX_JPEG_SEGMENTS = 512;
 
 /** JPEG start-of-frame markers (SOF0–SOF15 but DHT C4, JPG C8, DAC CC): they hold the height and width. */
 function isStartOfFrame(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 }
 
-/**
- * A header parser that asks for more bytes as it goes: it yields `[position, length]` and is given
- * back the bytes read there (fewer at the end of the file). The same parser runs on asynchronous
- * reads ({@link probeAsync}) and synchronous ones ({@link probeSync}).
- */
-type Probe<T> = Generator<[position: number, length: number], T | undefined, Buffer>;
+/** What a header read found: the details, or why the file is not a readable image. */
+type Found = { details: Required<ImageDetails> } | { unreadable: string };
+
+const hex = (b: number | undefined) => (b === undefined ? 'the end of the file' : `0x${b.toString(16).toUpperCase().padStart(2, '0')}`);
+
+/** Why a JPEG walk that ran out of bytes at `pos` (its last read: `length` bytes at `start`) stopped. */
+function headersEnd(length: number, start: number, pos: number): string {
+  return length > 0 || start === 0
+    ? `truncated: the file ends at byte ${start + length}, inside its headers`
+    : `truncated: a segment runs to byte ${pos}, past the end of the file`;
+}
 
 /**
- * Walks a JPEG's segments from the first bytes `head` to its frame header, reading only the few
- * bytes at the start of each segment that lies beyond `head` (a large EXIF block is stepped over,
- * not read). Undefined when the walk meets anything unexpected: the caller then reads more.
+ * Walks a JPEG's segments by their lengths from its start to its frame header (and, with `toScan`,
+ * on to its first scan), reading only the few bytes at the start of each segment that lies beyond
+ * `head` (a large EXIF block is stepped over, not read). Strict: anything but a marker where one
+ * must be, an impossible frame header, or more than {@link MAX_JPEG_SEGMENTS} segments, and the
+ * file is not a readable JPEG (a message says why): the walk is bounded by construction.
  */
-function* jpegFrameSize(head: Buffer): Probe<{ width: number; height: number }> {
+function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; height: number; scanStart: number } | string> {
   let window = head;
   let windowStart = 0;
   let pos = 2;
-  for (let steps = 0; steps < 512; steps++) {
-    if (pos + 9 > windowStart + window.length) {
+  let frame: { width: number; height: number } | undefined;
+  for (let steps = 0; steps < MAX_JPEG_SEGMENTS; steps++) {
+    // (no closures over pos and window here: they would move these hot variables off the stack)
+    if (pos + 10 > windowStart + window.length && windowStart !== pos) {
       window = yield [pos, SEGMENT_READ];
-      if (window.length < 4) return undefined;
       windowStart = pos;
     }
     const at = pos - windowStart;
-    if (window[at] !== 0xff) return undefined;
+    const left = window.length - at;
+    if (left < 2) return headersEnd(window.length, windowStart, pos);
+    if (window[at] !== 0xff) return `expected a JPEG marker (FF) at byte ${pos}, got ${hex(window[at])}`;
     const marker = window[at + 1]!;
     if (marker === 0xff) {
       pos += 1; // a fill byte
       continue;
     }
-    if (isStartOfFrame(marker)) {
-      if (at + 9 > window.length) return undefined;
-      const height = window.readUInt16BE(at + 5);
-      const width = window.readUInt16BE(at + 7);
-      return width > 0 && height > 0 ? { width, height } : undefined;
-    }
-    if (marker === 0xd9 || marker === 0xda) return undefined; // end of image, or scan data before any frame
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
       pos += 2; // markers without a length
       continue;
     }
-    if (at + 4 > window.length) return undefined;
-    pos += 2 + window.readUInt16BE(at + 2);
+    if (marker === 0x00) return `expected a JPEG marker at byte ${pos}, got FF00 (scan data)`;
+    if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${frame ? 'any scan' : 'the frame header'}`;
+    if (left < 4) return headersEnd(window.length, windowStart, pos);
+    const length = window.readUInt16BE(at + 2);
+    if (length < 2) return `JPEG segment FF${hex(marker).slice(2)} at byte ${pos}: expected a length of at least 2, got ${length}`;
+    if (isStartOfFrame(marker) && frame === undefined) {
+      if (left < 10) return headersEnd(window.length, windowStart, pos);
+      const precision = window[at + 4]!;
+      const height = window.readUInt16BE(at + 5);
+      const width = window.readUInt16BE(at + 7);
+      const components = window[at + 9]!;
+      if (length !== 8 + 3 * components || components < 1 || components > 4 || precision < 2 || precision > 16) {
+        return `JPEG frame header at byte ${pos}: expected a length of 8 + 3 × components (1-4) and a precision of 2-16 bits, got length ${length}, ${components} components, ${precision} bits`;
+      }
+      if (width === 0 || height === 0) return `JPEG frame header at byte ${pos}: expected a width and height above 0, got ${width}x${height}`;
+      frame = { width, height };
+      if (!toScan) return { ...frame, scanStart: -1 };
+    } else if (marker === 0xda) {
+      if (frame === undefined) return `a scan (FFDA) at byte ${pos} before any frame header`;
+      return { ...frame, scanStart: pos + 2 + length };
+    }
+    pos += 2 + length;
   }
-  return undefined;
+  return `no ${frame ? 'scan' : 'frame header'} in the first ${MAX_JPEG_SEGMENTS} segments`;
+}
+
+/** What {@link tiffLayout} reads: the size, and where the pixels lie. */
+interface TiffLayout {
+  width: number;
+  height: number;
+  big: boolean;
+  pieces: TiffPieces | undefined;
 }
 
 /**
  * Width and height from a TIFF's first IFD (classic or BigTIFF, either byte order), read where
- * the header points, so a TIFF whose IFD sits at the end of a large file costs two small reads.
+ * the header points, so a TIFF whose IFD sits at the end of a large file costs two small reads;
+ * and its strip or tile entries, for the end check.
  * Undefined when the header or the IFD is not as expected: the caller then tries image-size.
  */
-function* tiffSize(head: Buffer): Probe<{ width: number; height: number }> {
+function* tiffLayout(head: Buffer): Probe<TiffLayout | undefined> {
   if (head.length < 16) return undefined;
   const le = head[0] === 0x49 && head[1] === 0x49;
   if (!le && !(head[0] === 0x4d && head[1] === 0x4d)) return undefined;
@@ -126,17 +164,72 @@ function* tiffSize(head: Buffer): Probe<{ width: number; height: number }> {
   const count = Math.min(big ? u64(buf, 0) : u16(buf, 0), Math.floor((n - countSize) / entrySize));
   let width: number | undefined;
   let height: number | undefined;
+  const entries = new Map<number, TiffEntry>();
   for (let i = 0; i < count; i++) {
     const o = countSize + i * entrySize;
     const tag = u16(buf, o);
-    if (tag !== 256 && tag !== 257) continue;
+    if (tag !== 256 && tag !== 257 && tag !== 273 && tag !== 279 && tag !== 324 && tag !== 325) continue;
     const type = u16(buf, o + 2);
+    const values = big ? u64(buf, o + 4) : u32(buf, o + 4);
     const v = big ? o + 12 : o + 8;
-    const value = type === 3 ? u16(buf, v) : type === 4 ? u32(buf, v) : type === 16 && big ? u64(buf, v) : undefined;
-    if (tag === 256) width = value;
-    else height = value;
+    const inline = type === 3 ? u16(buf, v) : type === 4 ? u32(buf, v) : type === 16 && big ? u64(buf, v) : undefined;
+    if (tag === 256) width = inline;
+    else if (tag === 257) height = inline;
+    else if (values === 1 && inline !== undefined) entries.set(tag, { type, count: 1, value: inline });
+    else entries.set(tag, { type, count: values, value: big ? u64(buf, v) : u32(buf, v) });
   }
-  return width && height ? { width, height } : undefined;
+  if (!width || !height) return undefined;
+  const offsets = entries.get(273) ?? entries.get(324);
+  const counts = entries.get(279) ?? entries.get(325);
+  return { width, height, big, pieces: offsets && counts ? { offsets, counts, littleEndian: le } : undefined };
+}
+
+/**
+ * Reads an image's header from its first bytes `head` (and what the JPEG or TIFF walk asks for)
+ * and, with `size` (the file's length: `verify`), checks that the file is whole ({@link jpegEnd}...).
+ * Undefined when image-size needs more than `head` to find the header.
+ */
+function* inspect(head: Buffer, size: number | undefined): Probe<Found | undefined> {
+  const verify = size !== undefined;
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+    const jpeg = yield* jpegLayout(head, false);
+    if (typeof jpeg === 'string') return { unreadable: `not a readable JPEG: ${jpeg}` };
+    const details = { details: { format: 'jpg', width: jpeg.width, height: jpeg.height } };
+    if (!verify) return details;
+    // Nearly every whole JPEG ends with its end-of-image marker: two bytes decide. Else the walk goes
+    // on to the first scan, and the end is looked for after it.
+    const last = size >= 4 ? yield [size - 2, 2] : undefined;
+    if (last && last[0] === 0xff && last[1] === 0xd9) return details;
+    const scan = yield* jpegLayout(head, true);
+    if (typeof scan === 'string') return { unreadable: `not a readable JPEG: ${scan}` };
+    const problem = yield* jpegEnd(size, scan.scanStart);
+    return problem ? { unreadable: problem } : details;
+  }
+  if (head[0] === 0x49 || head[0] === 0x4d) {
+    const tiff = yield* tiffLayout(head);
+    if (tiff) {
+      const problem = verify && tiff.pieces ? yield* tiffEnd(tiff.pieces, size, tiff.big) : undefined;
+      return problem ? { unreadable: problem } : { details: { format: 'tiff', width: tiff.width, height: tiff.height } };
+    }
+  }
+  let r;
+  try {
+    r = imageSize(head);
+  } catch (e) {
+    if (/unsupported file type/i.test((e as Error).message)) return { unreadable: 'not an image: unrecognised file header' };
+    return undefined;
+  }
+  const format = formatName(r.type);
+  if (!format || !(r.width > 0) || !(r.height > 0)) return undefined;
+  const problem = verify ? yield* endOf(format, head, size) : undefined;
+  return problem ? { unreadable: problem } : { details: { format, width: r.width, height: r.height } };
+}
+
+/** The end check of a format read by image-size (PNG, BMP; others have none): undefined when whole. */
+function* endOf(format: string, head: Buffer, size: number): Probe<string | undefined> {
+  if (format === 'png') return yield* pngEnd(size);
+  if (format === 'bmp') return bmpEnd(head, size);
+  return undefined;
 }
 
 /** Beyond this, a header that was not found is not looked for further (memory stays bounded). */
@@ -153,7 +246,7 @@ const sizeOf = (fd: number): Promise<number> =>
   new Promise((res, rej) => fsFstat(fd, (e, st) => (e ? rej(e) : res(st.size))));
 
 /** Runs a probe on asynchronous reads of `fd`. */
-async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T | undefined> {
+async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T> {
   let step = probe.next();
   while (!step.done) {
     const [position, length] = step.value;
@@ -165,7 +258,7 @@ async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T | undefined
 }
 
 /** Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap). */
-function probeSync<T>(fd: number, probe: Probe<T>): T | undefined {
+function probeSync<T>(fd: number, probe: Probe<T>): T {
   let step = probe.next();
   while (!step.done) {
     const [position, length] = step.value;
@@ -184,13 +277,25 @@ function formatName(type: string | undefined): string | undefined {
   return t === 'jpeg' ? 'jpg' : t === 'tif' ? 'tiff' : t;
 }
 
+/** How an image's header is read. */
+export interface ImageReadOptions {
+  /**
+   * Also check that the file is whole (its end marker or chunk, its pixels inside the file: a few
+   * bounded reads at its end, no decode), as AutoML's reader (PIL) fails on a cut file. Default true
+   * (`--no-verify-images` sets false).
+   */
+  verify?: boolean | undefined;
+}
+
 /**
- * Reads `{format, width, height}` from an image's header.
+ * Reads `{format, width, height}` from an image's header and, unless `options.verify` is false,
+ * checks that the file is not cut short (src/image-end.ts).
  * @param absPath the file to read
  * @param display the file as messages should name it
- * @throws ConversionError `IMAGE_NOT_FOUND` or `IMAGE_UNREADABLE`
+ * @throws ConversionError `IMAGE_NOT_FOUND` or `IMAGE_UNREADABLE` (`truncated: ...` for a cut file)
  */
-export async function readImageDetails(absPath: string, display: string): Promise<Required<ImageDetails>> {
+export async function readImageDetails(absPath: string, display: string, options: ImageReadOptions = {}): Promise<Required<ImageDetails>> {
+  const verify = options.verify ?? true;
   let fd: number;
   try {
     fd = await openFd(absPath);
@@ -199,49 +304,50 @@ export async function readImageDetails(absPath: string, display: string): Promis
     if (code === 'ENOENT') throw new ConversionError('IMAGE_NOT_FOUND', 'image not found', { file: display });
     throw new ConversionError('IMAGE_UNREADABLE', `cannot open image: ${(e as Error).message}`, { file: display });
   }
+  const unreadable = (message: string) => new ConversionError('IMAGE_UNREADABLE', message, { file: display });
   try {
     let size = FIRST_READ;
-    let lastError = '';
+    let lastError = 'no width and height in the header';
+    let fileSize: number | undefined;
     for (;;) {
       const buf = Buffer.allocUnsafe(size);
       let bytesRead;
       try {
         bytesRead = await readAt(fd, buf, size, 0);
+        if (verify && fileSize === undefined) fileSize = bytesRead < size ? bytesRead : await sizeOf(fd);
       } catch (e) {
-        throw new ConversionError('IMAGE_UNREADABLE', `cannot read image: ${(e as Error).message}`, { file: display });
+        throw unreadable(`cannot read image: ${(e as Error).message}`);
       }
-      if (bytesRead === 0) throw new ConversionError('IMAGE_UNREADABLE', 'not an image: the file is empty', { file: display });
+      if (bytesRead === 0) throw unreadable('not an image: the file is empty');
       const data = buf.subarray(0, bytesRead);
-      if (size === FIRST_READ && bytesRead === size && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) {
-        const frame = await probeAsync(fd, jpegFrameSize(data));
-        if (frame) return { format: 'jpg', ...frame };
-      }
-      if (size === FIRST_READ && (data[0] === 0x49 || data[0] === 0x4d)) {
-        const frame = await probeAsync(fd, tiffSize(data));
-        if (frame) return { format: 'tiff', ...frame };
-      }
-      try {
-        const r = imageSize(data);
-        const format = formatName(r.type);
-        if (format && r.width !== undefined && r.height !== undefined && r.width > 0 && r.height > 0) {
-          return { format, width: r.width, height: r.height };
-        }
-        lastError = 'no width and height in the header';
-      } catch (e) {
-        lastError = (e as Error).message;
-        if (/unsupported file type/i.test(lastError)) {
-          throw new ConversionError('IMAGE_UNREADABLE', 'not an image: unrecognised file header', { file: display });
+      if (size === FIRST_READ) {
+        const found = await probeAsync(fd, inspect(data, fileSize));
+        if (found && 'details' in found) return found.details;
+        if (found) throw unreadable(found.unreadable);
+      } else {
+        try {
+          const r = imageSize(data);
+          const format = formatName(r.type);
+          if (format && r.width !== undefined && r.height !== undefined && r.width > 0 && r.height > 0) {
+            const problem = fileSize === undefined ? undefined : await probeAsync(fd, endOf(format, data, fileSize));
+            if (problem) throw unreadable(problem);
+            return { format, width: r.width, height: r.height };
+          }
+          lastError = 'no width and height in the header';
+        } catch (e) {
+          if (e instanceof ConversionError) throw e;
+          lastError = (e as Error).message;
         }
       }
       if (bytesRead < size) break; // the whole file was read
       if (size === FIRST_READ) size = SECOND_READ;
       else {
-        const full = await sizeOf(fd);
+        const full = fileSize ?? (await sizeOf(fd));
         if (full <= size || size >= MAX_READ) break;
         size = Math.min(full, MAX_READ);
       }
     }
-    throw new ConversionError('IMAGE_UNREADABLE', `not a readable image: ${lastError}`, { file: display });
+    throw unreadable(`not a readable image: ${lastError}`);
   } finally {
     await closeFd(fd);
   }
@@ -252,11 +358,12 @@ const syncHead = Buffer.allocUnsafe(FIRST_READ);
 let syncBuf = Buffer.allocUnsafe(SEGMENT_READ);
 
 /**
- * Reads `{format, width, height}` synchronously: the first 4 KiB, then what the JPEG or TIFF walk
- * asks for. Undefined when that is not enough or anything fails (a missing file, a bad header...):
- * {@link readImageDetails} then gives the answer or the error with its message.
+ * Reads `{format, width, height}` synchronously (and checks the file is whole, as
+ * {@link readImageDetails}): the first 4 KiB, then what the JPEG or TIFF walk and the end check ask
+ * for. Undefined when that is not enough or anything fails (a missing file, a bad header, a cut
+ * file...): {@link readImageDetails} then gives the answer or the error with its message.
  */
-export function readImageDetailsSync(absPath: string): Required<ImageDetails> | undefined {
+export function readImageDetailsSync(absPath: string, options: ImageReadOptions = {}): Required<ImageDetails> | undefined {
   let fd: number;
   try {
     fd = openSync(absPath, 'r');
@@ -265,18 +372,10 @@ export function readImageDetailsSync(absPath: string): Required<ImageDetails> | 
   }
   try {
     const n = readSync(fd, syncHead, 0, FIRST_READ, 0);
-    const data = syncHead.subarray(0, n);
-    if (n === FIRST_READ && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) {
-      const frame = probeSync(fd, jpegFrameSize(data));
-      return frame ? { format: 'jpg', ...frame } : undefined;
-    }
-    if (n >= 16 && (data[0] === 0x49 || data[0] === 0x4d)) {
-      const frame = probeSync(fd, tiffSize(data));
-      if (frame) return { format: 'tiff', ...frame };
-    }
-    const r = imageSize(data);
-    const format = formatName(r.type);
-    return format && r.width > 0 && r.height > 0 ? { format, width: r.width, height: r.height } : undefined;
+    if (n === 0) return undefined;
+    const fileSize = (options.verify ?? true) ? (n < FIRST_READ ? n : fstatSync(fd).size) : undefined;
+    const found = probeSync(fd, inspect(syncHead.subarray(0, n), fileSize));
+    return found && 'details' in found ? found.details : undefined;
   } catch {
     return undefined;
   } finally {

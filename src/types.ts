@@ -73,6 +73,12 @@ export interface CommonOptions {
   root?: string | undefined;
   /** Open image files to read their format and size. Default true (`--no-image-details` sets false). */
   imageDetails?: boolean | undefined;
+  /**
+   * Check that each image file read is whole (a JPEG's end-of-image marker, a PNG's IEND chunk, a
+   * BMP's or TIFF's pixels inside the file: bounded reads at its end, no decode). Default true
+   * (`--no-verify-images` sets false). Without image details no image is read, so none is checked.
+   */
+  verifyImages?: boolean | undefined;
   /** Also write Azure ML `MLTable` files (see README for the layout). */
   mltable?: boolean | undefined;
   /** `fail` (default) stops at the first bad item and writes nothing; `skip` leaves it out. */
@@ -105,6 +111,7 @@ export interface ResolvedOptions {
   baseUrl: string;
   root: string | undefined;
   imageDetails: boolean;
+  verifyImages: boolean;
   mltable: boolean;
   onError: OnError;
   dryRun: boolean;

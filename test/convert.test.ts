@@ -27,7 +27,7 @@ const usageOf = async (p: Promise<unknown>) => {
 describe('resolveOptions', () => {
   it('applies the defaults', () => {
     expect(resolveOptions({ dryRun: true })).toEqual({
-      out: undefined, validationRatio: 0.2, seed: '0', stratify: false, baseUrl: '', root: undefined, imageDetails: true,
+      out: undefined, validationRatio: 0.2, seed: '0', stratify: false, baseUrl: '', root: undefined, imageDetails: true, verifyImages: true,
       mltable: false, onError: 'fail', dryRun: true, force: false, precision: 6,
     });
     expect(resolveOptions({ out: '-', seed: 7 as unknown as string }).seed).toBe('7');

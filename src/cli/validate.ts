@@ -19,6 +19,7 @@ interface ValidateFlags {
   task?: Task;
   imagesRoot?: string;
   baseUrl?: string;
+  verifyImages: boolean;
   json?: boolean;
   strict?: boolean;
   quiet?: boolean;
@@ -50,6 +51,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
     .addOption(new Option('--task <task>', 'the task every line must have (default: detected per file from its first labelled line)').choices(TASKS))
     .option('--images-root <dir>', 'also check that each image exists under <dir> and its header can be read and agrees with image_details')
     .option('--base-url <prefix>', 'with --images-root: the prefix to remove from image_url before looking the image up')
+    .option('--no-verify-images', 'with --images-root: read image headers only, without checking that each file is whole (its end marker, its pixels inside the file)')
     .option('--json', 'print {files, lines, images, findings, counts, ...} on stdout instead of plain lines')
     .option('--strict', 'exit 1 on warnings too (a duplicate image_url, an unknown key...)')
     .option('-q, --quiet', 'show errors only (warnings are still counted) and no summary line')
@@ -75,6 +77,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
         task: flags.task,
         imagesRoot: flags.imagesRoot,
         baseUrl: flags.baseUrl,
+        verifyImages: flags.verifyImages,
         onFinding: flags.json ? undefined : print,
         collect: flags.json === true,
         signal,

@@ -28,6 +28,11 @@ export interface ValidateOptions {
   imagesRoot?: string | undefined;
   /** With `imagesRoot`: the prefix removed from `image_url` before it is looked up (as `convert --base-url`). */
   baseUrl?: string | undefined;
+  /**
+   * With `imagesRoot`: also check that each image file is whole (a cut JPEG, PNG, BMP or TIFF is
+   * IMAGE_UNREADABLE, as AutoML's reader fails on it). Default true.
+   */
+  verifyImages?: boolean | undefined;
   /** Called with each finding as it is found (the CLI prints them). */
   onFinding?: ((f: Finding) => void) | undefined;
   /** Keep every finding in the report's `findings`. Default true; false keeps memory bounded. */
@@ -96,7 +101,8 @@ export async function validateJsonl(files: readonly string[], options: ValidateO
     );
     if (isFolder !== true) throw new ConversionError('USAGE', `--images-root must be a folder, got ${isFolder}: ${options.imagesRoot}`, {}, { exitCode: 2 });
   }
-  const headers = imagesRoot === undefined ? new HeaderReader() : await HeaderReader.for(imagesRoot);
+  const verify = options.verifyImages ?? true;
+  const headers = imagesRoot === undefined ? new HeaderReader({ verify }) : await HeaderReader.for(imagesRoot, { verify });
   const run = new Validation(files, options, imagesRoot, headers);
   for (let fi = 0; fi < files.length; fi++) await run.file(fi);
   run.report.ok = run.report.counts.errors === 0;

@@ -14,7 +14,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import { mapOrdered } from '../concurrency.js';
-import { readImageDetails, readImageDetailsSync } from '../images.js';
+import { readImageDetails, readImageDetailsSync, type ImageReadOptions } from '../images.js';
 import type { ImageDetails } from '../types.js';
 
 /** How many image headers are read at once once reads are asynchronous. */
@@ -53,17 +53,22 @@ export class HeaderReader {
   private sync: boolean;
   private reads = 0;
   private slow = 0;
+  private readonly options: ImageReadOptions;
 
-  /** @param options.synchronous start with synchronous reads (default true) */
-  constructor(options: { synchronous?: boolean } = {}) {
+  /**
+   * @param options.synchronous start with synchronous reads (default true)
+   * @param options.verify check that each image is whole (default true; see `readImageDetails`)
+   */
+  constructor(options: { synchronous?: boolean; verify?: boolean | undefined } = {}) {
     this.sync = options.synchronous ?? true;
+    this.options = { verify: options.verify ?? true };
   }
 
   /**
-   * A reader for the images under `dir`: asynchronous from the start when `dir` lies on a network
+   * A reader for the images under `dir` (`options.verify` as in the constructor): asynchronous from the start when `dir` lies on a network
    * or FUSE filesystem (Linux `statfs`), synchronous while fast otherwise.
    */
-  static async for(dir: string): Promise<HeaderReader> {
+  static async for(dir: string, options: { verify?: boolean | undefined } = {}): Promise<HeaderReader> {
     let synchronous = true;
     if (process.platform === 'linux') {
       try {
@@ -72,7 +77,7 @@ export class HeaderReader {
         // unknown: judged by speed
       }
     }
-    return new HeaderReader({ synchronous });
+    return new HeaderReader({ synchronous, verify: options.verify });
   }
 
   /** True while headers are read synchronously. */
@@ -87,7 +92,7 @@ export class HeaderReader {
    * @throws ConversionError `IMAGE_NOT_FOUND` or `IMAGE_UNREADABLE`
    */
   async read(absPath: string, display: string | ((absPath: string) => string)): Promise<Required<ImageDetails>> {
-    return this.readSync(absPath) ?? readImageDetails(absPath, typeof display === 'string' ? display : display(absPath));
+    return this.readSync(absPath) ?? readImageDetails(absPath, typeof display === 'string' ? display : display(absPath), this.options);
   }
 
   /**
@@ -97,7 +102,7 @@ export class HeaderReader {
   readSync(absPath: string): Required<ImageDetails> | undefined {
     if (!this.sync) return undefined;
     const t0 = performance.now();
-    const details = readImageDetailsSync(absPath);
+    const details = readImageDetailsSync(absPath, this.options);
     if (performance.now() - t0 > SLOW_READ_MS) this.slow++;
     if (++this.reads === WINDOW) {
       if (this.slow * 2 > WINDOW) this.sync = false;

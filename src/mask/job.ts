@@ -24,7 +24,7 @@ export interface MaskJob {
   /** How many objects the XML has: pixel value k (1..objects) is object k. */
   objects: number;
   /** The image, when its header is to be read (image_details); the mask must have its size. */
-  image?: { abs: string; display: string } | undefined;
+  image?: { abs: string; display: string; /** check the image is whole (default true) */ verify?: boolean | undefined } | undefined;
   /** The XML's `<size>`, when it has one: the image and the mask must have it. */
   size?: { width: number; height: number } | undefined;
   /** The XML, as messages name it. */
@@ -100,7 +100,7 @@ async function run(job: MaskJob): Promise<MaskResult> {
   let details: MaskResult['details'];
   let expect: { width: number; height: number; what: string } | undefined;
   if (job.image) {
-    details = await readImageDetails(job.image.abs, job.image.display);
+    details = await readImageDetails(job.image.abs, job.image.display, { verify: job.image.verify });
     const { size } = job;
     if (size && (size.width !== details.width || size.height !== details.height)) {
       throw new ConversionError(
