@@ -55,7 +55,7 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     let batch: Item[] = [];
-    for (const entry of await listFolder(dir, { includeHidden: true })) {
+    for (const entry of await listFolder(dir, { includeHidden: true, skip: ctx.isOwnOutput })) {
       const abs = dir + sep + entry.name;
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
@@ -80,7 +80,7 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     }
     if (batch.length > 0) yield batch;
   }
-  for (const entry of await listFolder(root, { includeHidden: true })) {
+  for (const entry of await listFolder(root, { includeHidden: true, skip: ctx.isOwnOutput })) {
     const abs = join(root, entry.name);
     if (hidden(entry.name, abs)) continue;
     if (entry.kind === 'dir') yield* walk(abs, entry.name, 1);

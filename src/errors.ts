@@ -128,6 +128,10 @@ export const ERROR_CODES = {
   ENDPOINT_TIMEOUT: 'the endpoint did not answer in time',
   /** An answer that is not JSON, not a list of the batch's length, or not the shape of a task. */
   RESPONSE_BAD: 'unusable answer from the endpoint',
+
+  // --- hardening (issue 12) ---
+  /** An output would replace a file of the input (`split a/train_annotations.jsonl -o a`): refused even with --force (exit 2). */
+  OUTPUT_IS_INPUT: 'an output would replace an input file',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -31,15 +31,25 @@ export interface ListedEntry {
   kind: 'file' | 'dir' | 'other';
 }
 
+/** What {@link listFolder} leaves out. */
+export interface ListFolderOptions {
+  /** Keep hidden entries (`.name`). */
+  includeHidden?: boolean | undefined;
+  /** Leaves out the entries (absolute paths) it accepts: `ctx.isOwnOutput` (src/kit/own-outputs.ts). */
+  skip?: ((abs: string) => boolean) | undefined;
+}
+
 /**
  * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
- * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them).
+ * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
+ * and those `skip` accepts.
  */
-export async function listFolder(dir: string, options: { includeHidden?: boolean } = {}): Promise<ListedEntry[]> {
+export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
   const dirents = await readdir(dir, { withFileTypes: true });
   const out: ListedEntry[] = [];
   for (const d of dirents) {
     if (!options.includeHidden && d.name.startsWith('.')) continue;
+    if (options.skip?.(join(dir, d.name))) continue;
     let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
     if (d.isSymbolicLink()) {
       try {

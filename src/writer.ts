@@ -144,6 +144,8 @@ export interface WriterHooks {
   signal?: AbortSignal | undefined;
   /** The input as messages name it (EMPTY_DATASET names it). */
   input?: string | undefined;
+  /** Files the input consists of (absolute): an output that is one of them is refused (OUTPUT_IS_INPUT), even with --force. */
+  inputFiles?: readonly string[] | undefined;
 }
 
 /** What the writer wrote. */
@@ -452,9 +454,17 @@ class OutputTransaction {
   /** Refuses outputs that exist without --force, and anything but a file in an output's place. */
   async refuseExisting(): Promise<void> {
     if (this.options.dryRun || this.outDir === undefined) return;
+    const inputs: Stats[] = [];
+    for (const f of this.hooks.inputFiles ?? []) {
+      const s = await statOrUndefined(f);
+      if (s !== undefined) inputs.push(s);
+    }
     for (const t of [...this.targets, ...this.stale]) {
       const s = await statOrUndefined(t);
       if (s === undefined) continue;
+      if (inputs.some((i) => i.dev === s.dev && i.ino === s.ino)) {
+        throw new ConversionError('OUTPUT_IS_INPUT', 'the output would replace a file of the input; choose another -o', { file: this.hooks.display(t) }, { exitCode: 2 });
+      }
       // Checked before any rename, so that one output cannot be replaced while another then fails.
       if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the output: a folder or special file is in the way', { file: this.hooks.display(t) });
       if (!this.options.force) throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: this.hooks.display(t) });

@@ -134,7 +134,7 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
       throw new ConversionError('INPUT_NOT_FOUND', 'the input does not exist or cannot be read', { file: input });
     }
     if (!s.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a JSONL file, got a folder', { file: input });
-    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file }, options.stdout ?? process.stdout);
+    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file, inputFiles: [absInput] }, options.stdout ?? process.stdout);
     summary.task = task ?? 'object-detection';
     return completeSummary(summary, result);
   } catch (e) {
