@@ -87,7 +87,7 @@ export async function convert(converterName: string | Converter, input: string, 
       throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
     const inputFiles = (await stat(absInput)).isFile() ? [absInput] : [];
-    const hooks = { bad: ctx.bad, display: ctx.display, signal: options.signal, input: displayPath(absInput), inputFiles };
+    const hooks = { bad: ctx.bad, warn: ctx.warn, display: ctx.display, signal: options.signal, input: displayPath(absInput), inputFiles };
     const result = await writeDataset(converter.run(ctx), resolved, hooks, options.stdout ?? process.stdout);
     return completeSummary(summary, result);
   } catch (e) {

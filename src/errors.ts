@@ -132,6 +132,8 @@ export const ERROR_CODES = {
   // --- hardening (issue 12) ---
   /** An output would replace a file of the input (`split a/train_annotations.jsonl -o a`): refused even with --force (exit 2). */
   OUTPUT_IS_INPUT: 'an output would replace an input file',
+  /** (warning) With --force, an earlier run's output that this run does not write (the other layout's) was removed. */
+  OUTPUT_REMOVED: "an earlier run's output was removed",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,7 +17,7 @@ import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConversionError, type Location } from './errors.js';
+import { ConversionError, type ErrorCode, type Location } from './errors.js';
 import { labelNames, objectCount, recordToJson } from './format.js';
 import { splitItems } from './split.js';
 import { registerCreatedDir, registerTemp, unregisterCreatedDir, unregisterTemp } from './tempfiles.js';
@@ -144,6 +144,8 @@ export interface WriterHooks {
   signal?: AbortSignal | undefined;
   /** The input as messages name it (EMPTY_DATASET names it). */
   input?: string | undefined;
+  /** Reports something that is not an error (an earlier run's output removed with --force). */
+  warn?: ((code: ErrorCode, message: string, loc?: Location) => void) | undefined;
   /** Files the input consists of (absolute): an output that is one of them is refused (OUTPUT_IS_INPUT), even with --force. */
   inputFiles?: readonly string[] | undefined;
 }
@@ -431,8 +433,10 @@ class OutputTransaction {
   /** The outputs, in {@link plannedOutputs} order. */
   readonly targets: string[];
   /**
-   * With --validation-ratio 0 no validation file is written; one left by an earlier run would no
-   * longer match the new train file, so it counts as an output: refused without --force, removed with it.
+   * The files this writer writes in either layout (plain, `--mltable`) that this run does not: an
+   * earlier run's validation file beside a `--validation-ratio 0` train file, the other layout's
+   * outputs. They would no longer match the new train file (two splits on disk), so they count as
+   * outputs: refused without --force, removed with it (and reported: `OUTPUT_REMOVED`).
    */
   readonly stale: string[];
   private readonly temps: string[] = [];
@@ -448,7 +452,10 @@ class OutputTransaction {
     this.outDir = this.toStdout || options.out === undefined ? undefined : options.out;
     const outDir = this.outDir;
     this.targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
-    this.stale = outDir !== undefined && options.validationRatio <= 0 ? plannedOutputs(outDir, { ...options, validationRatio: 0.5 }).filter((t) => !this.targets.includes(t)) : [];
+    this.stale =
+      outDir === undefined
+        ? []
+        : [false, true].flatMap((mltable) => plannedOutputs(outDir, { mltable, validationRatio: 0.5 })).filter((t) => !this.targets.includes(t));
   }
 
   /** Refuses outputs that exist without --force, and anything but a file in an output's place. */
@@ -499,8 +506,17 @@ class OutputTransaction {
   async commit(renames: readonly (readonly [string, string])[]): Promise<string[]> {
     await this.refuseExisting();
     if (this.hooks.signal?.aborted) throw interruptedError();
+    const removed: string[] = [];
+    for (const t of this.stale) if ((await statOrUndefined(t)) !== undefined) removed.push(t);
     replaceAll(renames, this.stale);
     for (const [from] of renames) unregisterTemp(from);
+    // The other layout's folders, emptied (kept when anything else is in them).
+    for (const dir of new Set(this.stale.map((t) => dirname(t)))) {
+      if (dir !== this.outDir) await rmdir(dir).catch(() => undefined);
+    }
+    for (const t of removed) {
+      this.hooks.warn?.('OUTPUT_REMOVED', 'removed (--force): an earlier run wrote it and this run does not, so it would no longer match the new split', { file: this.hooks.display(t) });
+    }
     return renames.map(([, to]) => to);
   }
 

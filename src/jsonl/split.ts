@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { completeSummary, newSummary, withSummary } from '../summary.js';
 import { displayPath } from '../paths.js';
-import { ConversionError, describeValue, type Diagnostic } from '../errors.js';
+import { ConversionError, describeValue, type Diagnostic, type ErrorCode, type Location } from '../errors.js';
 import type { Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
 import { checkOutputRules, COMMON_OPTIONS } from '../common-options.js';
@@ -90,6 +90,11 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
     summary.skipped++;
     options.onDiagnostic?.(d);
   };
+  const warn = (code: ErrorCode, message: string, loc: Location = {}) => {
+    const d = new ConversionError(code, message, loc).toDiagnostic('warning');
+    summary.warnings.push(d);
+    options.onDiagnostic?.(d);
+  };
   let task: Task | undefined;
 
   async function* lines(): AsyncGenerator<LineItem> {
@@ -134,7 +139,7 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
       throw new ConversionError('INPUT_NOT_FOUND', 'the input does not exist or cannot be read', { file: input });
     }
     if (!s.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a JSONL file, got a folder', { file: input });
-    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file, inputFiles: [absInput] }, options.stdout ?? process.stdout);
+    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file, inputFiles: [absInput], warn }, options.stdout ?? process.stdout);
     summary.task = task ?? 'object-detection';
     return completeSummary(summary, result);
   } catch (e) {
