@@ -134,6 +134,10 @@ export const ERROR_CODES = {
   OUTPUT_IS_INPUT: 'an output would replace an input file',
   /** (warning) With --force, an earlier run's output that this run does not write (the other layout's) was removed. */
   OUTPUT_REMOVED: "an earlier run's output was removed",
+  /** A JSONL line longer than --max-line-bytes (256 MiB by default): reported and skipped without reading it whole. */
+  LINE_TOO_LONG: 'line longer than --max-line-bytes',
+  /** A path Node cannot use: a file name that is not UTF-8, or a path longer than the system allows. */
+  PATH_UNUSABLE: 'unusable path',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
