@@ -51,12 +51,32 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     if (REPORTED_HIDDEN.has(name)) ctx.warn('NOT_AN_IMAGE', 'not an image file (a Finder .DS_Store): left out', { file: ctx.display(abs) });
     return true;
   };
+  const unusableName = (abs: string) =>
+    new ConversionError('PATH_UNUSABLE', 'expected a file or folder name in UTF-8, got other bytes (shown as \\xNN): it cannot be opened; rename it', { file: ctx.display(abs) });
+  /** A folder's entries, or the bad item a folder that cannot be listed is (a path too long for the system). */
+  const listOrBad = async (dir: string) => {
+    try {
+      return await listFolder(dir, { includeHidden: true, skip: ctx.isOwnOutput });
+    } catch (e) {
+      if (e instanceof ConversionError) return e;
+      throw e;
+    }
+  };
   async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item[]> {
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     let batch: Item[] = [];
-    for (const entry of await listFolder(dir, { includeHidden: true, skip: ctx.isOwnOutput })) {
+    const entries = await listOrBad(dir);
+    if (entries instanceof ConversionError) {
+      yield [{ kind: 'bad', error: entries }];
+      return;
+    }
+    for (const entry of entries) {
       const abs = dir + sep + entry.name;
+      if (entry.kind === 'unusable') {
+        batch.push({ kind: 'bad', error: unusableName(abs) });
+        continue;
+      }
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
         if (level < depth) {
@@ -82,6 +102,10 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
   }
   for (const entry of await listFolder(root, { includeHidden: true, skip: ctx.isOwnOutput })) {
     const abs = join(root, entry.name);
+    if (entry.kind === 'unusable') {
+      yield [{ kind: 'bad', error: unusableName(abs) }];
+      continue;
+    }
     if (hidden(entry.name, abs)) continue;
     if (entry.kind === 'dir') yield* walk(abs, entry.name, 1);
     else if (entry.kind === 'file' && isImageName(entry.name)) {
