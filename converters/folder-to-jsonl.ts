@@ -14,6 +14,10 @@
  * The tree is walked in sorted order and streamed: image headers are read while the walk goes on
  * (src/kit/headers.ts: synchronously while the disk answers fast, else many at once), and bad items
  * are reported in path order, so two runs report the same things.
+ *
+ * Symlinks are followed (to images or folders outside the dataset too); each real folder is walked
+ * once, so a symlink loop or a second link to a folder does not list its images again
+ * (`FOLDER_REPEATED`, a warning).
  */
 import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -62,7 +66,22 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
       throw e;
     }
   };
+  /** The folders walked (device and inode): a folder reached again through a symlink is walked once. */
+  const walked = new Set<string>();
+  const rootStat = await stat(root, { bigint: true });
+  walked.add(`${rootStat.dev}:${rootStat.ino}`);
   async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item[]> {
+    const id = await stat(dir, { bigint: true }).then(
+      (st) => `${st.dev}:${st.ino}`,
+      () => undefined, // listed below, which reports why it cannot be
+    );
+    if (id !== undefined) {
+      if (walked.has(id)) {
+        ctx.warn('FOLDER_REPEATED', 'a folder already walked (reached again through a symlink, maybe a loop): left out, its images are listed once', { file: ctx.display(dir) });
+        return;
+      }
+      walked.add(id);
+    }
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     let batch: Item[] = [];

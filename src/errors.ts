@@ -138,6 +138,10 @@ export const ERROR_CODES = {
   LINE_TOO_LONG: 'line longer than --max-line-bytes',
   /** A path Node cannot use: a file name that is not UTF-8, or a path longer than the system allows. */
   PATH_UNUSABLE: 'unusable path',
+  /** A label (class name) holding a control character (NUL, newline, tab...): a bad item. */
+  LABEL_BAD: 'label with a control character',
+  /** (warning) A folder reached a second time through a symlink (a loop): walked once. */
+  FOLDER_REPEATED: 'folder reached again through a symlink',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

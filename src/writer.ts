@@ -367,8 +367,12 @@ export interface LineItem {
   loc?: Location | undefined;
 }
 
+/** C0 control characters and DEL: never part of a class name (a CSV or XML parse gone wrong). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
- * Consumes `records`, then writes the split outputs (or stdout, or nothing for a dry run).
+ * Consumes `records`, then writes the split outputs (or stdout, or nothing for a dry run). A record
+ * whose label holds a control character is a bad item (`LABEL_BAD`).
  * Throws ConversionError for bad input; on any failure or abort, removes every temporary file and
  * every folder it created that is empty, and leaves existing files untouched.
  */
@@ -380,10 +384,18 @@ export async function writeDataset(
 ): Promise<WriteResult> {
   async function* lines(): AsyncGenerator<LineItem> {
     for await (const record of records) {
+      const labels = labelNames(record.label);
+      const control = labels.find((l) => CONTROL_CHARACTER.test(l));
+      if (control !== undefined) {
+        hooks.bad(
+          new ConversionError('LABEL_BAD', `expected a label without control characters (NUL, newline, tab...), got ${JSON.stringify(control)}: a class name cannot hold one`, { file: record.path }),
+        );
+        continue;
+      }
       yield {
         key: record.path,
         line: recordToJson(record, options.baseUrl, options.precision),
-        labels: labelNames(record.label),
+        labels,
         objects: objectCount(record.label),
       };
     }
