@@ -612,7 +612,7 @@ async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: st
   const walk = async (dir: string, keyPrefix: string): Promise<void> => {
     // Only folders and unlisted images are sorted (usually few): every row's image drops out first.
     const entries = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || (isImageName(d.name) && !named.has(keyPrefix + d.name))))
+      .filter((d) => !d.name.startsWith('.') && !ctx.isOwnOutput(dir + sep + d.name) && (d.isDirectory() || (isImageName(d.name) && !named.has(keyPrefix + d.name))))
       .sort((a, b) => compareKeys(a.name, b.name));
     for (const d of entries) {
       const abs = dir + sep + d.name;

@@ -14,6 +14,10 @@
  * The tree is walked in sorted order and streamed: image headers are read while the walk goes on
  * (src/kit/headers.ts: synchronously while the disk answers fast, else many at once), and bad items
  * are reported in path order, so two runs report the same things.
+ *
+ * Symlinks are followed (to images or folders outside the dataset too); each real folder is walked
+ * once, so a symlink loop or a second link to a folder does not list its images again
+ * (`FOLDER_REPEATED`, a warning).
  */
 import { stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
@@ -51,12 +55,47 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     if (REPORTED_HIDDEN.has(name)) ctx.warn('NOT_AN_IMAGE', 'not an image file (a Finder .DS_Store): left out', { file: ctx.display(abs) });
     return true;
   };
+  const unusableName = (abs: string) =>
+    new ConversionError('PATH_UNUSABLE', 'expected a file or folder name in UTF-8, got other bytes (shown as \\xNN): it cannot be opened; rename it', { file: ctx.display(abs) });
+  /** A folder's entries, or the bad item a folder that cannot be listed is (a path too long for the system). */
+  const listOrBad = async (dir: string) => {
+    try {
+      return await listFolder(dir, { includeHidden: true, skip: ctx.isOwnOutput });
+    } catch (e) {
+      if (e instanceof ConversionError) return e;
+      throw e;
+    }
+  };
+  /** The folders walked (device and inode): a folder reached again through a symlink is walked once. */
+  const walked = new Set<string>();
+  const rootStat = await stat(root, { bigint: true });
+  walked.add(`${rootStat.dev}:${rootStat.ino}`);
   async function* walk(dir: string, label: string, level: number): AsyncGenerator<Item[]> {
+    const id = await stat(dir, { bigint: true }).then(
+      (st) => `${st.dev}:${st.ino}`,
+      () => undefined, // listed below, which reports why it cannot be
+    );
+    if (id !== undefined) {
+      if (walked.has(id)) {
+        ctx.warn('FOLDER_REPEATED', 'a folder already walked (reached again through a symlink, maybe a loop): left out, its images are listed once', { file: ctx.display(dir) });
+        return;
+      }
+      walked.add(id);
+    }
     // Keys are built by appending names to the folder's key (no path arithmetic per image).
     const dirKey = dir === keyRoot ? '' : relativeKey(keyRoot, dir);
     let batch: Item[] = [];
-    for (const entry of await listFolder(dir, { includeHidden: true })) {
+    const entries = await listOrBad(dir);
+    if (entries instanceof ConversionError) {
+      yield [{ kind: 'bad', error: entries }];
+      return;
+    }
+    for (const entry of entries) {
       const abs = dir + sep + entry.name;
+      if (entry.kind === 'unusable') {
+        batch.push({ kind: 'bad', error: unusableName(abs) });
+        continue;
+      }
       if (hidden(entry.name, abs)) continue;
       if (entry.kind === 'dir') {
         if (level < depth) {
@@ -80,8 +119,12 @@ async function* walkTree(ctx: ConverterContext, depth: number, keyRoot: string):
     }
     if (batch.length > 0) yield batch;
   }
-  for (const entry of await listFolder(root, { includeHidden: true })) {
+  for (const entry of await listFolder(root, { includeHidden: true, skip: ctx.isOwnOutput })) {
     const abs = join(root, entry.name);
+    if (entry.kind === 'unusable') {
+      yield [{ kind: 'bad', error: unusableName(abs) }];
+      continue;
+    }
     if (hidden(entry.name, abs)) continue;
     if (entry.kind === 'dir') yield* walk(abs, entry.name, 1);
     else if (entry.kind === 'file' && isImageName(entry.name)) {

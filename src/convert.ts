@@ -15,6 +15,7 @@ import { checkOptions, usageError } from './options.js';
 import { findConverter } from './registry.js';
 import type { Converter, ConvertOptions, ConverterContext, Summary, Task } from './types.js';
 import { writeDataset } from './writer.js';
+import { ownOutputFilter } from './kit/own-outputs.js';
 
 /** A failed conversion: the error that stopped it, with the summary of what was seen. */
 export interface FailedConversion {
@@ -76,6 +77,7 @@ export async function convert(converterName: string | Converter, input: string, 
     },
     display: (p) => displayPath(p),
     signal: options.signal,
+    isOwnOutput: ownOutputFilter(resolved.out),
   };
 
   try {
@@ -84,7 +86,9 @@ export async function convert(converterName: string | Converter, input: string, 
     } catch {
       throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
-    const result = await writeDataset(converter.run(ctx), resolved, { bad: ctx.bad, display: ctx.display, signal: options.signal, input: displayPath(absInput) }, options.stdout ?? process.stdout);
+    const inputFiles = (await stat(absInput)).isFile() ? [absInput] : [];
+    const hooks = { bad: ctx.bad, warn: ctx.warn, display: ctx.display, signal: options.signal, input: displayPath(absInput), inputFiles };
+    const result = await writeDataset(converter.run(ctx), resolved, hooks, options.stdout ?? process.stdout);
     return completeSummary(summary, result);
   } catch (e) {
     throw withSummary(e, summary);

@@ -142,6 +142,20 @@ export const ERROR_CODES = {
   // --- CVAT ---
   /** A CVAT shape that is no object of the task (polyline, points, cuboid, ellipse, skeleton, a video track): warned, left out. */
   UNSUPPORTED_SHAPE: 'shape that is not an object',
+
+  // --- hardening (issue 12) ---
+  /** An output would replace a file of the input (`split a/train_annotations.jsonl -o a`): refused even with --force (exit 2). */
+  OUTPUT_IS_INPUT: 'an output would replace an input file',
+  /** (warning) With --force, an earlier run's output that this run does not write (the other layout's) was removed. */
+  OUTPUT_REMOVED: "an earlier run's output was removed",
+  /** A JSONL line longer than --max-line-bytes (256 MiB by default): reported and skipped without reading it whole. */
+  LINE_TOO_LONG: 'line longer than --max-line-bytes',
+  /** A path Node cannot use: a file name that is not UTF-8, or a path longer than the system allows. */
+  PATH_UNUSABLE: 'unusable path',
+  /** A label (class name) holding a control character (NUL, newline, tab...): a bad item. */
+  LABEL_BAD: 'label with a control character',
+  /** (warning) A folder reached a second time through a symlink (a loop): walked once. */
+  FOLDER_REPEATED: 'folder reached again through a symlink',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

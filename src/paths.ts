@@ -5,6 +5,7 @@
 import { isAbsolute, relative, sep } from 'node:path';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConversionError } from './errors.js';
 
 /** `abs` relative to `root` with `/` separators, or undefined when it lies outside `root`. */
 export function relativeKey(root: string, abs: string): string | undefined {
@@ -27,29 +28,86 @@ export function compareKeys(a: string, b: string): number {
 
 /** A folder entry, with symlinks resolved to what they point at. */
 export interface ListedEntry {
+  /** The name; for an `unusable` entry, its bytes shown with `\xNN` for those that are not UTF-8 (`cr\xe8me`). */
   name: string;
-  kind: 'file' | 'dir' | 'other';
+  /** `unusable`: a name that is not UTF-8, which Node's string paths cannot name (report it; never open it). */
+  kind: 'file' | 'dir' | 'other' | 'unusable';
+}
+
+/** What {@link listFolder} leaves out. */
+export interface ListFolderOptions {
+  /** Keep hidden entries (`.name`). */
+  includeHidden?: boolean | undefined;
+  /** Leaves out the entries (absolute paths) it accepts: `ctx.isOwnOutput` (src/kit/own-outputs.ts). */
+  skip?: ((abs: string) => boolean) | undefined;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The name as a string when its bytes are UTF-8, else undefined. */
+function utf8Name(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bytes for messages: UTF-8 sequences as text, other bytes and control characters as `\xNN`. */
+export function showBytes(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 1;
+    const text = n > 1 ? utf8Name(Buffer.from(bytes.subarray(i, i + n))) : undefined;
+    if (text !== undefined && text.length > 0) {
+      out += text;
+      i += n;
+    } else {
+      out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out;
 }
 
 /**
  * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
- * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them).
+ * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
+ * and those `skip` accepts. Names are read as bytes: one that is not UTF-8 comes back as `unusable`.
+ * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
  */
-export async function listFolder(dir: string, options: { includeHidden?: boolean } = {}): Promise<ListedEntry[]> {
-  const dirents = await readdir(dir, { withFileTypes: true });
+export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
+  let dirents;
+  try {
+    dirents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
+      const bytes = Buffer.byteLength(dir);
+      throw new ConversionError('PATH_UNUSABLE', `expected a path the system can open, got one of ${bytes} bytes (too long: ENAMETOOLONG); move the folder up or leave it out`, { file: displayPath(dir) });
+    }
+    throw e;
+  }
   const out: ListedEntry[] = [];
   for (const d of dirents) {
-    if (!options.includeHidden && d.name.startsWith('.')) continue;
+    const bytes = d.name as unknown as Buffer;
+    const name = utf8Name(bytes);
+    if (name === undefined) {
+      out.push({ name: showBytes(bytes), kind: 'unusable' });
+      continue;
+    }
+    if (!options.includeHidden && name.startsWith('.')) continue;
+    if (options.skip?.(join(dir, name))) continue;
     let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
     if (d.isSymbolicLink()) {
       try {
-        const s = await stat(join(dir, d.name));
+        const s = await stat(join(dir, name));
         kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
       } catch {
         kind = 'other';
       }
     }
-    out.push({ name: d.name, kind });
+    out.push({ name, kind });
   }
   return out.sort((a, b) => compareKeys(a.name, b.name));
 }

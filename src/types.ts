@@ -146,6 +146,12 @@ export interface ConverterContext<O = Record<string, unknown>> {
   display(absPath: string): string;
   /** Aborted by the caller (Ctrl-C)? Converters with long loops may check it. */
   signal: AbortSignal | undefined;
+  /**
+   * True for a path a walk over the input must leave out, silently: the output folder and every file
+   * the writer writes (this run's or an earlier one's: src/kit/own-outputs.ts). Pass it to
+   * `listFolder(dir, { skip: ctx.isOwnOutput })`.
+   */
+  isOwnOutput(abs: string): boolean;
 }
 
 /** A sample dataset the converter ships under `samples/`, converted by the samples test and the README. */

@@ -17,7 +17,7 @@ import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConversionError, type Location } from './errors.js';
+import { ConversionError, type ErrorCode, type Location } from './errors.js';
 import { labelNames, objectCount, recordToJson } from './format.js';
 import { splitItems } from './split.js';
 import { registerCreatedDir, registerTemp, unregisterCreatedDir, unregisterTemp } from './tempfiles.js';
@@ -144,6 +144,10 @@ export interface WriterHooks {
   signal?: AbortSignal | undefined;
   /** The input as messages name it (EMPTY_DATASET names it). */
   input?: string | undefined;
+  /** Reports something that is not an error (an earlier run's output removed with --force). */
+  warn?: ((code: ErrorCode, message: string, loc?: Location) => void) | undefined;
+  /** Files the input consists of (absolute): an output that is one of them is refused (OUTPUT_IS_INPUT), even with --force. */
+  inputFiles?: readonly string[] | undefined;
 }
 
 /** What the writer wrote. */
@@ -374,8 +378,12 @@ export interface LineItem {
   split?: 'train' | 'validation' | undefined;
 }
 
+/** C0 control characters and DEL: never part of a class name (a CSV or XML parse gone wrong). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
- * Consumes `records`, then writes the split outputs (or stdout, or nothing for a dry run).
+ * Consumes `records`, then writes the split outputs (or stdout, or nothing for a dry run). A record
+ * whose label holds a control character is a bad item (`LABEL_BAD`).
  * Throws ConversionError for bad input; on any failure or abort, removes every temporary file and
  * every folder it created that is empty, and leaves existing files untouched.
  */
@@ -387,10 +395,18 @@ export async function writeDataset(
 ): Promise<WriteResult> {
   async function* lines(): AsyncGenerator<LineItem> {
     for await (const record of records) {
+      const labels = labelNames(record.label);
+      const control = labels.find((l) => CONTROL_CHARACTER.test(l));
+      if (control !== undefined) {
+        hooks.bad(
+          new ConversionError('LABEL_BAD', `expected a label without control characters (NUL, newline, tab...), got ${JSON.stringify(control)}: a class name cannot hold one`, { file: record.path }),
+        );
+        continue;
+      }
       yield {
         key: record.path,
         line: recordToJson(record, options.baseUrl, options.precision),
-        labels: labelNames(record.label),
+        labels,
         objects: objectCount(record.label),
         split: record.split,
       };
@@ -441,8 +457,10 @@ class OutputTransaction {
   /** The outputs, in {@link plannedOutputs} order. */
   readonly targets: string[];
   /**
-   * With --validation-ratio 0 no validation file is written; one left by an earlier run would no
-   * longer match the new train file, so it counts as an output: refused without --force, removed with it.
+   * The files this writer writes in either layout (plain, `--mltable`) that this run does not: an
+   * earlier run's validation file beside a `--validation-ratio 0` train file, the other layout's
+   * outputs. They would no longer match the new train file (two splits on disk), so they count as
+   * outputs: refused without --force, removed with it (and reported: `OUTPUT_REMOVED`).
    */
   readonly stale: string[];
   private readonly temps: string[] = [];
@@ -458,15 +476,26 @@ class OutputTransaction {
     this.outDir = this.toStdout || options.out === undefined ? undefined : options.out;
     const outDir = this.outDir;
     this.targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
-    this.stale = outDir !== undefined && options.validationRatio <= 0 ? plannedOutputs(outDir, { ...options, validationRatio: 0.5 }).filter((t) => !this.targets.includes(t)) : [];
+    this.stale =
+      outDir === undefined
+        ? []
+        : [false, true].flatMap((mltable) => plannedOutputs(outDir, { mltable, validationRatio: 0.5 })).filter((t) => !this.targets.includes(t));
   }
 
   /** Refuses outputs that exist without --force, and anything but a file in an output's place. */
   async refuseExisting(): Promise<void> {
     if (this.options.dryRun || this.outDir === undefined) return;
+    const inputs: Stats[] = [];
+    for (const f of this.hooks.inputFiles ?? []) {
+      const s = await statOrUndefined(f);
+      if (s !== undefined) inputs.push(s);
+    }
     for (const t of [...this.targets, ...this.stale]) {
       const s = await statOrUndefined(t);
       if (s === undefined) continue;
+      if (inputs.some((i) => i.dev === s.dev && i.ino === s.ino)) {
+        throw new ConversionError('OUTPUT_IS_INPUT', 'the output would replace a file of the input; choose another -o', { file: this.hooks.display(t) }, { exitCode: 2 });
+      }
       // Checked before any rename, so that one output cannot be replaced while another then fails.
       if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the output: a folder or special file is in the way', { file: this.hooks.display(t) });
       if (!this.options.force) throw new ConversionError('OUTPUT_EXISTS', 'the output exists; use --force to overwrite it', { file: this.hooks.display(t) });
@@ -501,8 +530,17 @@ class OutputTransaction {
   async commit(renames: readonly (readonly [string, string])[]): Promise<string[]> {
     await this.refuseExisting();
     if (this.hooks.signal?.aborted) throw interruptedError();
+    const removed: string[] = [];
+    for (const t of this.stale) if ((await statOrUndefined(t)) !== undefined) removed.push(t);
     replaceAll(renames, this.stale);
     for (const [from] of renames) unregisterTemp(from);
+    // The other layout's folders, emptied (kept when anything else is in them).
+    for (const dir of new Set(this.stale.map((t) => dirname(t)))) {
+      if (dir !== this.outDir) await rmdir(dir).catch(() => undefined);
+    }
+    for (const t of removed) {
+      this.hooks.warn?.('OUTPUT_REMOVED', 'removed (--force): an earlier run wrote it and this run does not, so it would no longer match the new split', { file: this.hooks.display(t) });
+    }
     return renames.map(([, to]) => to);
   }
 

@@ -20,6 +20,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import { ConversionError } from './errors.js';
 
 /** An element of a parsed XML document. */
@@ -57,8 +58,9 @@ export function parseXml(text: string, file: string): XmlElement {
 
 /**
  * The text of an XML file's bytes: UTF-8 (BOM dropped) or UTF-16 with a BOM; ISO-8859-1 when the
- * declaration says so.
- * @throws ConversionError `XML_PARSE` for any other declared encoding
+ * declaration says so. Bytes that are not UTF-8 in a file read as UTF-8 make it not well-formed
+ * (XML 1.0 §4.3.3): an error naming the byte offset, never a label with U+FFFD in it.
+ * @throws ConversionError `XML_PARSE` for any other declared encoding, or bytes that are not UTF-8
  */
 export function decodeXml(buf: Buffer, file: string): string {
   if (buf.length >= 2 && buf[0] === 0xff && buf[1] === 0xfe) return buf.subarray(2).toString('utf16le');
@@ -76,7 +78,31 @@ export function decodeXml(buf: Buffer, file: string): string {
       throw new ConversionError('XML_PARSE', `expected UTF-8, UTF-16 or ISO-8859-1 text, got encoding ${JSON.stringify(enc)}`, { file });
     }
   }
-  return buf.toString('utf8', start);
+  const body = start === 0 ? buf : buf.subarray(start);
+  if (!isUtf8(body)) {
+    const at = start + firstInvalidUtf8(body);
+    throw new ConversionError(
+      'XML_PARSE',
+      `expected UTF-8 text (no other encoding declared), got the byte 0x${buf[at]!.toString(16).padStart(2, '0')} at byte offset ${at}, which is not UTF-8: save the file as UTF-8, or declare <?xml version="1.0" encoding="ISO-8859-1"?>`,
+      { file },
+    );
+  }
+  return body.toString('utf8');
+}
+
+/** The offset of the first byte of `buf` that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(buf: Uint8Array): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > buf.length || !isUtf8(buf.subarray(i, i + n))) return i;
+    i += n;
+  }
+  return buf.length;
 }
 
 /**

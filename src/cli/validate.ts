@@ -11,6 +11,10 @@ import { FINDING_CODES, TASKS, type Finding, type FindingCode } from '../jsonl/c
 import { validateJsonl, type ValidationReport } from '../jsonl/validate.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from './env.js';
+import { commanderOption } from './options.js';
+import { SPLIT_OPTIONS } from '../jsonl/split.js';
+
+const MAX_LINE_BYTES_OPTION = SPLIT_OPTIONS.maxLineBytes;
 
 /** Shows at most this many findings of one code on stderr; the rest are counted. */
 const MAX_SHOWN_PER_CODE = 20;
@@ -24,6 +28,7 @@ interface ValidateFlags {
   strict?: boolean;
   quiet?: boolean;
   color?: boolean;
+  maxLineBytes?: number;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -56,6 +61,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
     .option('--strict', 'exit 1 on warnings too (a duplicate image_url, an unknown key...)')
     .option('-q, --quiet', 'show errors only (warnings are still counted) and no summary line')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .addOption(commanderOption(MAX_LINE_BYTES_OPTION))
     .addHelpText(
       'after',
       `\nFinding codes (severity):\n${Object.entries(FINDING_CODES)
@@ -80,6 +86,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
         verifyImages: flags.verifyImages,
         onFinding: flags.json ? undefined : print,
         collect: flags.json === true,
+        maxLineBytes: flags.maxLineBytes,
         signal,
       });
       if (flags.json) {

@@ -100,6 +100,10 @@ export const FINDING_CODES = {
   IMAGE_UNREADABLE: { severity: 'error', effect: 'image', description: 'With `--images-root`: the file is not an image, or is truncated, or cannot be read.' },
   /** `image_details` disagrees with the image's header. */
   DETAILS_MISMATCH: { severity: 'error', effect: 'none', description: 'With `--images-root`: `image_details` disagrees with the image\'s header.' },
+
+  // --- hardening ---
+  /** A line longer than `--max-line-bytes` (256 MiB by default): skipped unread; the data load fails. */
+  LINE_TOO_LONG: { severity: 'error', effect: 'load', description: 'A line longer than `--max-line-bytes` (default 256 MiB): it is skipped without being read whole; the data load fails.' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

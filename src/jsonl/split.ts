@@ -10,17 +10,16 @@
  * not re-serialised. Blank lines are left out. A line that is not a JSON object with a string
  * `image_url`, or that repeats an `image_url`, is a bad item (`--on-error skip` leaves it out).
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { DEFAULT_MAX_LINE_BYTES, lineTooLongDetail, readJsonlLines } from './read.js';
 import { resolve } from 'node:path';
 import { completeSummary, newSummary, withSummary } from '../summary.js';
 import { displayPath } from '../paths.js';
-import { ConversionError, describeValue, type Diagnostic } from '../errors.js';
+import { ConversionError, describeValue, type Diagnostic, type ErrorCode, type Location } from '../errors.js';
 import type { Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
 import { checkOutputRules, COMMON_OPTIONS } from '../common-options.js';
-import { checkOptions, usageError, type OptionValues } from '../options.js';
+import { checkOptions, integer, usageError, type OptionValues } from '../options.js';
 
 /** The options of `split`: the output options of `convert`, from the same table (src/common-options.ts). */
 export const SPLIT_OPTIONS = Object.freeze({
@@ -32,6 +31,7 @@ export const SPLIT_OPTIONS = Object.freeze({
   onError: { ...COMMON_OPTIONS.onError, description: 'fail: stop at the first bad line, write nothing; skip: leave it out, report it, go on' },
   dryRun: COMMON_OPTIONS.dryRun,
   force: COMMON_OPTIONS.force,
+  maxLineBytes: integer('--max-line-bytes <n>', 'longest line read, in bytes: a longer one is a bad line (LINE_TOO_LONG), skipped unread', { min: 1, default: DEFAULT_MAX_LINE_BYTES }),
 });
 
 /** Options of {@link splitJsonl}: {@link SPLIT_OPTIONS} as a program passes them, and where to report. */
@@ -90,39 +90,40 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
     summary.skipped++;
     options.onDiagnostic?.(d);
   };
+  const warn = (code: ErrorCode, message: string, loc: Location = {}) => {
+    const d = new ConversionError(code, message, loc).toDiagnostic('warning');
+    summary.warnings.push(d);
+    options.onDiagnostic?.(d);
+  };
   let task: Task | undefined;
 
   async function* lines(): AsyncGenerator<LineItem> {
-    const rl = createInterface({ input: createReadStream(absInput, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let n = 0;
-    try {
-      for await (const raw of rl) {
-        n++;
-        const text = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-        if (text.trim() === '') continue;
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (e) {
-          bad(new ConversionError('JSON_PARSE', `expected a JSON object, got malformed JSON (${(e as Error).message})`, { file, line: n }));
-          continue;
-        }
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          bad(new ConversionError('JSON_BAD_VALUE', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : describeValue(value)}`, { file, line: n }));
-          continue;
-        }
-        const url = (value as Record<string, unknown>)['image_url'];
-        if (typeof url !== 'string' || url === '') {
-          const code = url === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
-          bad(new ConversionError(code, `expected a non-empty string, got ${describeValue(url)}`, { file, line: n, path: 'image_url' }));
-          continue;
-        }
-        const { names, objects, task: t } = labelsOf((value as Record<string, unknown>)['label']);
-        task ??= t;
-        yield { key: url, line: text, labels: names, objects, loc: { file, line: n } };
+    for await (const { line: n, text, tooLong } of readJsonlLines(absInput, { maxLineBytes: values.maxLineBytes, tooLong: 'yield' })) {
+      if (tooLong !== undefined) {
+        bad(new ConversionError('LINE_TOO_LONG', lineTooLongDetail(tooLong, values.maxLineBytes), { file, line: n }));
+        continue;
       }
-    } finally {
-      rl.close();
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        bad(new ConversionError('JSON_PARSE', `expected a JSON object, got malformed JSON (${(e as Error).message})`, { file, line: n }));
+        continue;
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        bad(new ConversionError('JSON_BAD_VALUE', `expected a JSON object, got ${Array.isArray(value) ? 'an array' : describeValue(value)}`, { file, line: n }));
+        continue;
+      }
+      const url = (value as Record<string, unknown>)['image_url'];
+      if (typeof url !== 'string' || url === '') {
+        const code = url === undefined ? 'JSON_MISSING' : 'JSON_BAD_VALUE';
+        bad(new ConversionError(code, `expected a non-empty string, got ${describeValue(url)}`, { file, line: n, path: 'image_url' }));
+        continue;
+      }
+      const { names, objects, task: t } = labelsOf((value as Record<string, unknown>)['label']);
+      task ??= t;
+      yield { key: url, line: text, labels: names, objects, loc: { file, line: n } };
     }
   }
 
@@ -134,7 +135,7 @@ export async function splitJsonl(input: string, options: SplitJsonlOptions = {})
       throw new ConversionError('INPUT_NOT_FOUND', 'the input does not exist or cannot be read', { file: input });
     }
     if (!s.isFile()) throw new ConversionError('INPUT_LAYOUT', 'expected a JSONL file, got a folder', { file: input });
-    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file }, options.stdout ?? process.stdout);
+    const result = await writeLines(lines(), resolved, { bad, display: (p) => displayPath(p), signal: options.signal, input: file, inputFiles: [absInput], warn }, options.stdout ?? process.stdout);
     summary.task = task ?? 'object-detection';
     return completeSummary(summary, result);
   } catch (e) {

@@ -18,7 +18,7 @@ import { displayPath } from '../paths.js';
 import { HeaderReader } from '../kit/headers.js';
 import type { Task } from '../types.js';
 import { checkLine, FINDING_CODES, isObject, MAX_TRACKED_URLS, TASK_NOUN, type ExpectedTask, type Finding, type FindingCode, type LineCheck } from './check.js';
-import { displayFile, fileProblem, readJsonlLines } from './read.js';
+import { DEFAULT_MAX_LINE_BYTES, displayFile, fileProblem, lineTooLongDetail, readJsonlLines } from './read.js';
 
 /** Options of {@link validateJsonl}. */
 export interface ValidateOptions {
@@ -41,6 +41,8 @@ export interface ValidateOptions {
   signal?: AbortSignal | undefined;
   /** What the file name `-` reads. Default `process.stdin`. */
   stdin?: NodeJS.ReadableStream | undefined;
+  /** The longest line read, in bytes (a longer one is a LINE_TOO_LONG finding). Default 256 MiB. */
+  maxLineBytes?: number | undefined;
 }
 
 /** What `validate --json` prints. */
@@ -163,10 +165,19 @@ class Validation {
     }
     const state = new FileState(this, file, fi, this.options.task ? { task: this.options.task, reason: '--task' } : undefined);
     try {
-      for await (const { line, text, bom } of readJsonlLines(abs === '-' ? (this.options.stdin ?? process.stdin) : abs)) {
+      const max = this.options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+      for await (const { line, text, bom, tooLong } of readJsonlLines(abs === '-' ? (this.options.stdin ?? process.stdin) : abs, { maxLineBytes: max, tooLong: 'yield' })) {
         state.lines = line;
         this.report.lines++;
         if (line % 1024 === 0 && this.options.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
+        if (tooLong !== undefined) {
+          await state.drain();
+          for (const b of state.pendingBlank) this.emit(file, b, 'BLANK_LINE', undefined, BLANK_DETAIL);
+          state.pendingBlank = [];
+          this.emit(file, line, 'LINE_TOO_LONG', undefined, `${lineTooLongDetail(tooLong, max)}; the data load fails`);
+          this.failLoad(file);
+          continue;
+        }
         await this.line(state, line, text, bom === true);
       }
       await state.drain();
