@@ -128,6 +128,10 @@ export const ERROR_CODES = {
   ENDPOINT_TIMEOUT: 'the endpoint did not answer in time',
   /** An answer that is not JSON, not a list of the batch's length, or not the shape of a task. */
   RESPONSE_BAD: 'unusable answer from the endpoint',
+
+  // --- hardening (issue 12) ---
+  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): refused from its header. */
+  MASK_TOO_LARGE: 'mask too large',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
