@@ -156,6 +156,10 @@ export const ERROR_CODES = {
   LABEL_BAD: 'label with a control character',
   /** (warning) A folder reached a second time through a symlink (a loop): walked once. */
   FOLDER_REPEATED: 'folder reached again through a symlink',
+
+  // --- hardening (issue 12) ---
+  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): refused from its header. */
+  MASK_TOO_LARGE: 'mask too large',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

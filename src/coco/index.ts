@@ -262,6 +262,11 @@ export class CocoIndex implements AnnotationIds {
       const was = same ? ` with the name ${JSON.stringify(same.name)} (${same.path})` : '';
       return this.bad('DUPLICATE_ID', `expected a unique category id, got ${describeId(id)} again${was}`, `${path}.id`);
     }
+    const supercategory = member(value, 'supercategory');
+    if (supercategory !== undefined && supercategory !== null && typeof supercategory !== 'string') {
+      if (same === undefined) this.categoryIds.set(id, -1);
+      return this.bad('JSON_BAD_VALUE', `expected a supercategory name (a string), got ${describeValue(supercategory)}`, `${path}.supercategory`);
+    }
     let entry = this.byName.get(name);
     if (entry === undefined) {
       entry = { label: this.labels.length, name, path };
@@ -350,17 +355,20 @@ export class AnnotationReader {
       return undefined;
     }
     const isCrowd = this.crowdOf(a.iscrowd, element);
-    const rawId = a.id;
-    const id = isCocoId(rawId) ? rawId : undefined;
+    const id = this.idOf(a.id, element);
+    checkArea(a.area, (detail) => this.error('JSON_BAD_VALUE', detail, element, '.area'));
     const width = this.sizes.width[image]!;
     const height = this.sizes.height[image]!;
     const object: CocoObject = { image, element, id, label, isCrowd };
     if (this.options.task === 'object-detection') {
       const bbox = a.bbox;
-      object.box =
-        bbox === undefined || bbox === null
-          ? this.boxOfSegmentation(this.segmentationOf(a, element, deferred), width, height, element)
-          : this.boxOfBbox(bbox, width, height, element);
+      if (bbox === undefined || bbox === null) {
+        object.box = this.boxOfSegmentation(this.segmentationOf(a, element, deferred), width, height, element);
+      } else {
+        // The segmentation is not needed: only its kind is checked (a deferred one is a list or an object).
+        this.checkSegmentationKind(a.segmentation, element);
+        object.box = this.boxOfBbox(bbox, width, height, element);
+      }
       return object;
     }
     const rings = this.ringsOf(this.segmentationOf(a, element, deferred), width, height, element, isCrowd);
@@ -373,6 +381,19 @@ export class AnnotationReader {
   private segmentationOf(a: AnnotationFields, element: number, deferred: Record<string, ByteSpan> | undefined): unknown {
     const span = deferred?.['segmentation'];
     return span ? this.options.readDeferred(span, `annotations[${element}].segmentation`) : a.segmentation;
+  }
+
+  /** The annotation's own `id`: optional (objects without one keep their order in the file), else an id. */
+  private idOf(id: unknown, element: number): CocoId | undefined {
+    if (id === undefined || id === null) return undefined;
+    if (isCocoId(id)) return id;
+    throw this.error('JSON_BAD_VALUE', `expected an annotation id (a number or a non-empty string), got ${describeValue(id)}`, element, '.id');
+  }
+
+  /** A segmentation is polygons (a list) or an RLE (an object); nothing else. */
+  private checkSegmentationKind(seg: unknown, element: number): void {
+    if (seg === undefined || seg === null || typeof seg === 'object') return;
+    throw this.error('JSON_BAD_VALUE', `expected a segmentation as a list of polygons or an RLE object, got ${describeValue(seg)}`, element, '.segmentation');
   }
 
   private imageOf(id: unknown, element: number): number {
@@ -427,6 +448,7 @@ export class AnnotationReader {
     const y = bbox[1] as number;
     const w = bbox[2] as number;
     const h = bbox[3] as number;
+    if (w < 0 || h < 0) throw this.error('JSON_BAD_VALUE', `expected a width and height >= 0, got [${x}, ${y}, ${w}, ${h}]`, element, '.bbox');
     if (!(w > 0 && h > 0)) throw this.error('EMPTY_BOX', `expected a box with a positive width and height, got [${x}, ${y}, ${w}, ${h}]`, element, '.bbox');
     return this.normaliseBox(x, y, w, h, width, height, element, '.bbox');
   }
@@ -483,7 +505,7 @@ export class AnnotationReader {
   /** A polygon segmentation checked: a non-empty list of rings of at least 3 x, y pairs of numbers. */
   private checkPolygons(seg: unknown, element: number): number[][] {
     const where = '.segmentation';
-    if (!Array.isArray(seg)) throw this.error('BAD_POLYGON', `expected a list of polygons or an RLE object, got ${describeValue(seg)}`, element, where);
+    if (!Array.isArray(seg)) throw this.error('JSON_BAD_VALUE', `expected a segmentation as a list of polygons or an RLE object, got ${describeValue(seg)}`, element, where);
     if (seg.length === 0) throw this.error('BAD_POLYGON', 'expected at least one polygon, got an empty list', element, where);
     for (let r = 0; r < seg.length; r++) {
       const ring: unknown = seg[r];
@@ -542,11 +564,18 @@ export class AnnotationReader {
 /** The members of an annotation that are read (as JSON.parse gives them, unchecked). */
 interface AnnotationFields {
   id?: unknown;
+  area?: unknown;
   image_id?: unknown;
   category_id?: unknown;
   iscrowd?: unknown;
   bbox?: unknown;
   segmentation?: unknown;
+}
+
+/** `area`, when given, is a finite number >= 0 (it is not used: AutoML has no such field). */
+function checkArea(area: unknown, fail: (detail: string) => ConversionError): void {
+  if (area === undefined || area === null || (typeof area === 'number' && Number.isFinite(area) && area >= 0)) return;
+  throw fail(`expected the area as a number >= 0, got ${describeValue(area)}`);
 }
 
 function isFiniteNumber(v: unknown): v is number {

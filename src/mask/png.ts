@@ -7,8 +7,15 @@
  * 16-bit masks are read when their values fit in a byte (values up to 255, or 8-bit values scaled
  * by 257 as image tools do); otherwise they are refused. Fully transparent pixels of masks with an
  * alpha channel are background (0); alpha is otherwise ignored. Anything unreadable is a
- * `MASK_UNREADABLE` ConversionError naming the file.
+ * `MASK_UNREADABLE` ConversionError naming the file; a mask above {@link MAX_MASK_PIXELS} pixels or
+ * {@link MAX_MASK_BYTES} decoded bytes is `MASK_TOO_LARGE`, refused from its header.
+ *
+ * @example
+ *   const mask = decodeMask(readFileSync('SegmentationObject/a.png'), 'SegmentationObject/a.png');
+ *   mask.data[y * mask.width + x]; // label value of pixel (x, y)
  */
+import { inflateSync } from 'node:zlib';
+import { Unzlib } from 'fflate';
 import { decode } from 'fast-png';
 import { ConversionError } from '../errors.js';
 import { colourIndex } from './colormap.js';
@@ -24,6 +31,18 @@ export interface LabelMask {
   encoding: MaskEncoding;
 }
 
+/**
+ * The largest mask read: 2^26 pixels (64 Mpx, e.g. 8192×8192) and 2^26 bytes of decoded samples (a
+ * 64 MiB decode: an RGB mask stops at about 22 Mpx). Larger masks are refused with `MASK_TOO_LARGE`
+ * from their header, before anything is decoded, so that one mask never takes more than about 300 MB
+ * (measured: bench/masks/RESULTS.md).
+ */
+export const MAX_MASK_PIXELS = 2 ** 26;
+/** The largest decoded sample data of a mask, in bytes (see {@link MAX_MASK_PIXELS}). */
+export const MAX_MASK_BYTES = 2 ** 26;
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOR_GREY = 0;
 const COLOR_RGB = 2;
@@ -35,7 +54,7 @@ const COLOR_RGBA = 6;
  * Decodes a PNG mask.
  * @param bytes the file's bytes
  * @param display the file as messages should name it
- * @throws ConversionError `MASK_UNREADABLE`
+ * @throws ConversionError `MASK_UNREADABLE`, `MASK_TOO_LARGE`
  */
 export function decodeMask(bytes: Uint8Array, display: string): LabelMask {
   const fail = (detail: string): never => {
@@ -50,6 +69,8 @@ export function decodeMask(bytes: Uint8Array, display: string): LabelMask {
   if (depthInHeader < 8 && interlaced) {
     fail(`expected an 8-bit mask, got an interlaced ${depthInHeader}-bit PNG (not supported: save it without interlacing)`);
   }
+  refuseTooLarge(view, depthInHeader, colorType, display);
+  refuseImageDataBeyondHeader(bytes, view, depthInHeader, colorType, fail);
   let png;
   try {
     png = decode(bytes, { checkCrc: true });
@@ -82,6 +103,71 @@ export function decodeMask(bytes: Uint8Array, display: string): LabelMask {
       return fail(`expected a PNG mask, got colour type ${colorType}`);
   }
 }
+
+/** MASK_TOO_LARGE when the header's size is above {@link MAX_MASK_PIXELS} or {@link MAX_MASK_BYTES}. */
+function refuseTooLarge(view: DataView, depth: number, colorType: number, display: string): void {
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const pixels = width * height;
+  const bytes = Math.ceil((width * (CHANNELS[colorType] ?? 4) * depth) / 8) * height;
+  if (pixels <= MAX_MASK_PIXELS && bytes <= MAX_MASK_BYTES) return;
+  const what = pixels > MAX_MASK_PIXELS ? `${pixels.toLocaleString('en-US')} pixels` : `${bytes.toLocaleString('en-US')} bytes of ${depth}-bit samples`;
+  throw new ConversionError(
+    'MASK_TOO_LARGE',
+    `expected a mask of at most ${MAX_MASK_PIXELS.toLocaleString('en-US')} pixels and ${MAX_MASK_BYTES.toLocaleString('en-US')} bytes decoded, got ${width}×${height} (${what})`,
+    { file: display },
+  );
+}
+
+/**
+ * A PNG whose header says 100×100 may still inflate to gigabytes (a decompression bomb: the decoder
+ * keeps all it inflates). The image data is inflated first natively, capped a little above what the
+ * header's size needs; more is `MASK_UNREADABLE`. Other inflate errors are left to the decoder.
+ */
+function refuseImageDataBeyondHeader(bytes: Uint8Array, view: DataView, depth: number, colorType: number, fail: (d: string) => never): void {
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const rowBytes = Math.ceil((width * (CHANNELS[colorType] ?? 4) * depth) / 8);
+  // Rows with their filter byte, plus Adam7's extra filter bytes and rounding (at most 7 passes).
+  const needed = height * (rowBytes + 1) + 16 * (height + 8);
+  const parts: Uint8Array[] = [];
+  for (let at = 8; at + 8 <= bytes.length; ) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
+    if (type === 'IDAT') parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  const tooMuch = (): never => fail(`expected at most ${needed} bytes of image data for ${width}×${height}, got more (a corrupt PNG)`);
+  if (needed <= NATIVE_CHECK_BYTES) {
+    // Small masks (nearly all): native zlib, capped; its output is dropped at once.
+    try {
+      inflateSync(data, { maxOutputLength: needed + 1 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') tooMuch();
+    }
+    return;
+  }
+  // Large masks: streamed, each piece counted and dropped, so the check holds a window, not the image.
+  let inflated = 0;
+  const inflater = new Unzlib((chunk) => {
+    inflated += chunk.length;
+    if (inflated > needed) throw new TooMuchData();
+  });
+  try {
+    // Fed 4 KiB at a time: one push inflates all it is given (at most about 4 MiB from 4 KiB).
+    for (let at = 0; at < data.length; at += PIECE) inflater.push(data.subarray(at, at + PIECE), at + PIECE >= data.length);
+  } catch (e) {
+    if (e instanceof TooMuchData) tooMuch();
+  }
+}
+
+class TooMuchData extends Error {}
+
+const PIECE = 4096;
+/** Up to this much image data the check inflates natively into one buffer (fast); above, streamed. */
+const NATIVE_CHECK_BYTES = 16 << 20;
 
 /** One byte per sample from rows packed at 1, 2 or 4 bits (8 bits: the data itself). */
 function unpack(packed: Uint8Array, samplesPerRow: number, height: number, depth: number): Uint8Array {
