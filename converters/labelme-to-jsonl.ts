@@ -17,7 +17,8 @@
  * `--tolerance` etc. apply). `line`, `linestrip`, `point` and `points` cannot be objects: a warning each
  * (SHAPE_LEFT_OUT). Shapes sharing a `group_id` and a label are one object (several rings; for detection the
  * box around them all). The `__ignore__` label is not an object. Pixel coordinates are clamped to the image
- * (`clampedBoxes`, `clampedPoints`) and normalised by its size. A bad shape is a bad object.
+ * (`clampedBoxes`, `clampedPoints`) and normalised by its size. A bad shape is a bad object. Images of
+ * the walked folders that no JSON names are reported (MISSING_ANNOTATION) and not converted.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, sep } from 'node:path';
@@ -66,12 +67,13 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Every `.json` below `dir`, sorted (hidden files and folders left out). */
-async function* walkJson(dir: string): AsyncGenerator<string> {
+/** Every `.json` below `dir`, sorted (hidden files and folders left out); the image files seen go to `images`. */
+async function* walkJson(dir: string, images: string[]): AsyncGenerator<string> {
   for (const entry of await listFolder(dir)) {
     const abs = dir + sep + entry.name;
-    if (entry.kind === 'dir') yield* walkJson(abs);
+    if (entry.kind === 'dir') yield* walkJson(abs, images);
     else if (entry.kind === 'file' && entry.name.toLowerCase().endsWith('.json')) yield abs;
+    else if (entry.kind === 'file' && isImageName(entry.name)) images.push(abs);
   }
 }
 
@@ -262,7 +264,10 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
-  const files = single ? (async function* () { yield ctx.input; })() : walkJson(ctx.input);
+  /** Image files of the walked folders, and those some JSON names (the others are reported). */
+  const seenImages: string[] = [];
+  const usedImages = new Set<string>();
+  const files = single ? (async function* () { yield ctx.input; })() : walkJson(ctx.input, seenImages);
   let done = 0;
   let found = 0;
   for await (const jsonAbs of files) {
@@ -270,7 +275,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     found++;
     const file = ctx.display(jsonAbs);
     try {
-      const record = await convertOne(ctx, jsonAbs, file, root, headers, task, polygon);
+      const record = await convertOne(ctx, jsonAbs, file, root, headers, task, polygon, usedImages);
       ctx.progress(++done);
       if (record) yield record;
     } catch (e) {
@@ -280,6 +285,9 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     }
   }
   if (found === 0) throw new ConversionError('EMPTY_DATASET', 'expected LabelMe .json files, got none', { file: ctx.display(ctx.input) });
+  for (const abs of seenImages.sort()) {
+    if (!usedImages.has(abs)) ctx.warn('MISSING_ANNOTATION', 'image without a LabelMe JSON: not converted', { file: ctx.display(abs) });
+  }
 }
 
 async function convertOne(
@@ -290,6 +298,7 @@ async function convertOne(
   headers: HeaderReader | undefined,
   task: Task,
   polygon: PolygonOptions,
+  usedImages: Set<string>,
 ): Promise<ImageRecord | undefined> {
   const text = readFileSync(jsonAbs, 'utf8').replace(/^\uFEFF/, '');
   let doc: unknown;
@@ -303,6 +312,7 @@ async function convertOne(
   }
   const d = doc as Record<string, unknown>;
   const image = findImage(jsonAbs, d, file, ctx.display);
+  usedImages.add(image.abs);
   if (image.warning) ctx.warn('IMAGE_NOT_FOUND', image.warning, { file, path: 'imagePath' });
   const key = relativeKey(root, image.abs);
   if (key === undefined) throw new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(root)} (--root), got ${ctx.display(image.abs)}`, { file, path: 'imagePath' });

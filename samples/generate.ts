@@ -19,10 +19,10 @@
  * - `coco/annotations.json` + `coco/images/`: boxes and polygons, a multi-part polygon, a compressed-RLE
  *   crowd ring, an image without annotations, category ids 1, 3, 7 (coco-to-jsonl).
  * - `yolo/data.yaml` + `yolo/images/{train,val}/` + `yolo/labels/{train,val}/`: Ultralytics layout, rectangles as
- *   `class cx cy w h` lines, circles as polygon lines, an image without a label file (yolo-to-jsonl).
+ *   `class cx cy w h` lines, circles and a ring's outline as polygon lines, an image without a label file (yolo-to-jsonl).
  * - `labelme/<folder>/*.json` beside their images: LabelMe 5 files with rectangles, polygons, circles, a
- *   ring as a `mask` shape (base64 PNG), a two-part object joined by `group_id`, a `line` and an
- *   `__ignore__` shape, one `imagePath` that names the JSON itself (labelme-to-jsonl).
+ *   ring as a `mask` shape (base64 PNG), a two-part object joined by `group_id`, an `__ignore__` shape,
+ *   one `imagePath` that names the JSON itself (labelme-to-jsonl).
  * - `cvat/annotations.xml` + `cvat/images/`: a CVAT for images 1.1 task export: boxes, polygons, a ring as
  *   a `<mask>` (CVAT's RLE), a rectangle in two polygons joined by `group_id`, an occluded box, image
  *   `<tag>`s, an image without shapes (cvat-to-jsonl).
@@ -496,14 +496,15 @@ const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 /** yolo-to-jsonl: Ultralytics `data.yaml` + `images/<split>/` + `labels/<split>/`. */
 function yoloDataset(): Files {
   const files = new Files();
-  const names = ['circle', 'rectangle'];
+  const names = ['circle', 'rectangle', 'ring'];
   const images: { file: string; split: 'train' | 'val'; items: Item[] | undefined }[] = [
     { file: '1.jpg', split: 'train', items: [item('circle', circle(30, 30, 16)), item('rectangle', rectangle(56, 20, 50, 40))] },
     { file: '2.png', split: 'train', items: [item('rectangle', rectangle(8, 8, 60, 30)), item('circle', circle(90, 60, 18))] },
-    { file: '3.jpg', split: 'train', items: [item('circle', circle(60, 45, 30))] },
+    // a ring: YOLO has one polygon an object, so its outline only (the hole is not written)
+    { file: '3.jpg', split: 'train', items: [item('ring', ring(60, 45, 30, 13))] },
     // No label file: a background image.
     { file: '4.jpg', split: 'train', items: undefined },
-    { file: '5.png', split: 'val', items: [item('rectangle', rectangle(20, 30, 80, 40))] },
+    { file: '5.png', split: 'train', items: [item('rectangle', rectangle(20, 30, 80, 40))] },
     { file: '6.jpg', split: 'val', items: [item('circle', circle(24, 24, 14)), item('circle', circle(90, 60, 20))] },
   ];
   const W = 120;
@@ -521,7 +522,7 @@ function yoloDataset(): Files {
     });
     files.add(`labels/${split}/${file.replace(/\.\w+$/, '.txt')}`, lines.join('\n') + '\n');
   });
-  files.add('data.yaml', `# automl-img sample: shapes (Ultralytics layout)\npath: .\ntrain: images/train\nval: images/val\n\nnames:\n  0: circle\n  1: rectangle\n`);
+  files.add('data.yaml', `# automl-img sample: shapes (Ultralytics layout)\npath: .\ntrain: images/train\nval: images/val\n\nnames:\n  0: circle\n  1: rectangle\n  2: ring\n`);
   return files;
 }
 
@@ -553,8 +554,8 @@ function labelmeDataset(): Files {
     {
       file: 'batch1/2.png',
       items: [item('ring', ring(40, 44, 26, 11)), item('circle', circle(96, 22, 14))],
-      // the ring as a mask (its hole becomes a second ring), the circle as a polygon, a line left out
-      shapes: (map) => [maskShape('ring', map, 1), shape('circle', 'polygon', poly(circle(96, 22, 14))), shape('circle', 'line', [[70, 80], [110, 80]])],
+      // the ring as a mask (its hole becomes a second ring), the circle as a polygon
+      shapes: (map) => [maskShape('ring', map, 1), shape('circle', 'polygon', poly(circle(96, 22, 14)))],
     },
     {
       file: 'batch2/3.jpg',

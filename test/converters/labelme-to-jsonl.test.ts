@@ -60,7 +60,10 @@ describe('shapes (facts behind the golden cases)', () => {
     expect(byUrl.get('3.jpg')!.label).toEqual([{ label: 'blob', topX: 0.55, topY: 0.3, bottomX: 0.75, bottomY: 0.5, isCrowd: 0 }]);
     expect(byUrl.get('4.jpg')!.label).toEqual([]);
     expect(r.summary.counts).toEqual({ ignoredShapes: 1, clampedBoxes: 1 });
-    expect(r.summary.warnings.map((w) => [w.code, scrub(w.message)])).toEqual([['SHAPE_LEFT_OUT', '<root>/a/1.json: shapes[3]: a line ("dog") has no area, so it cannot be an object: left out']]);
+    expect(r.summary.warnings.map((w) => [w.code, scrub(w.message)])).toEqual([
+      ['SHAPE_LEFT_OUT', '<root>/a/1.json: shapes[3]: a line ("dog") has no area, so it cannot be an object: left out'],
+      ['MISSING_ANNOTATION', '<root>/5.jpg: image without a LabelMe JSON: not converted'],
+    ]);
   });
 
   test('segmentation: a group is one object with a ring per shape; a circle is a 32-gon; a mask is traced', async () => {
