@@ -28,13 +28,14 @@
  * `--keep-splits`: an image's `subset` decides its file (train/training → train; any other name but
  * `default` → validation); images without one are split as usual.
  *
- * The XML is read whole (src/xml.ts: no DTD, no entities) and its images converted one by one.
+ * The XML's text is read whole; its `<image>` elements are parsed one at a time (src/cvat/images.ts, with
+ * src/xml.ts: no DTD, no entities), so only one image's elements are in memory at once.
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConversionError, type Location } from '../src/errors.js';
-import { readImageDetails, turnedSizeHint } from '../src/images.js';
+import { readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { boxLabel } from '../src/kit/boxes.js';
 import { defineConverter } from '../src/kit/define.js';
 import { choice, flag, text, type OptionValues } from '../src/options.js';
@@ -43,7 +44,8 @@ import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.
 import { maskToRings, rasterizeRings, type PolygonOptions } from '../src/polygon/index.js';
 import { ringsOverlap } from '../src/polygon/overlap.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
-import { parseXml, readXmlText, type XmlElement } from '../src/xml.js';
+import { cvatDocument } from '../src/cvat/images.js';
+import { readXmlText, type XmlElement } from '../src/xml.js';
 
 type CvatTask = 'object-detection' | 'instance-segmentation' | 'multi-label';
 
@@ -235,15 +237,15 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
   const polygon = polygonOptionsFrom(ctx.own);
   const xml = await findXml(ctx);
   const file = ctx.display(xml);
-  const root = parseXml(await readXmlText(xml, file), file);
+  const doc = cvatDocument(await readXmlText(xml, file), file);
+  const root = doc.root;
   if (root.name !== 'annotations') throw new ConversionError('XML_BAD_VALUE', `expected <annotations> (CVAT for images 1.1), got <${root.name}>`, { file, path: root.name });
   const version = root.children.find((c) => c.name === 'version')?.text.trim();
   if (version !== undefined && version !== '1.1') ctx.warn('XML_BAD_VALUE', `expected CVAT for images version 1.1, got ${JSON.stringify(version)}: read as 1.1`, { file, path: 'version' });
-  const images = root.children.filter((c) => c.name === 'image');
   if (root.children.some((c) => c.name === 'track')) {
     ctx.warn('UNSUPPORTED_SHAPE', 'expected <image> elements (CVAT for images), got <track> elements (CVAT for video): tracks left out', { file, path: 'track' });
   }
-  if (images.length === 0) throw new ConversionError('EMPTY_DATASET', 'expected <image> elements, got none', { file });
+  if (doc.imageCount === 0) throw new ConversionError('EMPTY_DATASET', 'expected <image> elements, got none', { file });
 
   const imagesDir = ctx.own.images !== undefined ? resolve(ctx.own.images) : join(dirname(xml), 'images');
   if (ctx.own.images !== undefined && !(await stat(imagesDir).catch(() => undefined))?.isDirectory()) {
@@ -253,10 +255,11 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
   const used = new Map<string, number>();
   const warnedSubsets = new Set<string>();
 
-  for (let i = 0; i < images.length; i++) {
+  let i = -1;
+  for (const el of doc.images()) {
+    i++;
     if (ctx.signal?.aborted) return;
-    ctx.progress(i + 1, images.length);
-    const el = images[i]!;
+    ctx.progress(i + 1, doc.imageCount);
     const path = `image[${i}]`;
     const at = (suffix = ''): Location => ({ file, path: path + suffix });
     const name = el.attributes['name'];
@@ -277,7 +280,8 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
     let details: ImageDetails & { width: number; height: number };
     if (ctx.options.imageDetails) {
       try {
-        details = await readImageDetails(abs, ctx.display(abs));
+        // One synchronous read covers nearly every header (as voc-detection); the async read gives the error.
+        details = readImageDetailsSync(abs) ?? (await readImageDetails(abs, ctx.display(abs)));
       } catch (e) {
         if (!(e instanceof ConversionError)) throw e;
         ctx.bad(e.code === 'IMAGE_NOT_FOUND' ? new ConversionError('IMAGE_NOT_FOUND', `image not found: looked for ${candidates.map((c) => ctx.display(c)).join(', ')}`, at('/@name')) : e);

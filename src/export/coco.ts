@@ -33,7 +33,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { encodeRle } from '../coco/rle.js';
 import { ConversionError, describeValue, type ErrorCode, type Location } from '../errors.js';
 import { roundTo } from '../format.js';
-import { readImageDetails } from '../images.js';
+import { readImageDetails, readImageDetailsSync } from '../images.js';
 import { checkLine, FINDING_CODES, type ExpectedTask, type FindingCode } from '../jsonl/check.js';
 import { displayFile, fileProblem, readJsonlLines } from '../jsonl/read.js';
 import { checkOptions, flag, integer, text, usageError, type OptionValues } from '../options.js';
@@ -286,7 +286,7 @@ export async function exportCoco(files: readonly string[], options: ExportCocoOp
             throw new ConversionError('JSON_MISSING', 'expected image_details with width and height (or --images-root to read them from the image), got nothing', { ...loc, path: 'image_details' });
           }
           const abs = resolve(imagesRoot, fileName);
-          const d = await readImageDetails(abs, displayPath(abs));
+          const d = readImageDetailsSync(abs) ?? (await readImageDetails(abs, displayPath(abs)));
           width = d.width;
           height = d.height;
           summary.sizesFromHeaders++;
