@@ -20,6 +20,7 @@ function opts(over: Partial<ResolvedOptions> = {}): ResolvedOptions {
     baseUrl: '',
     root: undefined,
     imageDetails: true,
+    verifyImages: true,
     mltable: false,
     onError: 'fail',
     dryRun: false,
