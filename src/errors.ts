@@ -142,6 +142,8 @@ export const ERROR_CODES = {
   LABEL_BAD: 'label with a control character',
   /** (warning) A folder reached a second time through a symlink (a loop): walked once. */
   FOLDER_REPEATED: 'folder reached again through a symlink',
+  /** (warning) --mltable without --base-url: relative image_url paths that Azure ML cannot resolve. */
+  BASE_URL_MISSING: '--mltable without --base-url',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
