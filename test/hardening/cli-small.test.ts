@@ -106,3 +106,19 @@ describe('wording', () => {
     }
   });
 });
+
+describe('plurals', () => {
+  test('evaluate: "1 prediction line names an image that is not", "1 ground-truth image has"', { timeout: 30_000 }, async () => {
+    const { generateEvalData } = await import('../../bench/evaluate/generate.js');
+    const { writeLines } = await import('../evaluate/reference.js');
+    const { gt, predictions } = generateEvalData({ seed: 3, images: 3, task: 'object-detection', baseUrl: 'azureml://d/' });
+    // One extra prediction line (of the generator's two), and no line for images/00001.jpg.
+    const kept = predictions.filter((l) => !l.includes('elsewhere/1.jpg') && !l.includes('images/00001.jpg'));
+    const g = writeLines(tmp.path, 'gt.jsonl', gt);
+    const p = writeLines(tmp.path, 'pred.jsonl', kept);
+    const r = await runCli(['evaluate', g, '--predictions', p, '--base-url', 'azureml://d/']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: 1 prediction line names an image that is not in the ground truth: left out');
+    expect(r.stderr).toContain('warning: 1 ground-truth image has no prediction line');
+  });
+});
