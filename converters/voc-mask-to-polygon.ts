@@ -199,7 +199,7 @@ function labelsOf(
     const values = mask.unknownValues.join(', ');
     result.warnings.push({
       code: 'XML_MISSING',
-      message: `expected an <object> for every pixel value of ${job.maskDisplay}, got pixels of value ${values} and ${objects.length} objects: those pixels are left out`,
+      message: `expected an <object> for every pixel value of ${job.maskDisplay}, got pixels of value ${values} and ${objects.length} object${objects.length === 1 ? '' : 's'}: those pixels are left out`,
       loc: { file, path: `object[${objects.length + 1}]` },
     });
   }

@@ -86,6 +86,12 @@ export async function convert(converterName: string | Converter, input: string, 
     } catch {
       throw new ConversionError('INPUT_NOT_FOUND', 'expected a dataset here, got nothing (it does not exist or cannot be read)', { file: displayPath(absInput) });
     }
+    if (resolved.mltable && resolved.baseUrl === '') {
+      ctx.warn(
+        'BASE_URL_MISSING',
+        '--mltable without --base-url: image_url paths are relative (like "can/1.jpg"), which Azure ML cannot resolve from an MLTable; pass --base-url with where the images are uploaded, e.g. --base-url azureml://datastores/workspaceblobstore/paths/<folder>/',
+      );
+    }
     const inputFiles = (await stat(absInput)).isFile() ? [absInput] : [];
     const hooks = { bad: ctx.bad, warn: ctx.warn, display: ctx.display, signal: options.signal, input: displayPath(absInput), inputFiles };
     const result = await writeDataset(converter.run(ctx), resolved, hooks, options.stdout ?? process.stdout);

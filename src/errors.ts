@@ -160,6 +160,9 @@ export const ERROR_CODES = {
   // --- hardening (issue 12) ---
   /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): refused from its header. */
   MASK_TOO_LARGE: 'mask too large',
+
+  /** (warning) --mltable without --base-url: relative image_url paths that Azure ML cannot resolve. */
+  BASE_URL_MISSING: '--mltable without --base-url',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -25,6 +25,7 @@ export function completeSummary(summary: Summary, result: WriteResult): Summary 
     objects: result.objects,
     ok: true,
   });
+  if (result.stdoutClosed) summary.stdoutClosed = true;
   return summary;
 }
 

@@ -216,4 +216,6 @@ export interface Summary {
   dryRun: boolean;
   /** False when the run failed (the CLI exits 1). */
   ok: boolean;
+  /** With `out: '-'`: stdout was closed by its reader (`| head`) before every line was written. */
+  stdoutClosed?: boolean;
 }

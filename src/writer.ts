@@ -157,6 +157,8 @@ export interface WriteResult {
   outputs: string[];
   labels: Record<string, number>;
   objects: number;
+  /** With `-o -`: the reader closed stdout (EPIPE) before every line was written. */
+  stdoutClosed?: boolean;
 }
 
 /** Elements per chunk of a {@link Column}. */
@@ -431,7 +433,11 @@ export async function writeLines(items: AsyncIterable<LineItem>, options: WriteO
     const spilled = await spillLines(items, tx, options, hooks);
     const split = decideSplit(spilled, options, tx.toStdout);
     const result: WriteResult = { train: split.train, validation: split.validation, outputs: [], labels: split.labels, objects: spilled.objects };
-    if (!options.dryRun) result.outputs = await writeOutputs(tx, spilled, split, options, hooks.signal, stdout);
+    if (!options.dryRun) {
+      const written = await writeOutputs(tx, spilled, split, options, hooks.signal, stdout);
+      if (written === 'stdout closed') result.stdoutClosed = true;
+      else result.outputs = written;
+    }
     tx.done();
     return result;
   } catch (e) {
@@ -806,14 +812,14 @@ async function writeOutputs(
   options: WriteOptions,
   signal: AbortSignal | undefined,
   stdout: NodeJS.WritableStream,
-): Promise<string[]> {
+): Promise<string[] | 'stdout closed'> {
   const { index } = spilled;
   const { order, isValidation } = split;
   const fh = await open(spilled.spillPath!, 'r');
   try {
     if (tx.toStdout) {
-      await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
-      return [];
+      const complete = await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
+      return complete ? [] : 'stdout closed';
     }
     const targets = tx.targets;
     const [trainTarget, , validationTarget] = options.mltable ? [targets[0]!, targets[1], targets[2]] : [targets[0]!, undefined, targets[1]];
@@ -850,9 +856,9 @@ async function writeOutputs(
 
 /**
  * Copies the sorted lines to stdout. A reader that goes away (`| head`: EPIPE) ends the copy
- * quietly: what it read is what it wanted.
+ * quietly: what it read is what it wanted. Returns false when it did (not every line was read).
  */
-async function copyToStdout(stdout: NodeJS.WritableStream, pieces: AsyncIterable<[0 | 1, Buffer]>, signal: AbortSignal | undefined): Promise<void> {
+async function copyToStdout(stdout: NodeJS.WritableStream, pieces: AsyncIterable<[0 | 1, Buffer]>, signal: AbortSignal | undefined): Promise<boolean> {
   let closed = false;
   const onError = (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
@@ -860,11 +866,11 @@ async function copyToStdout(stdout: NodeJS.WritableStream, pieces: AsyncIterable
   stdout.on('error', onError);
   try {
     for await (const [, piece] of pieces) {
-      if (closed) return;
+      if (closed) return false;
       try {
         await writeWithBackpressure(stdout, piece);
       } catch (err) {
-        if (closed || (err as NodeJS.ErrnoException).code === 'EPIPE') return;
+        if (closed || (err as NodeJS.ErrnoException).code === 'EPIPE') return false;
         throw err;
       }
       if (signal?.aborted) throw interruptedError();
@@ -872,6 +878,7 @@ async function copyToStdout(stdout: NodeJS.WritableStream, pieces: AsyncIterable
   } finally {
     stdout.off('error', onError);
   }
+  return !closed;
 }
 
 async function statOrUndefined(p: string): Promise<Stats | undefined> {

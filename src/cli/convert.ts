@@ -30,7 +30,7 @@ function addSharedOptions(cmd: Command): Command {
   for (const spec of Object.values(COMMON_OPTIONS)) cmd.addOption(commanderOption(spec));
   return cmd
     .option('--json', 'print one JSON summary object on stdout')
-    .option('-q, --quiet', 'no progress or info lines')
+    .option('-q, --quiet', 'no progress, no info lines, no warnings; errors are still printed')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)');
 }
 
@@ -41,7 +41,11 @@ function plural(n: number, word: string): string {
 function describe(summary: Summary, toStdout = false): string {
   const where = summary.dryRun ? 'would write' : 'wrote';
   const parts = [
-    toStdout ? `${where} ${plural(summary.train + summary.validation, 'line')} to stdout` : `${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`,
+    toStdout
+      ? summary.stdoutClosed
+        ? `stdout was closed by its reader: not every one of the ${plural(summary.train + summary.validation, 'line')} was read`
+        : `${where} ${plural(summary.train + summary.validation, 'line')} to stdout`
+      : `${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`,
   ];
   if (summary.objects) parts.push(plural(summary.objects, 'object'));
   parts.push(plural(Object.keys(summary.labels).length, 'label'));

@@ -55,7 +55,7 @@ export class Reporter {
     if (total) {
       const filled = Math.round((done / total) * width);
       text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-    } else text = `${done} images`;
+    } else text = `${done} image${done === 1 ? '' : 's'}`;
     if (text === this.bar) return;
     this.bar = text;
     this.io.stderr.write(`\r${this.color.cyan(text)}\x1b[K`);

@@ -35,7 +35,7 @@ export function registerSplitCommand(program: Command, env: CommandEnv): void {
   for (const spec of Object.values(SPLIT_OPTIONS)) cmd.addOption(commanderOption(spec));
   cmd
     .option('--json', 'print one JSON summary object on stdout')
-    .option('-q, --quiet', 'no info lines')
+    .option('-q, --quiet', 'no progress, no info lines, no warnings; errors are still printed')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText('after', '\nExample:\n  $ automl-img split all_annotations.jsonl -o out/ --validation-ratio 0.1 --stratify\n')
     .action(async (input: string, flags: SplitFlags) => {
@@ -67,7 +67,15 @@ export function registerSplitCommand(program: Command, env: CommandEnv): void {
         return;
       }
       const where = summary.dryRun ? 'would write' : 'wrote';
-      const line = `${where} ${summary.train} train, ${summary.validation} validation lines${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
+      const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      const lines = summary.train + summary.validation;
+      const written =
+        flags.out === '-'
+          ? summary.stdoutClosed
+            ? `stdout was closed by its reader: not every one of the ${plural(lines, 'line')} was read`
+            : `${where} ${plural(lines, 'line')} to stdout`
+          : `${where} ${plural(summary.train, 'train line')}, ${plural(summary.validation, 'validation line')}`;
+      const line = `${written}${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
       if (flags.json) json(summary);
       else if (summary.dryRun) {
         const planned = flags.out !== undefined && flags.out !== '-' ? plannedOutputs(resolve(flags.out), { mltable: flags.mltable ?? false, validationRatio: flags.validationRatio ?? 0.2 }) : [];

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { jsonlStats, type StatsCounts, type StatsReport } from '../jsonl/stats.js';
 import type { CommandEnv } from './env.js';
+import { ConversionError } from '../errors.js';
 
 /** Right-aligns every column but the first. */
 function table(rows: string[][]): string {
@@ -66,7 +67,14 @@ export function registerStatsCommand(program: Command, env: CommandEnv): void {
         'small < 1%, medium 1% to 10%, large >= 10%.\n\nExample:\n  $ automl-img stats out/train_annotations.jsonl out/validation_annotations.jsonl\n',
     )
     .action(async (files: string[], flags: { json?: boolean; color?: boolean }) => {
-      const report = await jsonlStats(files, { signal });
+      let report;
+      try {
+        report = await jsonlStats(files, { signal });
+      } catch (e) {
+        // As convert and validate do: the JSON object still comes out, with the error in it.
+        if (flags.json && e instanceof ConversionError) io.stdout.write(JSON.stringify({ ok: false, error: e.toDiagnostic('error') }) + '\n');
+        throw e;
+      }
       io.stdout.write(flags.json ? JSON.stringify(report) + '\n' : describeStats(report));
       setExitCode(0);
     });

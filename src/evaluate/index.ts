@@ -144,11 +144,12 @@ export async function evaluate(groundTruthFiles: readonly string[], predictionsF
     throw new ConversionError('USAGE', '--metric voc scores boxes: add --task object-detection to score segmentation ground truth by its boxes', {}, { exitCode: 2 });
   }
   const warnings: string[] = [];
+  const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   if (options.threshold !== undefined && task !== 'multi-label') warnings.push(`--threshold applies to multi-label, not ${task}: ignored`);
-  if (set.predictionsWithoutPolygon > 0) warnings.push(`${set.predictionsWithoutPolygon} predictions have no polygon: scored as empty masks`);
-  if (detection && set.unsized > 0 && options.metric !== 'voc') warnings.push(`${set.unsized} images have no width and height in image_details: small/medium/large figures are not reported`);
-  if (set.missingPredictions.length > 0) warnings.push(`${set.missingPredictions.length} ground-truth images have no prediction line: scored as predicting nothing`);
-  if (set.extraPredictions.length > 0) warnings.push(`${set.extraPredictions.length} prediction lines name images that are not in the ground truth: left out`);
+  if (set.predictionsWithoutPolygon > 0) warnings.push(`${count(set.predictionsWithoutPolygon, 'prediction has', 'predictions have')} no polygon: scored as empty masks`);
+  if (detection && set.unsized > 0 && options.metric !== 'voc') warnings.push(`${count(set.unsized, 'image has', 'images have')} no width and height in image_details: small/medium/large figures are not reported`);
+  if (set.missingPredictions.length > 0) warnings.push(`${count(set.missingPredictions.length, 'ground-truth image has', 'ground-truth images have')} no prediction line: scored as predicting nothing`);
+  if (set.extraPredictions.length > 0) warnings.push(`${count(set.extraPredictions.length, 'prediction line names an image', 'prediction lines name images')} that ${set.extraPredictions.length === 1 ? 'is' : 'are'} not in the ground truth: left out`);
   const metric = !detection ? 'classification' : (options.metric ?? 'coco');
   const head = {
     task,

@@ -59,7 +59,7 @@ export const FINDING_CODES = {
   /** The same `image_url` on two lines, in one file or in two of the files given (train/validation leak). */
   DUPLICATE_IMAGE_URL: { severity: 'warning', effect: 'none', description: 'The same `image_url` on two lines, in one file or across the files given (a train/validation leak).' },
   /** `image_details` is not an object, or its format / width / height have the wrong type. */
-  DETAILS_BAD: { severity: 'error', effect: 'none', description: '`image_details` is not an object, `format` is not a non-empty string, or `width`/`height` are not positive integers.' },
+  DETAILS_BAD: { severity: 'warning', effect: 'none', description: '`image_details` is not an object, `format` is not a non-empty string, or `width`/`height` are not positive integers (as `"499px"` in Azure\'s own docs): the message says what convert writes; the data load does not fail.' },
 
   // --- label ---
   /** The line has no `label`: the image is dropped. */
@@ -293,17 +293,23 @@ type Add = (code: FindingCode, path: string | undefined, detail: string) => void
 
 function checkDetails(details: unknown, add: Add): void {
   if (!isObject(details)) {
-    add('DETAILS_BAD', 'image_details', `expected an object {format, width, height}, got ${Array.isArray(details) ? 'an array' : fmt(details)}`);
+    add('DETAILS_BAD', 'image_details', `expected an object {format, width, height}, got ${Array.isArray(details) ? 'an array' : fmt(details)}: convert writes {"format", "width", "height"} read from the image header`);
     return;
   }
   for (const key of Object.keys(details)) {
     if (!DETAIL_KEYS.has(key)) add('UNKNOWN_KEY', `image_details.${key}`, `expected format, width or height, got ${JSON.stringify(key)}: AutoML ignores it`);
   }
   const format = details['format'];
-  if (format !== undefined && (typeof format !== 'string' || format === '')) add('DETAILS_BAD', 'image_details.format', `expected a non-empty string, got ${fmt(format)}`);
+  if (format !== undefined && (typeof format !== 'string' || format === '')) {
+    add('DETAILS_BAD', 'image_details.format', `expected a non-empty string, got ${fmt(format)}: convert writes the format read from the image header ("jpg", "png"...)`);
+  }
   for (const key of ['width', 'height'] as const) {
     const v = details[key];
-    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) add('DETAILS_BAD', `image_details.${key}`, `expected a positive integer, got ${fmt(v)}`);
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+      const pixels = typeof v === 'string' ? /^\s*([1-9]\d*)\s*(?:px)?\s*$/i.exec(v)?.[1] : undefined;
+      const writes = pixels !== undefined ? `convert would write the number ${pixels}` : 'convert writes the size read from the image header';
+      add('DETAILS_BAD', `image_details.${key}`, `expected a positive integer, got ${fmt(v)}: ${writes}`);
+    }
   }
 }
 

@@ -275,7 +275,7 @@ describe('bad input', () => {
       [
         'XML_MISSING',
         'object[2]',
-        '<root>/Annotations/a.xml: object[2]: expected an <object> for every pixel value of <root>/SegmentationObject/a.png, got pixels of value 2 and 1 objects: those pixels are left out',
+        '<root>/Annotations/a.xml: object[2]: expected an <object> for every pixel value of <root>/SegmentationObject/a.png, got pixels of value 2 and 1 object: those pixels are left out',
       ],
     ]);
   });

@@ -115,7 +115,7 @@ describe('split command', () => {
     expect((await runCli(['split', 'all.jsonl', '-o', 'o3', '--validation-ratio', '1'], { cwd: tmp.path })).code).toBe(2);
     expect((await runCli(['split', 'all.jsonl'], { cwd: tmp.path })).code).toBe(2);
     const dry = await runCli(['split', 'all.jsonl', '-o', 'o4', '--dry-run'], { cwd: tmp.path });
-    expect(dry.stdout).toBe('would write 8 train, 2 validation lines\n  o4/train_annotations.jsonl\n  o4/validation_annotations.jsonl\n');
+    expect(dry.stdout).toBe('would write 8 train lines, 2 validation lines\n  o4/train_annotations.jsonl\n  o4/validation_annotations.jsonl\n');
     expect(await listTree(tmp.path)).not.toContain('o4/train_annotations.jsonl');
   });
 });
