@@ -130,7 +130,7 @@ export const ERROR_CODES = {
   RESPONSE_BAD: 'unusable answer from the endpoint',
 
   // --- hardening (issue 12) ---
-  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): refused from its header. */
+  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): a PNG refused from its header, a COCO RLE from its size. */
   MASK_TOO_LARGE: 'mask too large',
 } as const;
 

@@ -174,6 +174,11 @@ export const CASES: HostileCase[] = [
   { name: 'coco: __proto__ keys are plain data, an empty segmentation list', setup: (w) => (w.coco((d) => (d.annotations[0]!['segmentation'] = [])), cocoArgs(w, '--task', 'instance-segmentation')), exit: 1, code: 'BAD_POLYGON', message: /^<ws>\/in\/coco\/annotations\.json: annotations\[0\]\.segmentation: expected at least one polygon, got an empty list$/ },
   { name: 'coco: RLE counts not adding up', setup: (w) => (w.coco((d) => (d.annotations[0]!['segmentation'] = { size: [90, 120], counts: [1, 2, 3] })), cocoArgs(w, '--task', 'instance-segmentation')), exit: 1, code: 'BAD_RLE', message: /^<ws>\/in\/coco\/annotations\.json: annotations\[0\]\.segmentation\.counts: run lengths add up to 6, expected height × width = 90 × 120 = 10800$/ },
 
+  { name: 'coco: RLE of a 100000 × 100000 image (was a RangeError crash)', setup: (w) => (w.coco((d) => {
+    Object.assign(d.images[0]!, { width: 100000, height: 100000 });
+    d.annotations[0]!['segmentation'] = { size: [100000, 100000], counts: [1e10] };
+  }), cocoArgs(w, '--task', 'instance-segmentation', '--no-image-details')), exit: 1, code: 'MASK_TOO_LARGE', message: /^<ws>\/in\/coco\/annotations\.json: annotations\[0\]\.segmentation\.size: expected an RLE mask of at most 67,108,864 pixels to trace, got 100000 × 100000$/ },
+
   // --- csv ---
   { name: 'csv: empty file', setup: (w) => (w.write('csv/labels.csv', ''), csvArgs(w)), exit: 1, code: 'EMPTY_DATASET', message: /^<ws>\/in\/csv\/labels\.csv: the CSV is empty: expected a header row and one row per image$/ },
   { name: 'csv: binary garbage', setup: (w) => (w.write('csv/labels.csv', GARBAGE), csvArgs(w)), exit: 1, code: 'CSV_PARSE', message: /^<ws>\/in\/csv\/labels\.csv:1: malformed CSV: a quote is found on field 0, value is ".*/ },
