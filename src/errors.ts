@@ -158,7 +158,7 @@ export const ERROR_CODES = {
   FOLDER_REPEATED: 'folder reached again through a symlink',
 
   // --- hardening (issue 12) ---
-  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): refused from its header. */
+  /** A mask above the documented size limit (2^26 pixels or 2^26 decoded bytes): a PNG refused from its header, a COCO RLE from its size. */
   MASK_TOO_LARGE: 'mask too large',
 
   /** (warning) --mltable without --base-url: relative image_url paths that Azure ML cannot resolve. */

@@ -13,6 +13,7 @@
  *   const object = objects.read(annotation, 12, deferred); // throws ConversionError for a bad object
  */
 import { ConversionError, describeValue, type ErrorCode, type Location } from '../errors.js';
+import { MAX_MASK_PIXELS } from '../mask/png.js';
 import { maskToRings, type PolygonOptions } from '../polygon/index.js';
 import { parseRle, rleBbox, rleToMask, type Rle } from './rle.js';
 import type { ByteSpan } from './json/index.js';
@@ -527,6 +528,9 @@ export class AnnotationReader {
     if (seg === undefined || seg === null) throw this.error('JSON_MISSING', 'expected a segmentation (polygons or RLE), got nothing', element, '.segmentation');
     if (isObject(seg)) {
       const rle = this.checkRle(seg, width, height, element);
+      if (width * height > MAX_MASK_PIXELS) {
+        throw this.error('MASK_TOO_LARGE', `expected an RLE mask of at most ${MAX_MASK_PIXELS.toLocaleString('en-US')} pixels to trace, got ${height} × ${width}`, element, '.segmentation.size');
+      }
       const rings = maskToRings(rleToMask(rle), width, height, this.options.polygon);
       if (rings.length === 0) {
         const path = `annotations[${element}].segmentation`;

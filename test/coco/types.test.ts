@@ -92,6 +92,19 @@ describe('every COCO field has its documented type: JSON_BAD_VALUE, path, messag
   });
 });
 
+describe('an RLE larger than the mask limit (found by the hostile suite: it crashed with a RangeError)', () => {
+  test('100000 × 100000: MASK_TOO_LARGE, not a crash', async () => {
+    const doc: CocoDoc = {
+      images: [{ id: 1, file_name: 'a.png', width: 100000, height: 100000 }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: { size: [100000, 100000], counts: [1e10] } }],
+      categories: [{ id: 1, name: 'x' }],
+    };
+    const json = writeCase(tmp.path, { doc, images: { 'a.png': [4, 4] } });
+    const e = await failure(json, { imageDetails: false, task: 'instance-segmentation' });
+    expect([e.code, e.path, e.detail]).toEqual(['MASK_TOO_LARGE', 'annotations[0].segmentation.size', 'expected an RLE mask of at most 67,108,864 pixels to trace, got 100000 × 100000']);
+  });
+});
+
 describe('annotations: the same errors on worker threads as on one', () => {
   const annotationCases = CASES.filter(([name]) => name.startsWith('annotations:'));
   test('each annotation type error: --jobs 1 against 2, small ranges', { timeout: 60_000 }, async () => {
