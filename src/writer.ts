@@ -381,6 +381,7 @@ export interface LineItem {
 }
 
 /** C0 control characters and DEL: never part of a class name (a CSV or XML parse gone wrong). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**

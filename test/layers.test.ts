@@ -60,6 +60,6 @@ describe('layers', () => {
   it('the commands of src/cli/ are one file each, wired in src/cli/main.ts', () => {
     const main = readFileSync(join(REPO, 'src/cli/main.ts'), 'utf8');
     const registered = [...main.matchAll(/import \{ (register\w+Command) \} from '\.\/(\w+)\.js'/g)].map((m) => m[2]);
-    expect(registered.sort()).toEqual(['convert', 'evaluate', 'preview', 'request', 'score', 'split', 'stats', 'validate']);
+    expect(registered.sort()).toEqual(['convert', 'evaluate', 'export', 'preview', 'request', 'score', 'split', 'stats', 'validate']);
   });
 });

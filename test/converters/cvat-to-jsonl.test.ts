@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { decodeCvatRle, parsePoints } from '../../converters/cvat-to-jsonl.js';
-import { ConversionError } from '../../src/errors.js';
+
 import type { ConvertOptions } from '../../src/types.js';
 import { box, cvatImage, cvatRle, cvatXml, mask, polygon, projectTree, RING_MASK, tag, taskTree } from '../fixtures/cvat-to-jsonl/datasets.js';
 import { runCli } from '../helpers/cli.js';
@@ -35,10 +35,6 @@ const one = (body: string, size: [number, number] = [10, 10], extra = ''): Tree 
   'images/a.jpg': jpeg(size[0], size[1]),
 });
 
-async function fails(tree: Tree, options: ConvertOptions = {}): Promise<ConversionError> {
-  await writeTree(tmp.path, tree);
-  return conversionFailure('cvat', join(tmp.path, 'annotations.xml'), options);
-}
 
 describe('CVAT mask RLE and points', () => {
   test('counts alternate 0 and 1 runs from 0, row by row over the mask box', () => {

@@ -50,7 +50,7 @@ describe('cvatDocument', () => {
     const doc = cvatDocument(text, 'x.xml');
     let error: unknown;
     try {
-      [...doc.images()];
+      Array.from(doc.images());
     } catch (e) {
       error = e;
     }
