@@ -137,7 +137,11 @@ export const DEFAULT_TUNING: Readonly<CocoTuning> = Object.freeze({
  */
 async function readIndex(ctx: ConverterContext, file: string, tuning: CocoTuning, pool: Pass2Pool, size: number): Promise<{ index: CocoIndex; annotations: ArrayInfo | undefined }> {
   const rangeBytes = tuning.rangeBytes;
-  const index = new CocoIndex(file, (e) => ctx.bad(e), (code, message, loc) => ctx.warn(code, message, loc));
+  const index = new CocoIndex(
+    file,
+    (e) => ctx.bad(e),
+    (code, message, loc) => ctx.warn(code, message, loc),
+  );
   const required = ['images', 'categories'];
   const pass1 = readTopLevelArrays(ctx.input, pass1Arrays(rangeBytes), { file, required });
   let rest: RestOfFile | undefined;
@@ -418,16 +422,10 @@ async function* convert(
 }
 
 const OPTIONS = {
-  task: choice(
-    '--task <task>',
-    'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)',
-    ['object-detection', 'instance-segmentation'],
-    { default: 'object-detection' },
-  ),
-  images: text(
-    '--images <dir>',
-    'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)',
-  ),
+  task: choice('--task <task>', 'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)', ['object-detection', 'instance-segmentation'], {
+    default: 'object-detection',
+  }),
+  images: text('--images <dir>', 'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)'),
   dropEmpty: flag('--drop-empty', 'leave out images without annotations (default: written as background images, label [])'),
   ...POLYGON_OPTIONS,
   jobs: jobsOption('annotations read on n threads: this one and n - 1 worker threads, each ~35 MB more'),

@@ -50,9 +50,7 @@ export const LABELS_NAMES = ['labels', 'label', 'tags', 'tag', 'label_names', 'l
 export const DEFAULT_CSV_NAME = 'labels.csv';
 
 /** How the header was read: which column holds what. */
-export type CsvLayout =
-  | { form: 'list'; columns: string[]; filename: number; labels: number }
-  | { form: 'one-hot'; columns: string[]; filename: number; labelColumns: number[] };
+export type CsvLayout = { form: 'list'; columns: string[]; filename: number; labels: number } | { form: 'one-hot'; columns: string[]; filename: number; labelColumns: number[] };
 
 /** The converter's own options, checked. */
 type CsvOptions = OptionValues<typeof OPTIONS>;
@@ -103,7 +101,13 @@ export function csvLayout(header: readonly string[], opts: Pick<CsvOptions, 'fil
     throw new ConversionError('USAGE', '--one-hot and --labels-column exclude each other: a one-hot CSV has one column per label', {}, { exitCode: 2 });
   }
   if (!opts.oneHot) {
-    let labels = opts.labelsColumn !== undefined ? named('--labels-column', opts.labelsColumn) : findColumn(columns.map((c, i) => (i === filename ? '' : c)), LABELS_NAMES);
+    let labels =
+      opts.labelsColumn !== undefined
+        ? named('--labels-column', opts.labelsColumn)
+        : findColumn(
+            columns.map((c, i) => (i === filename ? '' : c)),
+            LABELS_NAMES,
+          );
     if (labels < 0 && columns.length === 2) labels = 1 - filename;
     if (labels === filename) {
       throw new ConversionError('CSV_HEADER', `expected different filename and labels columns, got ${JSON.stringify(columns[filename])} for both`, loc);
@@ -145,10 +149,7 @@ export function splitLabels(cell: string, separator?: string): string[] {
 }
 
 /** One data row, read and checked against the header (images not yet opened). */
-type Row =
-  | { kind: 'ok'; line: number; abs: string; key: string; labels: string[] }
-  | { kind: 'bad'; error: ConversionError }
-  | { kind: 'fatal'; error: ConversionError };
+type Row = { kind: 'ok'; line: number; abs: string; key: string; labels: string[] } | { kind: 'bad'; error: ConversionError } | { kind: 'fatal'; error: ConversionError };
 
 /**
  * The line on which an unterminated quote opens: the first `"` after the last complete record
@@ -246,8 +247,7 @@ function lineBreaksIn(fields: readonly string[]): number {
 const isBlankRecord = (fields: readonly string[]): boolean => fields.every((f) => f.trim() === '');
 
 /** Resolves with the error a stream operation ends with, or undefined. */
-const settled = (start: (done: (e?: Error | null) => void) => void): Promise<Error | undefined> =>
-  new Promise((resolve) => start((e) => resolve(e ?? undefined)));
+const settled = (start: (done: (e?: Error | null) => void) => void): Promise<Error | undefined> => new Promise((resolve) => start((e) => resolve(e ?? undefined)));
 
 /**
  * The CSV's records, each with the line it starts on, a batch per chunk of {@link CSV_CHUNK_BYTES}
@@ -286,7 +286,10 @@ async function* csvRecords(csvPath: string, delimiter: string, file: string): As
     }
     if (error === undefined) {
       parser.end();
-      error = await finished(parser).then(() => undefined, (e: Error) => e);
+      error = await finished(parser).then(
+        () => undefined,
+        (e: Error) => e,
+      );
     }
     if (error === undefined) {
       const records = take();
@@ -539,7 +542,10 @@ function rowSteps(ctx: ConverterContext<CsvOptions>, headers: HeaderReader | und
 
 /** @throws ConversionError `INPUT_LAYOUT` when the images folder is missing */
 async function checkImagesFolder(ctx: ConverterContext<CsvOptions>, imagesDir: string, csvPath: string): Promise<void> {
-  const isDir = await stat(imagesDir).then((s) => s.isDirectory(), () => false);
+  const isDir = await stat(imagesDir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!isDir) {
     const how = ctx.own.images !== undefined ? '--images' : `the default images/ beside ${basename(csvPath)}`;
     throw new ConversionError('INPUT_LAYOUT', `expected an images folder at ${ctx.display(imagesDir)} (${how}), got none; name it with --images <dir>`, {
@@ -636,11 +642,7 @@ function nonEmpty(value: string): string {
 
 const OPTIONS = {
   images: text('--images <dir>', 'the folder the CSV file names are relative to (default: images/ beside the CSV)'),
-  filenameColumn: text(
-    '--filename-column <name>',
-    `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`,
-    { check: nonEmpty },
-  ),
+  filenameColumn: text('--filename-column <name>', `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`, { check: nonEmpty }),
   labelsColumn: text(
     '--labels-column <name>',
     `header of the space-separated labels column (default: the first of ${LABELS_NAMES.slice(0, 4).join(', ')}, ..., or the other column of a two-column CSV)`,

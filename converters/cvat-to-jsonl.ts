@@ -119,7 +119,12 @@ function readShape(el: XmlElement, path: string, file: string): Shape | Conversi
   if (el.name === 'box') {
     const c = (['xtl', 'ytl', 'xbr', 'ybr'] as const).map((k) => [k, num(a[k])] as const);
     const bad = c.find(([, v]) => v === undefined || !Number.isFinite(v));
-    if (bad) return new ConversionError(a[bad[0]] === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE', `expected ${bad[0]} as a number, got ${a[bad[0]] === undefined ? 'nothing' : JSON.stringify(a[bad[0]])}`, at(`/@${bad[0]}`));
+    if (bad)
+      return new ConversionError(
+        a[bad[0]] === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE',
+        `expected ${bad[0]} as a number, got ${a[bad[0]] === undefined ? 'nothing' : JSON.stringify(a[bad[0]])}`,
+        at(`/@${bad[0]}`),
+      );
     const [x1, y1, x2, y2] = c.map(([, v]) => v!) as [number, number, number, number];
     if (!(x2 > x1 && y2 > y1)) return new ConversionError('EMPTY_BOX', `expected a box with area (xtl < xbr, ytl < ybr), got xtl ${x1}, ytl ${y1}, xbr ${x2}, ybr ${y2}`, at());
     return { ...base, box: [x1, y1, x2, y2], rings: [[x1, y1, x2, y1, x2, y2, x1, y2]] };
@@ -143,7 +148,11 @@ function readShape(el: XmlElement, path: string, file: string): Shape | Conversi
   const badDim = dims.find(([k, v]) => v === undefined || !Number.isInteger(v) || v < 0 || ((k === 'width' || k === 'height') && v === 0));
   if (badDim) {
     const v = a[badDim[0]];
-    return new ConversionError(v === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE', `expected ${badDim[0]} as ${badDim[0] === 'width' || badDim[0] === 'height' ? 'a positive' : 'a non-negative'} integer, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, at(`/@${badDim[0]}`));
+    return new ConversionError(
+      v === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE',
+      `expected ${badDim[0]} as ${badDim[0] === 'width' || badDim[0] === 'height' ? 'a positive' : 'a non-negative'} integer, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+      at(`/@${badDim[0]}`),
+    );
   }
   const [left, top, width, height] = dims.map(([, v]) => v!) as [number, number, number, number];
   if (a['rle'] === undefined) return new ConversionError('XML_MISSING', 'expected an rle attribute, got none', at());
@@ -289,7 +298,11 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
       }
       if ((xmlWidth !== undefined && xmlWidth !== details.width) || (xmlHeight !== undefined && xmlHeight !== details.height)) {
         ctx.bad(
-          new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${ctx.display(abs)}, ${details.width}x${details.height}, got ${el.attributes['width']}x${el.attributes['height']}${turnedSizeHint(abs, details, { width: xmlWidth, height: xmlHeight })}`, at()),
+          new ConversionError(
+            'IMAGE_SIZE_MISMATCH',
+            `expected the size of ${ctx.display(abs)}, ${details.width}x${details.height}, got ${el.attributes['width']}x${el.attributes['height']}${turnedSizeHint(abs, details, { width: xmlWidth, height: xmlHeight })}`,
+            at(),
+          ),
         );
         continue;
       }
@@ -297,7 +310,13 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
       const which = xmlWidth === undefined || !Number.isInteger(xmlWidth) || xmlWidth <= 0 ? 'width' : xmlHeight === undefined || !Number.isInteger(xmlHeight) || xmlHeight <= 0 ? 'height' : undefined;
       if (which) {
         const v = el.attributes[which];
-        ctx.bad(new ConversionError(v === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE', `expected the image's ${which} as a positive integer (--no-image-details opens no image), got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, at(`/@${which}`)));
+        ctx.bad(
+          new ConversionError(
+            v === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE',
+            `expected the image's ${which} as a positive integer (--no-image-details opens no image), got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+            at(`/@${which}`),
+          ),
+        );
         continue;
       }
       details = { width: xmlWidth!, height: xmlHeight! };
@@ -331,7 +350,9 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
         }
         const label = child.attributes['label'];
         if (label === undefined || label.trim() === '') {
-          ctx.badObject(new ConversionError(label === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE', `expected a label name, got ${label === undefined ? 'nothing' : 'an empty string'}`, at(`/tag[${k}]/@label`)));
+          ctx.badObject(
+            new ConversionError(label === undefined ? 'XML_MISSING' : 'XML_BAD_VALUE', `expected a label name, got ${label === undefined ? 'nothing' : 'an empty string'}`, at(`/tag[${k}]/@label`)),
+          );
         } else if (!tags.includes(label)) tags.push(label);
         k++;
       }
@@ -383,7 +404,13 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
       const first = shapes[0]!;
       const other = shapes.find((s) => s.label !== first.label);
       if (other) {
-        ctx.badObject(new ConversionError('XML_BAD_VALUE', `expected the shapes of group_id ${first.group} to share one label, got ${JSON.stringify(first.label)} (${first.path}) and ${JSON.stringify(other.label)}`, { file, path: other.path }));
+        ctx.badObject(
+          new ConversionError(
+            'XML_BAD_VALUE',
+            `expected the shapes of group_id ${first.group} to share one label, got ${JSON.stringify(first.label)} (${first.path}) and ${JSON.stringify(other.label)}`,
+            { file, path: other.path },
+          ),
+        );
         continue;
       }
       const occluded = shapes.some((s) => s.occluded);
@@ -391,7 +418,12 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
       const isCrowd: 0 | 1 = occluded && ctx.own.occludedAsCrowd ? 1 : 0;
       if (shapes.length > 1) ctx.count('groupedObjects');
       if (task === 'object-detection') {
-        const corners = { xmin: Math.min(...shapes.map((s) => s.box[0])), ymin: Math.min(...shapes.map((s) => s.box[1])), xmax: Math.max(...shapes.map((s) => s.box[2])), ymax: Math.max(...shapes.map((s) => s.box[3])) };
+        const corners = {
+          xmin: Math.min(...shapes.map((s) => s.box[0])),
+          ymin: Math.min(...shapes.map((s) => s.box[1])),
+          xmax: Math.max(...shapes.map((s) => s.box[2])),
+          ymax: Math.max(...shapes.map((s) => s.box[3])),
+        };
         const r = boxLabel({ label: first.label, isCrowd }, corners, details, {
           loc: { file, path: first.path },
           noArea: (axis) => `expected a shape with area, got one ${axis === 'x' ? `from x ${corners.xmin} to ${corners.xmax}` : `from y ${corners.ymin} to ${corners.ymax}`}`,
@@ -435,12 +467,12 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
 const OPTIONS = {
   task: choice(
     '--task <task>',
-    'object-detection: each shape\'s box; instance-segmentation: polygons, boxes as rectangles, masks traced into rings; multi-label: the images\' <tag>s',
+    "object-detection: each shape's box; instance-segmentation: polygons, boxes as rectangles, masks traced into rings; multi-label: the images' <tag>s",
     ['object-detection', 'instance-segmentation', 'multi-label'],
     { default: 'object-detection' },
   ),
   images: text('--images <dir>', 'the folder of the images (default: images/ beside the XML); image_url is relative to its parent'),
-  keepSplits: flag('--keep-splits', 'an image\'s subset decides its file: train → train, any other (validation, test...) → validation; default: the usual split'),
+  keepSplits: flag('--keep-splits', "an image's subset decides its file: train → train, any other (validation, test...) → validation; default: the usual split"),
   occludedAsCrowd: flag('--occluded-as-crowd', 'write occluded="1" objects with isCrowd 1 (default: ordinary objects)'),
   ...POLYGON_OPTIONS,
 };

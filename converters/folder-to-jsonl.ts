@@ -175,11 +175,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
 }
 
 const OPTIONS = {
-  depth: integer(
-    '--depth <n>',
-    'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)',
-    { min: 1, default: 1 },
-  ),
+  depth: integer('--depth <n>', 'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)', { min: 1, default: 1 }),
 };
 
 export default defineConverter({

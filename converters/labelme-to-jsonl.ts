@@ -232,11 +232,16 @@ function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polyg
 function toLabel(obj: PixelObject, width: number, height: number, task: Task, file: string, counts: { boxes: number; points: number }): BoxLabel | PolygonLabel | ConversionError {
   const at: Location = { file, path: obj.path };
   if (task === 'object-detection') {
-    const r = boxLabel({ label: obj.label, isCrowd: 0 }, obj, { width, height }, {
-      loc: at,
-      noArea: (axis) => `expected a shape with area, got ${axis === 'x' ? `x from ${obj.xmin} to ${obj.xmax}` : `y from ${obj.ymin} to ${obj.ymax}`}`,
-      outside: (image) => `expected a shape overlapping the ${image.width}x${image.height} image, got x ${obj.xmin}..${obj.xmax}, y ${obj.ymin}..${obj.ymax}`,
-    });
+    const r = boxLabel(
+      { label: obj.label, isCrowd: 0 },
+      obj,
+      { width, height },
+      {
+        loc: at,
+        noArea: (axis) => `expected a shape with area, got ${axis === 'x' ? `x from ${obj.xmin} to ${obj.xmax}` : `y from ${obj.ymin} to ${obj.ymax}`}`,
+        outside: (image) => `expected a shape overlapping the ${image.width}x${image.height} image, got x ${obj.xmin}..${obj.xmax}, y ${obj.ymin}..${obj.ymax}`,
+      },
+    );
     if (r instanceof ConversionError) return r;
     if (r.clamped) counts.boxes++;
     return r.box;
@@ -267,7 +272,11 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
   const seenImages: string[] = [];
   const usedImages = new Set<string>();
-  const files = single ? (async function* () { yield ctx.input; })() : walkJson(ctx.input, seenImages);
+  const files = single
+    ? (async function* () {
+        yield ctx.input;
+      })()
+    : walkJson(ctx.input, seenImages);
   let done = 0;
   let found = 0;
   for await (const jsonAbs of files) {
@@ -315,7 +324,8 @@ async function convertOne(
   usedImages.add(image.abs);
   if (image.warning) ctx.warn('IMAGE_NOT_FOUND', image.warning, { file, path: 'imagePath' });
   const key = relativeKey(root, image.abs);
-  if (key === undefined) throw new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(root)} (--root), got ${ctx.display(image.abs)}`, { file, path: 'imagePath' });
+  if (key === undefined)
+    throw new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(root)} (--root), got ${ctx.display(image.abs)}`, { file, path: 'imagePath' });
   const annotated = {
     width: typeof d.imageWidth === 'number' && d.imageWidth > 0 ? d.imageWidth : undefined,
     height: typeof d.imageHeight === 'number' && d.imageHeight > 0 ? d.imageHeight : undefined,
@@ -329,17 +339,25 @@ async function convertOne(
     width = h.width;
     height = h.height;
     if ((annotated.width !== undefined && annotated.width !== width) || (annotated.height !== undefined && annotated.height !== height)) {
-      throw new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${ctx.display(image.abs)}, ${width}x${height}, got imageWidth ${describeValue(d.imageWidth)}, imageHeight ${describeValue(d.imageHeight)}`, {
-        file,
-        path: 'imageWidth',
-      });
+      throw new ConversionError(
+        'IMAGE_SIZE_MISMATCH',
+        `expected the size of ${ctx.display(image.abs)}, ${width}x${height}, got imageWidth ${describeValue(d.imageWidth)}, imageHeight ${describeValue(d.imageHeight)}`,
+        {
+          file,
+          path: 'imageWidth',
+        },
+      );
     }
   } else {
     if (annotated.width === undefined || annotated.height === undefined) {
-      throw new ConversionError('JSON_MISSING', `expected imageWidth and imageHeight (--no-image-details opens no image to read them from), got ${describeValue(d.imageWidth)} and ${describeValue(d.imageHeight)}`, {
-        file,
-        path: annotated.width === undefined ? 'imageWidth' : 'imageHeight',
-      });
+      throw new ConversionError(
+        'JSON_MISSING',
+        `expected imageWidth and imageHeight (--no-image-details opens no image to read them from), got ${describeValue(d.imageWidth)} and ${describeValue(d.imageHeight)}`,
+        {
+          file,
+          path: annotated.width === undefined ? 'imageWidth' : 'imageHeight',
+        },
+      );
     }
     width = annotated.width;
     height = annotated.height;

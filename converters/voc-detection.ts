@@ -49,11 +49,16 @@ interface ItemResult {
 function toBox(obj: VocObject, width: number, height: number, oneBased: boolean, file: string): NormalisedBox | ConversionError {
   const b = obj.bndbox!;
   const corners = { xmin: oneBased ? b.xmin - 1 : b.xmin, ymin: oneBased ? b.ymin - 1 : b.ymin, xmax: b.xmax, ymax: b.ymax };
-  return boxLabel({ label: obj.name, isCrowd: obj.difficult }, corners, { width, height }, {
-    loc: { file, path: `${obj.path}/bndbox` },
-    noArea: (axis) => `expected a box with area (${oneBased ? 'max >= min (--one-based)' : 'min < max'}), got ${axis === 'x' ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`}`,
-    outside: (image) => `expected a box overlapping the ${image.width}x${image.height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
-  });
+  return boxLabel(
+    { label: obj.name, isCrowd: obj.difficult },
+    corners,
+    { width, height },
+    {
+      loc: { file, path: `${obj.path}/bndbox` },
+      noArea: (axis) => `expected a box with area (${oneBased ? 'max >= min (--one-based)' : 'min < max'}), got ${axis === 'x' ? `xmin ${b.xmin}, xmax ${b.xmax}` : `ymin ${b.ymin}, ymax ${b.ymax}`}`,
+      outside: (image) => `expected a box overlapping the ${image.width}x${image.height} image, got xmin ${b.xmin}, ymin ${b.ymin}, xmax ${b.xmax}, ymax ${b.ymax}`,
+    },
+  );
 }
 
 /** What the whole run shares. */
@@ -124,10 +129,14 @@ function finishItem(st: RunState, result: ItemResult, ann: VocAnnotation, key: s
   const { width, height } = details;
   if (imageAbs !== undefined && ann.size && (ann.size.width !== width || ann.size.height !== height)) {
     result.problems.push(
-      new ConversionError('IMAGE_SIZE_MISMATCH', `expected the size of ${st.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}${turnedSizeHint(imageAbs, details, ann.size)}`, {
-        file,
-        path: 'size',
-      }),
+      new ConversionError(
+        'IMAGE_SIZE_MISMATCH',
+        `expected the size of ${st.display(imageAbs)}, ${width}x${height}, got ${ann.size.width}x${ann.size.height}${turnedSizeHint(imageAbs, details, ann.size)}`,
+        {
+          file,
+          path: 'size',
+        },
+      ),
     );
     return result;
   }
@@ -219,10 +228,7 @@ function warnUnannotated(ctx: ConverterContext, root: string, index: ImageFolder
 }
 
 const OPTIONS = {
-  oneBased: flag(
-    '--one-based',
-    'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)',
-  ),
+  oneBased: flag('--one-based', 'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)'),
 };
 
 export default defineConverter({

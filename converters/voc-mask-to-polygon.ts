@@ -44,8 +44,27 @@ import { findSubfolder, findVocLayout, indexImageFolder, listAnnotationFiles, re
 
 /** The 20 VOC classes by class-mask value (0 background). */
 export const VOC_CLASSES: readonly string[] = Object.freeze([
-  'background', 'aeroplane', 'bicycle', 'bird', 'boat', 'bottle', 'bus', 'car', 'cat', 'chair', 'cow',
-  'diningtable', 'dog', 'horse', 'motorbike', 'person', 'pottedplant', 'sheep', 'sofa', 'train', 'tvmonitor',
+  'background',
+  'aeroplane',
+  'bicycle',
+  'bird',
+  'boat',
+  'bottle',
+  'bus',
+  'car',
+  'cat',
+  'chair',
+  'cow',
+  'diningtable',
+  'dog',
+  'horse',
+  'motorbike',
+  'person',
+  'pottedplant',
+  'sheep',
+  'sofa',
+  'train',
+  'tvmonitor',
 ]);
 
 /** Images in flight at once (XML and image header reads overlap; masks queue for the pool). */
@@ -53,7 +72,6 @@ export const IO_CONCURRENCY = 64;
 
 /** How many examples a summary warning names. */
 const EXAMPLES = 3;
-
 
 interface Warning {
   code: ErrorCode;
@@ -165,13 +183,7 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
   return result;
 }
 
-function labelsOf(
-  objects: VocAnnotation['objects'],
-  mask: MaskResult,
-  job: MaskJob,
-  file: string,
-  result: ItemResult,
-): PolygonLabel[] {
+function labelsOf(objects: VocAnnotation['objects'], mask: MaskResult, job: MaskJob, file: string, result: ItemResult): PolygonLabel[] {
   const label: PolygonLabel[] = [];
   for (const obj of objects) {
     if (obj.error) {
@@ -262,8 +274,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     });
   }
   const classDir = await findSubfolder(layout.root, ['SegmentationClass']);
-  const pngsOf = async (dir: string) =>
-    (await listFolder(dir)).filter((e) => e.kind === 'file' && e.name.toLowerCase().endsWith('.png')).map((e) => e.name);
+  const pngsOf = async (dir: string) => (await listFolder(dir)).filter((e) => e.kind === 'file' && e.name.toLowerCase().endsWith('.png')).map((e) => e.name);
   const [xmls, index, maskNames, classNames, classList] = await Promise.all([
     listAnnotationFiles(layout.annotations),
     indexImageFolder(layout.images),

@@ -105,7 +105,10 @@ function isDir(p: string): boolean {
 
 /** Lines of a names file (`obj.names`, `classes.txt`): one name a line, trailing blank lines dropped. */
 function readNamesFile(abs: string): Map<number, string> {
-  const lines = readFileSync(abs, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
+  const lines = readFileSync(abs, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   while (lines.length > 0 && lines.at(-1) === '') lines.pop();
   return new Map(lines.map((name, i) => [i, name]));
 }
@@ -234,7 +237,11 @@ async function darknetLayout(ctx: ConverterContext, dataFile: string): Promise<L
   if (classes && Number(classes.value) !== names.size) throw configError(`expected classes to be the number of names in ${ctx.display(namesFile)}, ${names.size}, got ${classes.value}`, at('classes'));
   const sources: Source[] = [];
   const configFiles = new Set([dataFile, namesFile]);
-  for (const [key, split] of [['train', 'train'], ['valid', 'val'], ['test', 'test']] as const) {
+  for (const [key, split] of [
+    ['train', 'train'],
+    ['valid', 'val'],
+    ['test', 'test'],
+  ] as const) {
     const entry = values.get(key);
     if (!entry || entry.value === '') continue;
     const abs = resolveDarknet(entry.value);
@@ -399,7 +406,13 @@ function parseLabels(text: string, file: () => string, names: Map<number, string
 const AXIS_NAMES = ['cx', 'cy', 'w', 'h'];
 
 /** One line → its object, or what is wrong with it (a YOLO_BAD_LINE message, or another code and message). */
-function parseLine(line: string, names: Map<number, string> | undefined, namesFile: string | undefined, task: Task, out: Parsed): BoxLabel | PolygonLabel | string | [('UNKNOWN_CATEGORY_ID' | 'EMPTY_BOX' | 'BAD_POLYGON'), string] {
+function parseLine(
+  line: string,
+  names: Map<number, string> | undefined,
+  namesFile: string | undefined,
+  task: Task,
+  out: Parsed,
+): BoxLabel | PolygonLabel | string | ['UNKNOWN_CATEGORY_ID' | 'EMPTY_BOX' | 'BAD_POLYGON', string] {
   const tokens = line.includes('\t') || line.includes('  ') ? line.split(/\s+/) : line.split(' ');
   const n = tokens.length;
   if (n !== 5 && (n < 7 || n % 2 === 0)) {

@@ -46,9 +46,7 @@ type Rgb = readonly [number, number, number];
 
 /** A shape in pixel-edge coordinates. */
 export type Shape =
-  | { kind: 'rectangle'; x: number; y: number; w: number; h: number }
-  | { kind: 'circle'; cx: number; cy: number; r: number }
-  | { kind: 'ring'; cx: number; cy: number; r: number; inner: number };
+  { kind: 'rectangle'; x: number; y: number; w: number; h: number } | { kind: 'circle'; cx: number; cy: number; r: number } | { kind: 'ring'; cx: number; cy: number; r: number; inner: number };
 
 /** One object drawn into a scene: its class name, shape and colour. */
 interface Item {
@@ -78,7 +76,6 @@ const BACKGROUNDS: readonly Rgb[] = [
   [240, 236, 200],
   [226, 238, 226],
 ];
-
 
 function intBetween(rand: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rand() * (hi - lo + 1));
@@ -214,7 +211,12 @@ function shapeIn(rand: () => number, kind: string, x: number, y: number, w: numb
 function folderDataset(): Files {
   const files = new Files();
   const rand = prng(2026);
-  const sizes: [number, number][] = [[64, 48], [80, 60], [96, 72], [72, 54]];
+  const sizes: [number, number][] = [
+    [64, 48],
+    [80, 60],
+    [96, 72],
+    [72, 54],
+  ];
   for (const name of ['circle', 'rectangle', 'ring']) {
     sizes.forEach(([width, height], i) => {
       const margin = 4;
@@ -236,16 +238,7 @@ function folderDataset(): Files {
 function csvDataset(): Files {
   const files = new Files();
   const rand = prng(7);
-  const labelSets = [
-    ['circle'],
-    ['rectangle'],
-    ['ring'],
-    ['circle', 'rectangle'],
-    ['circle', 'ring'],
-    ['rectangle', 'ring'],
-    ['circle', 'rectangle', 'ring'],
-    ['ring', 'circle'],
-  ];
+  const labelSets = [['circle'], ['rectangle'], ['ring'], ['circle', 'rectangle'], ['circle', 'ring'], ['rectangle', 'ring'], ['circle', 'rectangle', 'ring'], ['ring', 'circle']];
   const rows = ['filename,labels'];
   labelSets.forEach((labels, i) => {
     const width = 96;
@@ -402,11 +395,7 @@ function polygonArea(p: readonly number[]): number {
 /** COCO JSON laid out for reading: one member per line at the top, one array element per line. */
 function cocoJson(doc: Record<string, unknown>): string {
   const members = Object.entries(doc).map(([key, value]) => {
-    const body = Array.isArray(value)
-      ? value.length === 0
-        ? '[]'
-        : `[\n${value.map((v) => `    ${JSON.stringify(v)}`).join(',\n')}\n  ]`
-      : JSON.stringify(value);
+    const body = Array.isArray(value) ? (value.length === 0 ? '[]' : `[\n${value.map((v) => `    ${JSON.stringify(v)}`).join(',\n')}\n  ]`) : JSON.stringify(value);
     return `  ${JSON.stringify(key)}: ${body}`;
   });
   return `{\n${members.join(',\n')}\n}\n`;
@@ -440,10 +429,7 @@ function cocoDataset(): Files {
     // holes: a ring is only ever written as RLE.)
     {
       file: '5.png',
-      items: [
-        { ...item('rectangle', rectangle(12, 20, 40, 50)), as: 'parts', parts: [rectangle(12, 20, 40, 22), rectangle(12, 48, 40, 22)] },
-        poly('circle', circle(88, 46, 20)),
-      ],
+      items: [{ ...item('rectangle', rectangle(12, 20, 40, 50)), as: 'parts', parts: [rectangle(12, 20, 40, 22), rectangle(12, 48, 40, 22)] }, poly('circle', circle(88, 46, 20))],
     },
   ];
   const jsonImages: unknown[] = [];
@@ -533,8 +519,14 @@ function labelmeDataset(): Files {
   const H = 90;
   type Extra = Record<string, unknown>;
   const shape = (label: string, shape_type: string, points: number[][], extra: Extra = {}) => ({ label, points, group_id: null, description: '', shape_type, flags: {}, mask: null, ...extra });
-  const rect = (s: Extract<Shape, { kind: 'rectangle' }>) => [[s.x, s.y], [s.x + s.w, s.y + s.h]];
-  const poly = (s: Shape) => { const p = polygonOf(s); return Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i]!, p[2 * i + 1]!]); };
+  const rect = (s: Extract<Shape, { kind: 'rectangle' }>) => [
+    [s.x, s.y],
+    [s.x + s.w, s.y + s.h],
+  ];
+  const poly = (s: Shape) => {
+    const p = polygonOf(s);
+    return Array.from({ length: p.length / 2 }, (_, i) => [p[2 * i]!, p[2 * i + 1]!]);
+  };
   /** A mask shape: the item's pixels in the box around them, as LabelMe writes it (mask[y1:y2+1, x1:x2+1]). */
   const maskShape = (label: string, map: Uint8Array, k: number) => {
     const b = pixelBounds(map, W, k)!;
@@ -543,13 +535,27 @@ function labelmeDataset(): Files {
     const data = new Uint8Array(w * h);
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = map[(b.y0 + y) * W + b.x0 + x] === k ? 255 : 0;
     const bytes = encodePng({ width: w, height: h, data, channels: 1, depth: 8 });
-    return shape(label, 'mask', [[b.x0, b.y0], [b.x1, b.y1]], { mask: Buffer.from(bytes).toString('base64') });
+    return shape(
+      label,
+      'mask',
+      [
+        [b.x0, b.y0],
+        [b.x1, b.y1],
+      ],
+      { mask: Buffer.from(bytes).toString('base64') },
+    );
   };
   const images: { file: string; items: Item[]; shapes: (map: Uint8Array) => unknown[]; imagePath?: string }[] = [
     {
       file: 'batch1/1.jpg',
       items: [item('rectangle', rectangle(10, 12, 44, 30)), item('circle', circle(86, 50, 20))],
-      shapes: () => [shape('rectangle', 'rectangle', rect({ kind: 'rectangle', x: 10, y: 12, w: 44, h: 30 })), shape('circle', 'circle', [[86, 50], [106, 50]])],
+      shapes: () => [
+        shape('rectangle', 'rectangle', rect({ kind: 'rectangle', x: 10, y: 12, w: 44, h: 30 })),
+        shape('circle', 'circle', [
+          [86, 50],
+          [106, 50],
+        ]),
+      ],
     },
     {
       file: 'batch1/2.png',
@@ -564,8 +570,14 @@ function labelmeDataset(): Files {
       shapes: () => [
         shape('rectangle', 'polygon', poly(rectangle(14, 10, 30, 24)), { group_id: 1 }),
         shape('rectangle', 'polygon', poly(rectangle(14, 52, 30, 24)), { group_id: 1 }),
-        shape('circle', 'circle', [[90, 45], [90, 63]]),
-        shape('__ignore__', 'rectangle', [[60, 70], [75, 85]]),
+        shape('circle', 'circle', [
+          [90, 45],
+          [90, 63],
+        ]),
+        shape('__ignore__', 'rectangle', [
+          [60, 70],
+          [75, 85],
+        ]),
       ],
       // as some tools write it: imagePath names the JSON itself; the image is found by the JSON's name
       imagePath: '3.json',
@@ -649,7 +661,8 @@ function cvatDataset(): Files {
         xml += `    <mask label="${it.name}" source="manual" occluded="${occluded}" rle="${cvatRle(map, W, k, b)}" left="${b.x0}" top="${b.y0}" width="${b.x1 - b.x0 + 1}" height="${b.y1 - b.y0 + 1}" z_order="0">\n    </mask>\n`;
       } else {
         group++;
-        for (const part of it.parts!) xml += `    <polygon label="${it.name}" source="manual" occluded="${occluded}" points="${points(polygonOf(part))}" z_order="0" group_id="${group}">\n    </polygon>\n`;
+        for (const part of it.parts!)
+          xml += `    <polygon label="${it.name}" source="manual" occluded="${occluded}" points="${points(polygonOf(part))}" z_order="0" group_id="${group}">\n    </polygon>\n`;
       }
     }
     for (const tag of tags) xml += `    <tag label="${tag}" source="manual">\n    </tag>\n`;

@@ -2,11 +2,7 @@
  * Runs an async function over a stream of items with at most `limit` calls in flight and yields
  * the results in input order (so output stays deterministic while I/O overlaps).
  */
-export async function* mapOrdered<T, R>(
-  items: Iterable<T> | AsyncIterable<T>,
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): AsyncGenerator<R> {
+export async function* mapOrdered<T, R>(items: Iterable<T> | AsyncIterable<T>, limit: number, fn: (item: T, index: number) => Promise<R>): AsyncGenerator<R> {
   const queue: Promise<R>[] = [];
   let index = 0;
   try {

@@ -37,7 +37,23 @@ const LONG_TAIL_READ = 64 * 1024;
  * the JPEG's scan data.
  */
 const SCAN_PAIRS: ReadonlySet<number> = new Set([
-  0x00, 0xff, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xc4, 0xcc, 0xda, 0xdb, 0xdc, 0xdd, 0xfe,
+  0x00,
+  0xff,
+  0xd0,
+  0xd1,
+  0xd2,
+  0xd3,
+  0xd4,
+  0xd5,
+  0xd6,
+  0xd7,
+  0xc4,
+  0xcc,
+  0xda,
+  0xdb,
+  0xdc,
+  0xdd,
+  0xfe,
   ...Array.from({ length: 16 }, (_, i) => 0xe0 + i),
 ]);
 
@@ -148,7 +164,9 @@ export function* tiffEnd(pieces: TiffPieces, size: number, bigTiff: boolean): Pr
     const out: number[] = [];
     for (let i = 0; i < entry.count; i++) {
       const o = i * width;
-      out.push(width === 2 ? (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o)) : width === 4 ? (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o)) : Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)));
+      out.push(
+        width === 2 ? (le ? buf.readUInt16LE(o) : buf.readUInt16BE(o)) : width === 4 ? (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o)) : Number(le ? buf.readBigUInt64LE(o) : buf.readBigUInt64BE(o)),
+      );
     }
     return out;
   };

@@ -69,9 +69,7 @@ const hex = (b: number | undefined) => (b === undefined ? 'the end of the file' 
 
 /** Why a JPEG walk that ran out of bytes at `pos` (its last read: `length` bytes at `start`) stopped. */
 function headersEnd(length: number, start: number, pos: number): string {
-  return length > 0 || start === 0
-    ? `truncated: the file ends at byte ${start + length}, inside its headers`
-    : `truncated: a segment runs to byte ${pos}, past the end of the file`;
+  return length > 0 || start === 0 ? `truncated: the file ends at byte ${start + length}, inside its headers` : `truncated: a segment runs to byte ${pos}, past the end of the file`;
 }
 
 /**
@@ -237,13 +235,10 @@ const MAX_READ = 16 << 20;
 
 // fs callbacks on plain descriptors: cheaper per call than FileHandle objects, which matters
 // when each image costs two or three calls.
-const openFd = (path: string): Promise<number> =>
-  new Promise((res, rej) => fsOpen(path, 'r', (e, fd) => (e ? rej(e) : res(fd))));
-const readAt = (fd: number, buf: Buffer, length: number, position: number): Promise<number> =>
-  new Promise((res, rej) => fsRead(fd, buf, 0, length, position, (e, n) => (e ? rej(e) : res(n))));
+const openFd = (path: string): Promise<number> => new Promise((res, rej) => fsOpen(path, 'r', (e, fd) => (e ? rej(e) : res(fd))));
+const readAt = (fd: number, buf: Buffer, length: number, position: number): Promise<number> => new Promise((res, rej) => fsRead(fd, buf, 0, length, position, (e, n) => (e ? rej(e) : res(n))));
 const closeFd = (fd: number): Promise<void> => new Promise((res) => fsClose(fd, () => res()));
-const sizeOf = (fd: number): Promise<number> =>
-  new Promise((res, rej) => fsFstat(fd, (e, st) => (e ? rej(e) : res(st.size))));
+const sizeOf = (fd: number): Promise<number> => new Promise((res, rej) => fsFstat(fd, (e, st) => (e ? rej(e) : res(st.size))));
 
 /** Runs a probe on asynchronous reads of `fd`. */
 async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T> {

@@ -76,15 +76,18 @@ export function integer(flags: string, description: string, options: Bounds & { 
 export function integer(flags: string, description: string, options?: Bounds): OptionSpec<number>;
 export function integer(flags: string, description: string, options: Bounds & { default?: number } = {}): OptionSpec<number> {
   const expected = rangeText('an integer', options);
-  return withDefault({
-    flags,
-    description,
-    parse(value) {
-      const n = numberFrom(value);
-      if (!Number.isInteger(n) || (options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) throw new OptionValueError(expected);
-      return n;
+  return withDefault(
+    {
+      flags,
+      description,
+      parse(value) {
+        const n = numberFrom(value);
+        if (!Number.isInteger(n) || (options.min !== undefined && n < options.min) || (options.max !== undefined && n > options.max)) throw new OptionValueError(expected);
+        return n;
+      },
     },
-  }, options.default);
+    options.default,
+  );
 }
 
 /**
@@ -95,46 +98,55 @@ export function decimal(flags: string, description: string, options: Bounds & { 
 export function decimal(flags: string, description: string, options?: Bounds & { below?: number; expected?: string }): OptionSpec<number>;
 export function decimal(flags: string, description: string, options: Bounds & { below?: number; expected?: string; default?: number } = {}): OptionSpec<number> {
   const expected = options.expected ?? rangeText('a number', options);
-  return withDefault({
-    flags,
-    description,
-    parse(value) {
-      const n = numberFrom(value);
-      const { min, max, below } = options;
-      if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max) || (below !== undefined && n >= below)) throw new OptionValueError(expected);
-      return n;
+  return withDefault(
+    {
+      flags,
+      description,
+      parse(value) {
+        const n = numberFrom(value);
+        const { min, max, below } = options;
+        if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max) || (below !== undefined && n >= below)) throw new OptionValueError(expected);
+        return n;
+      },
     },
-  }, options.default);
+    options.default,
+  );
 }
 
 /** A string; `check` may refuse or rewrite it (throw {@link OptionValueError}). */
 export function text(flags: string, description: string, options: { default: string; check?: (s: string) => string }): OptionSpec<string> & { default: string };
 export function text(flags: string, description: string, options?: { check?: (s: string) => string }): OptionSpec<string>;
 export function text(flags: string, description: string, options: { default?: string; check?: (s: string) => string } = {}): OptionSpec<string> {
-  return withDefault({
-    flags,
-    description,
-    parse(value) {
-      if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
-      if (typeof value !== 'string') throw new OptionValueError('expected a string');
-      return options.check ? options.check(value) : value;
+  return withDefault(
+    {
+      flags,
+      description,
+      parse(value) {
+        if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+        if (typeof value !== 'string') throw new OptionValueError('expected a string');
+        return options.check ? options.check(value) : value;
+      },
     },
-  }, options.default);
+    options.default,
+  );
 }
 
 /** One of a closed set of strings. */
 export function choice<const C extends string>(flags: string, description: string, choices: readonly C[], options: { default: C }): OptionSpec<C> & { default: C };
 export function choice<const C extends string>(flags: string, description: string, choices: readonly C[]): OptionSpec<C>;
 export function choice<const C extends string>(flags: string, description: string, choices: readonly C[], options: { default?: C } = {}): OptionSpec<C> {
-  return withDefault({
-    flags,
-    description,
-    choices,
-    parse(value) {
-      if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) throw new OptionValueError(`Allowed choices are ${choices.join(', ')}.`);
-      return value as C;
+  return withDefault(
+    {
+      flags,
+      description,
+      choices,
+      parse(value) {
+        if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) throw new OptionValueError(`Allowed choices are ${choices.join(', ')}.`);
+        return value as C;
+      },
     },
-  }, options.default);
+    options.default,
+  );
 }
 
 function withDefault<T>(spec: OptionSpec<T>, value: T | undefined): OptionSpec<T> {

@@ -213,7 +213,7 @@ function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed
   };
   const names = [...members.keys()].sort((a, b) => members.get(a)!.length - members.get(b)!.length || (a < b ? -1 : a > b ? 1 : 0));
   let everyone: number[] | undefined;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const l of names) {
       const m = members.get(l)!;
@@ -224,7 +224,10 @@ function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed
       // l and every other label whole. Try l's images in (hash, key) order.
       everyone ??= items.map((_, i) => i).sort(byRank);
       let repaired = false;
-      for (const across of m.filter((i) => harmless(i, l)).sort(byRank).slice(0, MAX_TRIES)) {
+      for (const across of m
+        .filter((i) => harmless(i, l))
+        .sort(byRank)
+        .slice(0, MAX_TRIES)) {
         move(across);
         const back = everyone.find((j) => j !== across && isValidation[j] === toValidation && harmless(j));
         if (back !== undefined) {

@@ -12,7 +12,24 @@ import type { WriteResult } from './writer.js';
 
 /** A summary before anything is read: nothing written, not done. */
 export function newSummary(converter: string, task: Task, input: string, dryRun: boolean): Summary {
-  return { converter, task, input, train: 0, validation: 0, skipped: 0, skippedImages: 0, skippedObjects: 0, errors: [], warnings: [], outputs: [], labels: {}, objects: 0, counts: {}, dryRun, ok: false };
+  return {
+    converter,
+    task,
+    input,
+    train: 0,
+    validation: 0,
+    skipped: 0,
+    skippedImages: 0,
+    skippedObjects: 0,
+    errors: [],
+    warnings: [],
+    outputs: [],
+    labels: {},
+    objects: 0,
+    counts: {},
+    dryRun,
+    ok: false,
+  };
 }
 
 /** Fills a summary from what the writer wrote, and marks it done. */

@@ -261,7 +261,7 @@ const MAX_RANGE = 4 << 20;
 const SPILL_BATCH = 1 << 20;
 
 async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < buf.length; ) {
+  for (let done = 0; done < buf.length;) {
     const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
     if (bytesRead === 0) throw new Error(`spill file shorter than expected at ${position + done}`);
     done += bytesRead;
@@ -277,18 +277,11 @@ async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise
  * one read buffer whatever the order; the batch buffer is reused when `canReuse()` says that every
  * piece yielded so far has been written.
  */
-async function* piecesInOrder(
-  fh: FileHandle,
-  index: LineIndex,
-  order: readonly number[],
-  side: (i: number) => 0 | 1,
-  pieceBytes: number,
-  canReuse: () => boolean,
-): AsyncGenerator<[0 | 1, Buffer]> {
+async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly number[], side: (i: number) => 0 | 1, pieceBytes: number, canReuse: () => boolean): AsyncGenerator<[0 | 1, Buffer]> {
   const { offsets, lengths } = index;
   let readBuf: Buffer | undefined;
   let batchBuf: Buffer | undefined;
-  for (let s = 0; s < order.length; ) {
+  for (let s = 0; s < order.length;) {
     let e = s;
     let bytes = 0;
     while (e < order.length && (e === s || bytes + lengths.get(order[e]!) <= BATCH_BYTES)) bytes += lengths.get(order[e++]!);
@@ -309,7 +302,7 @@ async function* piecesInOrder(
     if (!batchBuf || batchBuf.length < bytes || !canReuse()) batchBuf = Buffer.allocUnsafe(Math.max(bytes, BATCH_BYTES));
     const pieces = [batchBuf.subarray(0, sizes[0]!), batchBuf.subarray(sizes[0]!, sizes[0]! + sizes[1]!)] as const;
     const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets.get(order[s + a]!) - offsets.get(order[s + b]!));
-    for (let k = 0; k < count; ) {
+    for (let k = 0; k < count;) {
       const first = order[s + byOffset[k]!]!;
       const start = offsets.get(first);
       let stop = start + lengths.get(first);
@@ -390,12 +383,7 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * Throws ConversionError for bad input; on any failure or abort, removes every temporary file and
  * every folder it created that is empty, and leaves existing files untouched.
  */
-export async function writeDataset(
-  records: AsyncIterable<ImageRecord>,
-  options: ResolvedOptions,
-  hooks: WriterHooks,
-  stdout: NodeJS.WritableStream = process.stdout,
-): Promise<WriteResult> {
+export async function writeDataset(records: AsyncIterable<ImageRecord>, options: ResolvedOptions, hooks: WriterHooks, stdout: NodeJS.WritableStream = process.stdout): Promise<WriteResult> {
   async function* lines(): AsyncGenerator<LineItem> {
     for await (const record of records) {
       const labels = labelNames(record.label);
@@ -483,10 +471,7 @@ class OutputTransaction {
     this.outDir = this.toStdout || options.out === undefined ? undefined : options.out;
     const outDir = this.outDir;
     this.targets = outDir !== undefined ? plannedOutputs(outDir, options) : [];
-    this.stale =
-      outDir === undefined
-        ? []
-        : [false, true].flatMap((mltable) => plannedOutputs(outDir, { mltable, validationRatio: 0.5 })).filter((t) => !this.targets.includes(t));
+    this.stale = outDir === undefined ? [] : [false, true].flatMap((mltable) => plannedOutputs(outDir, { mltable, validationRatio: 0.5 })).filter((t) => !this.targets.includes(t));
   }
 
   /** Refuses outputs that exist without --force, and anything but a file in an output's place. */
@@ -819,7 +804,18 @@ async function writeOutputs(
   const fh = await open(spilled.spillPath!, 'r');
   try {
     if (tx.toStdout) {
-      const complete = await copyToStdout(stdout, piecesInOrder(fh, index, order, () => 0, STDOUT_PIECE, () => false), signal);
+      const complete = await copyToStdout(
+        stdout,
+        piecesInOrder(
+          fh,
+          index,
+          order,
+          () => 0,
+          STDOUT_PIECE,
+          () => false,
+        ),
+        signal,
+      );
       return complete ? [] : 'stdout closed';
     }
     const targets = tx.targets;

@@ -92,7 +92,7 @@ export function decodeXml(buf: Buffer, file: string): string {
 
 /** The offset of the first byte of `buf` that does not belong to a well-formed UTF-8 sequence. */
 function firstInvalidUtf8(buf: Uint8Array): number {
-  for (let i = 0; i < buf.length; ) {
+  for (let i = 0; i < buf.length;) {
     const b = buf[i]!;
     if (b < 0x80) {
       i++;
@@ -177,13 +177,12 @@ function decodeEntities(s: string, offset: number): string {
 }
 
 /** XML 1.0 `Char`: what a character reference may stand for (no NUL or other C0 control, no surrogate, no U+FFFE/U+FFFF). */
-const isXmlChar = (c: number): boolean =>
-  c >= 0x20 ? c <= 0xd7ff || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff) : c === 0x09 || c === 0x0a || c === 0x0d;
+const isXmlChar = (c: number): boolean => (c >= 0x20 ? c <= 0xd7ff || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff) : c === 0x09 || c === 0x0a || c === 0x0d);
 
 /** XML line-end handling: CR LF and a lone CR read as LF (in text and CDATA, before references are decoded). */
 const normalizeLineEnds = (t: string): string => (t.includes('\r') ? t.replace(/\r\n?/g, '\n') : t);
 
-const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f /* / */ || c === 0x3e /* > */;
+const isNameEnd = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x2f /* / */ || c === 0x3e; /* > */
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 const NAME = /^[A-Za-z_:\u00C0-\uFFFF][\w.:\-\u00B7\u00C0-\uFFFF]*$/;
 /** NAME's first character, and its others, as UTF-16 code units. */

@@ -48,16 +48,45 @@ describe('options', () => {
     const ds = await dataset();
     const out = join(tmp.path, 'out');
     const r = await runCli([
-      'convert', 'folder', ds, '-o', out, '--validation-ratio', '0.5', '--seed', 'abc', '--stratify', '--base-url', 'azureml://x/',
-      '--root', ds, '--no-image-details', '--mltable', '--on-error', 'skip', '--force', '--precision', '3', '-q',
+      'convert',
+      'folder',
+      ds,
+      '-o',
+      out,
+      '--validation-ratio',
+      '0.5',
+      '--seed',
+      'abc',
+      '--stratify',
+      '--base-url',
+      'azureml://x/',
+      '--root',
+      ds,
+      '--no-image-details',
+      '--mltable',
+      '--on-error',
+      'skip',
+      '--force',
+      '--precision',
+      '3',
+      '-q',
     ]);
     expect(r.code).toBe(0);
     const [name, input, o] = calls[0]!;
     expect(name).toBe('folder-to-jsonl');
     expect(input).toBe(ds);
     expect(o).toMatchObject({
-      out, validationRatio: 0.5, seed: 'abc', stratify: true, baseUrl: 'azureml://x/', root: ds, imageDetails: false,
-      mltable: true, onError: 'skip', force: true, precision: 3,
+      out,
+      validationRatio: 0.5,
+      seed: 'abc',
+      stratify: true,
+      baseUrl: 'azureml://x/',
+      root: ds,
+      imageDetails: false,
+      mltable: true,
+      onError: 'skip',
+      force: true,
+      precision: 3,
     });
     expect(typeof o.signal).toBe('object');
     const line = (await readFile(join(out, 'training-mltable-folder/train_annotations.jsonl'), 'utf8')).split('\n')[0];
@@ -68,7 +97,16 @@ describe('options', () => {
     const ds = await dataset();
     await runCli(['convert', 'folder-to-jsonl', ds, '--dry-run']);
     expect(resolveOptions(calls[0]![2])).toMatchObject({
-      out: undefined, validationRatio: 0.2, seed: '0', stratify: false, imageDetails: true, mltable: false, onError: 'fail', dryRun: true, force: false, precision: 6,
+      out: undefined,
+      validationRatio: 0.2,
+      seed: '0',
+      stratify: false,
+      imageDetails: true,
+      mltable: false,
+      onError: 'fail',
+      dryRun: true,
+      force: false,
+      precision: 6,
     });
   });
 
@@ -193,7 +231,22 @@ describe('help', () => {
       expect(conv).toContain(c.example);
       const sub = (await runCli(['convert', c.alias, '--help'])).stdout;
       expect(sub).toContain(`Example:\n  $ ${c.example}`);
-      for (const flag of ['--out', '--validation-ratio', '--seed', '--stratify', '--base-url', '--root', '--no-image-details', '--mltable', '--on-error', '--dry-run', '--force', '--json', '--quiet', '--no-color']) {
+      for (const flag of [
+        '--out',
+        '--validation-ratio',
+        '--seed',
+        '--stratify',
+        '--base-url',
+        '--root',
+        '--no-image-details',
+        '--mltable',
+        '--on-error',
+        '--dry-run',
+        '--force',
+        '--json',
+        '--quiet',
+        '--no-color',
+      ]) {
         expect(sub).toContain(flag);
       }
     }
@@ -241,7 +294,10 @@ describe('output', () => {
     const ds = await dataset();
     const r = await runCli(['convert', 'folder', ds, '-o', '-', '-q']);
     expect(r.code).toBe(0);
-    const urls = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    const urls = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { image_url: string }).image_url);
     expect(urls).toEqual(['can/0.png', 'can/1.png', 'can/2.png', 'can/3.png', 'can/4.png', 'milk/0.png', 'milk/1.png', 'milk/2.png', 'milk/3.png', 'milk/4.png']);
   });
 

@@ -9,20 +9,25 @@ describe('mapOrdered', () => {
     for await (const v of mapOrdered([5, 1, 4, 2, 3], 3, async (x) => {
       await tick(x);
       return x * 10;
-    })) out.push(v);
+    }))
+      out.push(v);
     expect(out).toEqual([50, 10, 40, 20, 30]);
   });
 
   it('never has more than `limit` calls in flight', async () => {
     let inFlight = 0;
     let max = 0;
-    const gen = mapOrdered(Array.from({ length: 20 }, (_, i) => i), 4, async (x) => {
-      inFlight++;
-      max = Math.max(max, inFlight);
-      await tick(x % 3);
-      inFlight--;
-      return x;
-    });
+    const gen = mapOrdered(
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
+      async (x) => {
+        inFlight++;
+        max = Math.max(max, inFlight);
+        await tick(x % 3);
+        inFlight--;
+        return x;
+      },
+    );
     const seen: number[] = [];
     for await (const v of gen) seen.push(v);
     expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -46,7 +51,8 @@ describe('mapOrdered', () => {
         if (x === 3) throw new Error('three');
         await tick(5);
         return x;
-      })) out.push(v);
+      }))
+        out.push(v);
     };
     await expect(run()).rejects.toThrow('three');
     expect(out).toEqual([1, 2]);

@@ -27,8 +27,19 @@ const usageOf = async (p: Promise<unknown>) => {
 describe('resolveOptions', () => {
   it('applies the defaults', () => {
     expect(resolveOptions({ dryRun: true })).toEqual({
-      out: undefined, validationRatio: 0.2, seed: '0', stratify: false, baseUrl: '', root: undefined, imageDetails: true, verifyImages: true,
-      mltable: false, onError: 'fail', dryRun: true, force: false, precision: 6,
+      out: undefined,
+      validationRatio: 0.2,
+      seed: '0',
+      stratify: false,
+      baseUrl: '',
+      root: undefined,
+      imageDetails: true,
+      verifyImages: true,
+      mltable: false,
+      onError: 'fail',
+      dryRun: true,
+      force: false,
+      precision: 6,
     });
     expect(resolveOptions({ out: '-', seed: 7 as unknown as string }).seed).toBe('7');
     expect(resolveOptions({ out: 'x' }).out).toBe(join(process.cwd(), 'x'));

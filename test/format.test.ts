@@ -14,9 +14,7 @@ describe('recordToJson', () => {
   it('omits image_details when unknown or empty, and omits unknown fields inside it', () => {
     expect(recordToJson({ path: 'a.png', label: 'x' }, '', 6)).toBe('{"image_url":"a.png","label":"x"}');
     expect(recordToJson({ path: 'a.png', details: {}, label: 'x' }, '', 6)).toBe('{"image_url":"a.png","label":"x"}');
-    expect(recordToJson({ path: 'a.png', details: { width: 3, height: 2 }, label: 'x' }, '', 6)).toBe(
-      '{"image_url":"a.png","image_details":{"width":3,"height":2},"label":"x"}',
-    );
+    expect(recordToJson({ path: 'a.png', details: { width: 3, height: 2 }, label: 'x' }, '', 6)).toBe('{"image_url":"a.png","image_details":{"width":3,"height":2},"label":"x"}');
   });
 
   it('writes multi-label lists as given', () => {
@@ -24,18 +22,30 @@ describe('recordToJson', () => {
   });
 
   it('writes boxes with keys label, topX, topY, bottomX, bottomY, isCrowd, rounded, shortest form', () => {
-    const line = recordToJson(
-      { path: 'i.jpg', label: [{ label: 'can', topX: 0.26, topY: 0.4059999999, bottomX: 0.7350000001, bottomY: 1, isCrowd: 0 }] },
-      '',
-      6,
-    );
+    const line = recordToJson({ path: 'i.jpg', label: [{ label: 'can', topX: 0.26, topY: 0.4059999999, bottomX: 0.7350000001, bottomY: 1, isCrowd: 0 }] }, '', 6);
     expect(line).toBe('{"image_url":"i.jpg","label":[{"label":"can","topX":0.26,"topY":0.406,"bottomX":0.735,"bottomY":1,"isCrowd":0}]}');
     const obj = (JSON.parse(line) as { label: object[] }).label[0]!;
     expect(Object.keys(obj)).toEqual(['label', 'topX', 'topY', 'bottomX', 'bottomY', 'isCrowd']);
   });
 
   it('writes polygons with keys label, isCrowd, polygon; background images as label []', () => {
-    const line = recordToJson({ path: 'm.png', label: [{ label: 'x', isCrowd: 1, polygon: [[0.1, 0.2, 0.3333333333, 0.4, 0.5, 0.6], [0, 0, 1, 0, 1, 1]]}] }, '', 3);
+    const line = recordToJson(
+      {
+        path: 'm.png',
+        label: [
+          {
+            label: 'x',
+            isCrowd: 1,
+            polygon: [
+              [0.1, 0.2, 0.3333333333, 0.4, 0.5, 0.6],
+              [0, 0, 1, 0, 1, 1],
+            ],
+          },
+        ],
+      },
+      '',
+      3,
+    );
     expect(line).toBe('{"image_url":"m.png","label":[{"label":"x","isCrowd":1,"polygon":[[0.1,0.2,0.333,0.4,0.5,0.6],[0,0,1,0,1,1]]}]}');
     expect(recordToJson({ path: 'bg.png', label: [] }, '', 6)).toBe('{"image_url":"bg.png","label":[]}');
   });
@@ -217,4 +227,3 @@ function nextUp(x: number): number {
   buf.setBigUint64(0, x > 0 ? bits + 1n : bits - 1n);
   return buf.getFloat64(0);
 }
-

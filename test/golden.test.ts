@@ -38,7 +38,10 @@ async function run(converter: string, c: GoldenCase, reversed: boolean): Promise
     const summary = await convert(converter, join(root, c.input ?? '.'), { ...options, out });
     const files: Record<string, string> = { 'summary.json': summaryText(summary, root) };
     for (const f of OUTPUTS) files[f] = existsSync(join(out, f)) ? readFileSync(join(out, f), 'utf8') : '';
-    expect(readdirSync(out).filter((f) => f.startsWith('.')), 'no temporary file left').toEqual([]);
+    expect(
+      readdirSync(out).filter((f) => f.startsWith('.')),
+      'no temporary file left',
+    ).toEqual([]);
     return files;
   } finally {
     removeDir(dir);

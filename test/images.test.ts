@@ -48,7 +48,10 @@ describe('readImageDetails', () => {
     header.writeUInt16LE(8, 4); // 8-byte offsets
     header.writeBigUInt64LE(BigInt(ifdAt), 8);
     // IFD: u64 count, then 20-byte entries (tag, type, u64 count, 8-byte value)
-    const entries = [[256, 16, 4000], [257, 3, 3000]] as const; // width as LONG8, height as SHORT
+    const entries = [
+      [256, 16, 4000],
+      [257, 3, 3000],
+    ] as const; // width as LONG8, height as SHORT
     const ifd = Buffer.alloc(8 + entries.length * 20 + 8);
     ifd.writeBigUInt64LE(BigInt(entries.length), 0);
     entries.forEach(([tag, type, value], i) => {

@@ -47,9 +47,7 @@ describe('layers', () => {
   });
 
   it('no module outside src/cli/ imports commander or chalk', () => {
-    const offenders = [...sources('src'), ...sources('converters')]
-      .filter((f) => !f.startsWith('src/cli/'))
-      .filter((f) => importsOf(join(REPO, f)).some((s) => s === 'commander' || s === 'chalk'));
+    const offenders = [...sources('src'), ...sources('converters')].filter((f) => !f.startsWith('src/cli/')).filter((f) => importsOf(join(REPO, f)).some((s) => s === 'commander' || s === 'chalk'));
     expect(offenders).toEqual([]);
   });
 

@@ -26,7 +26,6 @@ function pack(values: number[], width: number, height: number, depth: number): U
   return out;
 }
 
-
 const VALUES = [0, 1, 2, 3, 0, 1, 2, 3, 3, 2, 1, 0, 3, 3, 3, 1, 0, 2, 2, 0, 1];
 
 describe('vocColour / colourIndex', () => {
@@ -108,9 +107,7 @@ describe('decodeMask', () => {
     const m = decodeMask(encode({ width: 9, height: 9, data, channels: 1, depth: 8 }, { interlace: 'Adam7' }), 'm.png');
     expect([...m.data]).toEqual([...data]);
     const four = encode({ width: 7, height: 3, data: pack(VALUES, 7, 3, 4), channels: 1, depth: 4, palette: GREY_PALETTE.slice(0, 16) }, { interlace: 'Adam7' });
-    expect(failure(() => decodeMask(four, 'm.png')).message).toBe(
-      'm.png: expected an 8-bit mask, got an interlaced 4-bit PNG (not supported: save it without interlacing)',
-    );
+    expect(failure(() => decodeMask(four, 'm.png')).message).toBe('m.png: expected an 8-bit mask, got an interlaced 4-bit PNG (not supported: save it without interlacing)');
   });
 
   test.each([
@@ -161,8 +158,14 @@ describe('runMaskJob and MaskPool', () => {
   });
 
   test('the class value most pixels of an object carry', async () => {
-    const mask = writeMask('m.png', 3, [[1, 1, 1], [2, 2, 0]]);
-    const classMask = writeMask('c.png', 3, [[8, 8, 255], [0, 12, 0]]);
+    const mask = writeMask('m.png', 3, [
+      [1, 1, 1],
+      [2, 2, 0],
+    ]);
+    const classMask = writeMask('c.png', 3, [
+      [8, 8, 255],
+      [0, 12, 0],
+    ]);
     const outcome = await runMaskJob({ mask, maskDisplay: 'm.png', classMask, classMaskDisplay: 'c.png', objects: 2, xmlDisplay: 'a.xml', polygon });
     expect(outcome.ok && outcome.objects.map((o) => o.classValue)).toEqual([8, 12]);
   });
@@ -197,7 +200,7 @@ describe('runMaskJob and MaskPool', () => {
     expect(await runMaskJob({ ...job, image: { abs: join(tmp.path, 'none.jpg'), display: 'none.jpg' } })).toMatchObject({ ok: false, code: 'IMAGE_NOT_FOUND', file: 'none.jpg' });
   });
 
-  test('worker threads and the calling thread give the same results, in the caller\'s order', async () => {
+  test("worker threads and the calling thread give the same results, in the caller's order", async () => {
     expect(workerScript()).toBeDefined(); // dist/ is built by test/global-setup.ts
     const jobs: MaskJob[] = Array.from({ length: 12 }, (_, i) => ({
       mask: writeMask(`m${i}.png`, 6, [

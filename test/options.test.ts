@@ -92,13 +92,11 @@ describe('a program gets the errors of the command line', () => {
     const fromLibrary = await usageAsync(convert(name, input, { out: 'never-written', ...options }));
     const cli = await runCli(['convert', ...args, '-o', 'never-written']);
     expect(cli.code).toBe(2);
-    expect(cli.stderr.split("\n")[0]).toBe(`error: ${fromLibrary} [USAGE]`);
+    expect(cli.stderr.split('\n')[0]).toBe(`error: ${fromLibrary} [USAGE]`);
   });
 
   test('rules between options hold for programs too', async () => {
-    expect(await usageAsync(convert('folder', 'samples/folder', { out: '-', mltable: true }))).toBe(
-      '--mltable writes files next to the JSONL files, which -o - does not write: choose one',
-    );
+    expect(await usageAsync(convert('folder', 'samples/folder', { out: '-', mltable: true }))).toBe('--mltable writes files next to the JSONL files, which -o - does not write: choose one');
     expect(await usageAsync(convert('folder', 'samples/folder', {}))).toBe('an output is required: -o <dir>, or -o - for stdout, or --dry-run');
     expect(await usageAsync(convert('folder', 'samples/folder', { dryRun: true, task: 'x' }))).toBe('the folder-to-jsonl converter has no option "task"');
   });

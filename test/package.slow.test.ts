@@ -47,7 +47,16 @@ describe('the packed package in a consumer project', () => {
       writeFileSync(
         join(proj, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', typeRoots: [join(REPO, 'node_modules', '@types')], types: ['node'], skipLibCheck: false },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            outDir: 'out',
+            typeRoots: [join(REPO, 'node_modules', '@types')],
+            types: ['node'],
+            skipLibCheck: false,
+          },
           include: ['example.ts'],
         }),
       );

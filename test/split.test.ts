@@ -9,7 +9,10 @@ const seedArb = fc.string({ maxLength: 6 });
 
 const chosen = (items: readonly SplitItem[], flags: boolean[]) => new Set(items.filter((_, i) => flags[i]).map((it) => it.key));
 const shuffle = <T>(xs: readonly T[], order: readonly number[]) =>
-  xs.map((x, i) => ({ x, o: order[i % order.length]! + i / 1e6 })).sort((a, b) => a.o - b.o).map((e) => e.x);
+  xs
+    .map((x, i) => ({ x, o: order[i % order.length]! + i / 1e6 }))
+    .sort((a, b) => a.o - b.o)
+    .map((e) => e.x);
 
 describe('validationCount', () => {
   it('is round(ratio × n), halves up', () => {
@@ -45,7 +48,10 @@ describe('splitItems', () => {
   it('sends exactly validationCount(n, ratio) items to validation, at least one each side when n ≥ 2', () => {
     fc.assert(
       fc.property(keysArb(), ratioArb, seedArb, (keys, ratio, seed) => {
-        const flags = splitItems(keys.map((key) => ({ key })), { ratio, seed });
+        const flags = splitItems(
+          keys.map((key) => ({ key })),
+          { ratio, seed },
+        );
         const v = flags.filter(Boolean).length;
         expect(v).toBe(validationCount(keys.length, ratio));
         if (keys.length >= 2 && ratio > 0) {
@@ -58,9 +64,17 @@ describe('splitItems', () => {
 
   it('picks the lowest seeded hashes', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `img/${i}.jpg`);
-    const flags = splitItems(keys.map((key) => ({ key })), { ratio: 0.25, seed: 'x' });
+    const flags = splitItems(
+      keys.map((key) => ({ key })),
+      { ratio: 0.25, seed: 'x' },
+    );
     const byHash = [...keys].sort((a, b) => (splitHash(a, 'x') < splitHash(b, 'x') ? -1 : 1));
-    expect(chosen(keys.map((key) => ({ key })), flags)).toEqual(new Set(byHash.slice(0, 10)));
+    expect(
+      chosen(
+        keys.map((key) => ({ key })),
+        flags,
+      ),
+    ).toEqual(new Set(byHash.slice(0, 10)));
   });
 
   it('does not depend on the order of the items', () => {
@@ -79,7 +93,13 @@ describe('splitItems', () => {
     fc.assert(
       fc.property(keysArb(0, 80), fc.string({ minLength: 1, maxLength: 12 }), ratioArb, seedArb, (keys, extra, ratio, seed) => {
         fc.pre(!keys.includes(extra));
-        const before = chosen(keys.map((key) => ({ key })), splitItems(keys.map((key) => ({ key })), { ratio, seed }));
+        const before = chosen(
+          keys.map((key) => ({ key })),
+          splitItems(
+            keys.map((key) => ({ key })),
+            { ratio, seed },
+          ),
+        );
         const more = [...keys, extra].map((key) => ({ key }));
         const after = chosen(more, splitItems(more, { ratio, seed }));
         const moved = keys.filter((k) => before.has(k) !== after.has(k));
@@ -149,13 +169,9 @@ describe('stratify', () => {
     expect(strataOf([{ key: 'x', labels: ['b', 'a'] }])).toEqual(['a']);
   });
 
-  it('multi-label: repairs a label that is only ever some image\'s second-rarest', () => {
+  it("multi-label: repairs a label that is only ever some image's second-rarest", () => {
     // "A" has 2 images, each of which also has a rarer label, so A is nobody's stratum.
-    const items = [
-      { key: 'x', labels: ['A', 'B'] },
-      { key: 'y', labels: ['A', 'C'] },
-      ...Array.from({ length: 8 }, (_, i) => ({ key: `z${i}`, labels: ['D'] })),
-    ];
+    const items = [{ key: 'x', labels: ['A', 'B'] }, { key: 'y', labels: ['A', 'C'] }, ...Array.from({ length: 8 }, (_, i) => ({ key: `z${i}`, labels: ['D'] }))];
     for (const seed of ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
       const flags = splitItems(items, { ratio: 0.3, seed, stratify: true });
       expect(flags.filter(Boolean).length).toBe(3);
@@ -203,7 +219,11 @@ describe('stratify', () => {
 
 describe('allocate', () => {
   it('sums to round(ratio × n) by largest remainder when no group is forced', () => {
-    const sizes = new Map([['a', 10], ['b', 10], ['c', 5]]);
+    const sizes = new Map([
+      ['a', 10],
+      ['b', 10],
+      ['c', 5],
+    ]);
     const alloc = allocate(sizes, 0.3); // quotas 3, 3, 1.5 → total round(7.5) = 8
     expect([...alloc.values()].reduce((s, v) => s + v, 0)).toBe(8);
     expect(alloc.get('c')).toBe(2);
@@ -225,7 +245,12 @@ describe('splitHash', () => {
         expect(splitHash(key, seed)).toBe(byDefinition(key, seed));
       }),
     );
-    for (const [key, seed] of [['\uDC00x', '\uD800'], ['a\uD800', ''], ['', ''], ['images/1.jpg', 'seed']]) {
+    for (const [key, seed] of [
+      ['\uDC00x', '\uD800'],
+      ['a\uD800', ''],
+      ['', ''],
+      ['images/1.jpg', 'seed'],
+    ]) {
       expect(splitHash(key!, seed!)).toBe(byDefinition(key!, seed!));
     }
   });

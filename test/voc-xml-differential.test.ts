@@ -173,17 +173,19 @@ const closeArb = fc.constantFrom('>', '>', ' >', '\n>');
 
 /** `<tag attrs>content</tag>`, or an empty tag form when the content is empty. */
 const element = (tag: string, content: fc.Arbitrary<string>) =>
-  fc.tuple(attrsArb, content, closeArb, fc.constantFrom('/>', ' />', 'pair')).map(([attrs, body, close, empty]) =>
-    body === '' && empty !== 'pair' ? `<${tag}${attrs}${empty}` : `<${tag}${attrs}>${body}</${tag}${close}`,
-  );
+  fc
+    .tuple(attrsArb, content, closeArb, fc.constantFrom('/>', ' />', 'pair'))
+    .map(([attrs, body, close, empty]) => (body === '' && empty !== 'pair' ? `<${tag}${attrs}${empty}` : `<${tag}${attrs}>${body}</${tag}${close}`));
 
 /** Children in any order, whitespace and comments between them. */
 const children = (parts: fc.Arbitrary<string>[]) =>
-  fc.tuple(...parts).chain((xs) =>
-    fc.tuple(fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length }), fc.array(ws, { minLength: xs.length + 1, maxLength: xs.length + 1 })).map(
-      ([order, gaps]) => gaps.map((g, i) => g + (order[i] ?? '')).join(''),
-    ),
-  );
+  fc
+    .tuple(...parts)
+    .chain((xs) =>
+      fc
+        .tuple(fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length }), fc.array(ws, { minLength: xs.length + 1, maxLength: xs.length + 1 }))
+        .map(([order, gaps]) => gaps.map((g, i) => g + (order[i] ?? '')).join('')),
+    );
 
 const optional = (a: fc.Arbitrary<string>) => fc.option(a, { nil: '', freq: 4 });
 
@@ -191,12 +193,14 @@ interface GenBox {
   xml: string;
   box: { xmin: number; ymin: number; xmax: number; ymax: number };
 }
-const boxArb: fc.Arbitrary<GenBox> = fc.tuple(numberArb, numberArb, numberArb, numberArb).chain(([a, b, c, d]) =>
-  element(
-    'bndbox',
-    children([fc.constant(`<xmin>${a[0]}</xmin>`), fc.constant(`<ymin>${b[0]}</ymin>`), fc.constant(`<xmax>${c[0]}</xmax>`), fc.constant(`<ymax>${d[0]}</ymax>`)]),
-  ).map((xml) => ({ xml, box: { xmin: a[1], ymin: b[1], xmax: c[1], ymax: d[1] } })),
-);
+const boxArb: fc.Arbitrary<GenBox> = fc
+  .tuple(numberArb, numberArb, numberArb, numberArb)
+  .chain(([a, b, c, d]) =>
+    element('bndbox', children([fc.constant(`<xmin>${a[0]}</xmin>`), fc.constant(`<ymin>${b[0]}</ymin>`), fc.constant(`<xmax>${c[0]}</xmax>`), fc.constant(`<ymax>${d[0]}</ymax>`)])).map((xml) => ({
+      xml,
+      box: { xmin: a[1], ymin: b[1], xmax: c[1], ymax: d[1] },
+    })),
+  );
 
 const DIFFICULT: [string, 0 | 1][] = [
   ['', 0],
@@ -245,14 +249,10 @@ interface GenDoc {
 const sizeArb = fc
   .tuple(fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.option(fc.constantFrom(1, 3), { nil: undefined }))
   .chain(([width, height, depth]) =>
-    element(
-      'size',
-      children([
-        fc.constant(`<width>${width}</width>`),
-        fc.constant(`<height>${height}</height>`),
-        fc.constant(depth === undefined ? '' : `<depth>${depth}</depth>`),
-      ]),
-    ).map((xml) => ({ xml, size: depth === undefined ? { width, height } : { width, height, depth } })),
+    element('size', children([fc.constant(`<width>${width}</width>`), fc.constant(`<height>${height}</height>`), fc.constant(depth === undefined ? '' : `<depth>${depth}</depth>`)])).map((xml) => ({
+      xml,
+      size: depth === undefined ? { width, height } : { width, height, depth },
+    })),
   );
 
 const docArb: fc.Arbitrary<GenDoc> = fc
@@ -274,8 +274,9 @@ const docArb: fc.Arbitrary<GenDoc> = fc
       optional(element('segmented', fc.constantFrom('0', '1', ''))),
     ];
     // objects keep their order; the other elements go anywhere around them
-    return fc.tuple(children(others), fc.array(fc.nat(objects.length), { minLength: 1, maxLength: 1 }), fc.array(ws, { minLength: objects.length + 1, maxLength: objects.length + 1 })).map(
-      ([rest, [at], gaps]) => {
+    return fc
+      .tuple(children(others), fc.array(fc.nat(objects.length), { minLength: 1, maxLength: 1 }), fc.array(ws, { minLength: objects.length + 1, maxLength: objects.length + 1 }))
+      .map(([rest, [at], gaps]) => {
         const objs = objects.map((o, i) => gaps[i] + o.xml);
         objs.splice(at!, 0, rest);
         const xml = `${prolog}<annotation${rootAttrs}>${objs.join('')}${gaps[objects.length]}</annotation>${epilog}`;
@@ -284,8 +285,7 @@ const docArb: fc.Arbitrary<GenDoc> = fc
         if (fn) doc.filename = fn;
         if (size) doc.size = size.size;
         return doc;
-      },
-    );
+      });
   });
 
 const reading = (o: Outcome) => {
@@ -378,9 +378,7 @@ describe('fixed: readings that differed from fast-xml-parser', () => {
   });
 
   test('references to the allowed characters next to those limits are read', () => {
-    expect(names(withName('<name>a&#9;&#xA;&#xD;&#x20;&#xD7FF;&#xE000;&#xFFFD;&#x10000;&#x10FFFF;b</name>'))).toEqual([
-      'a\t\n\r \ud7ff\ue000\ufffd\u{10000}\u{10ffff}b',
-    ]);
+    expect(names(withName('<name>a&#9;&#xA;&#xD;&#x20;&#xD7FF;&#xE000;&#xFFFD;&#x10000;&#x10FFFF;b</name>'))).toEqual(['a\t\n\r \ud7ff\ue000\ufffd\u{10000}\u{10ffff}b']);
   });
 });
 

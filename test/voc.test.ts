@@ -18,9 +18,7 @@ const tmp = useTempDir('voc-module-');
 const FILE = 'annotations/104.xml';
 const show = (abs: string) => abs.replace(tmp.path + '/', '');
 
-
-const box = (x0: string, y0: string, x1: string, y1: string) =>
-  `<bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox>`;
+const box = (x0: string, y0: string, x1: string, y1: string) => `<bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox>`;
 const doc = (inner: string) => `<annotation>${inner}</annotation>`;
 const obj = (inner: string) => `<object>${inner}</object>`;
 
@@ -111,7 +109,12 @@ describe('parseVocAnnotation: per-object problems are attached, not thrown', () 
     ['no ymax', '<name>a</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax></bndbox>', 'XML_MISSING', 'annotations/104.xml: object[2]/bndbox/ymax: expected a number, got no <ymax> element'],
     ['no bndbox', '<name>a</name>', 'XML_MISSING', 'annotations/104.xml: object[2]/bndbox: expected a <bndbox> element, got none'],
     ['empty bndbox', '<name>a</name><bndbox/>', 'XML_BAD_VALUE', 'annotations/104.xml: object[2]/bndbox: expected <xmin>, <ymin>, <xmax> and <ymax> elements, got an empty <bndbox>'],
-    ['two xmin', '<name>a</name><bndbox><xmin>1</xmin><xmin>2</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox>', 'XML_BAD_VALUE', 'annotations/104.xml: object[2]/bndbox/xmin: expected one <xmin>, got 2'],
+    [
+      'two xmin',
+      '<name>a</name><bndbox><xmin>1</xmin><xmin>2</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox>',
+      'XML_BAD_VALUE',
+      'annotations/104.xml: object[2]/bndbox/xmin: expected one <xmin>, got 2',
+    ],
   ])('%s → bndboxError', (_what, inner, code, message) => {
     const o = first(inner)!;
     expect(o.bndbox).toBeUndefined();
@@ -161,7 +164,11 @@ describe('the XML parser is strict', () => {
     ['unquoted attribute', '<annotation a=1/>', 'line 1: expected a quoted value for attribute a of <annotation>, got "1/>"'],
     ['stray <', '<annotation>< name</annotation>', 'line 1: expected an element name after "<", got "< name</anno"'],
     ['bare &', '<annotation><filename>a & b</filename></annotation>', 'line 1: expected an entity reference ending in ";" or "&amp;", got "& b"'],
-    ['unknown entity', '<annotation><filename>&nbsp;</filename></annotation>', 'line 1: expected one of the predefined entities (&amp; &lt; &gt; &quot; &apos;) or a character reference, got "&nbsp;"'],
+    [
+      'unknown entity',
+      '<annotation><filename>&nbsp;</filename></annotation>',
+      'line 1: expected one of the predefined entities (&amp; &lt; &gt; &quot; &apos;) or a character reference, got "&nbsp;"',
+    ],
     ['unclosed comment', '<annotation><!-- x', 'line 1: expected "-->" closing a comment, got the end of the file'],
     ['unclosed CDATA', '<annotation><![CDATA[x', 'line 1: expected "]]>" closing a CDATA section, got the end of the file'],
   ])('%s → XML_PARSE', (_what, text, detail) => {
@@ -213,18 +220,21 @@ describe('element names', () => {
   );
   test('an element name is accepted exactly when it matches NAME', () => {
     fc.assert(
-      fc.property(fc.array(unit, { minLength: 1, maxLength: 6 }).map((u) => u.join('')), (name) => {
-        if (/[\s/>]/.test(name)) return; // those end the name: another test
-        let accepted: boolean;
-        try {
-          parseXml(`<${name}></${name}>`, 'f.xml');
-          accepted = true;
-        } catch (e) {
-          if (!(e instanceof ConversionError)) throw e;
-          accepted = false;
-        }
-        expect(accepted).toBe(NAME.test(name));
-      }),
+      fc.property(
+        fc.array(unit, { minLength: 1, maxLength: 6 }).map((u) => u.join('')),
+        (name) => {
+          if (/[\s/>]/.test(name)) return; // those end the name: another test
+          let accepted: boolean;
+          try {
+            parseXml(`<${name}></${name}>`, 'f.xml');
+            accepted = true;
+          } catch (e) {
+            if (!(e instanceof ConversionError)) throw e;
+            accepted = false;
+          }
+          expect(accepted).toBe(NAME.test(name));
+        },
+      ),
       { numRuns: 20000 },
     );
   });
@@ -304,8 +314,7 @@ describe('resolveImage', () => {
     await writeTree(tmp.path, { 'Annotations/.keep': '', ...tree });
     const layout = await findVocLayout(tmp.path, show);
     const index = await indexImageFolder(layout.images);
-    return (xml: string, ann: VocAnnotation, root = tmp.path, mustExist = true) =>
-      resolveImage(layout, index, ann, join(tmp.path, 'Annotations', xml), root, show, { mustExist });
+    return (xml: string, ann: VocAnnotation, root = tmp.path, mustExist = true) => resolveImage(layout, index, ann, join(tmp.path, 'Annotations', xml), root, show, { mustExist });
   }
 
   test('by <filename>, else by the XML stem with any image extension; <path> plays no part', async () => {

@@ -163,8 +163,15 @@ describe('writeDataset: outputs', () => {
     const r = await writeDataset(watching(), opts({ out: '-' }), failHooks, stdout);
     expect(sawSpill).toBe(true);
     expect(r).toMatchObject({ train: 7, validation: 0, outputs: [] });
-    const got = stdout.text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { image_url: string }).image_url);
-    expect(got).toEqual(recs(7).map((x) => x.path).sort());
+    const got = stdout.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    expect(got).toEqual(
+      recs(7)
+        .map((x) => x.path)
+        .sort(),
+    );
     expect(await spillsOfThisProcess()).toEqual(before);
     expect(await listTree(join(tmp.path, 'out'))).toEqual([]);
   });
@@ -176,7 +183,7 @@ describe('writeDataset: outputs', () => {
   });
 });
 
-describe('writeDataset: a record\'s own split (ImageRecord.split)', () => {
+describe("writeDataset: a record's own split (ImageRecord.split)", () => {
   const urls = async (f: string) => (await lines(f)).map((l) => (JSON.parse(l) as { image_url: string }).image_url);
 
   it('puts records that name their file there, and splits the others among themselves by the hash', async () => {
@@ -342,7 +349,7 @@ describe('writeDataset: failures leave the disk as it was', () => {
   });
 
   it('fs errors from the converter are not mistaken for output errors', async () => {
-    const eacces = Object.assign(new Error('EACCES: permission denied, open \'in/x.jpg\''), { code: 'EACCES', path: 'in/x.jpg' });
+    const eacces = Object.assign(new Error("EACCES: permission denied, open 'in/x.jpg'"), { code: 'EACCES', path: 'in/x.jpg' });
     const err = await writeDataset(gen(recs(5), { failAfter: 2, error: eacces }), opts(), failHooks).catch((e: unknown) => e);
     expect(err).toBe(eacces);
   });

@@ -75,7 +75,9 @@ if (values.child !== undefined) {
       times[i]!.cpu.push(t.cpu);
     }
   }
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   console.log(`${new Date().toISOString()}, ${values.set}${values['no-details'] ? ' --no-image-details' : ''}, ${runs} runs each, load average ${load} at the end`);
   console.log('| build | median wall ms | median CPU ms | least CPU ms |');
   console.log('|---|---:|---:|---:|');

@@ -105,7 +105,10 @@ function timeOnce(c: Candidate): { wall: number; cpu: number } {
 
 function lineCount(files: readonly string[]): number {
   let n = 0;
-  for (const f of files) n += readFileSync(f, 'utf8').split('\n').filter((l) => l !== '').length;
+  for (const f of files)
+    n += readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '').length;
   return n;
 }
 
@@ -120,7 +123,10 @@ for (const c of candidates) {
   timeOnce(c);
   if (c.outputs) {
     const n = lineCount(c.outputs);
-    const expected = readFileSync(join(data, 'csv', 'labels.csv'), 'utf8').split(/\r?\n/).filter((l) => l !== '').length - 1;
+    const expected =
+      readFileSync(join(data, 'csv', 'labels.csv'), 'utf8')
+        .split(/\r?\n/)
+        .filter((l) => l !== '').length - 1;
     if (n !== expected) throw new Error(`${c.name}: expected ${expected} lines, got ${n}`);
   }
 }
@@ -156,5 +162,10 @@ for (const set of ['folder', 'csv'] as const) {
     );
   }
 }
-console.log(`${new Date().toISOString()}, ${runs} runs, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')} at the end`);
+console.log(
+  `${new Date().toISOString()}, ${runs} runs, load average ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} at the end`,
+);
 console.log(rows.join('\n'));

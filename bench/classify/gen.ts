@@ -37,7 +37,6 @@ const total = Number(values.images);
 const classes = Number(values.classes);
 const out = resolve(values.out ?? `bench/data/classify/${values.source}`);
 
-
 rmSync(out, { recursive: true, force: true });
 const srcDir = join(out, 'src');
 mkdirSync(srcDir, { recursive: true });

@@ -31,9 +31,11 @@ interface GlobEntry {
 type Glob = (pattern: string, options: Record<string, unknown>) => Promise<GlobEntry[]>;
 // Loaded by name at run time: the package is installed for this bench only (see above).
 const FAST_GLOB = 'fast-glob';
-const fg = ((await import(FAST_GLOB).catch(() => {
-  throw new Error('fast-glob is not installed: npm install --no-save fast-glob@3.3.3');
-})) as { default: Glob }).default;
+const fg = (
+  (await import(FAST_GLOB).catch(() => {
+    throw new Error('fast-glob is not installed: npm install --no-save fast-glob@3.3.3');
+  })) as { default: Glob }
+).default;
 const runs = Number(values.runs);
 
 /** Every entry under `root` down to `depth` levels, folder by folder in name order, as `kind path`. */
@@ -62,9 +64,7 @@ async function fastGlobWalk(root: string, depth: number): Promise<string[]> {
     }
     return x.length - y.length;
   };
-  return entries
-    .sort((a, b) => bySegments(a.path, b.path))
-    .map((e) => `${e.dirent.isFile() ? 'file' : e.dirent.isDirectory() ? 'dir' : 'other'} ${e.path}`);
+  return entries.sort((a, b) => bySegments(a.path, b.path)).map((e) => `${e.dirent.isFile() ? 'file' : e.dirent.isDirectory() ? 'dir' : 'other'} ${e.path}`);
 }
 
 const sets = [
@@ -87,7 +87,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-console.log(`${new Date().toISOString()}, ${runs} runs each, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start`);
+console.log(
+  `${new Date().toISOString()}, ${runs} runs each, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} at the start`,
+);
 console.log('| set | candidate | entries | median wall ms | median CPU ms |');
 console.log('|---|---|---:|---:|---:|');
 for (const set of sets) {

@@ -109,7 +109,9 @@ async function main(): Promise<void> {
   console.log(`| tool | runs | median time (s) | median peak RSS (MB) | max peak RSS (MB) | lines | objects | all times (s) |`);
   console.log(`|---|---:|---:|---:|---:|---:|---:|---|`);
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.s.length} | ${r.time.toFixed(2)} | ${r.rss.toFixed(0)} | ${r.maxRss.toFixed(0)} | ${r.s[0]!.lines} | ${r.s[0]!.objects} | ${r.s.map((x) => x.seconds.toFixed(2)).join(', ')} |`);
+    console.log(
+      `| ${r.name} | ${r.s.length} | ${r.time.toFixed(2)} | ${r.rss.toFixed(0)} | ${r.maxRss.toFixed(0)} | ${r.s[0]!.lines} | ${r.s[0]!.objects} | ${r.s.map((x) => x.seconds.toFixed(2)).join(', ')} |`,
+    );
   }
   const ref = rows.find((r) => r.name === 'ref');
   for (const r of rows) {

@@ -62,11 +62,20 @@ else:
 `;
 const env = { ...process.env, PYTHONPATH: pythonPath };
 if (!existsSync(cocoRes)) {
-  const r = spawnSync('/usr/bin/python3', ['-c', py, 'convert', segm ? 'segm' : 'bbox', predFile, gtFile, cocoGt, join(root, 'test', 'evaluate'), cocoRes], { env, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync('/usr/bin/python3', ['-c', py, 'convert', segm ? 'segm' : 'bbox', predFile, gtFile, cocoGt, join(root, 'test', 'evaluate'), cocoRes], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
-interface Run { seconds: number; cpu: number; rssMb: number; stats: number[] }
+interface Run {
+  seconds: number;
+  cpu: number;
+  rssMb: number;
+  stats: number[];
+}
 /** /usr/bin/time -f '%U %S %M' on the last line of stderr: CPU seconds (user + system) and peak RSS in MB. */
 const timed = (stderr: string) => {
   const [u, s, m] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
@@ -93,12 +102,16 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-const a: Run[] = [], b: Run[] = [];
+const a: Run[] = [],
+  b: Run[] = [];
 for (let i = 0; i < rounds; i++) {
   a.push(ours());
   b.push(theirs());
-  const x = a[i]!, y = b[i]!;
-  console.log(`round ${i + 1}: automl-img ${x.seconds.toFixed(2)} s wall, ${x.cpu.toFixed(2)} s CPU, ${x.rssMb.toFixed(0)} MB | pycocotools ${y.seconds.toFixed(2)} s wall, ${y.cpu.toFixed(2)} s CPU, ${y.rssMb.toFixed(0)} MB | ${(y.seconds / x.seconds).toFixed(2)}x wall, ${(y.cpu / x.cpu).toFixed(2)}x CPU`);
+  const x = a[i]!,
+    y = b[i]!;
+  console.log(
+    `round ${i + 1}: automl-img ${x.seconds.toFixed(2)} s wall, ${x.cpu.toFixed(2)} s CPU, ${x.rssMb.toFixed(0)} MB | pycocotools ${y.seconds.toFixed(2)} s wall, ${y.cpu.toFixed(2)} s CPU, ${y.rssMb.toFixed(0)} MB | ${(y.seconds / x.seconds).toFixed(2)}x wall, ${(y.cpu / x.cpu).toFixed(2)}x CPU`,
+  );
 }
 const diff = Math.max(...a[0]!.stats.map((v, i) => Math.abs(v - b[0]!.stats[i]!)));
 const tolerance = segm ? 1e-4 : 1e-6;
@@ -106,5 +119,7 @@ console.log(`same figures: max |difference| ${diff.toExponential(2)} (${diff <= 
 const m = (runs: Run[], k: 'seconds' | 'cpu' | 'rssMb') => median(runs.map((r) => r[k]));
 const [ta, tb, ca, cb, ra, rb] = [m(a, 'seconds'), m(b, 'seconds'), m(a, 'cpu'), m(b, 'cpu'), m(a, 'rssMb'), m(b, 'rssMb')];
 console.log('| data | automl-img (wall, CPU, peak RSS) | pycocotools (wall, CPU, peak RSS) | faster (wall) | faster (CPU) | memory |');
-console.log(`| ${task}, ${images} images, 100 predictions/image | ${ta.toFixed(2)} s, ${ca.toFixed(2)} s, ${ra.toFixed(0)} MB | ${tb.toFixed(2)} s, ${cb.toFixed(2)} s, ${rb.toFixed(0)} MB | ${(tb / ta).toFixed(2)}x | ${(cb / ca).toFixed(2)}x | ${(rb / ra).toFixed(2)}x less |`);
+console.log(
+  `| ${task}, ${images} images, 100 predictions/image | ${ta.toFixed(2)} s, ${ca.toFixed(2)} s, ${ra.toFixed(0)} MB | ${tb.toFixed(2)} s, ${cb.toFixed(2)} s, ${rb.toFixed(0)} MB | ${(tb / ta).toFixed(2)}x | ${(cb / ca).toFixed(2)}x | ${(rb / ra).toFixed(2)}x less |`,
+);
 console.log(`AP ${a[0]!.stats[0]} (pycocotools ${b[0]!.stats[0]}), load ${(spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout || '').trim()}`);

@@ -58,14 +58,19 @@ export function generateEvalData(o: EvalDataOptions): { gt: string[]; prediction
   const box = (W: number, H: number): [number, number, number, number] => {
     const kind = rand();
     const size = kind < 0.25 ? (2 + rand() * 30) / Math.max(W, H) : kind < 0.6 ? 0.05 + rand() * 0.15 : kind < 0.95 ? 0.2 + rand() * 0.6 : 1;
-    const w = Math.min(1, size * (0.5 + rand())), h = Math.min(1, size * (0.5 + rand()));
-    const x0 = rand() * (1 - w), y0 = rand() * (1 - h);
+    const w = Math.min(1, size * (0.5 + rand())),
+      h = Math.min(1, size * (0.5 + rand()));
+    const x0 = rand() * (1 - w),
+      y0 = rand() * (1 - h);
     return [r6(x0), r6(y0), r6(Math.max(x0 + w, r6(x0) + 1e-6)), r6(Math.max(y0 + h, r6(y0) + 1e-6))];
   };
   /** Rings inside a box: an outer polygon, sometimes a hole, sometimes a second part. */
   const rings = (b: [number, number, number, number]): number[][] => {
     const [x0, y0, x1, y1] = b;
-    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2, rx = (x1 - x0) / 2, ry = (y1 - y0) / 2;
+    const cx = (x0 + x1) / 2,
+      cy = (y0 + y1) / 2,
+      rx = (x1 - x0) / 2,
+      ry = (y1 - y0) / 2;
     const ring = (sx: number, sy: number, scale: number, points: number) => {
       const out: number[] = [];
       for (let i = 0; i < points; i++) {
@@ -77,14 +82,18 @@ export function generateEvalData(o: EvalDataOptions): { gt: string[]; prediction
     };
     const out = [ring(cx, cy, 1, 3 + Math.floor(rand() * 14))];
     const extra = rand();
-    if (extra < 0.25) out.push(ring(cx, cy, 0.4, 4 + Math.floor(rand() * 5))); // a hole
+    if (extra < 0.25)
+      out.push(ring(cx, cy, 0.4, 4 + Math.floor(rand() * 5))); // a hole
     else if (extra < 0.4) out.push(ring(clamp(cx + rx * 0.9), clamp(cy + ry * 0.9), 0.3, 5)); // a second part, may overlap (xor)
     return out;
   };
   const jitter = (b: [number, number, number, number], amount: number): [number, number, number, number] => {
-    const w = b[2] - b[0], h = b[3] - b[1];
-    const x0 = clamp(b[0] + (rand() - 0.5) * amount * w), y0 = clamp(b[1] + (rand() - 0.5) * amount * h);
-    const x1 = clamp(b[2] + (rand() - 0.5) * amount * w), y1 = clamp(b[3] + (rand() - 0.5) * amount * h);
+    const w = b[2] - b[0],
+      h = b[3] - b[1];
+    const x0 = clamp(b[0] + (rand() - 0.5) * amount * w),
+      y0 = clamp(b[1] + (rand() - 0.5) * amount * h);
+    const x1 = clamp(b[2] + (rand() - 0.5) * amount * w),
+      y1 = clamp(b[3] + (rand() - 0.5) * amount * h);
     return [r6(Math.min(x0, x1)), r6(Math.min(y0, y1)), r6(Math.max(x0, x1) + 1e-6), r6(Math.max(y0, y1) + 1e-6)];
   };
   const shift = (rs: number[][], dx: number, dy: number) => rs.map((r) => r.map((v, i) => r6(clamp(v + (i % 2 === 0 ? dx : dy)))));

@@ -43,7 +43,6 @@ const CATEGORIES: [number, string, string][] = [];
   }
 }
 
-
 /** Buffered writes to a file descriptor. */
 class Out {
   private parts: string[] = [];
@@ -91,7 +90,9 @@ function main(): void {
 
   const fd = openSync(path, 'w');
   const out = new Out(fd);
-  out.write('{"info":{"description":"COCO 2017 Dataset (synthetic, automl-img bench/json/gen-coco)","url":"http://cocodataset.org","version":"1.0","year":2017,"contributor":"COCO Consortium","date_created":"2017/09/01"},');
+  out.write(
+    '{"info":{"description":"COCO 2017 Dataset (synthetic, automl-img bench/json/gen-coco)","url":"http://cocodataset.org","version":"1.0","year":2017,"contributor":"COCO Consortium","date_created":"2017/09/01"},',
+  );
   out.write('"licenses":[');
   for (let i = 1; i <= 8; i++) {
     out.write(`${i > 1 ? ',' : ''}{"url":"http://creativecommons.org/licenses/by-nc-sa/2.0/","id":${i},"name":"Attribution-NonCommercial-ShareAlike License"}`);
@@ -111,7 +112,9 @@ function main(): void {
     ids[i] = nextId;
     const name = String(nextId).padStart(12, '0') + '.jpg';
     const date = `2013-11-${String(int(10, 25)).padStart(2, '0')} ${String(int(0, 23)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}:${String(int(0, 59)).padStart(2, '0')}`;
-    const flickr = `http://farm${int(1, 9)}.staticflickr.com/${int(1000, 9999)}/${int(1e9, 9e9)}_${Math.floor(random() * 0xfffffffff).toString(16).padStart(10, '0')}_z.jpg`;
+    const flickr = `http://farm${int(1, 9)}.staticflickr.com/${int(1000, 9999)}/${int(1e9, 9e9)}_${Math.floor(random() * 0xfffffffff)
+      .toString(16)
+      .padStart(10, '0')}_z.jpg`;
     out.write(
       `${i > 0 ? ',' : ''}{"license":${int(1, 8)},"file_name":"${name}","coco_url":"http://images.cocodataset.org/train2017/${name}","height":${heights[i]},"width":${widths[i]},"date_captured":"${date}","flickr_url":"${flickr}","id":${nextId}}`,
     );
@@ -163,9 +166,7 @@ function main(): void {
       bbox = [xmin, ymin, round2(xmax - xmin), round2(ymax - ymin)];
     }
     const id = crowd ? 900100000000 + a : a + 1;
-    out.write(
-      `${a > 0 ? ',' : ''}{"segmentation":${segmentation},"area":${area},"iscrowd":${crowd ? 1 : 0},"image_id":${ids[img]},"bbox":[${bbox.join(',')}],"category_id":${category},"id":${id}}`,
-    );
+    out.write(`${a > 0 ? ',' : ''}{"segmentation":${segmentation},"area":${area},"iscrowd":${crowd ? 1 : 0},"image_id":${ids[img]},"bbox":[${bbox.join(',')}],"category_id":${category},"id":${id}}`);
   }
 
   out.write('],"categories":[');

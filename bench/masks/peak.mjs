@@ -34,7 +34,8 @@ export function maskPng(width, height, rgb = false) {
   for (let y = 0; y < Math.min(height, 200); y++) {
     if (y < 100 || y >= 200) continue;
     for (let x = 100; x < Math.min(width, 200); x++) {
-      if (rgb) rows[y * rowBytes + 1 + 3 * x] = 128; // VOC colour 1 = (128, 0, 0)
+      if (rgb)
+        rows[y * rowBytes + 1 + 3 * x] = 128; // VOC colour 1 = (128, 0, 0)
       else rows[y * rowBytes + 1 + x] = 1;
     }
   }
@@ -71,7 +72,7 @@ if (process.argv[2] === '--gen') {
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD, file], { encoding: 'utf8', cwd: new URL('../../', import.meta.url).pathname });
       if (run.status !== 0) throw new Error(run.stderr);
       const r = JSON.parse(run.stdout);
-      console.log(`${size}${rgb ? ' rgb' : ''}: ${(w * h / 2 ** 20).toFixed(1)} Mpx, ${r.outcome}, max RSS ${r.maxRssMb} MB`);
+      console.log(`${size}${rgb ? ' rgb' : ''}: ${((w * h) / 2 ** 20).toFixed(1)} Mpx, ${r.outcome}, max RSS ${r.maxRssMb} MB`);
       rmSync(file);
     }
   } finally {

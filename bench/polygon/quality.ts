@@ -59,11 +59,9 @@ const CLI_SETTINGS: { name: string; flags: string[] }[] = [
 
 /** Converts `dir` with the real CLI into `out`; returns its JSONL file. */
 function runConverter(dir: string, out: string, flags: string[]): string {
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'bin/automl-img.js'), 'convert', 'voc-mask', dir, '-o', out, '--validation-ratio', '0', '--no-image-details', '--force', '--quiet', ...flags],
-    { encoding: 'utf8' },
-  );
+  execFileSync(process.execPath, [join(ROOT, 'bin/automl-img.js'), 'convert', 'voc-mask', dir, '-o', out, '--validation-ratio', '0', '--no-image-details', '--force', '--quiet', ...flags], {
+    encoding: 'utf8',
+  });
   return join(out, 'train_annotations.jsonl');
 }
 

@@ -52,8 +52,7 @@ function main(): void {
   mkdirSync(out, { recursive: true });
 
   const bin = join(ROOT, 'bin/automl-img.js');
-  const ours = (jobs: string[]) => () =>
-    timed(process.execPath, [bin, 'convert', 'voc-mask', dir, '-o', join(out, 'ours'), '--force', '--quiet', ...jobs]);
+  const ours = (jobs: string[]) => () => timed(process.execPath, [bin, 'convert', 'voc-mask', dir, '-o', join(out, 'ours'), '--force', '--quiet', ...jobs]);
   const sides: [string, () => number][] = [
     ['reference', () => timed(PYTHON, [join(SHARED, 'reference/ref_convert.py'), 'voc-mask', dir, join(out, 'ref')])],
     [`ours (--jobs ${availableParallelism()}, the default)`, ours([])],
@@ -72,9 +71,7 @@ function main(): void {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const reference = median(times.get('reference')!);
   const refs = times.get('reference')!;
-  const rows = [
-    '| side | ' + Array.from({ length: rounds }, (_, i) => `round ${i + 1}, s`).join(' | ') + ' | median, s | ratio of medians | median of per-round ratios |',
-  ];
+  const rows = ['| side | ' + Array.from({ length: rounds }, (_, i) => `round ${i + 1}, s`).join(' | ') + ' | median, s | ratio of medians | median of per-round ratios |'];
   rows.push('|---|' + '---:|'.repeat(rounds + 3));
   for (const [name, xs] of times) {
     const paired = median(xs.map((x, i) => refs[i]! / x));

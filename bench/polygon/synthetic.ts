@@ -16,7 +16,6 @@ export const SYNTHETIC_WIDTH = 500;
 export const SYNTHETIC_HEIGHT = 375;
 const NAMES = ['person', 'dog', 'cat', 'car', 'chair', 'bottle'];
 
-
 interface Blob {
   cx: number;
   cy: number;
@@ -89,11 +88,7 @@ export function syntheticMask(random: () => number, count: number): Uint8Array {
         return Math.hypot(ax + t * dx - x, ay + t * dy - y) <= halfWidth;
       });
     const reach = radius * 3.2 + 70;
-    paint(
-      label,
-      (x, y) => (parts.some((p) => insideBlob(p, x, y)) && !holes.some((h) => insideBlob(h, x, y))) || onLimb(x, y),
-      [cx - reach, cy - reach, cx + reach, cy + reach],
-    );
+    paint(label, (x, y) => (parts.some((p) => insideBlob(p, x, y)) && !holes.some((h) => insideBlob(h, x, y))) || onLimb(x, y), [cx - reach, cy - reach, cx + reach, cy + reach]);
   }
   if (random() < 0.7) addVoidBand(mask, width, height, random() < 0.5 ? 1 : 2);
   return mask;
@@ -138,10 +133,47 @@ function annotationXml(stem: string, names: string[]): string {
  */
 export function jpegHeader(width: number, height: number): Uint8Array {
   return Uint8Array.from([
-    0xff, 0xd8,
-    0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
-    0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0,
-    0xff, 0xd9,
+    0xff,
+    0xd8,
+    0xff,
+    0xe0,
+    0,
+    16,
+    0x4a,
+    0x46,
+    0x49,
+    0x46,
+    0,
+    1,
+    1,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0,
+    0xff,
+    0xc0,
+    0,
+    17,
+    8,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    3,
+    1,
+    0x11,
+    0,
+    2,
+    0x11,
+    0,
+    3,
+    0x11,
+    0,
+    0xff,
+    0xd9,
   ]);
 }
 

@@ -32,7 +32,9 @@ export function firstDir(root: string, ...names: string[]): string {
 export function* readImages(dir: string): Generator<Image> {
   const annotations = firstDir(dir, 'annotations', 'Annotations');
   const masks = firstDir(dir, 'segmentation-masks', 'SegmentationObject');
-  for (const file of readdirSync(annotations).filter((f) => f.endsWith('.xml')).sort()) {
+  for (const file of readdirSync(annotations)
+    .filter((f) => f.endsWith('.xml'))
+    .sort()) {
     const stem = file.slice(0, -4);
     const maskPath = join(masks, `${stem}.png`);
     if (!existsSync(maskPath)) continue;

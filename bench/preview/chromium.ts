@@ -19,16 +19,7 @@ import type { BrowserContext } from 'playwright-core';
 export const CHROMIUM_PATH = process.env['AUTOML_IMG_CHROMIUM'] || '/usr/bin/chromium';
 
 /** The flags every launch uses: no network chatter, no sandbox (containers), no GPU. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** Why Chromium cannot run here, or undefined when it can. */
 export function chromiumMissing(): string | undefined {

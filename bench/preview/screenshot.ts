@@ -72,10 +72,25 @@ async function main(): Promise<void> {
   try {
     // VOC boxes are 1-based in the samples (samples/README.md)
     run(['convert', 'voc', join(ROOT, 'samples', 'voc'), '-o', join(dir, 'voc'), '--one-based', '--force', '-q']);
-    const lines = ['train_annotations.jsonl', 'validation_annotations.jsonl'].flatMap((f) => readFileSync(join(dir, 'voc', f), 'utf8').split('\n').filter(Boolean));
+    const lines = ['train_annotations.jsonl', 'validation_annotations.jsonl'].flatMap((f) =>
+      readFileSync(join(dir, 'voc', f), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    );
     writeFileSync(join(dir, 'predictions.jsonl'), samplePredictions(lines));
     const page = join(dir, 'preview.html');
-    run(['preview', join(dir, 'voc', 'train_annotations.jsonl'), join(dir, 'voc', 'validation_annotations.jsonl'), '--images-root', join(ROOT, 'samples', 'voc'), '--predictions', join(dir, 'predictions.jsonl'), '-o', page, '-q']);
+    run([
+      'preview',
+      join(dir, 'voc', 'train_annotations.jsonl'),
+      join(dir, 'voc', 'validation_annotations.jsonl'),
+      '--images-root',
+      join(ROOT, 'samples', 'voc'),
+      '--predictions',
+      join(dir, 'predictions.jsonl'),
+      '-o',
+      page,
+      '-q',
+    ]);
     const browser = await launchChromium({ width: 1060, height: 700 });
     if (!browser) throw new Error('no Chromium: cannot take the screenshot');
     try {

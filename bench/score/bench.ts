@@ -43,7 +43,10 @@ function subset(n: number): string {
   const d = join(tmpdir(), `automl-img-score-bench-${n}`);
   if (!existsSync(d)) {
     mkdirSync(d);
-    for (const sub of readdirSync(dir!).sort().slice(0, Math.ceil(n / 1000))) cpSync(join(dir!, sub), join(d, sub), { recursive: true });
+    for (const sub of readdirSync(dir!)
+      .sort()
+      .slice(0, Math.ceil(n / 1000)))
+      cpSync(join(dir!, sub), join(d, sub), { recursive: true });
   }
   return d;
 }
@@ -88,7 +91,23 @@ for (const concurrency of concurrencies) {
         rmSync(out, { force: true });
         const r = spawnSync(
           '/usr/bin/time',
-          ['-f', '%e %U %S %M', process.execPath, join(root, 'bin/automl-img.js'), 'score', endpoint.url, input, '-o', out, '--json', '-q', '--concurrency', String(concurrency), '--batch-size', String(batchSize)],
+          [
+            '-f',
+            '%e %U %S %M',
+            process.execPath,
+            join(root, 'bin/automl-img.js'),
+            'score',
+            endpoint.url,
+            input,
+            '-o',
+            out,
+            '--json',
+            '-q',
+            '--concurrency',
+            String(concurrency),
+            '--batch-size',
+            String(batchSize),
+          ],
           { encoding: 'utf8', env: { ...process.env, AZUREML_ENDPOINT_KEY: 'bench-key' }, maxBuffer: 64 << 20 },
         );
         if (r.status !== 0) throw new Error(`score failed (${r.status}): ${r.stderr.slice(-2000)}`);

@@ -25,11 +25,7 @@ export type StandInTask = 'multi-class' | 'object-detection' | 'instance-segment
 
 /** What one request is answered with instead of predictions. */
 export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
-  | { kind: 'stall'; ms: number }
-  | { kind: 'close' }
-  | { kind: 'short' }
-  | { kind: 'html' };
+  { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string } | { kind: 'stall'; ms: number } | { kind: 'close' } | { kind: 'short' } | { kind: 'html' };
 
 /** What the fault policy is told about a request. */
 export interface RequestInfo {
@@ -123,7 +119,11 @@ export async function startStandIn(options: StandInOptions): Promise<StandIn> {
         return send(res, 401, '{"message":"Unauthorized"}');
       }
       if (options.deployment !== undefined && req.headers['azureml-model-deployment'] !== options.deployment) {
-        return send(res, 404, '{"message":"No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route."}');
+        return send(
+          res,
+          404,
+          '{"message":"No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route."}',
+        );
       }
       const images = decodeImages(req, body);
       if (typeof images === 'string') return send(res, 400, JSON.stringify({ message: images }));

@@ -19,7 +19,11 @@ function listFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export async function floor(url: string, dir: string, o: { concurrency: number; batchSize: number; key: string; limit?: number }): Promise<{ imagesPerSecond: number; seconds: number; p50: number; p95: number }> {
+export async function floor(
+  url: string,
+  dir: string,
+  o: { concurrency: number; batchSize: number; key: string; limit?: number },
+): Promise<{ imagesPerSecond: number; seconds: number; p50: number; p95: number }> {
   let files = listFiles(dir);
   if (o.limit) files = files.slice(0, o.limit);
   const bodies: Buffer[] = [];

@@ -85,9 +85,7 @@ function main(): void {
   const refCpu = median(ref.map((s) => s.cpu));
   process.stdout.write(`dataset ${data}, ${runs} rounds, load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n\n`);
   // The median of the per-round ratios too: steadier than the ratio of medians when the load comes and goes.
-  process.stdout.write(
-    '| candidate | median wall s | median CPU s | reference wall / this wall | median of per-round ratios | reference CPU / this CPU | walls |\n|---|---|---|---|---|---|---|\n',
-  );
+  process.stdout.write('| candidate | median wall s | median CPU s | reference wall / this wall | median of per-round ratios | reference CPU / this CPU | walls |\n|---|---|---|---|---|---|---|\n');
   for (const c of candidates) {
     const s = samples.get(c.name)!;
     const wall = median(s.map((x) => x.wall));
@@ -101,11 +99,18 @@ function main(): void {
   // Ours against the floor and the ideal bound (this wall / their wall: how many times their time we take).
   const wallOf = (name: string) => median(samples.get(name)!.map((x) => x.wall));
   const bounds = candidates.filter((c) => c.name.startsWith('floor') || c.name.startsWith('ideal'));
-  process.stdout.write('\n| ours | ' + bounds.map((b) => `this wall / ${b.name.split(' (')[0]!.replace('ideal bound, ', 'ideal ')}`).join(' | ') + ' |\n|---|' + bounds.map(() => '---|').join('') + '\n');
+  process.stdout.write(
+    '\n| ours | ' + bounds.map((b) => `this wall / ${b.name.split(' (')[0]!.replace('ideal bound, ', 'ideal ')}`).join(' | ') + ' |\n|---|' + bounds.map(() => '---|').join('') + '\n',
+  );
   for (const c of candidates.filter((c) => c.name.startsWith('automl-img'))) {
     process.stdout.write(`| ${c.name} | ${bounds.map((b) => `${(wallOf(c.name) / wallOf(b.name)).toFixed(2)}x`).join(' | ')} |\n`);
   }
-  process.stdout.write(`\nlines: ${candidates.filter((c) => c.out).map((c) => `${c.name}: ${lines(c.out)}`).join(', ')}\n`);
+  process.stdout.write(
+    `\nlines: ${candidates
+      .filter((c) => c.out)
+      .map((c) => `${c.name}: ${lines(c.out)}`)
+      .join(', ')}\n`,
+  );
 }
 
 main();

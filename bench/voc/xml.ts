@@ -333,7 +333,7 @@ function main(): void {
   const loadAfter = loadavg()[0]!;
   const ours = median(samples[0]!);
   process.stdout.write(`\n${rounds} rounds (A B C in turn, after one warm-up pass each), Node ${process.version}, load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n\n`);
-  process.stdout.write('| candidate | median µs per file | this / ours (medians) | median of the rounds\' ratios | µs per file, each round |\n|---|---|---|---|---|\n');
+  process.stdout.write("| candidate | median µs per file | this / ours (medians) | median of the rounds' ratios | µs per file, each round |\n|---|---|---|---|---|\n");
   candidates.forEach((c, i) => {
     const m = median(samples[i]!);
     const ratios = samples[i]!.map((x, r) => x / samples[0]![r]!);

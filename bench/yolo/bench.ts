@@ -16,7 +16,12 @@ import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '7' }, library: { type: 'boolean', default: false }, 'keep-splits': { type: 'boolean', default: false }, task: { type: 'string', default: 'object-detection' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    library: { type: 'boolean', default: false },
+    'keep-splits': { type: 'boolean', default: false },
+    task: { type: 'string', default: 'object-detection' },
+  },
 });
 const dir = resolve(positionals[0] ?? 'bench/data/yolo/20k');
 const runs = Number(values.runs);
@@ -68,7 +73,11 @@ for (let i = 0; i < runs; i++) {
   floors.push(f);
   oursT.push(o);
   ratios.push(o / f);
-  console.log(`round ${i + 1}: floor ${f.toFixed(3)} s (CPU ${cpuF[i]!.toFixed(2)}), ours ${o.toFixed(3)} s (CPU ${cpuO[i]!.toFixed(2)}), ratio ${(o / f).toFixed(2)} (CPU ${(cpuO[i]! / cpuF[i]!).toFixed(2)})`);
+  console.log(
+    `round ${i + 1}: floor ${f.toFixed(3)} s (CPU ${cpuF[i]!.toFixed(2)}), ours ${o.toFixed(3)} s (CPU ${cpuO[i]!.toFixed(2)}), ratio ${(o / f).toFixed(2)} (CPU ${(cpuO[i]! / cpuF[i]!).toFixed(2)})`,
+  );
 }
-console.log(`median: floor ${median(floors).toFixed(3)} s, ours ${median(oursT).toFixed(3)} s; ratio of medians ${(median(oursT) / median(floors)).toFixed(2)}, median of ratios ${median(ratios).toFixed(2)}; CPU: floor ${median(cpuF).toFixed(2)} s, ours ${median(cpuO).toFixed(2)} s, ratio ${(median(cpuO) / median(cpuF)).toFixed(2)}; load ${loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `median: floor ${median(floors).toFixed(3)} s, ours ${median(oursT).toFixed(3)} s; ratio of medians ${(median(oursT) / median(floors)).toFixed(2)}, median of ratios ${median(ratios).toFixed(2)}; CPU: floor ${median(cpuF).toFixed(2)} s, ours ${median(cpuO).toFixed(2)} s, ratio ${(median(cpuO) / median(cpuF)).toFixed(2)}; load ${loadavg()[0]!.toFixed(2)}`,
+);
 rmSync(out, { recursive: true, force: true });

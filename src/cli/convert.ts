@@ -70,14 +70,15 @@ export function registerConvertCommand(program: Command, env: CommandEnv): void 
   const convertCmd = program
     .command('convert')
     .description('convert a dataset into train_annotations.jsonl and validation_annotations.jsonl')
-    .addHelpText('after', `\nExamples:\n${Object.values(CONVERTERS).map((c) => `  $ ${c.example}`).join('\n')}\n`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n${Object.values(CONVERTERS)
+        .map((c) => `  $ ${c.example}`)
+        .join('\n')}\n`,
+    );
 
   for (const converter of Object.values(CONVERTERS)) {
-    const sub = convertCmd
-      .command(converter.name)
-      .alias(converter.alias)
-      .description(converter.description)
-      .argument(converter.argument, 'the dataset to convert');
+    const sub = convertCmd.command(converter.name).alias(converter.alias).description(converter.description).argument(converter.argument, 'the dataset to convert');
     addSharedOptions(sub);
     for (const spec of Object.values(converter.options)) sub.addOption(commanderOption(spec));
     sub.addHelpText('after', `\nExample:\n  $ ${converter.example}\n`);

@@ -23,7 +23,6 @@ export interface CommandEnv {
   colorFor: (flags: { color?: boolean }) => ChalkInstance;
 }
 
-
 /**
  * Whether stderr gets colours: only on a terminal, and never with `--no-color`, `NO_COLOR` (any
  * value), `FORCE_COLOR=0` or `TERM=dumb`.

@@ -41,7 +41,16 @@ const fixed = (v: number | null | undefined, digits = 3) => (v === null || v ===
 function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 const plural = (n: number, word: string) => `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
@@ -54,14 +63,10 @@ export function describeEvaluation(r: EvaluationReport): string {
   if (r.metric === 'coco') {
     out += `${r.task}, COCO style (pycocotools' figures): ${scope}\n\n`;
     const stat = (k: (typeof COCO_STATS)[number]) => fixed(r[k]);
-    out += table([
-      ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'].map((s) => s),
-      ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'].map((s) => stat(s as (typeof COCO_STATS)[number])),
-    ].map((row) => ['', ...row]));
-    out += table([
-      ['AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'],
-      ['AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'].map((s) => stat(s as (typeof COCO_STATS)[number])),
-    ].map((row) => ['', ...row]));
+    out += table(
+      [['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'].map((s) => s), ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl'].map((s) => stat(s as (typeof COCO_STATS)[number]))].map((row) => ['', ...row]),
+    );
+    out += table([['AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'], ['AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'].map((s) => stat(s as (typeof COCO_STATS)[number]))].map((row) => ['', ...row]));
     out += '\n';
     const rows = [['class', 'AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'objects', 'crowd', 'predictions']];
     for (const c of r.per_class) {
@@ -94,10 +99,7 @@ export function describeEvaluation(r: EvaluationReport): string {
     if (cm && cm.labels.length <= 30) {
       const none = cm.no_prediction.some((n) => n > 0);
       out += '\nconfusion matrix (rows: true class, columns: predicted)\n';
-      out += table([
-        ['', ...cm.labels, ...(none ? ['(none)'] : [])],
-        ...cm.labels.map((label, k) => [label, ...cm.matrix[k]!.map(String), ...(none ? [String(cm.no_prediction[k])] : [])]),
-      ]);
+      out += table([['', ...cm.labels, ...(none ? ['(none)'] : [])], ...cm.labels.map((label, k) => [label, ...cm.matrix[k]!.map(String), ...(none ? [String(cm.no_prediction[k])] : [])])]);
     } else if (cm) out += `\nconfusion matrix: ${cm.labels.length} classes, see --json\n`;
   }
   if (r.per_image) out += '\n' + describeImages(r.per_image, r.metric === 'voc' ? `IoU ${r.iou}` : 'IoU 0.5');
@@ -107,8 +109,13 @@ export function describeEvaluation(r: EvaluationReport): string {
 function describeImages(images: readonly ImageReport[], at: string): string {
   if (images.length === 0) return 'no misclassified images\n';
   if (images[0]!.missed !== undefined) {
-    return `worst images (most missed objects at ${at}, then false positives)\n` +
-      table([['image_url', 'objects', 'missed', 'false positives', 'predictions'], ...images.map((m) => [m.image_url, String(m.objects), String(m.missed), String(m.false_positives), String(m.predictions)])]);
+    return (
+      `worst images (most missed objects at ${at}, then false positives)\n` +
+      table([
+        ['image_url', 'objects', 'missed', 'false positives', 'predictions'],
+        ...images.map((m) => [m.image_url, String(m.objects), String(m.missed), String(m.false_positives), String(m.predictions)]),
+      ])
+    );
   }
   const show = (v: string | string[] | null | undefined) => (v === null || v === undefined ? '(no prediction)' : Array.isArray(v) ? (v.length ? v.join(', ') : '(none)') : v);
   return 'misclassified images (in line order)\n' + table([['image_url', 'true', 'predicted'], ...images.map((m) => [m.image_url, show(m.truth), show(m.predicted)])]);
@@ -121,7 +128,7 @@ export function registerEvaluateCommand(program: Command, env: CommandEnv): void
     .command('evaluate')
     .description('score predictions (what `score` writes) against ground-truth JSONL: COCO/VOC AP for detection and segmentation, accuracy, precision, recall and F1 for classification')
     .argument('<ground-truth.jsonl...>', 'the ground truth (AutoML JSONL; "-" reads standard input): its lines are the images scored')
-    .requiredOption('--predictions <file>', 'predictions JSONL, one line per image (image_url, then the endpoint\'s answer)')
+    .requiredOption('--predictions <file>', "predictions JSONL, one line per image (image_url, then the endpoint's answer)")
     .addOption(new Option('--task <task>', 'the task (default: detected from the first labelled ground-truth line)').choices(TASKS))
     .addOption(new Option('--metric <style>', 'detection and segmentation: coco (AP@[.50:.05:.95] and the rest, as pycocotools) or voc (per-class AP at --iou, all-point)').choices(['coco', 'voc']))
     .addOption(new Option('--iou <x>', 'with --metric voc: the IoU a match needs (default 0.5)').argParser(numberOrText))

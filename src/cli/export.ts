@@ -29,7 +29,7 @@ export function describeExport(s: ExportCocoSummary): string {
 /** Adds `export coco <file.jsonl...>` to the program. */
 export function registerExportCommand(program: Command, env: CommandEnv): void {
   const { io, setExitCode, signal } = env;
-  const exportCmd = program.command('export').description('write AutoML JSONL in another tool\'s format (coco)');
+  const exportCmd = program.command('export').description("write AutoML JSONL in another tool's format (coco)");
   const cmd = exportCmd
     .command('coco')
     .description('AutoML JSONL (detection or segmentation) → one COCO instances JSON')

@@ -24,7 +24,17 @@ import { registerValidateCommand } from './validate.js';
 export type { CliIo, CommandEnv } from './env.js';
 
 /** Every command, each adding itself to the program. A new command plugs in with one line here. */
-const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [registerConvertCommand, registerSplitCommand, registerValidateCommand, registerStatsCommand, registerRequestCommand, registerScoreCommand, registerPreviewCommand, registerEvaluateCommand, registerExportCommand];
+const COMMANDS: readonly ((program: Command, env: CommandEnv) => void)[] = [
+  registerConvertCommand,
+  registerSplitCommand,
+  registerValidateCommand,
+  registerStatsCommand,
+  registerRequestCommand,
+  registerScoreCommand,
+  registerPreviewCommand,
+  registerEvaluateCommand,
+  registerExportCommand,
+];
 
 /** The package version: package.json is three folders up from dist/src/cli/main.js, two up from src/cli/main.ts (tests). */
 const VERSION = ((): string => {

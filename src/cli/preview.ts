@@ -48,7 +48,7 @@ export function registerPreviewCommand(program: Command, env: CommandEnv): void 
     .description('write one self-contained HTML page that draws the annotations (and predictions) over the images')
     .argument('<file.jsonl...>', 'AutoML JSONL files (any task), e.g. train_annotations.jsonl validation_annotations.jsonl')
     .option('-o, --out <file>', 'the page to write', 'preview.html')
-    .option('--images-root <dir>', 'the folder image_url paths are relative to (default: the first JSONL file\'s folder)')
+    .option('--images-root <dir>', "the folder image_url paths are relative to (default: the first JSONL file's folder)")
     .option('--base-url <prefix>', 'a prefix to remove from image_url before the image is looked up (as convert --base-url added it)')
     .option('--predictions <file>', 'a predictions JSONL file (what score writes) to draw with the ground truth')
     .option('--embed', 'embed the images in the page as data URLs (a page you can send; as large as the images)')

@@ -12,7 +12,14 @@ import { ConversionError } from '../errors.js';
 /** Right-aligns every column but the first. */
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -33,7 +40,17 @@ function describeCounts(title: string, c: StatsCounts, task: string | null, extr
     else {
       const a = s.area;
       const z = s.sizes;
-      rows.push([name, String(s.images), String(s.objects), a ? percent(a.min) : '-', a ? percent(a.median) : '-', a ? percent(a.max) : '-', String(z?.small ?? 0), String(z?.medium ?? 0), String(z?.large ?? 0)]);
+      rows.push([
+        name,
+        String(s.images),
+        String(s.objects),
+        a ? percent(a.min) : '-',
+        a ? percent(a.median) : '-',
+        a ? percent(a.max) : '-',
+        String(z?.small ?? 0),
+        String(z?.medium ?? 0),
+        String(z?.large ?? 0),
+      ]);
     }
   }
   return `${head}\n${table(rows)
@@ -63,7 +80,7 @@ export function registerStatsCommand(program: Command, env: CommandEnv): void {
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText(
       'after',
-      '\nObject sizes are shares of the image area covered by the object\'s box (a polygon\'s bounding box):\n' +
+      "\nObject sizes are shares of the image area covered by the object's box (a polygon's bounding box):\n" +
         'small < 1%, medium 1% to 10%, large >= 10%.\n\nExample:\n  $ automl-img stats out/train_annotations.jsonl out/validation_annotations.jsonl\n',
     )
     .action(async (files: string[], flags: { json?: boolean; color?: boolean }) => {

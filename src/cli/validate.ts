@@ -66,7 +66,9 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
       'after',
       `\nFinding codes (severity):\n${Object.entries(FINDING_CODES)
         .map(([code, info]) => `  ${code} (${info.severity})`)
-        .join('\n')}\n\nExamples:\n  $ automl-img validate out/train_annotations.jsonl out/validation_annotations.jsonl --images-root data/\n  $ automl-img convert voc data/ -o - | automl-img validate -\n`,
+        .join(
+          '\n',
+        )}\n\nExamples:\n  $ automl-img validate out/train_annotations.jsonl out/validation_annotations.jsonl --images-root data/\n  $ automl-img convert voc data/ -o - | automl-img validate -\n`,
     )
     .action(async (files: string[], flags: ValidateFlags) => {
       const color = env.colorFor(flags);

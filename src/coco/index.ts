@@ -274,11 +274,7 @@ export class CocoIndex implements AnnotationIds {
       this.labels.push(name);
       this.byName.set(name, entry);
     } else {
-      this.warn(
-        'DUPLICATE_CATEGORY_NAME',
-        `category ${describeId(id)} has the name ${JSON.stringify(name)} of ${entry.path}: their objects are merged under that label`,
-        this.at(`${path}.name`),
-      );
+      this.warn('DUPLICATE_CATEGORY_NAME', `category ${describeId(id)} has the name ${JSON.stringify(name)} of ${entry.path}: their objects are merged under that label`, this.at(`${path}.name`));
     }
     this.categoryById.set(id, { label: entry.label, name, path });
     this.categoryIds.set(id, entry.label);
@@ -416,12 +412,7 @@ export class AnnotationReader {
     }
     const label = this.index.categoryIds.get(id);
     if (label === undefined) {
-      throw this.error(
-        'UNKNOWN_CATEGORY_ID',
-        `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`,
-        element,
-        '.category_id',
-      );
+      throw this.error('UNKNOWN_CATEGORY_ID', `expected the id of an entry of "categories", got ${describeId(id)}${this.otherType(this.index.categoryIds, id, 'a category')}`, element, '.category_id');
     }
     return label;
   }
@@ -442,7 +433,12 @@ export class AnnotationReader {
   /** `bbox` `[x, y, width, height]` checked (four finite numbers, a positive size) and normalised. */
   private boxOfBbox(bbox: unknown, width: number, height: number, element: number): [number, number, number, number] {
     if (!Array.isArray(bbox) || bbox.length !== 4 || !isFiniteNumber(bbox[0]) || !isFiniteNumber(bbox[1]) || !isFiniteNumber(bbox[2]) || !isFiniteNumber(bbox[3])) {
-      const found = Array.isArray(bbox) ? `[${bbox.slice(0, 6).map((v: unknown) => describeValue(v)).join(', ')}${bbox.length > 6 ? ', ...' : ''}]` : describeValue(bbox);
+      const found = Array.isArray(bbox)
+        ? `[${bbox
+            .slice(0, 6)
+            .map((v: unknown) => describeValue(v))
+            .join(', ')}${bbox.length > 6 ? ', ...' : ''}]`
+        : describeValue(bbox);
       throw this.error('JSON_BAD_VALUE', `expected [x, y, width, height] as 4 numbers, got ${found}`, element, '.bbox');
     }
     const x = bbox[0] as number;

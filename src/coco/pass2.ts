@@ -198,11 +198,7 @@ export class RangeReader {
 }
 
 /** Messages to a pass-2 worker (`reuse`: the records buffer of one of its earlier results, given back). */
-export type ToWorker =
-  | { setup: Pass2Setup }
-  | { range: number; at: ElementRange; reuse?: ArrayBuffer | undefined }
-  | { finish: true }
-  | { rest: RestRequest };
+export type ToWorker = { setup: Pass2Setup } | { range: number; at: ElementRange; reuse?: ArrayBuffer | undefined } | { finish: true } | { rest: RestRequest };
 /** Messages from a pass-2 worker. */
 export type FromWorker = { result: RangeResult } | { flags: ImageFlags } | { rest: RestOfFile | null } | { bug: WorkerBug };
 

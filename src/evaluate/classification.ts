@@ -62,26 +62,40 @@ const f1Of = (tp: number, fp: number, fn: number) => ratio(2 * tp, 2 * tp + fp +
 export function classificationMetrics(set: EvaluationSet): ClassificationFigures {
   const K = set.classes.length;
   const N = set.urls.length;
-  const tp = new Float64Array(K), fp = new Float64Array(K), fn = new Float64Array(K);
+  const tp = new Float64Array(K),
+    fp = new Float64Array(K),
+    fn = new Float64Array(K);
   const multiLabel = set.task === 'multi-label';
-  let exact = 0, wrongDecisions = 0;
+  let exact = 0,
+    wrongDecisions = 0;
   const matrix = multiLabel ? [] : Array.from({ length: K }, () => new Array<number>(K).fill(0));
   const noPrediction = new Array<number>(K).fill(0);
-  const inTrue = new Uint8Array(K), inPred = new Uint8Array(K);
+  const inTrue = new Uint8Array(K),
+    inPred = new Uint8Array(K);
   for (let i = 0; i < N; i++) {
-    const t0 = set.trueStart[i]!, t1 = set.trueStart[i + 1]!;
-    const p0 = set.predStart[i]!, p1 = set.predStart[i + 1]!;
+    const t0 = set.trueStart[i]!,
+      t1 = set.trueStart[i + 1]!;
+    const p0 = set.predStart[i]!,
+      p1 = set.predStart[i + 1]!;
     for (let j = t0; j < t1; j++) inTrue[set.trueClass[j]!] = 1;
     for (let j = p0; j < p1; j++) inPred[set.predClass[j]!] = 1;
     let same = true;
     for (let j = t0; j < t1; j++) {
       const k = set.trueClass[j]!;
       if (inPred[k]) tp[k]!++;
-      else { fn[k]!++; same = false; wrongDecisions++; }
+      else {
+        fn[k]!++;
+        same = false;
+        wrongDecisions++;
+      }
     }
     for (let j = p0; j < p1; j++) {
       const k = set.predClass[j]!;
-      if (!inTrue[k]) { fp[k]!++; same = false; wrongDecisions++; }
+      if (!inTrue[k]) {
+        fp[k]!++;
+        same = false;
+        wrongDecisions++;
+      }
     }
     if (same) exact++;
     if (!multiLabel) {
@@ -103,18 +117,37 @@ export function classificationMetrics(set: EvaluationSet): ClassificationFigures
   const sum = (f: (c: ClassFigures) => number) => per_class.reduce((s, c) => s + f(c), 0);
   const totalSupport = sum((c) => c.support);
   const TP = tp.reduce((s, v) => s + v, 0);
-  const FP = fp.reduce((s, v) => s + v, 0), FN = fn.reduce((s, v) => s + v, 0);
+  const FP = fp.reduce((s, v) => s + v, 0),
+    FN = fn.reduce((s, v) => s + v, 0);
   const figures: ClassificationFigures = {
     ...(multiLabel ? { exact_match: ratio(exact, N), hamming_loss: ratio(wrongDecisions, N * K) } : { accuracy: ratio(exact, N) }),
-    precision_macro: ratio(sum((c) => c.precision), K),
-    recall_macro: ratio(sum((c) => c.recall), K),
-    f1_macro: ratio(sum((c) => c.f1), K),
+    precision_macro: ratio(
+      sum((c) => c.precision),
+      K,
+    ),
+    recall_macro: ratio(
+      sum((c) => c.recall),
+      K,
+    ),
+    f1_macro: ratio(
+      sum((c) => c.f1),
+      K,
+    ),
     precision_micro: ratio(TP, TP + FP),
     recall_micro: ratio(TP, TP + FN),
     f1_micro: f1Of(TP, FP, FN),
-    precision_weighted: ratio(sum((c) => c.precision * c.support), totalSupport),
-    recall_weighted: ratio(sum((c) => c.recall * c.support), totalSupport),
-    f1_weighted: ratio(sum((c) => c.f1 * c.support), totalSupport),
+    precision_weighted: ratio(
+      sum((c) => c.precision * c.support),
+      totalSupport,
+    ),
+    recall_weighted: ratio(
+      sum((c) => c.recall * c.support),
+      totalSupport,
+    ),
+    f1_weighted: ratio(
+      sum((c) => c.f1 * c.support),
+      totalSupport,
+    ),
     per_class,
   };
   if (!multiLabel) figures.confusion_matrix = { labels: [...set.classes], matrix, no_prediction: noPrediction };

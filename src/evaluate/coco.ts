@@ -122,7 +122,8 @@ interface ImageGeometry {
 function ringsOf(t: ObjectTable, o: number, w: number, h: number): Float64Array[] {
   const rings: Float64Array[] = [];
   for (let r = t.ringFirst[o]!; r < t.ringEnd[o]!; r++) {
-    const from = t.ringOffset[r]!, to = t.ringOffset[r + 1]!;
+    const from = t.ringOffset[r]!,
+      to = t.ringOffset[r + 1]!;
     const ring = new Float64Array(to - from);
     for (let j = from; j < to; j += 2) {
       ring[j - from] = t.coords[j]! * w;
@@ -135,8 +136,14 @@ function ringsOf(t: ObjectTable, o: number, w: number, h: number): Float64Array[
 
 /** bbIou of maskApi.c for one pair ([x, y, w, h] at offsets d and g). */
 function boxIou(db: Float64Array, d: number, gb: Float64Array, g: number, crowd: boolean): number {
-  const dx = db[d]!, dy = db[d + 1]!, dw = db[d + 2]!, dh = db[d + 3]!;
-  const gx = gb[g]!, gy = gb[g + 1]!, gw = gb[g + 2]!, gh = gb[g + 3]!;
+  const dx = db[d]!,
+    dy = db[d + 1]!,
+    dw = db[d + 2]!,
+    dh = db[d + 3]!;
+  const gx = gb[g]!,
+    gy = gb[g + 1]!,
+    gw = gb[g + 2]!,
+    gh = gb[g + 3]!;
   const w = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
   if (w <= 0) return 0;
   const h = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
@@ -176,8 +183,10 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
 
   for (let img = 0; img < images; img++) {
     if ((img & 255) === 0 && input.signal?.aborted) throw new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
-    const g0 = gt.start[img]!, g1 = gt.start[img + 1]!;
-    const d0 = dt.start[img]!, d1 = dt.start[img + 1]!;
+    const g0 = gt.start[img]!,
+      g1 = gt.start[img + 1]!;
+    const d0 = dt.start[img]!,
+      d1 = dt.start[img + 1]!;
     const outcome: ImageOutcome = { objects: 0, missed: 0, falsePositives: 0, predictions: 0 };
     perImage.push(outcome);
     for (let g = g0; g < g1; g++) if (!gt.crowd[g]) outcome.objects++;
@@ -196,7 +205,8 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
     }
     const geometry = measure(img, gts, kept);
 
-    let gi = 0, di = 0;
+    let gi = 0,
+      di = 0;
     while (gi < gts.length || di < kept.length) {
       const c = Math.min(gi < gts.length ? gt.cls[gts[gi]!]! : K, di < kept.length ? dt.cls[kept[di]!]! : K);
       let gEnd = gi;
@@ -217,7 +227,8 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
         dIdx.forEach((o, k) => (dtArea[k] = dt.box[4 * o + 2]! * dt.box[4 * o + 3]!));
         return { gtArea, dtArea };
       }
-      const w = widths[image]!, h = heights[image]!;
+      const w = widths[image]!,
+        h = heights[image]!;
       const gtMask = gIdx.map((o, k) => {
         const m = objectRle(ringsOf(gt, o, w, h), h, w);
         gtArea[k] = rleArea(m);
@@ -236,7 +247,8 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
      * predictions kept[da..db) (already by score, at most 100).
      */
     function evaluateClass(c: number, ga: number, gb: number, da: number, db: number, geo: ImageGeometry, out: ImageOutcome): void {
-      const G = gb - ga, D = db - da;
+      const G = gb - ga,
+        D = db - da;
       if (ious.length < G * D) ious = new Float64Array(G * D * 2);
       if (gOrder.length < G) {
         gOrder = new Int32Array(G * 2);
@@ -350,7 +362,9 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
         const maxDet = MAX_DETS[m]!;
         for (let t = 0; t < T; t++) {
           const bit = 1 << t;
-          let nd = 0, tp = 0, fp = 0;
+          let nd = 0,
+            tp = 0,
+            fp = 0;
           for (const i of list) {
             if (outcomes.rank[i]! >= maxDet) continue;
             if (outcomes.tp[i * A + a]! & bit) tp++;
@@ -378,18 +392,25 @@ export function cocoEvaluate(input: CocoInput): CocoResult {
 
   // summarize
   const summarize = (ap: boolean, iouThr: number | undefined, a: number, m: number, only?: number): number => {
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (let t = 0; t < T; t++) {
       if (iouThr !== undefined && IOU_THRESHOLDS[t] !== iouThr) continue;
       for (let k = only ?? 0; k < (only === undefined ? K : only + 1); k++) {
         if (ap) {
           for (let r = 0; r < R; r++) {
             const v = precision[pIndex(t, r, k, a, m)]!;
-            if (v > -1) { sum += v; n++; }
+            if (v > -1) {
+              sum += v;
+              n++;
+            }
           }
         } else {
           const v = recall[rIndex(t, k, a, m)]!;
-          if (v > -1) { sum += v; n++; }
+          if (v > -1) {
+            sum += v;
+            n++;
+          }
         }
       }
     }

@@ -41,11 +41,11 @@ export interface EvaluateOptions {
 
 /** COCO figures of one class; `null` for the area-range figures when some image has no size. */
 export type CocoClassFigures = { label: string } & Record<CocoStat, number | null> & {
-  /** Ground-truth objects (not crowd), crowd regions, predictions. */
-  ground_truth: number;
-  crowd: number;
-  predictions: number;
-};
+    /** Ground-truth objects (not crowd), crowd regions, predictions. */
+    ground_truth: number;
+    crowd: number;
+    predictions: number;
+  };
 
 /** One of the worst images. */
 export interface ImageReport {
@@ -89,8 +89,7 @@ export interface EvaluationReport extends Partial<Record<CocoStat, number | null
   warnings: string[];
 }
 
-const usage = (flag: string, expected: string, got: unknown) =>
-  new ConversionError('USAGE', `${flag}: expected ${expected}, got ${describeValue(got)}`, {}, { exitCode: 2 });
+const usage = (flag: string, expected: string, got: unknown) => new ConversionError('USAGE', `${flag}: expected ${expected}, got ${describeValue(got)}`, {}, { exitCode: 2 });
 
 /** Checks options (from a program or the CLI) and fills defaults. */
 function checkOptions(o: EvaluateOptions) {
@@ -132,7 +131,8 @@ export async function evaluate(groundTruthFiles: readonly string[], predictionsF
   const { iou, threshold } = checkOptions(options);
   if (groundTruthFiles.length === 0) throw new ConversionError('USAGE', 'at least one ground-truth JSONL file is needed', {}, { exitCode: 2 });
   if (typeof predictionsFile !== 'string' || predictionsFile === '') throw usage('--predictions', 'a predictions JSONL file', predictionsFile);
-  if (predictionsFile === '-' && groundTruthFiles.includes('-')) throw new ConversionError('USAGE', 'standard input (-) can be read once: give the ground truth or the predictions as a file', {}, { exitCode: 2 });
+  if (predictionsFile === '-' && groundTruthFiles.includes('-'))
+    throw new ConversionError('USAGE', 'standard input (-) can be read once: give the ground truth or the predictions as a file', {}, { exitCode: 2 });
   const interrupted = () => new ConversionError('INTERRUPTED', 'interrupted', {}, { exitCode: 130 });
   if (options.signal?.aborted) throw interrupted();
   const set = await readEvaluationSet(groundTruthFiles, predictionsFile, { task: options.task, baseUrl: options.baseUrl, threshold, signal: options.signal, stdin: options.stdin });
@@ -147,9 +147,14 @@ export async function evaluate(groundTruthFiles: readonly string[], predictionsF
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   if (options.threshold !== undefined && task !== 'multi-label') warnings.push(`--threshold applies to multi-label, not ${task}: ignored`);
   if (set.predictionsWithoutPolygon > 0) warnings.push(`${count(set.predictionsWithoutPolygon, 'prediction has', 'predictions have')} no polygon: scored as empty masks`);
-  if (detection && set.unsized > 0 && options.metric !== 'voc') warnings.push(`${count(set.unsized, 'image has', 'images have')} no width and height in image_details: small/medium/large figures are not reported`);
-  if (set.missingPredictions.length > 0) warnings.push(`${count(set.missingPredictions.length, 'ground-truth image has', 'ground-truth images have')} no prediction line: scored as predicting nothing`);
-  if (set.extraPredictions.length > 0) warnings.push(`${count(set.extraPredictions.length, 'prediction line names an image', 'prediction lines name images')} that ${set.extraPredictions.length === 1 ? 'is' : 'are'} not in the ground truth: left out`);
+  if (detection && set.unsized > 0 && options.metric !== 'voc')
+    warnings.push(`${count(set.unsized, 'image has', 'images have')} no width and height in image_details: small/medium/large figures are not reported`);
+  if (set.missingPredictions.length > 0)
+    warnings.push(`${count(set.missingPredictions.length, 'ground-truth image has', 'ground-truth images have')} no prediction line: scored as predicting nothing`);
+  if (set.extraPredictions.length > 0)
+    warnings.push(
+      `${count(set.extraPredictions.length, 'prediction line names an image', 'prediction lines name images')} that ${set.extraPredictions.length === 1 ? 'is' : 'are'} not in the ground truth: left out`,
+    );
   const metric = !detection ? 'classification' : (options.metric ?? 'coco');
   const head = {
     task,
@@ -196,7 +201,15 @@ export async function evaluate(groundTruthFiles: readonly string[], predictionsF
     return report;
   }
 
-  const r = cocoEvaluate({ classes: set.classes, widths: set.widths, heights: set.heights, gt: set.gt, dt: set.dt, iouType: task === 'instance-segmentation' ? 'segm' : 'bbox', signal: options.signal });
+  const r = cocoEvaluate({
+    classes: set.classes,
+    widths: set.widths,
+    heights: set.heights,
+    gt: set.gt,
+    dt: set.dt,
+    iouType: task === 'instance-segmentation' ? 'segm' : 'bbox',
+    signal: options.signal,
+  });
   const sized = set.unsized === 0;
   const named = (values: number[]) => Object.fromEntries(COCO_STATS.map((s, i) => [s, !sized && SIZED.includes(s) ? null : values[i]!])) as Record<CocoStat, number | null>;
   const per_class: CocoClassFigures[] = set.classes.map((label, k) => ({

@@ -44,13 +44,20 @@ export function ringRle(xy: ArrayLike<number>, k: number, h: number, w: number):
   const v = ints(3, m);
   m = 0;
   for (let j = 0; j < k; j++) {
-    let xs = x[j]!, xe = x[j + 1]!, ys = y[j]!, ye = y[j + 1]!;
+    let xs = x[j]!,
+      xe = x[j + 1]!,
+      ys = y[j]!,
+      ye = y[j + 1]!;
     const dx = Math.abs(xe - xs);
     const dy = Math.abs(ys - ye);
     const flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
     if (flip) {
-      let t = xs; xs = xe; xe = t;
-      t = ys; ys = ye; ye = t;
+      let t = xs;
+      xs = xe;
+      xe = t;
+      t = ys;
+      ys = ye;
+      ye = t;
     }
     const s = dx >= dy ? (ye - ys) / dx : (xe - xs) / dy;
     if (dx >= dy) {
@@ -125,21 +132,38 @@ function uints(n: number): Uint32Array {
 export function xorRuns(A: Runs, B: Runs): Runs {
   grow(A.length + B.length + 1);
   const out = scratch;
-  let ca = A[0] ?? 0, cb = B[0] ?? 0;
-  let v = 0, va = 0, vb = 0, m = 0, a = 1, b = 1, cc = 0, ct = 1;
+  let ca = A[0] ?? 0,
+    cb = B[0] ?? 0;
+  let v = 0,
+    va = 0,
+    vb = 0,
+    m = 0,
+    a = 1,
+    b = 1,
+    cc = 0,
+    ct = 1;
   while (ct > 0) {
     const c = Math.min(ca, cb);
     cc += c;
     ct = 0;
     ca -= c;
-    if (!ca && a < A.length) { ca = A[a++]!; va ^= 1; }
+    if (!ca && a < A.length) {
+      ca = A[a++]!;
+      va ^= 1;
+    }
     ct += ca;
     cb -= c;
-    if (!cb && b < B.length) { cb = B[b++]!; vb ^= 1; }
+    if (!cb && b < B.length) {
+      cb = B[b++]!;
+      vb ^= 1;
+    }
     ct += cb;
     const vp = v;
     v = va ^ vb;
-    if (v !== vp || ct === 0) { out[m++] = cc; cc = 0; }
+    if (v !== vp || ct === 0) {
+      out[m++] = cc;
+      cc = 0;
+    }
   }
   return out.slice(0, m);
 }
@@ -167,17 +191,26 @@ export function rleArea(r: Runs): number {
 
 /** The pixel extent [x0, y0, x1, y1] (inclusive) of a mask, or undefined when it is empty. */
 export function rleExtent(r: Runs, h: number): [number, number, number, number] | undefined {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
   let pos = 0;
   for (let j = 0; j < r.length; j++) {
     const c = r[j]!;
     if (j % 2 === 1 && c > 0) {
-      const first = pos, last = pos + c - 1;
-      const fx = Math.floor(first / h), lx = Math.floor(last / h);
+      const first = pos,
+        last = pos + c - 1;
+      const fx = Math.floor(first / h),
+        lx = Math.floor(last / h);
       if (fx < x0) x0 = fx;
       if (lx > x1) x1 = lx;
-      if (lx > fx) { y0 = 0; y1 = h - 1; } else {
-        const fy = first - fx * h, ly = last - lx * h;
+      if (lx > fx) {
+        y0 = 0;
+        y1 = h - 1;
+      } else {
+        const fy = first - fx * h,
+          ly = last - lx * h;
         if (fy < y0) y0 = fy;
         if (ly > y1) y1 = ly;
       }
@@ -192,9 +225,17 @@ export function rleExtent(r: Runs, h: number): [number, number, number, number] 
  * over the detection's area when the ground truth is a crowd region; 0 when they do not meet.
  */
 export function maskIou(dt: Runs, gt: Runs, crowd: boolean, dtArea: number): number {
-  let ca = dt[0] ?? 0, cb = gt[0] ?? 0;
-  let va = 0, vb = 0, a = 1, b = 1, i = 0, u = 0, ct = 1;
-  const ka = dt.length, kb = gt.length;
+  let ca = dt[0] ?? 0,
+    cb = gt[0] ?? 0;
+  let va = 0,
+    vb = 0,
+    a = 1,
+    b = 1,
+    i = 0,
+    u = 0,
+    ct = 1;
+  const ka = dt.length,
+    kb = gt.length;
   while (ct > 0) {
     const c = Math.min(ca, cb);
     if (va || vb) {
@@ -203,10 +244,16 @@ export function maskIou(dt: Runs, gt: Runs, crowd: boolean, dtArea: number): num
     }
     ct = 0;
     ca -= c;
-    if (!ca && a < ka) { ca = dt[a++]!; va ^= 1; }
+    if (!ca && a < ka) {
+      ca = dt[a++]!;
+      va ^= 1;
+    }
     ct += ca;
     cb -= c;
-    if (!cb && b < kb) { cb = gt[b++]!; vb ^= 1; }
+    if (!cb && b < kb) {
+      cb = gt[b++]!;
+      vb ^= 1;
+    }
     ct += cb;
   }
   if (i === 0) return 0;

@@ -102,7 +102,8 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
     } catch (e) {
       if (e instanceof ConversionError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      const detail = code === 'ENOENT' ? 'expected a JSONL file, got nothing (no such file)' : code === 'EISDIR' ? 'expected a JSONL file, got a folder' : `cannot read the file: ${(e as Error).message}`;
+      const detail =
+        code === 'ENOENT' ? 'expected a JSONL file, got nothing (no such file)' : code === 'EISDIR' ? 'expected a JSONL file, got a folder' : `cannot read the file: ${(e as Error).message}`;
       throw new ConversionError('INPUT_NOT_FOUND', detail, { file: shown });
     }
   };
@@ -149,7 +150,8 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
       urls.push(url);
       where.push([shown, line]);
       const details = record['image_details'] as Record<string, unknown> | undefined;
-      const w = details?.['width'], h = details?.['height'];
+      const w = details?.['width'],
+        h = details?.['height'];
       const sized = typeof w === 'number' && typeof h === 'number';
       widths.push(sized ? w : 1);
       heights.push(sized ? h : 1);
@@ -169,20 +171,28 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
           const o = item as Record<string, unknown>;
           const cls = classOf(o['label'] as string);
           const crowd = o['isCrowd'] === 1 ? 1 : 0;
-          const W = sized ? w : 1, H = sized ? h : 1;
+          const W = sized ? w : 1,
+            H = sized ? h : 1;
           const polygon = o['polygon'] as number[][] | undefined;
           if (polygon !== undefined) {
-            let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+            let x0 = Infinity,
+              y0 = Infinity,
+              x1 = -Infinity,
+              y1 = -Infinity;
             for (const ring of polygon) {
               for (let j = 0; j + 1 < ring.length; j += 2) {
-                x0 = Math.min(x0, ring[j]!); x1 = Math.max(x1, ring[j]!);
-                y0 = Math.min(y0, ring[j + 1]!); y1 = Math.max(y1, ring[j + 1]!);
+                x0 = Math.min(x0, ring[j]!);
+                x1 = Math.max(x1, ring[j]!);
+                y0 = Math.min(y0, ring[j + 1]!);
+                y1 = Math.max(y1, ring[j + 1]!);
               }
             }
-            const x = x0 * W, y = y0 * H;
+            const x = x0 * W,
+              y = y0 * H;
             gt.add(image, cls, crowd, 0, x, y, x1 * W - x, y1 * H - y, polygon);
           } else {
-            const x = (o['topX'] as number) * W, y = (o['topY'] as number) * H;
+            const x = (o['topX'] as number) * W,
+              y = (o['topY'] as number) * H;
             gt.add(image, cls, crowd, 0, x, y, (o['bottomX'] as number) * W - x, (o['bottomY'] as number) * H - y);
           }
         }
@@ -195,7 +205,7 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
   }
   if (task === 'instance-segmentation' && firstUnsized) {
     const [f, l] = firstUnsized;
-    throw gtBad(f, l, 'image_details', 'expected the image\'s width and height (masks are compared at the image\'s pixel size), got none: convert without --no-image-details');
+    throw gtBad(f, l, 'image_details', "expected the image's width and height (masks are compared at the image's pixel size), got none: convert without --no-image-details");
   }
   trueStart.push(trueClass.length);
 
@@ -230,9 +240,11 @@ export async function readEvaluationSet(groundTruthFiles: readonly string[], pre
       throw new ConversionError('PREDICTION_BAD', `expected ${wantsBoxes ? '"boxes"' : '"probs" and "labels"'} for the ${task} task of the ground truth, got ${got}`, { file: predShown, line });
     }
     if (p.kind === 'boxes') {
-      const W = widths.get(image), H = heights.get(image);
+      const W = widths.get(image),
+        H = heights.get(image);
       for (const b of p.boxes) {
-        const x = b.topX * W, y = b.topY * H;
+        const x = b.topX * W,
+          y = b.topY * H;
         if (task === 'instance-segmentation' && (b.polygon === undefined || b.polygon.length === 0)) predictionsWithoutPolygon++;
         dt.add(image, classOf(b.label), 0, b.score, x, y, b.bottomX * W - x, b.bottomY * H - y, task === 'instance-segmentation' ? (b.polygon ?? []) : undefined);
       }

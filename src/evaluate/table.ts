@@ -15,7 +15,10 @@ type TypedCtor<T extends TypedArray> = { new (n: number): T };
 export class Column<T extends TypedArray> {
   private data: T;
   length = 0;
-  constructor(private readonly ctor: TypedCtor<T>, capacity = 1024) {
+  constructor(
+    private readonly ctor: TypedCtor<T>,
+    capacity = 1024,
+  ) {
     this.data = new ctor(capacity);
   }
   push(v: number): void {

@@ -91,9 +91,11 @@ export function vocEvaluate(input: { classes: readonly string[]; gt: ObjectTable
   for (let o = 0; o < dt.cls.length; o++) byClass[dt.cls[o]!]!.push(o);
   const taken = new Uint8Array(gt.cls.length);
   const per_class: VocClassFigures[] = [];
-  let apSum = 0, apCount = 0;
+  let apSum = 0,
+    apCount = 0;
   for (let k = 0; k < K; k++) {
-    let positives = 0, crowd = 0;
+    let positives = 0,
+      crowd = 0;
     for (let o = 0; o < gt.cls.length; o++) {
       if (gt.cls[o] !== k) continue;
       if (gt.crowd[o]) crowd++;
@@ -102,14 +104,19 @@ export function vocEvaluate(input: { classes: readonly string[]; gt: ObjectTable
     const list = byClass[k]!;
     list.sort((a, b) => dt.score[b]! - dt.score[a]! || a - b);
     const flags: boolean[] = [];
-    let tps = 0, fps = 0;
+    let tps = 0,
+      fps = 0;
     for (const d of list) {
       const img = imageOfDt[d]!;
-      let best = -Infinity, jmax = -1;
+      let best = -Infinity,
+        jmax = -1;
       for (let g = gt.start[img]!; g < gt.start[img + 1]!; g++) {
         if (gt.cls[g] !== k) continue;
         const o = iouOf(dt.box, 4 * d, gt.box, 4 * g);
-        if (o > best) { best = o; jmax = g; }
+        if (o > best) {
+          best = o;
+          jmax = g;
+        }
       }
       if (jmax >= 0 && best >= iou) {
         if (gt.crowd[jmax]) continue;
@@ -126,7 +133,10 @@ export function vocEvaluate(input: { classes: readonly string[]; gt: ObjectTable
       outcomes[img]!.falsePositives++;
     }
     const AP = positives === 0 ? -1 : allPointAp(flags, positives);
-    if (positives > 0) { apSum += AP; apCount++; }
+    if (positives > 0) {
+      apSum += AP;
+      apCount++;
+    }
     per_class.push({
       label: classes[k]!,
       AP,

@@ -137,7 +137,11 @@ function checkedLine(text: string, loc: Location, expected: ExpectedTask | undef
     throw new ConversionError(code, f.detail.replace(/: (the (image|object|ring|data load) |AutoML ignores)[\s\S]*$/, ''), { ...loc, path: f.path });
   }
   if (check.task === 'multi-class' || check.task === 'multi-label') {
-    throw new ConversionError('JSON_BAD_VALUE', `expected an object-detection or instance-segmentation label (a list of objects), got ${check.task === 'multi-class' ? 'a multi-class label (a string)' : 'a multi-label label (a list of strings)'}: COCO instances hold objects`, { ...loc, path: 'label' });
+    throw new ConversionError(
+      'JSON_BAD_VALUE',
+      `expected an object-detection or instance-segmentation label (a list of objects), got ${check.task === 'multi-class' ? 'a multi-class label (a string)' : 'a multi-label label (a list of strings)'}: COCO instances hold objects`,
+      { ...loc, path: 'label' },
+    );
   }
   return { value: value as Record<string, unknown>, task: check.task };
 }
@@ -212,7 +216,7 @@ export async function exportCoco(files: readonly string[], options: ExportCocoOp
   const values = checkOptions(EXPORT_COCO_OPTIONS, options, 'export coco', CALLBACK_KEYS);
   const { precision, force, baseUrl } = values;
   const signal = options.signal;
-  if (values.out === undefined) throw usageError("-o, --out: expected the COCO JSON file to write, got nothing");
+  if (values.out === undefined) throw usageError('-o, --out: expected the COCO JSON file to write, got nothing');
   if (values.out === '-') throw usageError('-o, --out: expected a file, got "-" (the JSON is written whole or not at all, to a file)');
   const outAbs = resolve(values.out);
   const imagesRoot = values.imagesRoot === undefined ? undefined : resolve(values.imagesRoot);
@@ -346,9 +350,7 @@ export async function exportCoco(files: readonly string[], options: ExportCocoOp
               geometry = `"bbox":${JSON.stringify(bbox)},"area":${JSON.stringify(round(area))},"segmentation":${JSON.stringify(rings.map((ring) => ring.map(round)))}`;
             }
           }
-          await w.write(
-            `${summary.annotations === 1 ? '' : ','}\n{"id":${summary.annotations},"image_id":${image},"category_id":${categoryId.get(o.label)!},${geometry},"iscrowd":${o.isCrowd}}`,
-          );
+          await w.write(`${summary.annotations === 1 ? '' : ','}\n{"id":${summary.annotations},"image_id":${image},"category_id":${categoryId.get(o.label)!},${geometry},"iscrowd":${o.isCrowd}}`);
         }
       }
     }

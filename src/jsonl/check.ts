@@ -59,19 +59,24 @@ export const FINDING_CODES = {
   /** The same `image_url` on two lines, in one file or in two of the files given (train/validation leak). */
   DUPLICATE_IMAGE_URL: { severity: 'warning', effect: 'none', description: 'The same `image_url` on two lines, in one file or across the files given (a train/validation leak).' },
   /** `image_details` is not an object, or its format / width / height have the wrong type. */
-  DETAILS_BAD: { severity: 'warning', effect: 'none', description: '`image_details` is not an object, `format` is not a non-empty string, or `width`/`height` are not positive integers (as `"499px"` in Azure\'s own docs): the message says what convert writes; the data load does not fail.' },
+  DETAILS_BAD: {
+    severity: 'warning',
+    effect: 'none',
+    description:
+      '`image_details` is not an object, `format` is not a non-empty string, or `width`/`height` are not positive integers (as `"499px"` in Azure\'s own docs): the message says what convert writes; the data load does not fail.',
+  },
 
   // --- label ---
   /** The line has no `label`: the image is dropped. */
   LABEL_MISSING: { severity: 'error', effect: 'image', description: 'The line has no `label`: the image is dropped.' },
   /** `label` (or an object's `label`, or an item of a list) has a shape no task accepts: the image is dropped. */
-  LABEL_BAD: { severity: 'error', effect: 'image', description: '`label`, one of its items, or an object\'s `label` has the wrong type: the image is dropped.' },
+  LABEL_BAD: { severity: 'error', effect: 'image', description: "`label`, one of its items, or an object's `label` has the wrong type: the image is dropped." },
   /** A label name is the empty string. */
   LABEL_EMPTY: { severity: 'error', effect: 'none', description: 'A label name is the empty string.' },
   /** A multi-label list names one label twice. */
   LABEL_DUPLICATE: { severity: 'warning', effect: 'none', description: 'A multi-label list names the same label twice.' },
   /** A line's label belongs to another task than the file's (detected from the first labelled line, or `--task`): the image is dropped. */
-  MIXED_TASKS: { severity: 'error', effect: 'image', description: 'A line\'s label is of another task than the file\'s (its first labelled line, or `--task`): the image is dropped.' },
+  MIXED_TASKS: { severity: 'error', effect: 'image', description: "A line's label is of another task than the file's (its first labelled line, or `--task`): the image is dropped." },
 
   // --- objects ---
   /** A coordinate (box value, polygon value) is not a number, or missing: the image is dropped. */
@@ -99,7 +104,7 @@ export const FINDING_CODES = {
   /** The image exists but its header cannot be read. */
   IMAGE_UNREADABLE: { severity: 'error', effect: 'image', description: 'With `--images-root`: the file is not an image, or is truncated, or cannot be read.' },
   /** `image_details` disagrees with the image's header. */
-  DETAILS_MISMATCH: { severity: 'error', effect: 'none', description: 'With `--images-root`: `image_details` disagrees with the image\'s header.' },
+  DETAILS_MISMATCH: { severity: 'error', effect: 'none', description: "With `--images-root`: `image_details` disagrees with the image's header." },
 
   // --- hardening ---
   /** A line longer than `--max-line-bytes` (256 MiB by default): skipped unread; the data load fails. */
@@ -293,7 +298,11 @@ type Add = (code: FindingCode, path: string | undefined, detail: string) => void
 
 function checkDetails(details: unknown, add: Add): void {
   if (!isObject(details)) {
-    add('DETAILS_BAD', 'image_details', `expected an object {format, width, height}, got ${Array.isArray(details) ? 'an array' : fmt(details)}: convert writes {"format", "width", "height"} read from the image header`);
+    add(
+      'DETAILS_BAD',
+      'image_details',
+      `expected an object {format, width, height}, got ${Array.isArray(details) ? 'an array' : fmt(details)}: convert writes {"format", "width", "height"} read from the image header`,
+    );
     return;
   }
   for (const key of Object.keys(details)) {

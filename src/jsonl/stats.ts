@@ -105,13 +105,20 @@ export function objectArea(o: Record<string, unknown>): number | undefined {
 function boxShare(o: Record<string, unknown>): number | undefined {
   if ('polygon' in o) {
     if (!Array.isArray(o['polygon'])) return undefined;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     for (const ring of o['polygon'] as unknown[]) {
       if (!Array.isArray(ring)) return undefined;
       for (let i = 0; i + 1 < ring.length; i += 2) {
-        const x = ring[i], y = ring[i + 1];
+        const x = ring[i],
+          y = ring[i + 1];
         if (typeof x !== 'number' || typeof y !== 'number') return undefined;
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
     }
     if (x0 === Infinity) return undefined;
@@ -137,7 +144,8 @@ function summarise(acc: Map<string, LabelAcc>): Record<string, LabelStats> {
       const n = sorted.length;
       const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
       s.area = { min: round6(sorted[0]!), median: round6(median), max: round6(sorted[n - 1]!) };
-      let small = 0, medium = 0;
+      let small = 0,
+        medium = 0;
       for (const v of sorted) {
         if (v < SIZE_BUCKETS.small) small++;
         else if (v < SIZE_BUCKETS.medium) medium++;
@@ -201,8 +209,7 @@ export async function jsonlStats(files: readonly string[], options: StatsOptions
         const v = seen.get(url);
         if (v === undefined) {
           if (seen.size < MAX_TRACKED_URLS) seen.set(url, fi * 2);
-        }
-        else if (v >> 1 === fi) stats.duplicates++;
+        } else if (v >> 1 === fi) stats.duplicates++;
         else {
           if ((v & 1) === 0) total.sharedBetweenFiles++;
           seen.set(url, fi * 2 + 1);

@@ -30,9 +30,7 @@ const WINDOW = 32;
  * NFS, SMB/CIFS (two magics), FUSE (blobfuse, s3fs, sshfs, gcsfuse), 9p (WSL2 drives, VM shares),
  * Ceph, AFS, Coda, Lustre, GFS2, OCFS2.
  */
-const REMOTE_FS_TYPES: ReadonlySet<number> = new Set([
-  0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x5346414f, 0x73757245, 0x0bd00bd0, 0x01161970, 0x7461636f,
-]);
+const REMOTE_FS_TYPES: ReadonlySet<number> = new Set([0x6969, 0x517b, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x5346414f, 0x73757245, 0x0bd00bd0, 0x01161970, 0x7461636f]);
 
 /** True for a `statfs` type of a network or FUSE filesystem (Linux magic numbers, signed or not). */
 export function isRemoteFilesystemType(type: number | bigint): boolean {

@@ -75,7 +75,11 @@ export class WorkerCrew<M> {
   private closed = false;
   private failed = false;
 
-  constructor(script: URL, n: number, private readonly options: CrewOptions<M>) {
+  constructor(
+    script: URL,
+    n: number,
+    private readonly options: CrewOptions<M>,
+  ) {
     for (let i = 0; i < n; i++) {
       // Not unref'd: while the caller awaits a thread's answer, the thread is what keeps the process alive.
       const worker = options.resourceLimits ? new Worker(script, { resourceLimits: options.resourceLimits }) : new Worker(script);

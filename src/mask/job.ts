@@ -116,22 +116,14 @@ async function run(job: MaskJob): Promise<MaskResult> {
   const mask = readMask(job.mask, job.maskDisplay);
   const { width, height } = mask;
   if (expect && (expect.width !== width || expect.height !== height)) {
-    throw new ConversionError(
-      'MASK_SIZE_MISMATCH',
-      `expected a mask of ${expect.width}×${expect.height} (the ${expect.what}), got ${width}×${height}`,
-      { file: job.maskDisplay },
-    );
+    throw new ConversionError('MASK_SIZE_MISMATCH', `expected a mask of ${expect.width}×${expect.height} (the ${expect.what}), got ${width}×${height}`, { file: job.maskDisplay });
   }
   let classes: LabelMask | undefined;
   if (job.classMask !== undefined) {
     const display = job.classMaskDisplay ?? job.classMask;
     classes = readMask(job.classMask, display);
     if (classes.width !== width || classes.height !== height) {
-      throw new ConversionError(
-        'MASK_SIZE_MISMATCH',
-        `expected a class mask of ${width}×${height} (the instance mask ${job.maskDisplay}), got ${classes.width}×${classes.height}`,
-        { file: display },
-      );
+      throw new ConversionError('MASK_SIZE_MISMATCH', `expected a class mask of ${width}×${height} (the instance mask ${job.maskDisplay}), got ${classes.width}×${classes.height}`, { file: display });
     }
   }
 

@@ -131,7 +131,7 @@ function refuseImageDataBeyondHeader(bytes: Uint8Array, view: DataView, depth: n
   // Rows with their filter byte, plus Adam7's extra filter bytes and rounding (at most 7 passes).
   const needed = height * (rowBytes + 1) + 16 * (height + 8);
   const parts: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.length; ) {
+  for (let at = 8; at + 8 <= bytes.length;) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
     if (type === 'IDAT') parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
@@ -207,9 +207,7 @@ function to8Bits(samples: Uint16Array, channels: number, width: number, fail: (d
   if (small) return Uint8Array.from(samples);
   if (scaled) return Uint8Array.from(samples, (v) => v / 257);
   const pixel = Math.floor(firstLarge / channels);
-  return fail(
-    `expected a 16-bit mask with values up to 255 (or 8-bit values scaled by 257), got ${samples[firstLarge]} at pixel (${pixel % width}, ${Math.floor(pixel / width)})`,
-  );
+  return fail(`expected a 16-bit mask with values up to 255 (or 8-bit values scaled by 257), got ${samples[firstLarge]} at pixel (${pixel % width}, ${Math.floor(pixel / width)})`);
 }
 
 function rgbToIndices(samples: Uint8Array, channels: number, width: number, height: number, fail: (d: string) => never): Uint8Array {
@@ -223,9 +221,7 @@ function rgbToIndices(samples: Uint8Array, channels: number, width: number, heig
     if (rgb !== lastRgb) {
       const index = colourIndex(rgb);
       if (index < 0) {
-        fail(
-          `expected colours of the VOC colour map, got (${samples[s]}, ${samples[s + 1]}, ${samples[s + 2]}) at pixel (${i % width}, ${Math.floor(i / width)})`,
-        );
+        fail(`expected colours of the VOC colour map, got (${samples[s]}, ${samples[s + 1]}, ${samples[s + 2]}) at pixel (${i % width}, ${Math.floor(i / width)})`);
       }
       lastRgb = rgb;
       lastIndex = index;

@@ -12,11 +12,10 @@ import { DEFAULT_POLYGON_OPTIONS, type PolygonOptions } from './options.js';
 
 /** The four options, in `--help` order. */
 export const POLYGON_OPTIONS = Object.freeze({
-  tolerance: decimal(
-    '--tolerance <px>',
-    'simplify rings: no dropped vertex lies farther than this from the ring (small objects get less); 0 keeps rings exact',
-    { min: 0, default: DEFAULT_POLYGON_OPTIONS.tolerance },
-  ),
+  tolerance: decimal('--tolerance <px>', 'simplify rings: no dropped vertex lies farther than this from the ring (small objects get less); 0 keeps rings exact', {
+    min: 0,
+    default: DEFAULT_POLYGON_OPTIONS.tolerance,
+  }),
   maxPoints: integer('--max-points <n>', 'at most n points per ring (default: no cap)', { min: 3 }),
   minArea: decimal('--min-area <px>', 'drop rings enclosing fewer pixels than this (specks, pinholes)', { min: 0, default: DEFAULT_POLYGON_OPTIONS.minArea }),
   holes: choice('--holes <mode>', 'keep: each hole is one more ring (AutoML combines rings with exclusive-or); fill: leave holes out', ['keep', 'fill'], {

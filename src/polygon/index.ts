@@ -48,12 +48,7 @@ export function maskToRings(mask: Uint8Array, width: number, height: number, opt
  * Pixels of ignored values (`options.ignore`, default `[0]`) are outside every object.
  * @throws RangeError as {@link maskToRings}
  */
-export function labelledMaskToRings(
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  options: LabelledMaskOptions = {},
-): Map<number, number[][]> {
+export function labelledMaskToRings(mask: Uint8Array, width: number, height: number, options: LabelledMaskOptions = {}): Map<number, number[][]> {
   checkSize(mask, width, height);
   const resolved = resolvePolygonOptions(options);
   const isObject = objectFlags(ALL_LABELS, options.ignore ?? [0]);

@@ -65,15 +65,14 @@ export interface LabelledMaskOptions extends PolygonOptions {
 export const CONNECTIVITY = { parts: 8, holes: 4 } as const;
 
 /** The defaults, by measurement (bench/polygon/RESULTS.md). */
-export const DEFAULT_POLYGON_OPTIONS: Readonly<Required<Omit<PolygonOptions, 'maxPoints'>> & { maxPoints: number }> =
-  Object.freeze({
-    tolerance: 1,
-    relativeTolerance: 0.15,
-    maxPoints: Number.POSITIVE_INFINITY,
-    minArea: 0,
-    holes: 'keep',
-    contour: 'edge-midpoints',
-  });
+export const DEFAULT_POLYGON_OPTIONS: Readonly<Required<Omit<PolygonOptions, 'maxPoints'>> & { maxPoints: number }> = Object.freeze({
+  tolerance: 1,
+  relativeTolerance: 0.15,
+  maxPoints: Number.POSITIVE_INFINITY,
+  minArea: 0,
+  holes: 'keep',
+  contour: 'edge-midpoints',
+});
 
 /** Options with every default applied and every value checked. */
 export type ResolvedPolygonOptions = typeof DEFAULT_POLYGON_OPTIONS;

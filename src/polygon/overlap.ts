@@ -72,4 +72,3 @@ export function ringsOverlap(rings: readonly (readonly number[])[]): boolean {
   }
   return false;
 }
-

@@ -69,8 +69,7 @@ export function simplifyRing(ring: readonly number[], tolerance: number, maxPoin
     const { from, to, vertex } = heap.pop();
     kept[vertex] = 1;
     count++;
-    twiceArea += cross(x(from), y(from), x(vertex), y(vertex)) + cross(x(vertex), y(vertex), x(to), y(to)) -
-      cross(x(from), y(from), x(to), y(to));
+    twiceArea += cross(x(from), y(from), x(vertex), y(vertex)) + cross(x(vertex), y(vertex), x(to), y(to)) - cross(x(from), y(from), x(to), y(to));
     pushSegment(from, vertex);
     pushSegment(vertex, to);
   }

@@ -148,11 +148,7 @@ export class BoundaryTracer {
           rightX = x;
           rightY = y - 1;
       }
-      const next = this.inside(label, leftX, leftY)
-        ? (direction + 3) & 3
-        : this.inside(label, rightX, rightY)
-          ? direction
-          : (direction + 1) & 3;
+      const next = this.inside(label, leftX, leftY) ? (direction + 3) & 3 : this.inside(label, rightX, rightY) ? direction : (direction + 1) & 3;
       if (next !== direction) {
         if (count + 2 > this.corners.length) this.growCorners();
         this.corners[count++] = x;

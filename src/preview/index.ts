@@ -311,7 +311,8 @@ async function writeBase64(out: WriteStream, abs: string): Promise<void> {
     }
   } catch (e) {
     // a read error of the image (not of the page being written)
-    if ((e as NodeJS.ErrnoException).path === abs) throw new ConversionError('IMAGE_UNREADABLE', `cannot read the image to embed it: ${(e as Error).message}`, { file: displayPath(abs) }, { cause: e });
+    if ((e as NodeJS.ErrnoException).path === abs)
+      throw new ConversionError('IMAGE_UNREADABLE', `cannot read the image to embed it: ${(e as Error).message}`, { file: displayPath(abs) }, { cause: e });
     throw e;
   }
   if (carry.length) await writeWithBackpressure(out, carry.toString('base64'));

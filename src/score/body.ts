@@ -166,7 +166,10 @@ export async function* planBatches(items: AsyncIterable<InputItem>, limits: Batc
     const alone = overhead + costOf(image.size, true);
     if (maxBytes !== undefined && alone > maxBytes) {
       const detail = `its request body would be ${alone} bytes, more than --max-bytes ${maxBytes} (the image is ${image.size} bytes${body === 'input-data' ? ', base64 adds a third' : ''})`;
-      onBad({ error: new ConversionError('IMAGE_TOO_LARGE', image.origin.line === undefined ? detail : `${JSON.stringify(image.imageUrl)}: ${detail}`, imageLocation(image)), imageUrl: image.imageUrl });
+      onBad({
+        error: new ConversionError('IMAGE_TOO_LARGE', image.origin.line === undefined ? detail : `${JSON.stringify(image.imageUrl)}: ${detail}`, imageLocation(image)),
+        imageUrl: image.imageUrl,
+      });
       continue;
     }
     if (images.length > 0 && (images.length >= batchSize || (maxBytes !== undefined && bytes + costOf(image.size, false) > maxBytes))) {

@@ -228,7 +228,10 @@ export async function buildRequests(inputs: readonly string[], options: RequestO
 }
 
 function emptyError(summary: RequestSummary): ConversionError {
-  return new ConversionError('EMPTY_DATASET', summary.skipped ? `no image left: all ${summary.skipped} were skipped` : 'no images in the inputs (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)');
+  return new ConversionError(
+    'EMPTY_DATASET',
+    summary.skipped ? `no image left: all ${summary.skipped} were skipped` : 'no images in the inputs (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)',
+  );
 }
 
 function checkItem(item: InputItem, onBad: (bad: BadItem) => void): void {
@@ -242,7 +245,13 @@ function checkItem(item: InputItem, onBad: (bad: BadItem) => void): void {
 }
 
 /** One input-data body holding every image, streamed image by image (no list of images kept). */
-async function writeOneBody(items: AsyncIterable<InputItem>, write: (chunk: Buffer) => Promise<void>, onBad: (bad: BadItem) => void, summary: RequestSummary, signal: AbortSignal | undefined): Promise<void> {
+async function writeOneBody(
+  items: AsyncIterable<InputItem>,
+  write: (chunk: Buffer) => Promise<void>,
+  onBad: (bad: BadItem) => void,
+  summary: RequestSummary,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   let bytes = 0;
   const put = async (chunk: Buffer) => {
     bytes += chunk.length;
@@ -529,8 +538,18 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   };
 
   const summary: ScoreSummary = {
-    ok: false, output: shownOut, images: 0, predicted: file.kept, kept: file.kept, failed: 0, requests: 0, retries: 0,
-    failures: [], latencyMs: { p50: 0, p95: 0 }, imagesPerSecond: 0, seconds: 0,
+    ok: false,
+    output: shownOut,
+    images: 0,
+    predicted: file.kept,
+    kept: file.kept,
+    failed: 0,
+    requests: 0,
+    retries: 0,
+    failures: [],
+    latencyMs: { p50: 0, p95: 0 },
+    imagesPerSecond: 0,
+    seconds: 0,
   };
   const progress: ScoreProgress = { predicted: 0, failed: 0, inFlight: 0, retries: 0, listed: 0, listingDone: false };
   const report = () => options.onProgress?.({ ...progress });
@@ -715,17 +734,15 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   summary.ok = summary.failed === 0;
   if (options.signal?.aborted) {
     const written = summary.kept + linesWritten(progress.predicted, pending);
-    throw new ConversionError(
-      'INTERRUPTED',
-      `interrupted: ${written} prediction${written === 1 ? '' : 's'} kept in ${shownOut}; run the same command with --resume to go on`,
-      {},
-      { exitCode: 130 },
-    );
+    throw new ConversionError('INTERRUPTED', `interrupted: ${written} prediction${written === 1 ? '' : 's'} kept in ${shownOut}; run the same command with --resume to go on`, {}, { exitCode: 130 });
   }
   if (failure !== undefined) throw failure;
   if (summary.images === 0) {
     if (file.kept === 0) await rm(o.out, { force: true });
-    throw new ConversionError('EMPTY_DATASET', `no images in ${inputs.map((i) => displayPath(resolve(i))).join(', ')} (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)`);
+    throw new ConversionError(
+      'EMPTY_DATASET',
+      `no images in ${inputs.map((i) => displayPath(resolve(i))).join(', ')} (image files: jpg jpeg jpe jfif png bmp tif tiff; JSONL lines with an image_url)`,
+    );
   }
   return summary;
 }

@@ -97,7 +97,9 @@ function fileImage(abs: string, options: InputOptions): InputItem {
   const mapped = localUrl(abs, options);
   if ('error' in mapped) return { ok: false, error: mapped.error, imageUrl: undefined };
   if (!isImageName(abs)) {
-    const error = new ConversionError('NOT_AN_IMAGE', `expected an image (jpg, jpeg, png, bmp, tif, tiff...) or a .jsonl file, got a .${extensionOf(abs) || '(no extension)'} file`, { file: displayPath(abs) });
+    const error = new ConversionError('NOT_AN_IMAGE', `expected an image (jpg, jpeg, png, bmp, tif, tiff...) or a .jsonl file, got a .${extensionOf(abs) || '(no extension)'} file`, {
+      file: displayPath(abs),
+    });
     return { ok: false, error, imageUrl: mapped.url };
   }
   return { ok: true, image: { path: abs, imageUrl: mapped.url, origin: {} } };

@@ -59,7 +59,11 @@ export function batchImages(batch: Batch): string {
  *   list of the batch's length (octet-stream: one object), or not the shape of a task; nothing of it is used
  */
 export function answerLines(batch: Batch, text: string, kind: BodyKind, key = ''): string[] {
-  const bad = (why: string) => new ConversionError('RESPONSE_BAD', `request ${batch.index + 1} (${batchImages(batch)}): ${why}; no prediction kept for its ${batch.images.length === 1 ? 'image' : `${batch.images.length} images`}`);
+  const bad = (why: string) =>
+    new ConversionError(
+      'RESPONSE_BAD',
+      `request ${batch.index + 1} (${batchImages(batch)}): ${why}; no prediction kept for its ${batch.images.length === 1 ? 'image' : `${batch.images.length} images`}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -63,7 +63,14 @@ describe('threads (--jobs): the same output, summary and errors for any number',
     const one = await run(json, { ...options, jobs: 1 }, SMALL);
     const two = await run(json, { ...options, jobs: 2 }, cocoConverter({ rangeBytes: 1000 }));
     const three = await run(json, { ...options, ...THREADS }, SMALL);
-    expect(one.summary.errors.map((e) => e.path)).toEqual(['annotations[5].category_id', 'annotations[100].bbox', 'annotations[230].category_id', 'annotations[231].category_id', 'annotations[480].bbox', 'annotations[598].category_id']);
+    expect(one.summary.errors.map((e) => e.path)).toEqual([
+      'annotations[5].category_id',
+      'annotations[100].bbox',
+      'annotations[230].category_id',
+      'annotations[231].category_id',
+      'annotations[480].bbox',
+      'annotations[598].category_id',
+    ]);
     expect(comparable(two, tmp.path)).toEqual(comparable(one, tmp.path));
     expect(comparable(three, tmp.path)).toEqual(comparable(one, tmp.path));
     expect(one.summary.objects).toBe(594);

@@ -75,10 +75,10 @@ interface Shape {
 }
 
 const shape: fc.Arbitrary<Shape> = fc.record({
-  images: fc.array(
-    fc.record({ stringId: fc.boolean(), width: fc.integer({ min: 1, max: 9 }), height: fc.integer({ min: 1, max: 9 }), name: nasty, bad: fc.integer({ min: 0, max: 60 }) }),
-    { minLength: 1, maxLength: 6 },
-  ),
+  images: fc.array(fc.record({ stringId: fc.boolean(), width: fc.integer({ min: 1, max: 9 }), height: fc.integer({ min: 1, max: 9 }), name: nasty, bad: fc.integer({ min: 0, max: 60 }) }), {
+    minLength: 1,
+    maxLength: 6,
+  }),
   categories: fc.array(fc.record({ stringId: fc.boolean(), name: nasty, bad: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 4 }),
   annotations: fc.array(
     fc.record({
@@ -209,7 +209,14 @@ export const fileArb = fc.record({
   fault: fc.oneof(
     { weight: 6, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: 10000 }).map((k) => k / 10000), bytes: fc.constant('') }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('insert' as const), at: fc.integer({ min: 0, max: 10000 }).map((k) => k / 10000), bytes: fc.constantFrom(',', ']', '}', '"', '{', '[', 'x', '\\', ':') }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant('insert' as const),
+        at: fc.integer({ min: 0, max: 10000 }).map((k) => k / 10000),
+        bytes: fc.constantFrom(',', ']', '}', '"', '{', '[', 'x', '\\', ':'),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: fc.integer({ min: 0, max: 10000 }).map((k) => k / 10000), bytes: fc.constant('') }) },
   ),
 });
@@ -294,11 +301,16 @@ export function plain(n: number, badAt: number[] = []): string {
 
 /** What the converter gives a pass-2 pool for `path`, read in ranges of about `rangeBytes`. */
 export async function poolInput(path: string, rangeBytes: number): Promise<{ setup: Pass2Setup; ranges: ElementRange[] }> {
-  const index = new CocoIndex('a.json', (e) => {
-    throw e;
-  }, () => undefined);
+  const index = new CocoIndex(
+    'a.json',
+    (e) => {
+      throw e;
+    },
+    () => undefined,
+  );
   const pass1 = readTopLevelArrays(path, pass1Arrays(rangeBytes));
-  for await (const batch of pass1.batches()) for (const e of batch) {
+  for await (const batch of pass1.batches())
+    for (const e of batch) {
       if (e.key === 'images') index.addImage(e.value, e.index);
       else index.addCategory(e.value, e.index);
     }

@@ -4,18 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConversionError } from '../../src/errors.js';
-import {
-  countsToString,
-  decodeRle,
-  encodeRle,
-  maskToCounts,
-  parseRle,
-  rleArea,
-  rleBbox,
-  rleToMask,
-  stringToCounts,
-  type Rle,
-} from '../../src/coco/rle.js';
+import { countsToString, decodeRle, encodeRle, maskToCounts, parseRle, rleArea, rleBbox, rleToMask, stringToCounts, type Rle } from '../../src/coco/rle.js';
 
 interface Mask {
   width: number;
@@ -172,11 +161,13 @@ describe('agrees with the reference masklib.py', () => {
 
   const python = '/usr/bin/python3';
   const reference = join(import.meta.dirname, '../../../shared/reference');
-  const available =
-    existsSync(python) && existsSync(join(reference, 'masklib.py')) && spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' }).status === 0;
+  const available = existsSync(python) && existsSync(join(reference, 'masklib.py')) && spawnSync(python, ['-c', 'import numpy, PIL'], { encoding: 'utf8' }).status === 0;
 
   test.skipIf(!available)('on random masks, both ways (runs masklib.py when it is installed)', () => {
-    const masks = fc.sample(maskArbitrary.filter((m) => m.width > 0 && m.height > 0), { numRuns: 300, seed: 42 });
+    const masks = fc.sample(
+      maskArbitrary.filter((m) => m.width > 0 && m.height > 0),
+      { numRuns: 300, seed: 42 },
+    );
     const input = JSON.stringify(masks.map((m) => ({ rows: rowsOf(m), string: countsToString(maskToCounts(m.data, m.width, m.height)) })));
     const run = spawnSync(python, ['-c', MASKLIB_SCRIPT, reference], { input, encoding: 'utf8', maxBuffer: 1 << 26 });
     expect(run.stderr).toBe('');
@@ -248,8 +239,7 @@ describe('real RLEs', () => {
     area: number;
     bbox: number[];
   }
-  const rleAnnotations = (file: string): Annotation[] =>
-    (JSON.parse(readFileSync(file, 'utf8')) as { annotations: Annotation[] }).annotations.filter((a) => !Array.isArray(a.segmentation));
+  const rleAnnotations = (file: string): Annotation[] => (JSON.parse(readFileSync(file, 'utf8')) as { annotations: Annotation[] }).annotations.filter((a) => !Array.isArray(a.segmentation));
 
   test.skipIf(!existsSync(icevision))('the crowd RLE of COCO val2017 (counts as a list) in icevision-samples', () => {
     const [crowd] = rleAnnotations(icevision);

@@ -14,7 +14,7 @@ describe('ObjectBuckets (src/coco/spill.ts)', () => {
   /** Objects with every kind of id and shape, on random images, in a fixed pseudo-random order. */
   function objects(count: number, images: number): CocoObject[] {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     return Array.from({ length: count }, (_, element) => {
       const kind = Math.floor(rand() * 3);
       const id = kind === 0 ? Math.floor(rand() * 50) : kind === 1 ? `é-${Math.floor(rand() * 50)}` : undefined;

@@ -137,7 +137,7 @@ describe('worker threads that fail, stall or stop', () => {
   // The writer answers an abort at once and lets the converter finish on its own (src/writer.ts): the
   // converter must not then sit waiting for a thread, holding it and its temporary files.
   for (const [mode, when] of [
-    ['mute-rest', 'pass 1 waits for the worker\'s half'],
+    ['mute-rest', "pass 1 waits for the worker's half"],
     ['stall', 'pass 2 waits for a range the worker holds (objects in temporary files)'],
   ] as const) {
     test(`an abort while ${when}: INTERRUPTED, then the worker stopped and nothing left, without waiting for it`, async () => {

@@ -81,7 +81,7 @@ describe('a worker that stops', () => {
 });
 
 describe('RangeReader', () => {
-  test('an unexpected exception in a range (not bad input) comes back as the range\'s bug, with its stack, not thrown', async () => {
+  test("an unexpected exception in a range (not bad input) comes back as the range's bug, with its stack, not thrown", async () => {
     const path = join(tmp.path, 'a.json');
     writeFileSync(path, plain(50));
     const { setup, ranges } = await poolInput(path, 256);

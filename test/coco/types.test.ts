@@ -51,13 +51,34 @@ const CASES: [string, Edit, string, string, ConvertOptions?][] = [
   ['annotations: bbox of 5 numbers', (d) => (annotation(d).bbox = [1, 1, 4, 4, 4]), 'annotations[0].bbox', 'expected [x, y, width, height] as 4 numbers, got [1, 1, 4, 4, 4]'],
   ['annotations: bbox with a negative width', (d) => (annotation(d).bbox = [5, 1, -4, 4]), 'annotations[0].bbox', 'expected a width and height >= 0, got [5, 1, -4, 4]'],
   ['annotations: bbox with a negative height', (d) => (annotation(d, 1).bbox = [5, 5, 4, -1]), 'annotations[1].bbox', 'expected a width and height >= 0, got [5, 5, 4, -1]'],
-  ['annotations: segmentation a string (detection, bbox given)', (d) => (annotation(d).segmentation = 'poly'), 'annotations[0].segmentation', 'expected a segmentation as a list of polygons or an RLE object, got "poly"'],
-  ['annotations: segmentation a number (detection, bbox given)', (d) => (annotation(d, 1).segmentation = 3), 'annotations[1].segmentation', 'expected a segmentation as a list of polygons or an RLE object, got 3'],
-  ['annotations: segmentation a string (segmentation)', (d) => (annotation(d).segmentation = 'poly'), 'annotations[0].segmentation', 'expected a segmentation as a list of polygons or an RLE object, got "poly"', SEG],
-  ['annotations: segmentation true (detection, no bbox)', (d) => {
-    delete annotation(d).bbox;
-    annotation(d).segmentation = true;
-  }, 'annotations[0].segmentation', 'expected a segmentation as a list of polygons or an RLE object, got true'],
+  [
+    'annotations: segmentation a string (detection, bbox given)',
+    (d) => (annotation(d).segmentation = 'poly'),
+    'annotations[0].segmentation',
+    'expected a segmentation as a list of polygons or an RLE object, got "poly"',
+  ],
+  [
+    'annotations: segmentation a number (detection, bbox given)',
+    (d) => (annotation(d, 1).segmentation = 3),
+    'annotations[1].segmentation',
+    'expected a segmentation as a list of polygons or an RLE object, got 3',
+  ],
+  [
+    'annotations: segmentation a string (segmentation)',
+    (d) => (annotation(d).segmentation = 'poly'),
+    'annotations[0].segmentation',
+    'expected a segmentation as a list of polygons or an RLE object, got "poly"',
+    SEG,
+  ],
+  [
+    'annotations: segmentation true (detection, no bbox)',
+    (d) => {
+      delete annotation(d).bbox;
+      annotation(d).segmentation = true;
+    },
+    'annotations[0].segmentation',
+    'expected a segmentation as a list of polygons or an RLE object, got true',
+  ],
   ['annotations: area a string', (d) => (annotation(d).area = '8'), 'annotations[0].area', 'expected the area as a number >= 0, got "8"'],
   ['annotations: area negative', (d) => (annotation(d, 1).area = -1), 'annotations[1].area', 'expected the area as a number >= 0, got -1'],
   ['annotations: area an array (segmentation)', (d) => (annotation(d).area = [8]), 'annotations[0].area', 'expected the area as a number >= 0, got an array of 1', SEG],

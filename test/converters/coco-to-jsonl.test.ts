@@ -150,41 +150,173 @@ describe('bad input', () => {
 
   const cases: [string, (d: CocoDoc) => void, string, string, string, ConvertOptions?][] = [
     ['unknown image id', (d) => ((d.annotations as { image_id: unknown }[])[1]!.image_id = 9), 'UNKNOWN_IMAGE_ID', 'annotations[1].image_id', 'expected the id of an entry of "images", got 9'],
-    ['image id of the other type', (d) => ((d.annotations as { image_id: unknown }[])[1]!.image_id = '2'), 'UNKNOWN_IMAGE_ID', 'annotations[1].image_id', 'expected the id of an entry of "images", got "2" (an image has the id 2: a number and a string never match)'],
-    ['unknown category id', (d) => ((d.annotations as { category_id: unknown }[])[0]!.category_id = 3), 'UNKNOWN_CATEGORY_ID', 'annotations[0].category_id', 'expected the id of an entry of "categories", got 3'],
-    ['missing category id', (d) => delete (d.annotations as { category_id?: unknown }[])[0]!.category_id, 'JSON_MISSING', 'annotations[0].category_id', 'expected a category id (a number or a non-empty string), got nothing'],
-    ['non-numeric bbox', (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [1, '1', 4, 4]), 'JSON_BAD_VALUE', 'annotations[0].bbox', 'expected [x, y, width, height] as 4 numbers, got [1, "1", 4, 4]'],
+    [
+      'image id of the other type',
+      (d) => ((d.annotations as { image_id: unknown }[])[1]!.image_id = '2'),
+      'UNKNOWN_IMAGE_ID',
+      'annotations[1].image_id',
+      'expected the id of an entry of "images", got "2" (an image has the id 2: a number and a string never match)',
+    ],
+    [
+      'unknown category id',
+      (d) => ((d.annotations as { category_id: unknown }[])[0]!.category_id = 3),
+      'UNKNOWN_CATEGORY_ID',
+      'annotations[0].category_id',
+      'expected the id of an entry of "categories", got 3',
+    ],
+    [
+      'missing category id',
+      (d) => delete (d.annotations as { category_id?: unknown }[])[0]!.category_id,
+      'JSON_MISSING',
+      'annotations[0].category_id',
+      'expected a category id (a number or a non-empty string), got nothing',
+    ],
+    [
+      'non-numeric bbox',
+      (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [1, '1', 4, 4]),
+      'JSON_BAD_VALUE',
+      'annotations[0].bbox',
+      'expected [x, y, width, height] as 4 numbers, got [1, "1", 4, 4]',
+    ],
     ['bbox of 3 numbers', (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [1, 1, 4]), 'JSON_BAD_VALUE', 'annotations[0].bbox', 'expected [x, y, width, height] as 4 numbers, got [1, 1, 4]'],
-    ['bbox without width', (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [1, 1, 0, 4]), 'EMPTY_BOX', 'annotations[0].bbox', 'expected a box with a positive width and height, got [1, 1, 0, 4]'],
-    ['bbox outside the image', (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [12, 1, 4, 4]), 'EMPTY_BOX', 'annotations[0].bbox', 'expected a box inside the 10 × 10 image, got [12, 1, 4, 4], which lies outside it'],
-    ['neither bbox nor segmentation', (d) => {
-      const a = (d.annotations as Record<string, unknown>[])[0]!;
-      delete a['bbox'];
-      delete a['segmentation'];
-    }, 'JSON_MISSING', 'annotations[0].bbox', 'expected a bbox, or a segmentation to take it from, got neither'],
+    [
+      'bbox without width',
+      (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [1, 1, 0, 4]),
+      'EMPTY_BOX',
+      'annotations[0].bbox',
+      'expected a box with a positive width and height, got [1, 1, 0, 4]',
+    ],
+    [
+      'bbox outside the image',
+      (d) => ((d.annotations as { bbox: unknown }[])[0]!.bbox = [12, 1, 4, 4]),
+      'EMPTY_BOX',
+      'annotations[0].bbox',
+      'expected a box inside the 10 × 10 image, got [12, 1, 4, 4], which lies outside it',
+    ],
+    [
+      'neither bbox nor segmentation',
+      (d) => {
+        const a = (d.annotations as Record<string, unknown>[])[0]!;
+        delete a['bbox'];
+        delete a['segmentation'];
+      },
+      'JSON_MISSING',
+      'annotations[0].bbox',
+      'expected a bbox, or a segmentation to take it from, got neither',
+    ],
     ['iscrowd 2', (d) => ((d.annotations as { iscrowd?: unknown }[])[0]!.iscrowd = 2), 'JSON_BAD_VALUE', 'annotations[0].iscrowd', 'expected iscrowd to be 0 or 1, got 2'],
     ['annotation not an object', (d) => ((d.annotations as unknown[])[1] = [1, 2]), 'JSON_BAD_VALUE', 'annotations[1]', 'expected an annotation object, got an array of 2'],
-    ['polygon of 4 numbers', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 5, 5]]), 'BAD_POLYGON', 'annotations[0].segmentation[0]', 'expected at least 3 points (6 numbers), got 4 numbers', { task: 'instance-segmentation' }],
-    ['polygon of odd length', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 5, 1, 5, 5, 1]]), 'BAD_POLYGON', 'annotations[0].segmentation[0]', 'expected x, y pairs (an even count), got 7 numbers', { task: 'instance-segmentation' }],
-    ['non-numeric polygon value', (d) => ((d.annotations as { segmentation: unknown }[])[1]!.segmentation = [[1, 1, 5, null, 5, 5]]), 'BAD_POLYGON', 'annotations[1].segmentation[0][3]', 'expected a number, got null', { task: 'instance-segmentation' }],
-    ['empty segmentation', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = []), 'BAD_POLYGON', 'annotations[0].segmentation', 'expected at least one polygon, got an empty list', { task: 'instance-segmentation' }],
-    ['polygon on a line', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 2, 2, 3, 3]]), 'BAD_POLYGON', 'annotations[0].segmentation', 'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)', { task: 'instance-segmentation' }],
-    ['RLE size differs from the image', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = encodeRle(maskOf(8, 10, (x) => x < 2), 8, 10)), 'BAD_RLE', 'annotations[0].segmentation.size', "expected the image's size [10, 10] as [height, width], got [10, 8]", { task: 'instance-segmentation' }],
-    ['RLE counts that do not add up', (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = { size: [10, 10], counts: [5, 5] }), 'BAD_RLE', 'annotations[0].segmentation.counts', 'run lengths add up to 10, expected height × width = 10 × 10 = 100', { task: 'instance-segmentation' }],
-    ['RLE read back for a missing bbox', (d) => {
-      const a = (d.annotations as Record<string, unknown>[])[1]!;
-      delete a['bbox'];
-      a['segmentation'] = { size: [10, 10], counts: 'zz' };
-    }, 'BAD_RLE', 'annotations[1].segmentation.counts', 'compressed counts: unexpected character "z" at 0, expected one of "0"–"o"'],
+    [
+      'polygon of 4 numbers',
+      (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 5, 5]]),
+      'BAD_POLYGON',
+      'annotations[0].segmentation[0]',
+      'expected at least 3 points (6 numbers), got 4 numbers',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'polygon of odd length',
+      (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 5, 1, 5, 5, 1]]),
+      'BAD_POLYGON',
+      'annotations[0].segmentation[0]',
+      'expected x, y pairs (an even count), got 7 numbers',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'non-numeric polygon value',
+      (d) => ((d.annotations as { segmentation: unknown }[])[1]!.segmentation = [[1, 1, 5, null, 5, 5]]),
+      'BAD_POLYGON',
+      'annotations[1].segmentation[0][3]',
+      'expected a number, got null',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'empty segmentation',
+      (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = []),
+      'BAD_POLYGON',
+      'annotations[0].segmentation',
+      'expected at least one polygon, got an empty list',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'polygon on a line',
+      (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = [[1, 1, 2, 2, 3, 3]]),
+      'BAD_POLYGON',
+      'annotations[0].segmentation',
+      'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'RLE size differs from the image',
+      (d) =>
+        ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = encodeRle(
+          maskOf(8, 10, (x) => x < 2),
+          8,
+          10,
+        )),
+      'BAD_RLE',
+      'annotations[0].segmentation.size',
+      "expected the image's size [10, 10] as [height, width], got [10, 8]",
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'RLE counts that do not add up',
+      (d) => ((d.annotations as { segmentation: unknown }[])[0]!.segmentation = { size: [10, 10], counts: [5, 5] }),
+      'BAD_RLE',
+      'annotations[0].segmentation.counts',
+      'run lengths add up to 10, expected height × width = 10 × 10 = 100',
+      { task: 'instance-segmentation' },
+    ],
+    [
+      'RLE read back for a missing bbox',
+      (d) => {
+        const a = (d.annotations as Record<string, unknown>[])[1]!;
+        delete a['bbox'];
+        a['segmentation'] = { size: [10, 10], counts: 'zz' };
+      },
+      'BAD_RLE',
+      'annotations[1].segmentation.counts',
+      'compressed counts: unexpected character "z" at 0, expected one of "0"–"o"',
+    ],
     ['image without file_name', (d) => delete (d.images as Record<string, unknown>[])[1]!['file_name'], 'JSON_MISSING', 'images[1].file_name', 'expected a file name, got nothing'],
     ['image id missing', (d) => delete (d.images as Record<string, unknown>[])[0]!['id'], 'JSON_MISSING', 'images[0].id', 'expected an id (a number or a non-empty string), got nothing'],
-    ['image width not a number', (d) => ((d.images as Record<string, unknown>[])[0]!['width'] = '10'), 'JSON_BAD_VALUE', 'images[0].width', 'expected the width in pixels as a positive integer, got "10"'],
-    ['image without size, without image details', (d) => delete (d.images as Record<string, unknown>[])[1]!['height'], 'JSON_MISSING', 'images[1].height', "expected the image's height (needed to normalise with --no-image-details), got nothing"],
+    [
+      'image width not a number',
+      (d) => ((d.images as Record<string, unknown>[])[0]!['width'] = '10'),
+      'JSON_BAD_VALUE',
+      'images[0].width',
+      'expected the width in pixels as a positive integer, got "10"',
+    ],
+    [
+      'image without size, without image details',
+      (d) => delete (d.images as Record<string, unknown>[])[1]!['height'],
+      'JSON_MISSING',
+      'images[1].height',
+      "expected the image's height (needed to normalise with --no-image-details), got nothing",
+    ],
     ['duplicate image id', (d) => ((d.images as Record<string, unknown>[])[1]!['id'] = 1), 'DUPLICATE_ID', 'images[1].id', 'expected a unique image id, got 1 again (images[0] has it)'],
-    ['duplicate file name', (d) => ((d.images as Record<string, unknown>[])[1]!['file_name'] = './a.png'), 'DUPLICATE_IMAGE', 'images[1].file_name', 'expected each image once, got "a.png" again (images[0] has it)'],
-    ['file name outside the root', (d) => ((d.images as Record<string, unknown>[])[1]!['file_name'] = '../../b.png'), 'PATH_OUTSIDE_ROOT', 'images[1].file_name', 'expected a file under <root>, got "../../b.png"'],
+    [
+      'duplicate file name',
+      (d) => ((d.images as Record<string, unknown>[])[1]!['file_name'] = './a.png'),
+      'DUPLICATE_IMAGE',
+      'images[1].file_name',
+      'expected each image once, got "a.png" again (images[0] has it)',
+    ],
+    [
+      'file name outside the root',
+      (d) => ((d.images as Record<string, unknown>[])[1]!['file_name'] = '../../b.png'),
+      'PATH_OUTSIDE_ROOT',
+      'images[1].file_name',
+      'expected a file under <root>, got "../../b.png"',
+    ],
     ['category without name', (d) => ((d.categories as Record<string, unknown>[])[0]!['name'] = ''), 'JSON_BAD_VALUE', 'categories[0].name', 'expected a category name, got an empty string'],
-    ['duplicate category id with another name', (d) => (d.categories as unknown[]).push({ id: 1, name: 'other' }), 'DUPLICATE_ID', 'categories[1].id', 'expected a unique category id, got 1 again with the name "thing" (categories[0])'],
+    [
+      'duplicate category id with another name',
+      (d) => (d.categories as unknown[]).push({ id: 1, name: 'other' }),
+      'DUPLICATE_ID',
+      'categories[1].id',
+      'expected a unique category id, got 1 again with the name "thing" (categories[0])',
+    ],
   ];
   for (const [name, edit, code, path, detail, options] of cases) {
     test(name, async () => {
@@ -250,7 +382,7 @@ describe('bad input', () => {
     expect([e.code, e.path, e.detail]).toEqual(['IMAGE_SIZE_MISMATCH', 'images[1]', 'expected the size of b.png (10 × 10 in its header), got width 12, height 10']);
   });
 
-  test('the JSON gives the size turned by the JPEG\'s EXIF orientation: IMAGE_SIZE_MISMATCH says so', async () => {
+  test("the JSON gives the size turned by the JPEG's EXIF orientation: IMAGE_SIZE_MISMATCH says so", async () => {
     const doc = {
       images: [{ id: 1, file_name: 'r.jpg', width: 10, height: 20 }],
       annotations: [],
@@ -369,7 +501,10 @@ describe('the real bin', () => {
     const out = join(tmp.path, 'out');
     const ok = await runBin(['convert', 'coco', json, '-o', out, '--task', 'instance-segmentation', '--tolerance', '0', '-q']);
     expect(ok.code).toBe(0);
-    expect(readFileSync(join(out, 'train_annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length + readFileSync(join(out, 'validation_annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length).toBe(4);
+    expect(
+      readFileSync(join(out, 'train_annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length +
+        readFileSync(join(out, 'validation_annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length,
+    ).toBe(4);
     writeFileSync(json, JSON.stringify({ ...c.doc, annotations: [{ id: 1, image_id: 1, category_id: 4, bbox: [1, 1, 2, 2] }] }));
     const fail = await runBin(['convert', 'coco', json, '-o', join(tmp.path, 'out2')]);
     expect(fail.code).toBe(1);
@@ -472,7 +607,9 @@ describe.skipIf(!existsSync(join(REALDATA, 'datumaro-edge-cases/coco_dataset')))
     const json = join(base, 'annotations/instances_train.json');
     const images = join(base, 'images/train');
     const lines = byUrl(await run(json, { images, validationRatio: 0 }));
-    expect([...lines.entries()]).toEqual([['train/a.jpg', { image_url: 'train/a.jpg', image_details: { format: 'jpg', width: 10, height: 5 }, label: [{ label: 'b', topX: 0.2, topY: 0.4, bottomX: 0.5, bottomY: 0.6, isCrowd: 0 }] }]]);
+    expect([...lines.entries()]).toEqual([
+      ['train/a.jpg', { image_url: 'train/a.jpg', image_details: { format: 'jpg', width: 10, height: 5 }, label: [{ label: 'b', topX: 0.2, topY: 0.4, bottomX: 0.5, bottomY: 0.6, isCrowd: 0 }] }],
+    ]);
     const e = await failure(json, { images, task: 'instance-segmentation' });
     expect([e.code, e.path, e.detail]).toEqual(['BAD_POLYGON', 'annotations[0].segmentation', 'expected at least one polygon, got an empty list']);
   });

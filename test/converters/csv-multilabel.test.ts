@@ -24,7 +24,6 @@ const REF = new URL('../../../shared/reference/ref_convert.py', import.meta.url)
 const PYTHON = '/usr/bin/python3';
 const tmp = useTempDir('csv-');
 
-
 const run = (input: string, options: ConvertOptions = {}): Promise<Run> => runConversion('csv', input, options);
 
 /** Everything in one file, for tests that do not care about the split. */
@@ -65,14 +64,26 @@ function numbered(n: number): Tree {
 
 describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('facts the official golden holds', async () => {
-    const all = parse(readFileSync(join(FIXTURES, 'official', 'expected', 'train_annotations.jsonl'), 'utf8') + readFileSync(join(FIXTURES, 'official', 'expected', 'validation_annotations.jsonl'), 'utf8'));
+    const all = parse(
+      readFileSync(join(FIXTURES, 'official', 'expected', 'train_annotations.jsonl'), 'utf8') + readFileSync(join(FIXTURES, 'official', 'expected', 'validation_annotations.jsonl'), 'utf8'),
+    );
     expect(all).toHaveLength(10);
-    expect(all.find((l) => l.image_url === 'images/6.jpg')).toEqual({ image_url: 'images/6.jpg', image_details: { format: 'jpg', width: 16, height: 11 }, label: ['carton', 'water_bottle', 'milk_bottle'] });
-    expect(readFileSync(join(FIXTURES, 'official', 'expected', 'validation_annotations.jsonl'), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+    expect(all.find((l) => l.image_url === 'images/6.jpg')).toEqual({
+      image_url: 'images/6.jpg',
+      image_details: { format: 'jpg', width: 16, height: 11 },
+      label: ['carton', 'water_bottle', 'milk_bottle'],
+    });
+    expect(
+      readFileSync(join(FIXTURES, 'official', 'expected', 'validation_annotations.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean),
+    ).toHaveLength(2);
   });
 
   test('facts the one-hot golden holds (a row of zeros is an image with no labels)', async () => {
-    const all = parse(readFileSync(join(FIXTURES, 'one-hot', 'expected', 'train_annotations.jsonl'), 'utf8') + readFileSync(join(FIXTURES, 'one-hot', 'expected', 'validation_annotations.jsonl'), 'utf8'));
+    const all = parse(
+      readFileSync(join(FIXTURES, 'one-hot', 'expected', 'train_annotations.jsonl'), 'utf8') + readFileSync(join(FIXTURES, 'one-hot', 'expected', 'validation_annotations.jsonl'), 'utf8'),
+    );
     const byUrl = Object.fromEntries(all.map((l) => [l.image_url, l.label]));
     expect(byUrl).toEqual({
       'images/1.jpg': ['dog'],
@@ -337,7 +348,11 @@ describe('bad rows (one test each: code, message, CSV line)', () => {
     const csv = ['filename,labels', '1.jpg,a', 'missing.jpg,b', ',c', '1.jpg,d', '2.jpg,e,f', '../x.jpg,g', '3.jpg,h', '4.jpg,i'].join('\n') + '\n';
     const path = await csvSet(csv, { ...numbered(3), '4.jpg': 'text' });
     const { summary, train, validation } = await run(path, { onError: 'skip' });
-    expect(parse(train + validation).map((l) => l.image_url).sort()).toEqual(['images/1.jpg', 'images/3.jpg']);
+    expect(
+      parse(train + validation)
+        .map((l) => l.image_url)
+        .sort(),
+    ).toEqual(['images/1.jpg', 'images/3.jpg']);
     expect(summary.skipped).toBe(6);
     expect(summary.errors.map((d) => [d.line, d.code])).toEqual([
       [3, 'IMAGE_NOT_FOUND'],
@@ -376,7 +391,7 @@ describe('images folder, root and names', () => {
     expect((await lines(join(root, 'labels.csv'), { images: join(root, 'pics', 'train') })).map((l) => l.image_url)).toEqual(['pics/train/1.jpg']);
   });
 
-  test('--images elsewhere: image_url relative to the images folder\'s parent; --root overrides', async () => {
+  test("--images elsewhere: image_url relative to the images folder's parent; --root overrides", async () => {
     await writeTree(tmp.path, { 'meta/labels.csv': 'filename,labels\n1.jpg,a\n', 'store/imgs/1.jpg': jpeg(2, 2) });
     const csv = join(tmp.path, 'meta', 'labels.csv');
     const imgs = join(tmp.path, 'store', 'imgs');
@@ -409,7 +424,14 @@ describe('images folder, root and names', () => {
   });
 
   test('images that no row names: a MISSING_ANNOTATION warning each, in path order (hidden files ignored)', async () => {
-    const path = await csvSet('filename,labels\n1.jpg,a\nsub/2.jpg,b\n', { '1.jpg': jpeg(2, 2), 'sub/2.jpg': jpeg(2, 2), 'sub/3.png': png(2, 2), '0.jpg': jpeg(2, 2), '.hidden.jpg': 'x', 'notes.txt': 'x' });
+    const path = await csvSet('filename,labels\n1.jpg,a\nsub/2.jpg,b\n', {
+      '1.jpg': jpeg(2, 2),
+      'sub/2.jpg': jpeg(2, 2),
+      'sub/3.png': png(2, 2),
+      '0.jpg': jpeg(2, 2),
+      '.hidden.jpg': 'x',
+      'notes.txt': 'x',
+    });
     const { summary } = await run(path, { validationRatio: 0 });
     expect(summary.warnings.map((w) => [w.code, stable(w.message)])).toEqual([
       ['MISSING_ANNOTATION', '<tmp>/data/images/0.jpg: image in no CSV row: left out'],
@@ -578,7 +600,11 @@ describe.skipIf(!existsSync(KAGGLE))('real data: datumaro-edge-cases/kaggle_data
 
   test('ann_wo_ext.csv names files without their extension: each found by its stem, counted', async () => {
     const { summary, train, validation } = await run(join(KAGGLE, 'image_csv_multi_label', 'ann_wo_ext.csv'));
-    expect(parse(train + validation).map((l) => l.image_url).sort()).toEqual(['images/1.jpg', 'images/2.jpg', 'images/3.jpg', 'images/4.jpg', 'images/5.jpg', 'images/6.jpg']);
+    expect(
+      parse(train + validation)
+        .map((l) => l.image_url)
+        .sort(),
+    ).toEqual(['images/1.jpg', 'images/2.jpg', 'images/3.jpg', 'images/4.jpg', 'images/5.jpg', 'images/6.jpg']);
     expect(summary.counts).toEqual({ extensionsAdded: 6 });
     expect(summary.warnings).toEqual([]);
     expect(summaryOf(new Error('x'))).toBeUndefined();

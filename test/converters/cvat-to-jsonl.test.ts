@@ -35,7 +35,6 @@ const one = (body: string, size: [number, number] = [10, 10], extra = ''): Tree 
   'images/a.jpg': jpeg(size[0], size[1]),
 });
 
-
 describe('CVAT mask RLE and points', () => {
   test('counts alternate 0 and 1 runs from 0, row by row over the mask box', () => {
     expect(decodeCvatRle('1, 2, 3, 3', 3, 3)).toEqual(Uint8Array.from([0, 1, 1, 0, 0, 0, 1, 1, 1]));
@@ -88,7 +87,12 @@ describe('facts behind the golden files', () => {
   test('--keep-splits: Train → train, Validation → validation; without it the split decides', async () => {
     await writeTree(tmp.path, projectTree());
     const kept = await runConversion('cvat', tmp.path, { keepSplits: true, validationRatio: 0.5 });
-    expect(kept.validation.trim().split('\n').map((l) => (JSON.parse(l) as Line).image_url)).toEqual(['images/Validation/img0.jpg']);
+    expect(
+      kept.validation
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Line).image_url),
+    ).toEqual(['images/Validation/img0.jpg']);
     const hashed = await runConversion('cvat', tmp.path, { validationRatio: 0 });
     expect(lines(hashed).length).toBe(3);
   });
@@ -103,11 +107,17 @@ describe('facts behind the golden files', () => {
     await writeTree(tmp.path, tree);
     const r = await runConversion('cvat', join(tmp.path, 'annotations.xml'), { keepSplits: true });
     expect([r.summary.train, r.summary.validation]).toEqual([1, 2]);
-    expect(r.summary.warnings.map((w) => w.message)).toEqual([`${join(tmp.path, 'annotations.xml')}: image[0]/@subset: subset "Test" is neither train nor validation: its images go to the validation file (--keep-splits)`]);
+    expect(r.summary.warnings.map((w) => w.message)).toEqual([
+      `${join(tmp.path, 'annotations.xml')}: image[0]/@subset: subset "Test" is neither train nor validation: its images go to the validation file (--keep-splits)`,
+    ]);
   });
 
   test('an image whose every object is bad is left out (--on-error skip), not written as background', async () => {
-    await writeTree(tmp.path, { ...one(box('', 0, 0, 5, 5)), 'annotations.xml': cvatXml([cvatImage(0, 'a.jpg', 10, 10, box('', 0, 0, 5, 5)), cvatImage(1, 'b.jpg', 10, 10, '')]), 'images/b.jpg': jpeg(10, 10) });
+    await writeTree(tmp.path, {
+      ...one(box('', 0, 0, 5, 5)),
+      'annotations.xml': cvatXml([cvatImage(0, 'a.jpg', 10, 10, box('', 0, 0, 5, 5)), cvatImage(1, 'b.jpg', 10, 10, '')]),
+      'images/b.jpg': jpeg(10, 10),
+    });
     const r = await runConversion('cvat', join(tmp.path, 'annotations.xml'), { onError: 'skip', validationRatio: 0 });
     expect(lines(r).map((l) => l.image_url)).toEqual(['images/b.jpg']);
     expect(r.summary.counts).toMatchObject({ imagesWhoseObjectsWereAllBad: 1 });
@@ -137,18 +147,60 @@ describe('bad input: code, message, exit code', () => {
     ['a box outside the image', one(box('cat', 20, 20, 30, 30)), {}, 'EMPTY_BOX', xml('image[0]/box[0]: expected a shape overlapping the 10x10 image, got corners 20,20 to 30,30')],
     ['a polygon of two points', one(polygon('cat', '1,1;2,2')), {}, 'BAD_POLYGON', xml('image[0]/polygon[0]/@points: expected at least 3 points, got 2')],
     ['a polygon with bad points', one(polygon('cat', '1,1;2;3,3')), {}, 'BAD_POLYGON', xml('image[0]/polygon[0]/@points: expected points as "x1,y1;x2,y2;...", got "2"')],
-    ['a flat polygon (segmentation)', one(polygon('cat', '1,1;2,2;3,3')), { task: 'instance-segmentation' }, 'BAD_POLYGON', xml('image[0]/polygon[0]: expected a shape with an area inside the image, got none (after clamping)')],
+    [
+      'a flat polygon (segmentation)',
+      one(polygon('cat', '1,1;2,2;3,3')),
+      { task: 'instance-segmentation' },
+      'BAD_POLYGON',
+      xml('image[0]/polygon[0]: expected a shape with an area inside the image, got none (after clamping)'),
+    ],
     ['a mask whose counts do not fit', one(mask('cat', '1, 2', 0, 0, 2, 2)), {}, 'BAD_RLE', xml('image[0]/mask[0]/@rle: run lengths add up to 3, expected width × height = 2 × 2 = 4')],
     ['a mask without pixels', one(mask('cat', '4', 0, 0, 2, 2)), {}, 'BAD_RLE', xml('image[0]/mask[0]/@rle: expected a mask with pixels, got an empty one')],
     ['a mask without width', one(mask('cat', '4', 0, 0, 2, 2).replace(' width="2"', '')), {}, 'XML_MISSING', xml('image[0]/mask[0]/@width: expected width as a positive integer, got nothing')],
-    ['a group with two labels', one(polygon('cat', '0,0;2,0;2,2', ' group_id="1"') + polygon('dog', '5,5;7,5;7,7', ' group_id="1"')), {}, 'XML_BAD_VALUE', xml('image[0]/polygon[1]: expected the shapes of group_id 1 to share one label, got "cat" (image[0]/polygon[0]) and "dog"')],
-    ['an image without a name', { 'annotations.xml': cvatXml(['  <image id="0" width="4" height="4">\n  </image>\n']) }, {}, 'XML_MISSING', xml("image[0]/@name: expected the image's name, got nothing")],
+    [
+      'a group with two labels',
+      one(polygon('cat', '0,0;2,0;2,2', ' group_id="1"') + polygon('dog', '5,5;7,5;7,7', ' group_id="1"')),
+      {},
+      'XML_BAD_VALUE',
+      xml('image[0]/polygon[1]: expected the shapes of group_id 1 to share one label, got "cat" (image[0]/polygon[0]) and "dog"'),
+    ],
+    [
+      'an image without a name',
+      { 'annotations.xml': cvatXml(['  <image id="0" width="4" height="4">\n  </image>\n']) },
+      {},
+      'XML_MISSING',
+      xml("image[0]/@name: expected the image's name, got nothing"),
+    ],
     ['an image that is not there', { 'annotations.xml': cvatXml([cvatImage(0, 'gone.jpg', 4, 4, '')]) }, {}, 'IMAGE_NOT_FOUND', xml('image[0]/@name: image not found: looked for images/gone.jpg')],
     ['a size that differs from the image', one('', [10, 12]), {}, 'IMAGE_SIZE_MISMATCH', xml('image[0]: expected the size of images/a.jpg, 10x12, got 10x13')],
-    ['no width with --no-image-details', { 'annotations.xml': cvatXml(['  <image id="0" name="a.jpg" height="4">\n  </image>\n']) }, { imageDetails: false }, 'XML_MISSING', xml("image[0]/@width: expected the image's width as a positive integer (--no-image-details opens no image), got nothing")],
-    ['the same image twice', { ...one(''), 'annotations.xml': cvatXml([cvatImage(0, 'a.jpg', 10, 10, ''), cvatImage(1, 'a.jpg', 10, 10, '')]) }, {}, 'DUPLICATE_IMAGE', xml('image[1]/@name: expected each image once, got images/a.jpg again (image[0] has it)')],
-    ['an image outside the root', { 'annotations.xml': cvatXml([cvatImage(0, '../../a.jpg', 4, 4, '')]) }, { imageDetails: false }, 'PATH_OUTSIDE_ROOT', xml('image[0]/@name: expected an image under <tmp>, got "../../a.jpg"')],
-    ['not a CVAT XML', { 'annotations.xml': '<annotation><filename>a.jpg</filename></annotation>\n' }, {}, 'XML_BAD_VALUE', xml('annotation: expected <annotations> (CVAT for images 1.1), got <annotation>')],
+    [
+      'no width with --no-image-details',
+      { 'annotations.xml': cvatXml(['  <image id="0" name="a.jpg" height="4">\n  </image>\n']) },
+      { imageDetails: false },
+      'XML_MISSING',
+      xml("image[0]/@width: expected the image's width as a positive integer (--no-image-details opens no image), got nothing"),
+    ],
+    [
+      'the same image twice',
+      { ...one(''), 'annotations.xml': cvatXml([cvatImage(0, 'a.jpg', 10, 10, ''), cvatImage(1, 'a.jpg', 10, 10, '')]) },
+      {},
+      'DUPLICATE_IMAGE',
+      xml('image[1]/@name: expected each image once, got images/a.jpg again (image[0] has it)'),
+    ],
+    [
+      'an image outside the root',
+      { 'annotations.xml': cvatXml([cvatImage(0, '../../a.jpg', 4, 4, '')]) },
+      { imageDetails: false },
+      'PATH_OUTSIDE_ROOT',
+      xml('image[0]/@name: expected an image under <tmp>, got "../../a.jpg"'),
+    ],
+    [
+      'not a CVAT XML',
+      { 'annotations.xml': '<annotation><filename>a.jpg</filename></annotation>\n' },
+      {},
+      'XML_BAD_VALUE',
+      xml('annotation: expected <annotations> (CVAT for images 1.1), got <annotation>'),
+    ],
     ['no images', { 'annotations.xml': cvatXml([]) }, {}, 'EMPTY_DATASET', xml('expected <image> elements, got none')],
     ['malformed XML', { 'annotations.xml': '<annotations><image name="a.jpg">\n</annotations>\n' }, {}, 'XML_PARSE', xml('line 2: expected </image>, got </annotations>')],
     ['a DTD', { 'annotations.xml': '<!DOCTYPE x [<!ENTITY e "x">]><annotations/>' }, {}, 'XML_PARSE', ''],
@@ -193,7 +245,9 @@ describe.skipIf(CVAT_REAL === undefined || !existsSync(CVAT_REAL))('real CVAT ex
     expect([failed.code, failed.path]).toEqual(['XML_BAD_VALUE', 'image[1]/polygon[0]/@label']);
     const r = await runConversion('cvat', join(real, 'export_task/train.xml'), { onError: 'skip', validationRatio: 0 });
     // img1's only object is bad: the image is left out.
-    expect(lines(r)).toEqual([{ image_url: 'images/img0.jpg', image_details: { format: 'jpg', width: 8, height: 8 }, label: [{ label: 'label1', topX: 0, topY: 0.25, bottomX: 0.5, bottomY: 0.5, isCrowd: 0 }] }]);
+    expect(lines(r)).toEqual([
+      { image_url: 'images/img0.jpg', image_details: { format: 'jpg', width: 8, height: 8 }, label: [{ label: 'label1', topX: 0, topY: 0.25, bottomX: 0.5, bottomY: 0.5, isCrowd: 0 }] },
+    ]);
     expect(r.summary.warnings.map((w) => [w.code, w.path])).toEqual([
       ['UNSUPPORTED_SHAPE', 'image[0]/polyline[0]'],
       ['UNSUPPORTED_SHAPE', 'image[1]/points[0]'],
@@ -204,9 +258,17 @@ describe.skipIf(CVAT_REAL === undefined || !existsSync(CVAT_REAL))('real CVAT ex
   test.each(['object-detection', 'instance-segmentation', 'multi-label'])('project export (%s): images/<subset>/<name>, six images, subsets kept', async (task) => {
     const r = await runConversion('cvat', join(real, 'export_project'), { task, keepSplits: true, validationRatio: 0.2 });
     const all = lines(r);
-    expect(all.map((l) => l.image_url).sort()).toEqual(['images/Test/img0.jpg', 'images/Test/img1.jpg', 'images/Train/img0.jpg', 'images/Train/img1.jpg', 'images/Validation/img0.jpg', 'images/Validation/img1.jpg']);
+    expect(all.map((l) => l.image_url).sort()).toEqual([
+      'images/Test/img0.jpg',
+      'images/Test/img1.jpg',
+      'images/Train/img0.jpg',
+      'images/Train/img1.jpg',
+      'images/Validation/img0.jpg',
+      'images/Validation/img1.jpg',
+    ]);
     expect([r.summary.train, r.summary.validation]).toEqual([2, 4]);
-    if (task === 'object-detection') expect(all.find((l) => l.image_url === 'images/Train/img1.jpg')!.label).toEqual([{ label: 'label1', topX: 0.1, topY: 0.2, bottomX: 0.6, bottomY: 0.5, isCrowd: 0 }]);
+    if (task === 'object-detection')
+      expect(all.find((l) => l.image_url === 'images/Train/img1.jpg')!.label).toEqual([{ label: 'label1', topX: 0.1, topY: 0.2, bottomX: 0.6, bottomY: 0.5, isCrowd: 0 }]);
     if (task === 'instance-segmentation') expect(all.find((l) => l.image_url === 'images/Train/img1.jpg')!.label).toEqual([{ label: 'label1', isCrowd: 0, polygon: [[0.1, 0.2, 0.3, 0.4, 0.6, 0.5]] }]);
     if (task === 'multi-label') expect(all.every((l) => Array.isArray(l.label) && l.label.length === 0)).toBe(true);
   });

@@ -23,7 +23,6 @@ const REF = new URL('../../../shared/reference/ref_convert.py', import.meta.url)
 const PYTHON = '/usr/bin/python3';
 const tmp = useTempDir('folder-');
 
-
 const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('folder', root, options);
 
 const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('folder', root, options);
@@ -368,7 +367,11 @@ describe.skipIf(!existsSync(IMAGENET))('real data: datumaro-edge-cases/imagenet_
 
   test('--depth 2: three lines, the nested image under its top class; label_0_2.jpg left out', async () => {
     const { summary, train, validation } = await run(IMAGENET, { depth: 2 });
-    expect(parse(train + validation).map((l) => [l.image_url, l.label, l.image_details]).sort()).toEqual([
+    expect(
+      parse(train + validation)
+        .map((l) => [l.image_url, l.label, l.image_details])
+        .sort(),
+    ).toEqual([
       ['label_0/label_0_1.jpg', 'label_0', { format: 'jpg', width: 8, height: 8 }],
       ['label_1/label_1_1.jpg', 'label_1', { format: 'jpg', width: 8, height: 8 }],
       ['label_1/label_1_1/label_1_1.jpg', 'label_1', { format: 'jpg', width: 8, height: 8 }],
@@ -376,4 +379,3 @@ describe.skipIf(!existsSync(IMAGENET))('real data: datumaro-edge-cases/imagenet_
     expect(summary.warnings.map((w) => [w.code, w.file === join(IMAGENET, 'label_0_2.jpg')])).toEqual([['IMAGE_OUTSIDE_CLASS', true]]);
   });
 });
-

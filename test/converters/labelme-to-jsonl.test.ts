@@ -16,7 +16,12 @@ import { jpeg } from '../helpers/images.js';
 const REALDATA = new URL('../../../shared/realdata/labelme-examples/', import.meta.url).pathname;
 const tmp = useTempDir('labelme-');
 
-const scrub = (s: string) => s.split(tmp.path + '/').join('<root>/').split(tmp.path).join('<root>');
+const scrub = (s: string) =>
+  s
+    .split(tmp.path + '/')
+    .join('<root>/')
+    .split(tmp.path)
+    .join('<root>');
 
 type Line = { image_url: string; image_details?: Record<string, unknown>; label: (BoxLabel & PolygonLabel)[] };
 const lines = (r: Run): Line[] =>
@@ -122,54 +127,165 @@ describe('bad input: one test each (code, file, JSON path)', () => {
 
   test('not JSON, or not a LabelMe file', async () => {
     expect((await failure({ 'x.jpg': jpeg(4, 4), 'x.json': '{\n  "shapes": [,]\n}\n' }))[1]).toMatch(/^<root>\/x\.json(:2)?: expected JSON, got Unexpected token/);
-    expect(await failure({ 'x.jpg': jpeg(4, 4), 'x.json': '{"images": []}' })).toEqual(['JSON_MISSING', '<root>/x.json: shapes: expected a LabelMe file (an object with shapes and imagePath), got another JSON']);
+    expect(await failure({ 'x.jpg': jpeg(4, 4), 'x.json': '{"images": []}' })).toEqual([
+      'JSON_MISSING',
+      '<root>/x.json: shapes: expected a LabelMe file (an object with shapes and imagePath), got another JSON',
+    ]);
   });
 
   test('a polygon of fewer than 3 points', async () => {
-    expect(await failure(oneImage([shape('a', 'polygon', [[1, 1], [2, 2]])]))).toEqual(['BAD_POLYGON', '<root>/x.json: shapes[0]: expected a polygon of 3 points or more, got 2']);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'polygon', [
+            [1, 1],
+            [2, 2],
+          ]),
+        ]),
+      ),
+    ).toEqual(['BAD_POLYGON', '<root>/x.json: shapes[0]: expected a polygon of 3 points or more, got 2']);
   });
 
   test('a rectangle or circle of the wrong point count', async () => {
     expect(await failure(oneImage([shape('a', 'rectangle', [[1, 1]])]))).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: expected 2 points (two corners) for a rectangle, got 1 point']);
-    expect((await failure(oneImage([shape('a', 'circle', [[1, 1], [2, 2], [3, 3]])])))[1]).toBe('<root>/x.json: shapes[0]: expected 2 points (the centre and a point on the circle) for a circle, got 3 points');
+    expect(
+      (
+        await failure(
+          oneImage([
+            shape('a', 'circle', [
+              [1, 1],
+              [2, 2],
+              [3, 3],
+            ]),
+          ]),
+        )
+      )[1],
+    ).toBe('<root>/x.json: shapes[0]: expected 2 points (the centre and a point on the circle) for a circle, got 3 points');
   });
 
   test('a point that is not two finite numbers', async () => {
-    expect(await failure(oneImage([shape('a', 'polygon', [[1, 1], [2, null], [3, 3]] as unknown as number[][])]))).toEqual([
-      'JSON_BAD_VALUE',
-      '<root>/x.json: shapes[0]: points[1]: expected [x, y] of finite numbers, got [2,null]',
-    ]);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'polygon', [
+            [1, 1],
+            [2, null],
+            [3, 3],
+          ] as unknown as number[][]),
+        ]),
+      ),
+    ).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: points[1]: expected [x, y] of finite numbers, got [2,null]']);
   });
 
   test('a missing or empty label', async () => {
-    expect(await failure(oneImage([{ points: [[1, 1], [5, 5]], shape_type: 'rectangle' }]))).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: label: expected a non-empty string, got nothing']);
+    expect(
+      await failure(
+        oneImage([
+          {
+            points: [
+              [1, 1],
+              [5, 5],
+            ],
+            shape_type: 'rectangle',
+          },
+        ]),
+      ),
+    ).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: label: expected a non-empty string, got nothing']);
   });
 
   test('an unknown shape_type', async () => {
-    expect(await failure(oneImage([shape('a', 'ellipse', [[1, 1], [5, 5]])]))).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: shape_type: expected polygon, rectangle, circle or mask, got "ellipse"']);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'ellipse', [
+            [1, 1],
+            [5, 5],
+          ]),
+        ]),
+      ),
+    ).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: shape_type: expected polygon, rectangle, circle or mask, got "ellipse"']);
   });
 
   test('a shape with no area, or outside the image', async () => {
-    expect(await failure(oneImage([shape('a', 'rectangle', [[1, 1], [5, 1]])]))).toEqual(['EMPTY_BOX', '<root>/x.json: shapes[0]: expected a shape with area, got y from 1 to 1']);
-    expect(await failure(oneImage([shape('a', 'polygon', [[20, 20], [30, 20], [30, 30]])]), { task: 'instance-segmentation' })).toEqual([
-      'BAD_POLYGON',
-      '<root>/x.json: shapes[0]: expected a shape overlapping the 10x10 image, got x 20..30, y 20..30',
-    ]);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'rectangle', [
+            [1, 1],
+            [5, 1],
+          ]),
+        ]),
+      ),
+    ).toEqual(['EMPTY_BOX', '<root>/x.json: shapes[0]: expected a shape with area, got y from 1 to 1']);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'polygon', [
+            [20, 20],
+            [30, 20],
+            [30, 30],
+          ]),
+        ]),
+        { task: 'instance-segmentation' },
+      ),
+    ).toEqual(['BAD_POLYGON', '<root>/x.json: shapes[0]: expected a shape overlapping the 10x10 image, got x 20..30, y 20..30']);
   });
 
   test('a mask that is not a PNG, or has no pixels', async () => {
-    expect(await failure(oneImage([shape('a', 'mask', [[1, 1], [3, 3]], { mask: 'bm90IGEgcG5n' })]))).toEqual([
-      'MASK_UNREADABLE',
-      '<root>/x.json: shapes[0].mask: expected a PNG mask, got a file without the PNG signature',
-    ]);
-    expect(await failure(oneImage([shape('a', 'mask', [[1, 1], [3, 3]])]))).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: expected mask: a base64 PNG, got null']);
+    expect(
+      await failure(
+        oneImage([
+          shape(
+            'a',
+            'mask',
+            [
+              [1, 1],
+              [3, 3],
+            ],
+            { mask: 'bm90IGEgcG5n' },
+          ),
+        ]),
+      ),
+    ).toEqual(['MASK_UNREADABLE', '<root>/x.json: shapes[0].mask: expected a PNG mask, got a file without the PNG signature']);
+    expect(
+      await failure(
+        oneImage([
+          shape('a', 'mask', [
+            [1, 1],
+            [3, 3],
+          ]),
+        ]),
+      ),
+    ).toEqual(['JSON_BAD_VALUE', '<root>/x.json: shapes[0]: expected mask: a base64 PNG, got null']);
     // a mask of the right kind traces (control for the two above)
-    await writeTree(tmp.path, oneImage([shape('a', 'mask', [[1, 1], [6, 4]], { mask: blockMask() })]));
+    await writeTree(
+      tmp.path,
+      oneImage([
+        shape(
+          'a',
+          'mask',
+          [
+            [1, 1],
+            [6, 4],
+          ],
+          { mask: blockMask() },
+        ),
+      ]),
+    );
     expect((await run(tmp.path)).summary.objects).toBe(1);
   });
 
   test('the CLI: exit 1, the message on stderr, nothing written; --on-error skip keeps the image', { timeout: 30_000 }, async () => {
-    await writeTree(tmp.path, oneImage([shape('ok', 'rectangle', [[1, 1], [5, 5]]), shape('a', 'polygon', [[1, 1]])]));
+    await writeTree(
+      tmp.path,
+      oneImage([
+        shape('ok', 'rectangle', [
+          [1, 1],
+          [5, 5],
+        ]),
+        shape('a', 'polygon', [[1, 1]]),
+      ]),
+    );
     const out = join(tmp.path, 'out');
     const r = await runBin(['convert', 'labelme', tmp.path, '-o', out]);
     expect(r.code).toBe(1);

@@ -21,9 +21,13 @@ const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
 const tmp = useTempDir('voc-det-');
 
-
 /** Replaces the temp folder in messages so they can be pinned. */
-const scrub = (s: string, root: string) => s.split(root + '/').join('<root>/').split(root).join('<root>');
+const scrub = (s: string, root: string) =>
+  s
+    .split(root + '/')
+    .join('<root>/')
+    .split(root)
+    .join('<root>');
 
 const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc', root, options);
 
@@ -101,17 +105,65 @@ describe('bad input: one test each, code and message pinned', () => {
   const cases: [string, Tree, ConvertOptions, string, string][] = [
     ['malformed XML', one('<annotation>\n<object>\n</annotation>\n'), {}, 'XML_PARSE', 'annotations/a.xml: line 3: expected </object>, got </annotation>'],
     ['a DOCTYPE', one('<!DOCTYPE a [<!ENTITY x "y">]>\n<annotation/>'), {}, 'XML_PARSE', 'annotations/a.xml: line 1: expected plain XML, got a DOCTYPE declaration (DTDs and entities are refused)'],
-    ['non-numeric coordinate', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 5, 5]), vocObject('b', [1, 1, 'abc', 5])] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[2]/bndbox/xmax: expected a number, got "abc"'],
-    ['non-finite coordinate', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, '-1e400', 5, 5])] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[1]/bndbox/ymin: expected a finite number, got "-1e400"'],
+    [
+      'non-numeric coordinate',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 5, 5]), vocObject('b', [1, 1, 'abc', 5])] })),
+      {},
+      'XML_BAD_VALUE',
+      'annotations/a.xml: object[2]/bndbox/xmax: expected a number, got "abc"',
+    ],
+    [
+      'non-finite coordinate',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, '-1e400', 5, 5])] })),
+      {},
+      'XML_BAD_VALUE',
+      'annotations/a.xml: object[1]/bndbox/ymin: expected a finite number, got "-1e400"',
+    ],
     ['no <bndbox>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', undefined)] })), {}, 'XML_MISSING', 'annotations/a.xml: object[1]/bndbox: expected a <bndbox> element, got none'],
     ['no <name>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('', [1, 1, 2, 2])] })), {}, 'XML_MISSING', 'annotations/a.xml: object[1]/name: expected a class name, got an empty <name>'],
-    ['bad <difficult>', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 2, 2], '<difficult>yes</difficult>')] })), {}, 'XML_BAD_VALUE', 'annotations/a.xml: object[1]/difficult: expected 0 or 1, got "yes"'],
-    ['bad <size>', one(vocXml({ filename: 'a.jpg', size: [20, 10] }).replace('<width>20', '<width>twenty')), {}, 'XML_BAD_VALUE', 'annotations/a.xml: size/width: expected a whole number of pixels, got "twenty"'],
-    ['xmax <= xmin', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [5, 1, 4, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got xmin 5, xmax 4'],
-    ['ymax <= ymin', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 5, 4, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got ymin 5, ymax 5'],
-    ['box outside the image', one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [25, 1, 30, 5])] })), {}, 'EMPTY_BOX', 'annotations/a.xml: object[1]/bndbox: expected a box overlapping the 20x10 image, got xmin 25, ymin 1, xmax 30, ymax 5'],
+    [
+      'bad <difficult>',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 1, 2, 2], '<difficult>yes</difficult>')] })),
+      {},
+      'XML_BAD_VALUE',
+      'annotations/a.xml: object[1]/difficult: expected 0 or 1, got "yes"',
+    ],
+    [
+      'bad <size>',
+      one(vocXml({ filename: 'a.jpg', size: [20, 10] }).replace('<width>20', '<width>twenty')),
+      {},
+      'XML_BAD_VALUE',
+      'annotations/a.xml: size/width: expected a whole number of pixels, got "twenty"',
+    ],
+    [
+      'xmax <= xmin',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [5, 1, 4, 5])] })),
+      {},
+      'EMPTY_BOX',
+      'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got xmin 5, xmax 4',
+    ],
+    [
+      'ymax <= ymin',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [1, 5, 4, 5])] })),
+      {},
+      'EMPTY_BOX',
+      'annotations/a.xml: object[1]/bndbox: expected a box with area (min < max), got ymin 5, ymax 5',
+    ],
+    [
+      'box outside the image',
+      one(vocXml({ filename: 'a.jpg', objects: [vocObject('a', [25, 1, 30, 5])] })),
+      {},
+      'EMPTY_BOX',
+      'annotations/a.xml: object[1]/bndbox: expected a box overlapping the 20x10 image, got xmin 25, ymin 1, xmax 30, ymax 5',
+    ],
     ['size differs from the image', one(vocXml({ filename: 'a.jpg', size: [10, 20] })), {}, 'IMAGE_SIZE_MISMATCH', 'annotations/a.xml: size: expected the size of images/a.jpg, 20x10, got 10x20'],
-    ['image missing', one(vocXml({ filename: 'b.jpg' }), { 'images/c.jpg': jpeg(2, 2) }), {}, 'IMAGE_NOT_FOUND', 'annotations/a.xml: filename: expected an image "b.jpg" or a.<image extension> in images, got no such file'],
+    [
+      'image missing',
+      one(vocXml({ filename: 'b.jpg' }), { 'images/c.jpg': jpeg(2, 2) }),
+      {},
+      'IMAGE_NOT_FOUND',
+      'annotations/a.xml: filename: expected an image "b.jpg" or a.<image extension> in images, got no such file',
+    ],
     ['image unreadable', one(vocXml({ filename: 'a.jpg' }), { 'images/a.jpg': 'hello, world' }), {}, 'IMAGE_UNREADABLE', 'images/a.jpg: not an image: unrecognised file header'],
     ['filename outside the root', one(vocXml({ filename: '../../a.jpg' })), {}, 'PATH_OUTSIDE_ROOT', 'annotations/a.xml: filename: expected a file name inside images, got "../../a.jpg"'],
     [
@@ -135,7 +187,13 @@ describe('bad input: one test each, code and message pinned', () => {
       'IMAGE_SIZE_MISMATCH',
       'annotations/a.xml: size: expected the size of images/a.jpg, 20x10, got 10x20',
     ],
-    ['no <size> with --no-image-details', one(vocXml({ filename: 'a.jpg' })), { imageDetails: false }, 'XML_MISSING', 'annotations/a.xml: size: expected <size> with <width> and <height> (--no-image-details opens no image to read them from), got none'],
+    [
+      'no <size> with --no-image-details',
+      one(vocXml({ filename: 'a.jpg' })),
+      { imageDetails: false },
+      'XML_MISSING',
+      'annotations/a.xml: size: expected <size> with <width> and <height> (--no-image-details opens no image to read them from), got none',
+    ],
     ['no annotation folder', { 'images/a.jpg': jpeg(2, 2) }, {}, 'INPUT_LAYOUT', '<root>: expected an Annotations/ or annotations/ folder of VOC XML files, got none'],
     ['no XML files', { 'Annotations/readme.txt': 'x', 'JPEGImages/a.jpg': jpeg(2, 2) }, {}, 'EMPTY_DATASET', 'Annotations: expected VOC XML files, got none'],
   ];
@@ -247,7 +305,10 @@ describe('many XMLs, bad items throughout', () => {
     const dups = one.summary.errors.filter((e) => e.code === 'DUPLICATE_IMAGE').map((e) => e.file?.slice(-8));
     expect(dups).toEqual(expect.arrayContaining(['0255.xml', '0256.xml', '1299.xml']));
     const e = await failure(tmp.path);
-    expect([e.code, scrub(e.message, tmp.path)]).toEqual(['LABEL_BAD', 'images/0046.jpg: expected a label without control characters (NUL, newline, tab...), got "nul\\u0000name": a class name cannot hold one']);
+    expect([e.code, scrub(e.message, tmp.path)]).toEqual([
+      'LABEL_BAD',
+      'images/0046.jpg: expected a label without control characters (NUL, newline, tab...), got "nul\\u0000name": a class name cannot hold one',
+    ]);
   }, 120_000);
 
   test('an abort in the middle of a run: INTERRUPTED (exit 130), nothing written', async () => {
@@ -347,7 +408,10 @@ function reference(dir: string): Map<string, { image_url: string; image_details:
   try {
     execFileSync('/usr/bin/python3', [REFERENCE, 'voc', dir, out], { stdio: 'pipe' });
     const text = readFileSync(join(out, 'train_annotations.jsonl'), 'utf8') + readFileSync(join(out, 'validation_annotations.jsonl'), 'utf8');
-    const rows = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { image_url: string; image_details: { width: number; height: number }; label: BoxLabel[] });
+    const rows = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { image_url: string; image_details: { width: number; height: number }; label: BoxLabel[] });
     return new Map(rows.map((r) => [r.image_url, r]));
   } finally {
     removeDir(out);

@@ -32,7 +32,6 @@ function runBin(argv: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-
 const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc-mask', root, options);
 
 const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('voc-mask', root, options);
@@ -76,7 +75,7 @@ describe('golden cases (compared by test/golden.test.ts): facts they hold', () =
     ]);
   });
 
-  test('exact rings (tolerance 0) rasterise back to every object\'s pixels; 255 never in an object', async () => {
+  test("exact rings (tolerance 0) rasterise back to every object's pixels; 255 never in an object", async () => {
     const root = await dataset(officialPalette);
     const { train } = await run(root, { validationRatio: 0, tolerance: 0 });
     for (const line of lines(train)) {
@@ -121,7 +120,12 @@ describe('determinism', () => {
     const one = await run(root, { jobs: 1, imageDetails: false, validationRatio: 0 });
     const two = await run(root, { jobs: 2, imageDetails: false, validationRatio: 0 });
     expect(two.train).toBe(one.train);
-    expect(lines(one.train).map((l) => l.image_url)).toEqual(Object.keys(tree).filter((k) => k.endsWith('.xml')).map((k) => k.replace(/^annotations\/(.*)\.xml$/, 'images/$1.jpg')).sort());
+    expect(lines(one.train).map((l) => l.image_url)).toEqual(
+      Object.keys(tree)
+        .filter((k) => k.endsWith('.xml'))
+        .map((k) => k.replace(/^annotations\/(.*)\.xml$/, 'images/$1.jpg'))
+        .sort(),
+    );
   });
 });
 
@@ -153,38 +157,25 @@ describe('bad input', () => {
     const data = Uint8Array.from([...A.data].flatMap((k, i) => (i === 9 ? [1, 2, 3] : k === 0 ? [0, 0, 0] : [128, 0, 0])));
     const root = await dataset(good, { 'SegmentationObject/a.png': encode({ width: 6, height: 4, data, channels: 3, depth: 8 }) });
     const err = await failure(root);
-    expect([err.code, stable(err.message, root)]).toEqual([
-      'MASK_UNREADABLE',
-      '<root>/SegmentationObject/a.png: expected colours of the VOC colour map, got (1, 2, 3) at pixel (3, 1)',
-    ]);
+    expect([err.code, stable(err.message, root)]).toEqual(['MASK_UNREADABLE', '<root>/SegmentationObject/a.png: expected colours of the VOC colour map, got (1, 2, 3) at pixel (3, 1)']);
   });
 
   test('a mask whose size differs from the image is MASK_SIZE_MISMATCH', async () => {
     const root = await dataset(good, { 'Annotations/a.xml': vocXml('a.jpg', 6, 4, [{ name: 'dog' }], { size: false }), 'JPEGImages/a.jpg': jpeg(7, 4) });
     const err = await failure(root);
-    expect([err.code, stable(err.message, root)]).toEqual([
-      'MASK_SIZE_MISMATCH',
-      '<root>/SegmentationObject/a.png: expected a mask of 7×4 (the size of <root>/JPEGImages/a.jpg), got 6×4',
-    ]);
+    expect([err.code, stable(err.message, root)]).toEqual(['MASK_SIZE_MISMATCH', '<root>/SegmentationObject/a.png: expected a mask of 7×4 (the size of <root>/JPEGImages/a.jpg), got 6×4']);
   });
 
   test('a mask whose size differs from <size> is MASK_SIZE_MISMATCH (--no-image-details)', async () => {
     const root = await dataset(good, { 'Annotations/a.xml': vocXml('a.jpg', 6, 5, [{ name: 'dog' }]) });
     const err = await failure(root, { imageDetails: false });
-    expect([err.code, stable(err.message, root)]).toEqual([
-      'MASK_SIZE_MISMATCH',
-      '<root>/SegmentationObject/a.png: expected a mask of 6×5 (the <size> of <root>/Annotations/a.xml), got 6×4',
-    ]);
+    expect([err.code, stable(err.message, root)]).toEqual(['MASK_SIZE_MISMATCH', '<root>/SegmentationObject/a.png: expected a mask of 6×5 (the <size> of <root>/Annotations/a.xml), got 6×4']);
   });
 
   test('<size> differing from the image is IMAGE_SIZE_MISMATCH', async () => {
     const root = await dataset(good, { 'Annotations/a.xml': vocXml('a.jpg', 6, 5, [{ name: 'dog' }]) });
     const err = await failure(root);
-    expect([err.code, err.path, stable(err.message, root)]).toEqual([
-      'IMAGE_SIZE_MISMATCH',
-      'size',
-      '<root>/Annotations/a.xml: size: expected the size of <root>/JPEGImages/a.jpg, 6x4, got 6x5',
-    ]);
+    expect([err.code, err.path, stable(err.message, root)]).toEqual(['IMAGE_SIZE_MISMATCH', 'size', '<root>/Annotations/a.xml: size: expected the size of <root>/JPEGImages/a.jpg, 6x4, got 6x5']);
   });
 
   test('<size> that is the image turned by its EXIF orientation: IMAGE_SIZE_MISMATCH says so', async () => {
@@ -208,10 +199,7 @@ describe('bad input', () => {
   test('no mask folder is INPUT_LAYOUT', async () => {
     const root = await dataset({ 'Annotations/a.xml': good['Annotations/a.xml']!, 'JPEGImages/a.jpg': good['JPEGImages/a.jpg']! });
     const err = await failure(root);
-    expect([err.code, stable(err.message, root)]).toEqual([
-      'INPUT_LAYOUT',
-      '<root>: expected a SegmentationObject/ or segmentation-masks/ folder of instance masks, got none',
-    ]);
+    expect([err.code, stable(err.message, root)]).toEqual(['INPUT_LAYOUT', '<root>: expected a SegmentationObject/ or segmentation-masks/ folder of instance masks, got none']);
   });
 
   test('no XML with a mask is EMPTY_DATASET', async () => {
@@ -282,7 +270,12 @@ describe('bad input', () => {
 
   test('bad option values are usage errors (exit 2)', async () => {
     const root = await dataset(good);
-    for (const flags of [['--jobs', '0'], ['--max-points', '2'], ['--tolerance', '-1'], ['--holes', 'open']]) {
+    for (const flags of [
+      ['--jobs', '0'],
+      ['--max-points', '2'],
+      ['--tolerance', '-1'],
+      ['--holes', 'open'],
+    ]) {
       const r = await runBin(['convert', 'voc-mask', root, '--dry-run', ...flags]);
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.stderr, flags.join(' ')).toContain(flags[0]);
@@ -300,8 +293,7 @@ describe('class masks', () => {
     [`segmentation-masks/${stem}.png`]: greyPng(M),
     [`SegmentationClass/${stem}.png`]: classes(one, two),
   });
-  const mismatches = async (root: string) =>
-    (await run(root, { imageDetails: false })).summary.warnings.filter((w) => w.code === 'CLASS_MISMATCH').map((w) => [w.path, stable(w.message, root)]);
+  const mismatches = async (root: string) => (await run(root, { imageDetails: false })).summary.warnings.filter((w) => w.code === 'CLASS_MISMATCH').map((w) => [w.path, stable(w.message, root)]);
 
   test('class values index the VOC classes by default', async () => {
     expect(await mismatches(await dataset(tree(['cat', 'dog'], 8, 12)))).toEqual([]);
@@ -325,9 +317,7 @@ describe('class masks', () => {
       ['object[1]', '<root>/annotations/b.xml: object[1]: class mask <root>/SegmentationClass/b.png gives class 4, which an earlier object named "milk"; the XML says "can"'],
     ]);
     const again = await dataset({ ...tree(['can', 'milk'], 3, 4, 'a'), ...tree(['can', 'milk'], 5, 4, 'b') }, {}, 'again');
-    expect(await mismatches(again)).toEqual([
-      ['object[1]', '<root>/annotations/b.xml: object[1]: class mask <root>/SegmentationClass/b.png gives class 5, but earlier "can" objects have class 3'],
-    ]);
+    expect(await mismatches(again)).toEqual([['object[1]', '<root>/annotations/b.xml: object[1]: class mask <root>/SegmentationClass/b.png gives class 5, but earlier "can" objects have class 3']]);
   });
 });
 
@@ -398,4 +388,3 @@ describe('real datasets (../shared/realdata, when present)', () => {
     expect(summaryOf(err)?.ok).toBe(false);
   });
 });
-

@@ -18,7 +18,12 @@ const REALDATA = new URL('../../../shared/realdata/datumaro-edge-cases/', import
 const tmp = useTempDir('yolo-');
 
 /** Replaces the temp folder in messages so they can be pinned. */
-const scrub = (s: string) => s.split(tmp.path + '/').join('<root>/').split(tmp.path).join('<root>');
+const scrub = (s: string) =>
+  s
+    .split(tmp.path + '/')
+    .join('<root>/')
+    .split(tmp.path)
+    .join('<root>');
 
 type Line = { image_url: string; image_details?: Record<string, unknown>; label: (BoxLabel & PolygonLabel)[] };
 const parse = (text: string): Line[] =>
@@ -159,7 +164,10 @@ describe('bad input: one test each (code, file:line, message; a bad line is a ba
   });
 
   test('a label file with no image', async () => {
-    expect(await failure({ ...oneImage(''), 'y.txt': '0 0.5 0.5 0.2 0.2\n' })).toEqual(['ANNOTATION_WITHOUT_IMAGE', '<root>/y.txt: expected an image named y.<jpg|png|...> for this label file, got none']);
+    expect(await failure({ ...oneImage(''), 'y.txt': '0 0.5 0.5 0.2 0.2\n' })).toEqual([
+      'ANNOTATION_WITHOUT_IMAGE',
+      '<root>/y.txt: expected an image named y.<jpg|png|...> for this label file, got none',
+    ]);
     // in labels/<split>, beside images/<split>
     const e = await failure({ 'data.yaml': 'train: images/train\nnames: [a]\n', 'images/train/1.jpg': jpeg(4, 4), 'labels/train/1.txt': '', 'labels/train/2.txt': '' });
     expect(e).toEqual(['ANNOTATION_WITHOUT_IMAGE', '<root>/labels/train/2.txt: expected an image named 2.<jpg|png|...> for this label file, got none']);
@@ -178,7 +186,10 @@ describe('bad input: one test each (code, file:line, message; a bad line is a ba
   });
 
   test('data.yaml without names, or with nc disagreeing', async () => {
-    expect(await failure({ 'data.yaml': 'train: images\n', 'images/1.jpg': jpeg(4, 4) })).toEqual(['YOLO_CONFIG', '<root>/data.yaml: names: expected names: a list of class names or a mapping of index to name, got none']);
+    expect(await failure({ 'data.yaml': 'train: images\n', 'images/1.jpg': jpeg(4, 4) })).toEqual([
+      'YOLO_CONFIG',
+      '<root>/data.yaml: names: expected names: a list of class names or a mapping of index to name, got none',
+    ]);
     expect(await failure({ 'data.yaml': 'train: images\nnc: 3\nnames: [a, b]\n', 'images/1.jpg': jpeg(4, 4) })).toEqual([
       'YOLO_CONFIG',
       '<root>/data.yaml:2: nc: expected nc to be the number of names, 2, got 3',
@@ -186,7 +197,10 @@ describe('bad input: one test each (code, file:line, message; a bad line is a ba
   });
 
   test('data.yaml without train', async () => {
-    expect(await failure({ 'data.yaml': 'val: images\nnames: [a]\n', 'images/1.jpg': jpeg(4, 4) })).toEqual(['YOLO_CONFIG', '<root>/data.yaml: train: expected train: (a folder, a list file, or a list of those), got none']);
+    expect(await failure({ 'data.yaml': 'val: images\nnames: [a]\n', 'images/1.jpg': jpeg(4, 4) })).toEqual([
+      'YOLO_CONFIG',
+      '<root>/data.yaml: train: expected train: (a folder, a list file, or a list of those), got none',
+    ]);
   });
 
   test('the CLI: exit 1, the message on stderr, nothing written; --on-error skip writes the rest', { timeout: 30_000 }, async () => {

@@ -15,14 +15,33 @@ const tmp = useTempDir('automl-img-evaluate-cls-');
 let n = 0;
 const run = (gt: unknown[], preds: unknown[], options: Parameters<typeof evaluate>[2] = {}) => {
   n++;
-  return evaluate([writeLines(tmp.path, `g${n}.jsonl`, gt.map((x) => JSON.stringify(x)))], writeLines(tmp.path, `p${n}.jsonl`, preds.map((x) => JSON.stringify(x))), options);
+  return evaluate(
+    [
+      writeLines(
+        tmp.path,
+        `g${n}.jsonl`,
+        gt.map((x) => JSON.stringify(x)),
+      ),
+    ],
+    writeLines(
+      tmp.path,
+      `p${n}.jsonl`,
+      preds.map((x) => JSON.stringify(x)),
+    ),
+    options,
+  );
 };
 const probs = (image_url: string, p: Record<string, number>) => ({ image_url, probs: Object.values(p), labels: Object.keys(p) });
 
 describe('evaluate, multi-class', () => {
   it('true a a b c, predicted a b b (none): accuracy, per class, macro, micro, weighted, confusion matrix', async () => {
     const r = await run(
-      [{ image_url: '1.jpg', label: 'a' }, { image_url: '2.jpg', label: 'a' }, { image_url: '3.jpg', label: 'b' }, { image_url: '4.jpg', label: 'c' }],
+      [
+        { image_url: '1.jpg', label: 'a' },
+        { image_url: '2.jpg', label: 'a' },
+        { image_url: '3.jpg', label: 'b' },
+        { image_url: '4.jpg', label: 'c' },
+      ],
       [probs('1.jpg', { a: 0.7, b: 0.2, c: 0.1 }), probs('2.jpg', { a: 0.3, b: 0.6, c: 0.1 }), probs('3.jpg', { b: 0.5, a: 0.5, c: 0 })],
     );
     expect(r.task).toBe('multi-class');
@@ -42,13 +61,25 @@ describe('evaluate, multi-class', () => {
     expect(r.recall_weighted).toBeCloseTo(0.5, 12);
     expect(r.f1_weighted).toBeCloseTo(0.5, 12);
     // ties in probability: the first label listed wins (3.jpg: b)
-    expect(r.confusion_matrix).toEqual({ labels: ['a', 'b', 'c'], matrix: [[1, 1, 0], [0, 1, 0], [0, 0, 0]], no_prediction: [0, 0, 1] });
+    expect(r.confusion_matrix).toEqual({
+      labels: ['a', 'b', 'c'],
+      matrix: [
+        [1, 1, 0],
+        [0, 1, 0],
+        [0, 0, 0],
+      ],
+      no_prediction: [0, 0, 1],
+    });
     expect(r.missing_predictions).toEqual(['4.jpg']);
   });
 
   it('--per-image lists misclassified images in line order; a predicted class the ground truth lacks is a class', async () => {
     const r = await run(
-      [{ image_url: '1.jpg', label: 'a' }, { image_url: '2.jpg', label: 'b' }, { image_url: '3.jpg', label: 'a' }],
+      [
+        { image_url: '1.jpg', label: 'a' },
+        { image_url: '2.jpg', label: 'b' },
+        { image_url: '3.jpg', label: 'a' },
+      ],
       [probs('1.jpg', { a: 0.1, z: 0.9 }), probs('2.jpg', { b: 1 }), probs('3.jpg', { a: 0.9, z: 0.1 })],
       { perImage: 5 },
     );
@@ -60,7 +91,11 @@ describe('evaluate, multi-class', () => {
 describe('evaluate, multi-label', () => {
   it('threshold 0.5 (inclusive): per label, macro, micro, exact match, Hamming loss', async () => {
     const r = await run(
-      [{ image_url: '1.jpg', label: ['x', 'y'] }, { image_url: '2.jpg', label: ['y'] }, { image_url: '3.jpg', label: ['z'] }],
+      [
+        { image_url: '1.jpg', label: ['x', 'y'] },
+        { image_url: '2.jpg', label: ['y'] },
+        { image_url: '3.jpg', label: ['z'] },
+      ],
       [probs('1.jpg', { x: 0.9, y: 0.4, z: 0.6 }), probs('2.jpg', { x: 0.1, y: 0.5, z: 0.2 })],
     );
     expect(r.task).toBe('multi-label');
@@ -122,17 +157,40 @@ describe.skipIf(!sklearnReady)('evaluate, classification, against scikit-learn',
     }
     return { gt, preds };
   };
-  for (const [seed, multiLabel] of [[1, false], [2, false], [3, true], [4, true]] as const) {
+  for (const [seed, multiLabel] of [
+    [1, false],
+    [2, false],
+    [3, true],
+    [4, true],
+  ] as const) {
     it(`${multiLabel ? 'multi-label' : 'multi-class'} seed ${seed}: every figure`, { timeout: 30_000 }, async () => {
       const { gt, preds } = generate(seed, multiLabel);
       n++;
-      const g = writeLines(tmp.path, `sk-g${n}.jsonl`, gt.map((x) => JSON.stringify(x)));
-      const p = writeLines(tmp.path, `sk-p${n}.jsonl`, preds.map((x) => JSON.stringify(x)));
+      const g = writeLines(
+        tmp.path,
+        `sk-g${n}.jsonl`,
+        gt.map((x) => JSON.stringify(x)),
+      );
+      const p = writeLines(
+        tmp.path,
+        `sk-p${n}.jsonl`,
+        preds.map((x) => JSON.stringify(x)),
+      );
       const ours = await evaluate([g], p);
       const task = multiLabel ? 'multi-label' : 'multi-class';
       const r = spawnSync('/usr/bin/python3', [SCRIPT, task, '0.5', g, p], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
-      const ref = JSON.parse(r.stdout) as { labels: string[]; accuracy?: number; exact_match?: number; hamming_loss?: number; confusion_matrix?: number[][]; per_class: number[][]; macro: number[]; micro: number[]; weighted: number[] };
+      const ref = JSON.parse(r.stdout) as {
+        labels: string[];
+        accuracy?: number;
+        exact_match?: number;
+        hamming_loss?: number;
+        confusion_matrix?: number[][];
+        per_class: number[][];
+        macro: number[];
+        micro: number[];
+        weighted: number[];
+      };
       expect(ours.per_class.map((c) => c.label)).toEqual(ref.labels);
       ours.per_class.forEach((c, k) => {
         const [precision, recall, f1, support] = ref.per_class[k]!;

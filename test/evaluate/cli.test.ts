@@ -11,8 +11,7 @@ import { writeLines } from './reference.js';
 
 const tmp = useTempDir('automl-img-evaluate-cli-');
 
-const det = (labels: { label: string; b: number[]; crowd?: number }[]) =>
-  labels.map((o) => ({ label: o.label, topX: o.b[0], topY: o.b[1], bottomX: o.b[2], bottomY: o.b[3], isCrowd: o.crowd ?? 0 }));
+const det = (labels: { label: string; b: number[]; crowd?: number }[]) => labels.map((o) => ({ label: o.label, topX: o.b[0], topY: o.b[1], bottomX: o.b[2], bottomY: o.b[3], isCrowd: o.crowd ?? 0 }));
 
 describe('automl-img evaluate', () => {
   it('prints the COCO table with classes sorted; --json is the library report, the same bytes on every run', { timeout: 30_000 }, async () => {
@@ -40,7 +39,14 @@ describe('automl-img evaluate', () => {
   it('--per-image lists the images with the most missed objects; --metric voc prints mean_average_precision', { timeout: 30_000 }, async () => {
     const g = writeLines(tmp.path, 'pi-gt.jsonl', [
       JSON.stringify({ image_url: 'good.jpg', image_details: { format: 'jpg', width: 10, height: 10 }, label: det([{ label: 'a', b: [0, 0, 0.5, 0.5] }]) }),
-      JSON.stringify({ image_url: 'bad.jpg', image_details: { format: 'jpg', width: 10, height: 10 }, label: det([{ label: 'a', b: [0, 0, 0.5, 0.5] }, { label: 'b', b: [0.5, 0.5, 1, 1] }]) }),
+      JSON.stringify({
+        image_url: 'bad.jpg',
+        image_details: { format: 'jpg', width: 10, height: 10 },
+        label: det([
+          { label: 'a', b: [0, 0, 0.5, 0.5] },
+          { label: 'b', b: [0.5, 0.5, 1, 1] },
+        ]),
+      }),
     ]);
     const p = writeLines(tmp.path, 'pi-pred.jsonl', [
       JSON.stringify({ image_url: 'good.jpg', boxes: [{ box: { topX: 0, topY: 0, bottomX: 0.5, bottomY: 0.5 }, label: 'a', score: 0.9 }] }),
@@ -117,8 +123,15 @@ describe('automl-img evaluate', () => {
   });
 
   it('classification tables: per class, averages, the confusion matrix with a (none) column', { timeout: 30_000 }, async () => {
-    const g = writeLines(tmp.path, 'c-gt.jsonl', ['a', 'b', 'b'].map((label, i) => JSON.stringify({ image_url: `${i}.jpg`, label })));
-    const p = writeLines(tmp.path, 'c-pred.jsonl', [JSON.stringify({ image_url: '0.jpg', probs: [0.8, 0.2], labels: ['a', 'b'] }), JSON.stringify({ image_url: '1.jpg', probs: [0.8, 0.2], labels: ['a', 'b'] })]);
+    const g = writeLines(
+      tmp.path,
+      'c-gt.jsonl',
+      ['a', 'b', 'b'].map((label, i) => JSON.stringify({ image_url: `${i}.jpg`, label })),
+    );
+    const p = writeLines(tmp.path, 'c-pred.jsonl', [
+      JSON.stringify({ image_url: '0.jpg', probs: [0.8, 0.2], labels: ['a', 'b'] }),
+      JSON.stringify({ image_url: '1.jpg', probs: [0.8, 0.2], labels: ['a', 'b'] }),
+    ]);
     const r = await runCli(['evaluate', g, '--predictions', p]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('multi-class: 3 images (2 with predictions)\naccuracy 0.3333\n');

@@ -12,7 +12,17 @@ const tmp = useTempDir('automl-img-evaluate-sweep-');
 const reference = pycocotools();
 if (!reference.path) console.warn(`evaluate: pycocotools sweep skipped: ${reference.reason}`);
 
-const CASES: { seed: number; task: 'object-detection' | 'instance-segmentation'; images: number; classes?: number; scoreDigits?: number; unsized?: number; objectsPerImage?: number; predictionsPerImage?: number; fill?: boolean }[] = [];
+const CASES: {
+  seed: number;
+  task: 'object-detection' | 'instance-segmentation';
+  images: number;
+  classes?: number;
+  scoreDigits?: number;
+  unsized?: number;
+  objectsPerImage?: number;
+  predictionsPerImage?: number;
+  fill?: boolean;
+}[] = [];
 for (let seed = 100; seed < 112; seed++) {
   CASES.push({ seed, task: 'object-detection', images: 60 + (seed % 5) * 40, classes: 1 + (seed % 7), scoreDigits: seed % 4, unsized: seed % 3 === 0 ? 0.2 : 0 });
 }

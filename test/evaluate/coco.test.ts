@@ -50,15 +50,19 @@ describe('evaluate, COCO style, against pycocotools', () => {
     expectSameAsPycocotools(ours, ref, 1e-6);
   });
 
-  withReference('one class, 130 predictions an image (the first 100 by score count), scores 0 or 1 only (ties everywhere), ground truth in two files (read in order), the first from standard input', { timeout: 30_000 }, async () => {
-    const { gt, predictions } = generateEvalData({ seed: 14, images: 50, task: 'object-detection', classes: 1, scoreDigits: 0, predictionsPerImage: 130, fill: true });
-    const first = writeLines(tmp.path, 'two-1.jsonl', gt.slice(0, 20));
-    const second = writeLines(tmp.path, 'two-2.jsonl', gt.slice(20));
-    const p = writeLines(tmp.path, 'two-pred.jsonl', predictions);
-    const ours = await evaluate(['-', second], p, { stdin: Readable.from([gt.slice(0, 20).join('\n') + '\n']) });
-    expect(ours.images.ground_truth).toBe(50);
-    expectSameAsPycocotools(ours, referenceCoco('bbox', '', p, [first, second]), 1e-6);
-  });
+  withReference(
+    'one class, 130 predictions an image (the first 100 by score count), scores 0 or 1 only (ties everywhere), ground truth in two files (read in order), the first from standard input',
+    { timeout: 30_000 },
+    async () => {
+      const { gt, predictions } = generateEvalData({ seed: 14, images: 50, task: 'object-detection', classes: 1, scoreDigits: 0, predictionsPerImage: 130, fill: true });
+      const first = writeLines(tmp.path, 'two-1.jsonl', gt.slice(0, 20));
+      const second = writeLines(tmp.path, 'two-2.jsonl', gt.slice(20));
+      const p = writeLines(tmp.path, 'two-pred.jsonl', predictions);
+      const ours = await evaluate(['-', second], p, { stdin: Readable.from([gt.slice(0, 20).join('\n') + '\n']) });
+      expect(ours.images.ground_truth).toBe(50);
+      expectSameAsPycocotools(ours, referenceCoco('bbox', '', p, [first, second]), 1e-6);
+    },
+  );
 
   withReference('predictions that name no ground-truth image at all: every figure 0 or -1, as pycocotools', { timeout: 30_000 }, async () => {
     const gt = [
@@ -78,7 +82,8 @@ describe('evaluate, COCO style, against pycocotools', () => {
     const rand = prng(5);
     const cases: { h: number; w: number; rings: number[][] }[] = [];
     for (let c = 0; c < 300; c++) {
-      const h = 1 + Math.floor(rand() * 60), w = 1 + Math.floor(rand() * 60);
+      const h = 1 + Math.floor(rand() * 60),
+        w = 1 + Math.floor(rand() * 60);
       const rings: number[][] = [];
       const n = 1 + Math.floor(rand() * 3);
       for (let r = 0; r < n; r++) {
@@ -86,14 +91,17 @@ describe('evaluate, COCO style, against pycocotools', () => {
         const ring: number[] = [];
         const spread = rand() < 0.2 ? 1.4 : 1;
         for (let i = 0; i < points; i++) {
-          const x = (rand() * spread - (spread - 1) / 2) * w, y = (rand() * spread - (spread - 1) / 2) * h;
+          const x = (rand() * spread - (spread - 1) / 2) * w,
+            y = (rand() * spread - (spread - 1) / 2) * h;
           ring.push(rand() < 0.3 ? Math.round(x * 2) / 2 : x, rand() < 0.3 ? Math.round(y * 2) / 2 : y);
         }
         rings.push(ring);
       }
       cases.push({ h, w, rings });
     }
-    const out = runReference(['rle'], cases.map((c) => JSON.stringify(c)).join('\n') + '\n').trim().split('\n');
+    const out = runReference(['rle'], cases.map((c) => JSON.stringify(c)).join('\n') + '\n')
+      .trim()
+      .split('\n');
     expect(out).toHaveLength(cases.length);
     cases.forEach((c, i) => {
       const expected = JSON.parse(out[i]!) as { counts: number[]; area: number };
@@ -108,11 +116,20 @@ describe('evaluate, COCO style, properties', () => {
   type Obj = { label: string; b: [number, number, number, number]; crowd: 0 | 1 };
   const objArb = fc.record({
     label: fc.constantFrom('a', 'b', 'c'),
-    b: fc.tuple(fc.integer({ min: 0, max: 90 }), fc.integer({ min: 0, max: 90 }), fc.integer({ min: 2, max: 60 }), fc.integer({ min: 2, max: 60 })).map(([x, y, w, h]) => [x / 100, y / 100, Math.min(100, x + w) / 100, Math.min(100, y + h) / 100] as [number, number, number, number]),
+    b: fc
+      .tuple(fc.integer({ min: 0, max: 90 }), fc.integer({ min: 0, max: 90 }), fc.integer({ min: 2, max: 60 }), fc.integer({ min: 2, max: 60 }))
+      .map(([x, y, w, h]) => [x / 100, y / 100, Math.min(100, x + w) / 100, Math.min(100, y + h) / 100] as [number, number, number, number]),
     crowd: fc.constantFrom<0 | 1>(0, 0, 0, 1),
   });
   const datasetArb = fc.array(fc.array(objArb, { maxLength: 6 }), { minLength: 1, maxLength: 8 });
-  const gtLines = (images: Obj[][]) => images.map((objs, i) => JSON.stringify({ image_url: `${i}.jpg`, image_details: { format: 'jpg', width: 200 + i, height: 150 }, label: objs.map((o) => ({ label: o.label, topX: o.b[0], topY: o.b[1], bottomX: o.b[2], bottomY: o.b[3], isCrowd: o.crowd })) }));
+  const gtLines = (images: Obj[][]) =>
+    images.map((objs, i) =>
+      JSON.stringify({
+        image_url: `${i}.jpg`,
+        image_details: { format: 'jpg', width: 200 + i, height: 150 },
+        label: objs.map((o) => ({ label: o.label, topX: o.b[0], topY: o.b[1], bottomX: o.b[2], bottomY: o.b[3], isCrowd: o.crowd })),
+      }),
+    );
   const box = (o: Obj, score: number, label = o.label) => ({ box: { topX: o.b[0], topY: o.b[1], bottomX: o.b[2], bottomY: o.b[3] }, label, score });
   let n = 0;
   const run = async (gt: string[], preds: string[]) => {
@@ -140,8 +157,11 @@ describe('evaluate, COCO style, properties', () => {
       fc.asyncProperty(datasetArb, fc.integer({ min: 1, max: 1 << 30 }), async (images, seed) => {
         const rand = prng(seed);
         let s = 0;
-        const lines = images.map((objs, i) => ({ image_url: `${i}.jpg`, boxes: objs.flatMap((o) => [box(o, 0.9 - (s++ % 97) / 100), box({ ...o, b: [o.b[0], o.b[1], Math.min(1, o.b[2] + 0.05), o.b[3]] }, 0.5 - (s++ % 97) / 1000, rand() < 0.3 ? 'b' : o.label)]) }));
-        const shuffle = <T,>(a: T[]) => {
+        const lines = images.map((objs, i) => ({
+          image_url: `${i}.jpg`,
+          boxes: objs.flatMap((o) => [box(o, 0.9 - (s++ % 97) / 100), box({ ...o, b: [o.b[0], o.b[1], Math.min(1, o.b[2] + 0.05), o.b[3]] }, 0.5 - (s++ % 97) / 1000, rand() < 0.3 ? 'b' : o.label)]),
+        }));
+        const shuffle = <T>(a: T[]) => {
           const c = [...a];
           for (let i = c.length - 1; i > 0; i--) {
             const j = Math.floor(rand() * (i + 1));
@@ -149,8 +169,14 @@ describe('evaluate, COCO style, properties', () => {
           }
           return c;
         };
-        const a = await run(gtLines(images), lines.map((l) => JSON.stringify(l)));
-        const b = await run(gtLines(images), shuffle(lines).map((l) => JSON.stringify({ ...l, boxes: shuffle(l.boxes) })));
+        const a = await run(
+          gtLines(images),
+          lines.map((l) => JSON.stringify(l)),
+        );
+        const b = await run(
+          gtLines(images),
+          shuffle(lines).map((l) => JSON.stringify({ ...l, boxes: shuffle(l.boxes) })),
+        );
         expect(b).toEqual(a);
       }),
       { numRuns: 30 },
@@ -161,10 +187,16 @@ describe('evaluate, COCO style, properties', () => {
     await fc.assert(
       fc.asyncProperty(datasetArb, objArb, fc.nat({ max: 7 }), async (images, extra, at) => {
         const lines = images.map((objs, i) => ({ image_url: `${i}.jpg`, boxes: objs.map((o, k) => box({ ...o, b: [o.b[0], o.b[1], Math.min(1, o.b[2] + 0.02 * k), o.b[3]] }, 0.5 + 0.01 * k)) }));
-        const before = await run(gtLines(images), lines.map((l) => JSON.stringify(l)));
+        const before = await run(
+          gtLines(images),
+          lines.map((l) => JSON.stringify(l)),
+        );
         const target = lines[at % lines.length]!;
         target.boxes.push(box({ ...extra, b: [0.97, 0.97, 1, 1] }, 0.01, extra.label));
-        const after = await run(gtLines(images), lines.map((l) => JSON.stringify(l)));
+        const after = await run(
+          gtLines(images),
+          lines.map((l) => JSON.stringify(l)),
+        );
         for (const k of ['AP', 'AP50', 'AP75'] as const) {
           if (before[k] === -1) continue;
           expect(after[k]!).toBeLessThanOrEqual(before[k]! + 1e-12);

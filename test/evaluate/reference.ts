@@ -87,4 +87,3 @@ export function expectSameAsPycocotools(ours: EvaluationReport, ref: { stats: nu
     });
   }
 }
-

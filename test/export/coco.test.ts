@@ -30,7 +30,11 @@ function goldenCases(): { name: string; lines: string[] }[] {
     for (const name of readdirSync(join(FIXTURES, converter)).sort()) {
       const dir = join(FIXTURES, converter, name, 'expected');
       if (!existsSync(dir)) continue;
-      const lines = ['train_annotations.jsonl', 'validation_annotations.jsonl'].flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l !== ''));
+      const lines = ['train_annotations.jsonl', 'validation_annotations.jsonl'].flatMap((f) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       out.push({ name: `${converter}/${name}`, lines });
     }
   }
@@ -49,7 +53,11 @@ async function exportFailure(files: string[], options: ExportCocoOptions): Promi
 
 /** A pixel mask of normalised rings (even–odd, as AutoML reads them). */
 function maskOf(rings: number[][], width: number, height: number): Uint8Array {
-  return rasterizeRings(rings.map((r) => r.map((v, i) => v * (i & 1 ? height : width))), width, height);
+  return rasterizeRings(
+    rings.map((r) => r.map((v, i) => v * (i & 1 ? height : width))),
+    width,
+    height,
+  );
 }
 
 const CASES = goldenCases();
@@ -68,7 +76,9 @@ describe('round trip: export coco, then coco-to-jsonl', () => {
     const segmentation = originals.some((o) => o.label.some((x) => x.polygon));
     const outDir = join(tmp.path, 'back');
     await convert('coco', coco, { out: outDir, validationRatio: 0, imageDetails: false, task: segmentation ? 'instance-segmentation' : 'object-detection', tolerance: 0 });
-    const back = readFileSync(join(outDir, 'train_annotations.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+    const back = readFileSync(join(outDir, 'train_annotations.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const byUrl = new Map(back.map((l) => [(JSON.parse(l) as Line).image_url, l]));
     expect(back.length).toBe(lines.length);
     for (const original of originals) {
@@ -104,7 +114,15 @@ describe('round trip: export coco, then coco-to-jsonl', () => {
 const RING = [0.1, 0.1, 0.9, 0.1, 0.9, 0.9, 0.1, 0.9];
 const HOLE = [0.4, 0.4, 0.6, 0.4, 0.6, 0.6, 0.4, 0.6];
 const det = (url: string, extra: object = {}) =>
-  JSON.stringify({ image_url: url, image_details: { format: 'jpg', width: 10, height: 20 }, label: [{ label: 'b', topX: 0.1, topY: 0.25, bottomX: 0.5, bottomY: 1, isCrowd: 0 }, { label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 0.5, isCrowd: 1 }], ...extra });
+  JSON.stringify({
+    image_url: url,
+    image_details: { format: 'jpg', width: 10, height: 20 },
+    label: [
+      { label: 'b', topX: 0.1, topY: 0.25, bottomX: 0.5, bottomY: 1, isCrowd: 0 },
+      { label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 0.5, isCrowd: 1 },
+    ],
+    ...extra,
+  });
 
 describe('what is written', () => {
   test('detection: ids, sorted categories, pixel boxes, areas; no segmentation; same bytes twice', async () => {
@@ -119,7 +137,10 @@ describe('what is written', () => {
       { id: 1, file_name: 'images/1.jpg', width: 10, height: 20 },
       { id: 2, file_name: 'images/2.jpg', width: 4, height: 4 },
     ]);
-    expect(coco.categories).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+    expect(coco.categories).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: 'b' },
+    ]);
     expect(coco.annotations).toEqual([
       { id: 1, image_id: 1, category_id: 2, bbox: [1, 5, 4, 15], area: 60, iscrowd: 0 },
       { id: 2, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 1 },
@@ -132,13 +153,29 @@ describe('what is written', () => {
 
   test('segmentation: separate parts stay polygons; a hole makes an RLE whose mask is the XOR', async () => {
     const f = join(tmp.path, 's.jsonl');
-    const parts = [[0.1, 0.1, 0.3, 0.1, 0.3, 0.3], [0.6, 0.6, 0.9, 0.6, 0.9, 0.9]];
-    writeFileSync(f, JSON.stringify({ image_url: 'x.png', image_details: { width: 20, height: 10 }, label: [{ label: 'p', isCrowd: 0, polygon: parts }, { label: 'h', isCrowd: 0, polygon: [RING, HOLE] }] }) + '\n');
+    const parts = [
+      [0.1, 0.1, 0.3, 0.1, 0.3, 0.3],
+      [0.6, 0.6, 0.9, 0.6, 0.9, 0.9],
+    ];
+    writeFileSync(
+      f,
+      JSON.stringify({
+        image_url: 'x.png',
+        image_details: { width: 20, height: 10 },
+        label: [
+          { label: 'p', isCrowd: 0, polygon: parts },
+          { label: 'h', isCrowd: 0, polygon: [RING, HOLE] },
+        ],
+      }) + '\n',
+    );
     const s = await exportCoco([f], { out: join(tmp.path, 'c.json') });
     expect(s.rleAnnotations).toBe(1);
     const coco = JSON.parse(readFileSync(join(tmp.path, 'c.json'), 'utf8')) as { annotations: { segmentation: unknown; area: number; bbox: number[] }[] };
     const [poly, holed] = coco.annotations;
-    expect(poly!.segmentation).toEqual([[2, 1, 6, 1, 6, 3], [12, 6, 18, 6, 18, 9]]);
+    expect(poly!.segmentation).toEqual([
+      [2, 1, 6, 1, 6, 3],
+      [12, 6, 18, 6, 18, 9],
+    ]);
     expect(poly!.area).toBe(4 + 9);
     expect(holed!.bbox).toEqual([2, 1, 16, 8]);
     const rle = decodeRle(holed!.segmentation, {});
@@ -152,8 +189,18 @@ describe('what is written', () => {
   test('ringsOverlap: nested and crossing rings overlap; apart ones do not', () => {
     expect(ringsOverlap([RING, HOLE])).toBe(true);
     expect(ringsOverlap([HOLE, RING])).toBe(true);
-    expect(ringsOverlap([[0, 0, 2, 0, 2, 2, 0, 2], [1, -1, 3, -1, 3, 1, 1, 1]])).toBe(true);
-    expect(ringsOverlap([[0, 0, 1, 0, 1, 1], [2, 2, 3, 2, 3, 3]])).toBe(false);
+    expect(
+      ringsOverlap([
+        [0, 0, 2, 0, 2, 2, 0, 2],
+        [1, -1, 3, -1, 3, 1, 1, 1],
+      ]),
+    ).toBe(true);
+    expect(
+      ringsOverlap([
+        [0, 0, 1, 0, 1, 1],
+        [2, 2, 3, 2, 3, 3],
+      ]),
+    ).toBe(false);
     expect(ringsOverlap([RING])).toBe(false);
   });
 
@@ -181,13 +228,28 @@ describe('bad input: code, message, nothing written', () => {
     ['malformed JSON', '{"image_url": ', 'JSON_PARSE', /^in\.jsonl:1: expected a JSON object, got malformed JSON/],
     ['no image_url', JSON.stringify({ label: [] }), 'JSON_MISSING', /^in\.jsonl:1: image_url: expected a non-empty string, got nothing$/],
     ['no label', JSON.stringify({ image_url: 'a.jpg', image_details: { width: 2, height: 2 } }), 'JSON_MISSING', /^in\.jsonl:1: label: expected a label, got nothing$/],
-    ['a classification label', JSON.stringify({ image_url: 'a.jpg', image_details: { width: 2, height: 2 }, label: 'cat' }), 'JSON_BAD_VALUE', /^in\.jsonl:1: label: expected an object-detection or instance-segmentation label/],
+    [
+      'a classification label',
+      JSON.stringify({ image_url: 'a.jpg', image_details: { width: 2, height: 2 }, label: 'cat' }),
+      'JSON_BAD_VALUE',
+      /^in\.jsonl:1: label: expected an object-detection or instance-segmentation label/,
+    ],
     ['a box outside [0, 1]', det('a.jpg').replace('"bottomX":0.5', '"bottomX":1.5'), 'JSON_BAD_VALUE', /^in\.jsonl:1: label\[0\]\.bottomX: expected a number in \[0, 1\], got 1\.5$/],
     ['an empty box', det('a.jpg').replace('"bottomX":0.5', '"bottomX":0.1'), 'EMPTY_BOX', /^in\.jsonl:1: label\[0\]\.bottomX: expected bottomX > topX \(0\.1\), got 0\.1$/],
-    ['a short ring', JSON.stringify({ image_url: 'a.jpg', image_details: { width: 2, height: 2 }, label: [{ label: 'x', isCrowd: 0, polygon: [[0, 0, 1, 1]] }] }), 'BAD_POLYGON', /^in\.jsonl:1: label\[0\]\.polygon\[0\]: expected at least 3 points, got 2$/],
+    [
+      'a short ring',
+      JSON.stringify({ image_url: 'a.jpg', image_details: { width: 2, height: 2 }, label: [{ label: 'x', isCrowd: 0, polygon: [[0, 0, 1, 1]] }] }),
+      'BAD_POLYGON',
+      /^in\.jsonl:1: label\[0\]\.polygon\[0\]: expected at least 3 points, got 2$/,
+    ],
     ['no image size', JSON.stringify({ image_url: 'a.jpg', label: [] }), 'JSON_MISSING', /^in\.jsonl:1: image_details: expected image_details with width and height \(or --images-root/],
     ['the same image twice', `${det('a.jpg')}\n${det('a.jpg')}`, 'DUPLICATE_IMAGE', /^in\.jsonl:2: image_url: expected each image once, got "a\.jpg" again$/],
-    ['mixed tasks', `${det('a.jpg')}\n${JSON.stringify({ image_url: 'b.jpg', image_details: { width: 2, height: 2 }, label: [{ label: 'x', isCrowd: 0, polygon: [RING] }] })}`, 'JSON_BAD_VALUE', /^in\.jsonl:2: label: expected an object-detection label .*got an instance-segmentation label/],
+    [
+      'mixed tasks',
+      `${det('a.jpg')}\n${JSON.stringify({ image_url: 'b.jpg', image_details: { width: 2, height: 2 }, label: [{ label: 'x', isCrowd: 0, polygon: [RING] }] })}`,
+      'JSON_BAD_VALUE',
+      /^in\.jsonl:2: label: expected an object-detection label .*got an instance-segmentation label/,
+    ],
     ['no lines', '', 'EMPTY_DATASET', /^in\.jsonl: nothing to export/],
   ];
   test.each(cases)('%s → %s', async (_name, text, code, message) => {

@@ -50,7 +50,14 @@ describe.skipIf(why !== undefined)('pycocotools reads the export', () => {
     const ring = [0.1, 0.1, 0.9, 0.1, 0.9, 0.9, 0.1, 0.9];
     const hole = [0.4, 0.4, 0.6, 0.4, 0.6, 0.6, 0.4, 0.6];
     const lines = [
-      { image_url: 'a.png', image_details: { width: 20, height: 10 }, label: [{ label: 'holed', isCrowd: 0, polygon: [ring, hole] }, { label: 'square', isCrowd: 0, polygon: [[0, 0, 0.5, 0, 0.5, 1, 0, 1]] }] },
+      {
+        image_url: 'a.png',
+        image_details: { width: 20, height: 10 },
+        label: [
+          { label: 'holed', isCrowd: 0, polygon: [ring, hole] },
+          { label: 'square', isCrowd: 0, polygon: [[0, 0, 0.5, 0, 0.5, 1, 0, 1]] },
+        ],
+      },
       { image_url: 'b.png', image_details: { width: 8, height: 8 }, label: [] },
       { image_url: 'c.png', image_details: { width: 8, height: 8 }, label: [{ label: 'square', isCrowd: 1, polygon: [[0.25, 0.25, 0.75, 0.25, 0.75, 0.75, 0.25, 0.75]] }] },
     ];

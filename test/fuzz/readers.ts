@@ -66,7 +66,12 @@ const name = fc.stringMatching(/^[a-z][a-z0-9 _-]{0,8}$/);
 const text = (s: string) => Buffer.from(s, 'utf8');
 
 const vocXml = fc
-  .record({ file: name, w: fc.integer({ min: 1, max: 500 }), h: fc.integer({ min: 1, max: 500 }), objects: fc.array(fc.tuple(name, fc.nat(100), fc.nat(100), fc.nat(100), fc.nat(100)), { maxLength: 3 }) })
+  .record({
+    file: name,
+    w: fc.integer({ min: 1, max: 500 }),
+    h: fc.integer({ min: 1, max: 500 }),
+    objects: fc.array(fc.tuple(name, fc.nat(100), fc.nat(100), fc.nat(100), fc.nat(100)), { maxLength: 3 }),
+  })
   .map(({ file, w, h, objects }) =>
     text(
       `<annotation><filename>${file}.jpg</filename><size><width>${w}</width><height>${h}</height><depth>3</depth></size>` +
@@ -83,7 +88,15 @@ const csvFile = fc
 
 const cocoFile = fc
   .record({
-    anns: fc.array(fc.record({ image: fc.integer({ min: 1, max: 3 }), cat: fc.integer({ min: 1, max: 2 }), box: fc.tuple(fc.nat(8), fc.nat(8), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })), poly: fc.boolean() }), { maxLength: 4 }),
+    anns: fc.array(
+      fc.record({
+        image: fc.integer({ min: 1, max: 3 }),
+        cat: fc.integer({ min: 1, max: 2 }),
+        box: fc.tuple(fc.nat(8), fc.nat(8), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8 })),
+        poly: fc.boolean(),
+      }),
+      { maxLength: 4 },
+    ),
   })
   .map(({ anns }) =>
     text(
@@ -97,7 +110,10 @@ const cocoFile = fc
           area: 4,
           ...(a.poly ? { segmentation: [[a.box[0], a.box[1], a.box[0] + a.box[2], a.box[1], a.box[0], a.box[1] + a.box[3]]] } : { bbox: a.box }),
         })),
-        categories: [{ id: 1, name: 'cat', supercategory: 'animal' }, { id: 2, name: 'dog' }],
+        categories: [
+          { id: 1, name: 'cat', supercategory: 'animal' },
+          { id: 2, name: 'dog' },
+        ],
       }),
     ),
   );
@@ -115,10 +131,25 @@ const maskPng = fc
   .record({ w: fc.integer({ min: 1, max: 24 }), h: fc.integer({ min: 1, max: 24 }), seed: fc.nat(255), kind: fc.constantFrom('palette', 'grey', 'rgb') })
   .map(({ w, h, seed, kind }) => {
     const data = Uint8Array.from({ length: w * h }, (_, i) => ((i * 7 + seed) % 5 === 0 ? 1 + (i % 3) : 0));
-    if (kind === 'palette') return Uint8Array.from(encode({ width: w, height: h, data, channels: 1, depth: 8, palette: [[0, 0, 0], [128, 0, 0], [0, 128, 0], [128, 128, 0]] }));
+    if (kind === 'palette')
+      return Uint8Array.from(
+        encode({
+          width: w,
+          height: h,
+          data,
+          channels: 1,
+          depth: 8,
+          palette: [
+            [0, 0, 0],
+            [128, 0, 0],
+            [0, 128, 0],
+            [128, 128, 0],
+          ],
+        }),
+      );
     if (kind === 'grey') return Uint8Array.from(encode({ width: w, height: h, data, channels: 1, depth: 8 }));
     const rgb = new Uint8Array(w * h * 3);
-    data.forEach((v, i) => (rgb[3 * i] = v === 1 || v === 3 ? 128 : 0, rgb[3 * i + 1] = v >= 2 ? 128 : 0));
+    data.forEach((v, i) => ((rgb[3 * i] = v === 1 || v === 3 ? 128 : 0), (rgb[3 * i + 1] = v >= 2 ? 128 : 0)));
     return Uint8Array.from(encode({ width: w, height: h, data: rgb, channels: 3, depth: 8 }));
   });
 

@@ -100,7 +100,10 @@ describe('wording', () => {
   });
 
   test('-q help matches the README', async () => {
-    for (const argv of [['convert', 'folder', '--help'], ['split', '--help']]) {
+    for (const argv of [
+      ['convert', 'folder', '--help'],
+      ['split', '--help'],
+    ]) {
       const r = await runCli(argv);
       expect(r.stdout.replace(/\s+/g, ' ')).toContain('no progress, no info lines, no warnings; errors are still printed');
     }

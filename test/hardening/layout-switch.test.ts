@@ -30,12 +30,9 @@ describe('switching between the plain and the --mltable layout', () => {
     expect(await listTree(out)).toEqual(['train_annotations.jsonl', 'validation_annotations.jsonl']);
     const w = s.warnings.filter((d) => d.code === 'OUTPUT_REMOVED');
     expect(w.map((d) => d.file).sort()).toEqual(
-      [
-        'training-mltable-folder/MLTable',
-        'training-mltable-folder/train_annotations.jsonl',
-        'validation-mltable-folder/MLTable',
-        'validation-mltable-folder/validation_annotations.jsonl',
-      ].map((f) => expect.stringContaining(f)),
+      ['training-mltable-folder/MLTable', 'training-mltable-folder/train_annotations.jsonl', 'validation-mltable-folder/MLTable', 'validation-mltable-folder/validation_annotations.jsonl'].map((f) =>
+        expect.stringContaining(f),
+      ),
     );
     expect(w[0]!.message).toContain('--force');
   });

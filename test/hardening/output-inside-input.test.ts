@@ -82,7 +82,14 @@ describe('output folder inside the dataset', () => {
   });
 
   test('the names the writer owns', () => {
-    for (const n of ['train_annotations.jsonl', 'validation_annotations.jsonl', 'training-mltable-folder', 'validation-mltable-folder', '.automl-img-spill.1.ab12cd34.tmp', '.train_annotations.jsonl.77.0a0b0c0d.tmp']) {
+    for (const n of [
+      'train_annotations.jsonl',
+      'validation_annotations.jsonl',
+      'training-mltable-folder',
+      'validation-mltable-folder',
+      '.automl-img-spill.1.ab12cd34.tmp',
+      '.train_annotations.jsonl.77.0a0b0c0d.tmp',
+    ]) {
       expect(isOwnOutputName(n), n).toBe(true);
     }
     for (const n of ['train.jsonl', 'a.tmp', 'MLTable', 'can', '.hidden']) expect(isOwnOutputName(n), n).toBe(false);

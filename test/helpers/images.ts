@@ -75,8 +75,18 @@ export function jpeg(width: number, height: number, opts: { grey?: number; exifB
   parts.push(segment(0xda, [1, 1, 0x00, 0, 63, 0]));
   // Entropy data: first block's DC encodes the grey level, then diff 0 for every other block.
   const dcCodes: [number, number][] = [
-    [0b00, 2], [0b010, 3], [0b011, 3], [0b100, 3], [0b101, 3], [0b110, 3],
-    [0b1110, 4], [0b11110, 5], [0b111110, 6], [0b1111110, 7], [0b11111110, 8], [0b111111110, 9],
+    [0b00, 2],
+    [0b010, 3],
+    [0b011, 3],
+    [0b100, 3],
+    [0b101, 3],
+    [0b110, 3],
+    [0b1110, 4],
+    [0b11110, 5],
+    [0b111110, 6],
+    [0b1111110, 7],
+    [0b11111110, 8],
+    [0b111111110, 9],
   ];
   const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
   const dc = Math.round(8 * ((opts.grey ?? 128) - 128));

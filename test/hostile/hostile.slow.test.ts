@@ -75,7 +75,9 @@ describe('XInclude', () => {
       const before = snapshot(w.input);
       const r = await runCli(['convert', 'voc', w.in('voc'), '-o', w.out]);
       expect(r.code, r.stderr).toBe(0);
-      const lines = readdirSync(w.out).map((f) => readFileSync(join(w.out, f), 'utf8')).join('');
+      const lines = readdirSync(w.out)
+        .map((f) => readFileSync(join(w.out, f), 'utf8'))
+        .join('');
       expect(lines).toContain('"image_url":"images/1.jpg"');
       expect(lines).not.toMatch(/root:|passwd/);
       expect(snapshot(w.input)).toEqual(before);

@@ -72,7 +72,12 @@ describe('JPEG: the end-of-image marker (FFD9) must follow the scan data', () =>
     expect(SCAN_START).toBeLessThan(BIG_JPEG.length / 3);
     expect(await details('whole.jpg', BIG_JPEG)).toEqual({ format: 'jpg', width: 1024, height: 768 });
     const n = BIG_JPEG.length;
-    for (const [label, at] of [['third', Math.floor(n / 3)], ['half', Math.floor(n / 2)], ['no-eoi', n - 2], ['half-eoi', n - 1]] as const) {
+    for (const [label, at] of [
+      ['third', Math.floor(n / 3)],
+      ['half', Math.floor(n / 2)],
+      ['no-eoi', n - 2],
+      ['half-eoi', n - 1],
+    ] as const) {
       const e = await failure(`${label}.jpg`, cut(BIG_JPEG, at));
       expect(e.message).toBe(`shown/${label}.jpg: truncated: no end-of-image marker (FFD9) after the image data (the file ends at byte ${at})`);
     }

@@ -27,11 +27,14 @@ describe('split command', () => {
     for (const l of [...train, ...val]) expect(lines).toContain(l);
     const urls = (ls: string[]) => ls.map((l) => (JSON.parse(l) as { image_url: string }).image_url);
     expect(urls(train)).toEqual([...urls(train)].sort());
-    const expected = splitItems(lines.map((l) => ({ key: (JSON.parse(l) as { image_url: string }).image_url })), { ratio: 0.2, seed: '7' });
+    const expected = splitItems(
+      lines.map((l) => ({ key: (JSON.parse(l) as { image_url: string }).image_url })),
+      { ratio: 0.2, seed: '7' },
+    );
     expect(new Set(urls(val))).toEqual(new Set(lines.filter((_, i) => expected[i]).map((l) => (JSON.parse(l) as { image_url: string }).image_url)));
   });
 
-  it('stratifies by label (detection: the objects\' labels)', async () => {
+  it("stratifies by label (detection: the objects' labels)", async () => {
     const det = Array.from({ length: 12 }, (_, i) => JSON.stringify({ image_url: `${i}.jpg`, label: i < 2 ? [{ label: 'rare', topX: 0, topY: 0, bottomX: 1, bottomY: 1, isCrowd: 0 }] : [] }));
     await writeTree(tmp.path, { 'd.jsonl': det.join('\n') });
     const s = await splitJsonl(join(tmp.path, 'd.jsonl'), { out: join(tmp.path, 'o'), stratify: true, validationRatio: 0.25 });

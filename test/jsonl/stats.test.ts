@@ -65,11 +65,21 @@ describe('jsonlStats', () => {
     await writeFile(join(tmp.path, 'ml.jsonl'), [line('1.jpg', ['a', 'b', 'a']), line('2.jpg', ['b']), line('3.jpg', [])].join('\n'));
     const r = await jsonlStats([join(tmp.path, 'ml.jsonl')]);
     expect(r.files[0]).toMatchObject({ task: 'multi-label', images: 3, background: 1, objects: 0, labels: { a: { images: 1, objects: 0 }, b: { images: 2, objects: 0 } } });
-    expect(describeStats(r)).toBe(`${displayPath(join(tmp.path, 'ml.jsonl'))}  (multi-label)\n  3 lines, 3 images, 1 background, 0 objects, 0 duplicate image_urls\n  label  images\n  a           1\n  b           2\n`);
+    expect(describeStats(r)).toBe(
+      `${displayPath(join(tmp.path, 'ml.jsonl'))}  (multi-label)\n  3 lines, 3 images, 1 background, 0 objects, 0 duplicate image_urls\n  label  images\n  a           1\n  b           2\n`,
+    );
   });
 
   it('a polygon object measures the box around all its rings', () => {
-    expect(objectArea({ label: 'x', polygon: [[0.1, 0.1, 0.5, 0.1, 0.5, 0.3], [0.6, 0.6, 0.7, 0.6, 0.7, 0.7]] })).toBe(0.36);
+    expect(
+      objectArea({
+        label: 'x',
+        polygon: [
+          [0.1, 0.1, 0.5, 0.1, 0.5, 0.3],
+          [0.6, 0.6, 0.7, 0.6, 0.7, 0.7],
+        ],
+      }),
+    ).toBe(0.36);
     expect(objectArea({ label: 'x', polygon: [[0.1, 'a', 0.5, 0.1, 0.5, 0.3]] })).toBeUndefined();
     expect(objectArea(box('x', 0.5, 0.5, 0.4, 0.9))).toBe(0);
     expect(objectArea(box('x', -1, 0, 2, 0.5))).toBe(0.5);
@@ -106,7 +116,9 @@ describe('stats command', () => {
         '  square       1        1     6.00%   6.00%    6.00%      0       1      0',
       ].join('\n'),
     );
-    expect(sections[2]).toMatch(/^all 2 files {2}\(object-detection\)\n {2}8 lines, 6 images, 1 background, 6 objects, 1 duplicate image_url, 1 unreadable line \(run validate\), 1 image_url in more than one file\n/);
+    expect(sections[2]).toMatch(
+      /^all 2 files {2}\(object-detection\)\n {2}8 lines, 6 images, 1 background, 6 objects, 1 duplicate image_url, 1 unreadable line \(run validate\), 1 image_url in more than one file\n/,
+    );
   });
 
   it('--json through the real bin; exit 1 for a missing file', async () => {

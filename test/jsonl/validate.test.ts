@@ -50,50 +50,253 @@ const CASES: Case[] = [
   { name: 'a string line', text: after(GOOD_DET, '"x"'), code: 'NOT_AN_OBJECT', detail: 'expected a JSON object, got "x": the data load fails' },
   { name: 'a blank line inside', text: `${GOOD_DET}\n   \n${line([box()])}\n`, code: 'BLANK_LINE', detail: 'expected a JSON object, got a blank line: some readers fail on it' },
   { name: 'a trailing blank line', text: `${GOOD_DET}\n\n`, code: 'BLANK_LINE', detail: 'expected a JSON object, got a blank line: some readers fail on it' },
-  { name: 'an unknown top-level key', text: after(GOOD_DET, line([box()], { extra: 1 })), code: 'UNKNOWN_KEY', path: 'extra', detail: 'expected image_url, image_details or label, got "extra": AutoML ignores it' },
-  { name: 'an unknown details key', text: after(GOOD_DET, line([box()], { image_details: { format: 'jpg', depth: 3 } })), code: 'UNKNOWN_KEY', path: 'image_details.depth', detail: 'expected format, width or height, got "depth": AutoML ignores it' },
-  { name: 'an unknown box key', text: after(GOOD_DET, line([box(), box({ score: 0.9 })])), code: 'UNKNOWN_KEY', path: 'label[1].score', detail: 'expected label, topX, topY, bottomX, bottomY or isCrowd, got "score": AutoML ignores it' },
-  { name: 'an unknown polygon key', text: after(GOOD_SEG, line([poly({ area: 3 })])), code: 'UNKNOWN_KEY', path: 'label[0].area', detail: 'expected label, isCrowd or polygon, got "area": AutoML ignores it' },
-  { name: 'no image_url', text: after(GOOD_DET, JSON.stringify({ label: [box()] })), code: 'IMAGE_URL_BAD', path: 'image_url', detail: 'expected a non-empty string, got nothing: the image is dropped' },
-  { name: 'a numeric image_url', text: after(GOOD_DET, JSON.stringify({ image_url: 3, label: [] })), code: 'IMAGE_URL_BAD', path: 'image_url', detail: 'expected a non-empty string, got 3: the image is dropped' },
-  { name: 'an empty image_url', text: after(GOOD_DET, JSON.stringify({ image_url: '', label: [] })), code: 'IMAGE_URL_BAD', path: 'image_url', detail: 'expected a non-empty string, got an empty string: the image is dropped' },
-  { name: 'a backslash', text: after(GOOD_DET, line([], {}, 'img\\a.jpg')), code: 'IMAGE_URL_BACKSLASH', path: 'image_url', detail: 'expected / between folders, got "img\\\\a.jpg": datastores do not read \\ as a folder separator' },
-  { name: 'a repeated image_url', text: `${GOOD_DET}\n${line([])}\n${line([box()], {}, 'img/first.jpg')}\n`, line: 3, code: 'DUPLICATE_IMAGE_URL', path: 'image_url', detail: 'expected each image once, got "img/first.jpg" again (first on line 1)' },
-  { name: 'details not an object', text: after(GOOD_DET, line([], { image_details: 'jpg' })), code: 'DETAILS_BAD', path: 'image_details', detail: 'expected an object {format, width, height}, got "jpg": convert writes {"format", "width", "height"} read from the image header' },
-  { name: 'a numeric format', text: after(GOOD_DET, line([], { image_details: { format: 3 } })), code: 'DETAILS_BAD', path: 'image_details.format', detail: 'expected a non-empty string, got 3: convert writes the format read from the image header ("jpg", "png"...)' },
-  { name: 'a fractional width', text: after(GOOD_DET, line([], { image_details: { format: 'jpg', width: 1.5, height: 2 } })), code: 'DETAILS_BAD', path: 'image_details.width', detail: 'expected a positive integer, got 1.5: convert writes the size read from the image header' },
-  { name: 'a string height', text: after(GOOD_DET, line([], { image_details: { width: 4, height: '3' } })), code: 'DETAILS_BAD', path: 'image_details.height', detail: 'expected a positive integer, got "3": convert would write the number 3' },
+  {
+    name: 'an unknown top-level key',
+    text: after(GOOD_DET, line([box()], { extra: 1 })),
+    code: 'UNKNOWN_KEY',
+    path: 'extra',
+    detail: 'expected image_url, image_details or label, got "extra": AutoML ignores it',
+  },
+  {
+    name: 'an unknown details key',
+    text: after(GOOD_DET, line([box()], { image_details: { format: 'jpg', depth: 3 } })),
+    code: 'UNKNOWN_KEY',
+    path: 'image_details.depth',
+    detail: 'expected format, width or height, got "depth": AutoML ignores it',
+  },
+  {
+    name: 'an unknown box key',
+    text: after(GOOD_DET, line([box(), box({ score: 0.9 })])),
+    code: 'UNKNOWN_KEY',
+    path: 'label[1].score',
+    detail: 'expected label, topX, topY, bottomX, bottomY or isCrowd, got "score": AutoML ignores it',
+  },
+  {
+    name: 'an unknown polygon key',
+    text: after(GOOD_SEG, line([poly({ area: 3 })])),
+    code: 'UNKNOWN_KEY',
+    path: 'label[0].area',
+    detail: 'expected label, isCrowd or polygon, got "area": AutoML ignores it',
+  },
+  {
+    name: 'no image_url',
+    text: after(GOOD_DET, JSON.stringify({ label: [box()] })),
+    code: 'IMAGE_URL_BAD',
+    path: 'image_url',
+    detail: 'expected a non-empty string, got nothing: the image is dropped',
+  },
+  {
+    name: 'a numeric image_url',
+    text: after(GOOD_DET, JSON.stringify({ image_url: 3, label: [] })),
+    code: 'IMAGE_URL_BAD',
+    path: 'image_url',
+    detail: 'expected a non-empty string, got 3: the image is dropped',
+  },
+  {
+    name: 'an empty image_url',
+    text: after(GOOD_DET, JSON.stringify({ image_url: '', label: [] })),
+    code: 'IMAGE_URL_BAD',
+    path: 'image_url',
+    detail: 'expected a non-empty string, got an empty string: the image is dropped',
+  },
+  {
+    name: 'a backslash',
+    text: after(GOOD_DET, line([], {}, 'img\\a.jpg')),
+    code: 'IMAGE_URL_BACKSLASH',
+    path: 'image_url',
+    detail: 'expected / between folders, got "img\\\\a.jpg": datastores do not read \\ as a folder separator',
+  },
+  {
+    name: 'a repeated image_url',
+    text: `${GOOD_DET}\n${line([])}\n${line([box()], {}, 'img/first.jpg')}\n`,
+    line: 3,
+    code: 'DUPLICATE_IMAGE_URL',
+    path: 'image_url',
+    detail: 'expected each image once, got "img/first.jpg" again (first on line 1)',
+  },
+  {
+    name: 'details not an object',
+    text: after(GOOD_DET, line([], { image_details: 'jpg' })),
+    code: 'DETAILS_BAD',
+    path: 'image_details',
+    detail: 'expected an object {format, width, height}, got "jpg": convert writes {"format", "width", "height"} read from the image header',
+  },
+  {
+    name: 'a numeric format',
+    text: after(GOOD_DET, line([], { image_details: { format: 3 } })),
+    code: 'DETAILS_BAD',
+    path: 'image_details.format',
+    detail: 'expected a non-empty string, got 3: convert writes the format read from the image header ("jpg", "png"...)',
+  },
+  {
+    name: 'a fractional width',
+    text: after(GOOD_DET, line([], { image_details: { format: 'jpg', width: 1.5, height: 2 } })),
+    code: 'DETAILS_BAD',
+    path: 'image_details.width',
+    detail: 'expected a positive integer, got 1.5: convert writes the size read from the image header',
+  },
+  {
+    name: 'a string height',
+    text: after(GOOD_DET, line([], { image_details: { width: 4, height: '3' } })),
+    code: 'DETAILS_BAD',
+    path: 'image_details.height',
+    detail: 'expected a positive integer, got "3": convert would write the number 3',
+  },
   { name: 'no label', text: after(GOOD_DET, JSON.stringify({ image_url: 'a.jpg' })), code: 'LABEL_MISSING', path: 'label', detail: 'expected a label, got nothing: the image is dropped' },
   { name: 'a numeric label', text: after(GOOD_DET, line(3)), code: 'LABEL_BAD', path: 'label', detail: 'expected a string or a list, got 3: the image is dropped' },
   { name: 'a null label', text: after(GOOD_DET, line(null)), code: 'LABEL_BAD', path: 'label', detail: 'expected a string or a list, got null: the image is dropped' },
   { name: 'a list of numbers', text: after(GOOD_DET, line([3])), code: 'LABEL_BAD', path: 'label[0]', detail: 'expected a string or an object, got 3: the image is dropped' },
   { name: 'a mixed list', text: after(GOOD_DET, line([box(), 'can'])), code: 'LABEL_BAD', path: 'label[1]', detail: 'expected a box object like label[0], got a string: the image is dropped' },
-  { name: 'boxes and polygons in one line', text: after(GOOD_DET, line([box(), poly()])), code: 'LABEL_BAD', path: 'label[1]', detail: 'expected a box object like label[0], got a polygon object: the image is dropped' },
-  { name: 'an object without label', text: after(GOOD_DET, line([box({ label: undefined })])), code: 'LABEL_BAD', path: 'label[0].label', detail: 'expected a label name, got nothing: the image is dropped' },
+  {
+    name: 'boxes and polygons in one line',
+    text: after(GOOD_DET, line([box(), poly()])),
+    code: 'LABEL_BAD',
+    path: 'label[1]',
+    detail: 'expected a box object like label[0], got a polygon object: the image is dropped',
+  },
+  {
+    name: 'an object without label',
+    text: after(GOOD_DET, line([box({ label: undefined })])),
+    code: 'LABEL_BAD',
+    path: 'label[0].label',
+    detail: 'expected a label name, got nothing: the image is dropped',
+  },
   { name: 'an empty class', text: after(GOOD_CLASS, line('')), code: 'LABEL_EMPTY', path: 'label', detail: 'expected a label name, got an empty string' },
   { name: 'an empty multi-label name', text: after(line(['a'], {}, 'img/first.jpg'), line(['a', ''])), code: 'LABEL_EMPTY', path: 'label[1]', detail: 'expected a label name, got an empty string' },
   { name: 'an empty object label', text: after(GOOD_DET, line([box({ label: '' })])), code: 'LABEL_EMPTY', path: 'label[0].label', detail: 'expected a label name, got an empty string' },
-  { name: 'a repeated multi-label name', text: after(line(['a'], {}, 'img/first.jpg'), line(['a', 'b', 'a'])), code: 'LABEL_DUPLICATE', path: 'label[2]', detail: 'expected distinct labels, got "a" again (as label[0])' },
-  { name: 'a class in a detection file', text: after(GOOD_DET, line('can')), code: 'MIXED_TASKS', path: 'label', detail: 'expected an object-detection label (a list of boxes) (as on line 1), got a multi-class label (a string): the image is dropped' },
-  { name: 'polygons in a detection file', text: after(GOOD_DET, line([poly()])), code: 'MIXED_TASKS', path: 'label', detail: 'expected an object-detection label (a list of boxes) (as on line 1), got an instance-segmentation label (a list of polygons): the image is dropped' },
-  { name: 'boxes with --task instance-segmentation', text: after(GOOD_SEG, line([box()])), code: 'MIXED_TASKS', path: 'label', detail: 'expected an instance-segmentation label (a list of polygons) (--task), got an object-detection label (a list of boxes): the image is dropped', options: { task: 'instance-segmentation' } },
-  { name: 'an empty list with --task multi-class', text: after(GOOD_CLASS, line([])), code: 'MIXED_TASKS', path: 'label', detail: 'expected a multi-class label (a string) (--task), got an empty list: the image is dropped', options: { task: 'multi-class' } },
+  {
+    name: 'a repeated multi-label name',
+    text: after(line(['a'], {}, 'img/first.jpg'), line(['a', 'b', 'a'])),
+    code: 'LABEL_DUPLICATE',
+    path: 'label[2]',
+    detail: 'expected distinct labels, got "a" again (as label[0])',
+  },
+  {
+    name: 'a class in a detection file',
+    text: after(GOOD_DET, line('can')),
+    code: 'MIXED_TASKS',
+    path: 'label',
+    detail: 'expected an object-detection label (a list of boxes) (as on line 1), got a multi-class label (a string): the image is dropped',
+  },
+  {
+    name: 'polygons in a detection file',
+    text: after(GOOD_DET, line([poly()])),
+    code: 'MIXED_TASKS',
+    path: 'label',
+    detail: 'expected an object-detection label (a list of boxes) (as on line 1), got an instance-segmentation label (a list of polygons): the image is dropped',
+  },
+  {
+    name: 'boxes with --task instance-segmentation',
+    text: after(GOOD_SEG, line([box()])),
+    code: 'MIXED_TASKS',
+    path: 'label',
+    detail: 'expected an instance-segmentation label (a list of polygons) (--task), got an object-detection label (a list of boxes): the image is dropped',
+    options: { task: 'instance-segmentation' },
+  },
+  {
+    name: 'an empty list with --task multi-class',
+    text: after(GOOD_CLASS, line([])),
+    code: 'MIXED_TASKS',
+    path: 'label',
+    detail: 'expected a multi-class label (a string) (--task), got an empty list: the image is dropped',
+    options: { task: 'multi-class' },
+  },
   { name: 'a string coordinate', text: after(GOOD_DET, line([box({ topY: '0.2' })])), code: 'COORD_NOT_NUMBER', path: 'label[0].topY', detail: 'expected a number, got "0.2": the image is dropped' },
-  { name: 'a missing coordinate', text: after(GOOD_DET, line([box(), box({ bottomY: undefined })])), code: 'COORD_NOT_NUMBER', path: 'label[1].bottomY', detail: 'expected a number, got nothing: the image is dropped' },
-  { name: 'a string polygon value', text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.5, 'x', 0.5, 0.5]] })])), code: 'COORD_NOT_NUMBER', path: 'label[0].polygon[0][3]', detail: 'expected a number, got "x": the image is dropped' },
-  { name: 'a negative box value', text: after(GOOD_DET, line([box({ topX: -0.1 })])), code: 'BOX_OUT_OF_RANGE', path: 'label[0].topX', detail: 'expected a number in [0, 1], got -0.1: the object is dropped' },
-  { name: 'a box value above 1', text: after(GOOD_DET, line([box(), box({ bottomY: 1.2 })])), code: 'BOX_OUT_OF_RANGE', path: 'label[1].bottomY', detail: 'expected a number in [0, 1], got 1.2: the object is dropped' },
+  {
+    name: 'a missing coordinate',
+    text: after(GOOD_DET, line([box(), box({ bottomY: undefined })])),
+    code: 'COORD_NOT_NUMBER',
+    path: 'label[1].bottomY',
+    detail: 'expected a number, got nothing: the image is dropped',
+  },
+  {
+    name: 'a string polygon value',
+    text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.5, 'x', 0.5, 0.5]] })])),
+    code: 'COORD_NOT_NUMBER',
+    path: 'label[0].polygon[0][3]',
+    detail: 'expected a number, got "x": the image is dropped',
+  },
+  {
+    name: 'a negative box value',
+    text: after(GOOD_DET, line([box({ topX: -0.1 })])),
+    code: 'BOX_OUT_OF_RANGE',
+    path: 'label[0].topX',
+    detail: 'expected a number in [0, 1], got -0.1: the object is dropped',
+  },
+  {
+    name: 'a box value above 1',
+    text: after(GOOD_DET, line([box(), box({ bottomY: 1.2 })])),
+    code: 'BOX_OUT_OF_RANGE',
+    path: 'label[1].bottomY',
+    detail: 'expected a number in [0, 1], got 1.2: the object is dropped',
+  },
   { name: 'topX = bottomX', text: after(GOOD_DET, line([box({ topX: 0.5 })])), code: 'BOX_EMPTY', path: 'label[0].bottomX', detail: 'expected bottomX > topX (0.5), got 0.5: the object is dropped' },
   { name: 'topY > bottomY', text: after(GOOD_DET, line([box({ topY: 0.7 })])), code: 'BOX_EMPTY', path: 'label[0].bottomY', detail: 'expected bottomY > topY (0.7), got 0.6: the object is dropped' },
   { name: 'isCrowd 2', text: after(GOOD_DET, line([box({ isCrowd: 2 })])), code: 'IS_CROWD_BAD', path: 'label[0].isCrowd', detail: 'expected 0 or 1, got 2' },
   { name: 'isCrowd true', text: after(GOOD_SEG, line([poly({ isCrowd: true })])), code: 'IS_CROWD_BAD', path: 'label[0].isCrowd', detail: 'expected 0 or 1, got true' },
-  { name: 'a polygon that is not a list', text: after(GOOD_SEG, line([poly({ polygon: 'x' })])), code: 'POLYGON_BAD', path: 'label[0].polygon', detail: 'expected a list of rings, got "x": the image is dropped' },
-  { name: 'a flat polygon', text: after(GOOD_SEG, line([poly({ polygon: [0.1, 0.1, 0.5, 0.1, 0.5, 0.5] })])), code: 'POLYGON_BAD', path: 'label[0].polygon[0]', detail: 'expected a ring (a list of x, y values), got 0.1: the image is dropped' },
+  {
+    name: 'a polygon that is not a list',
+    text: after(GOOD_SEG, line([poly({ polygon: 'x' })])),
+    code: 'POLYGON_BAD',
+    path: 'label[0].polygon',
+    detail: 'expected a list of rings, got "x": the image is dropped',
+  },
+  {
+    name: 'a flat polygon',
+    text: after(GOOD_SEG, line([poly({ polygon: [0.1, 0.1, 0.5, 0.1, 0.5, 0.5] })])),
+    code: 'POLYGON_BAD',
+    path: 'label[0].polygon[0]',
+    detail: 'expected a ring (a list of x, y values), got 0.1: the image is dropped',
+  },
   { name: 'no rings', text: after(GOOD_SEG, line([poly({ polygon: [] })])), code: 'POLYGON_EMPTY', path: 'label[0].polygon', detail: 'expected at least one ring, got none: the object is dropped' },
-  { name: 'an odd ring', text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.5, 0.1, 0.5, 0.5], [0.1, 0.1, 0.2, 0.2, 0.3]] })])), code: 'POLYGON_ODD_LENGTH', path: 'label[0].polygon[1]', detail: 'expected x, y pairs, got 5 values: the image is dropped' },
-  { name: 'a two-point ring', text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.5, 0.1, 0.5, 0.5], [0.1, 0.1, 0.2, 0.2]] })])), code: 'RING_TOO_SHORT', path: 'label[0].polygon[1]', detail: 'expected at least 3 points, got 2: the ring is dropped' },
-  { name: 'the only ring too short', text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.2, 0.2]] })])), code: 'RING_TOO_SHORT', path: 'label[0].polygon[0]', detail: 'expected at least 3 points, got 2: the ring is dropped (and the object: no ring is left)' },
-  { name: 'a ring value above 1', text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 1.5, 0.1, 0.5, 0.5]] })])), code: 'RING_OUT_OF_RANGE', path: 'label[0].polygon[0][2]', detail: 'expected a number in [0, 1], got 1.5: the ring is dropped (and the object: no ring is left)' },
+  {
+    name: 'an odd ring',
+    text: after(
+      GOOD_SEG,
+      line([
+        poly({
+          polygon: [
+            [0.1, 0.1, 0.5, 0.1, 0.5, 0.5],
+            [0.1, 0.1, 0.2, 0.2, 0.3],
+          ],
+        }),
+      ]),
+    ),
+    code: 'POLYGON_ODD_LENGTH',
+    path: 'label[0].polygon[1]',
+    detail: 'expected x, y pairs, got 5 values: the image is dropped',
+  },
+  {
+    name: 'a two-point ring',
+    text: after(
+      GOOD_SEG,
+      line([
+        poly({
+          polygon: [
+            [0.1, 0.1, 0.5, 0.1, 0.5, 0.5],
+            [0.1, 0.1, 0.2, 0.2],
+          ],
+        }),
+      ]),
+    ),
+    code: 'RING_TOO_SHORT',
+    path: 'label[0].polygon[1]',
+    detail: 'expected at least 3 points, got 2: the ring is dropped',
+  },
+  {
+    name: 'the only ring too short',
+    text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 0.2, 0.2]] })])),
+    code: 'RING_TOO_SHORT',
+    path: 'label[0].polygon[0]',
+    detail: 'expected at least 3 points, got 2: the ring is dropped (and the object: no ring is left)',
+  },
+  {
+    name: 'a ring value above 1',
+    text: after(GOOD_SEG, line([poly({ polygon: [[0.1, 0.1, 1.5, 0.1, 0.5, 0.5]] })])),
+    code: 'RING_OUT_OF_RANGE',
+    path: 'label[0].polygon[0][2]',
+    detail: 'expected a number in [0, 1], got 1.5: the ring is dropped (and the object: no ring is left)',
+  },
 ];
 
 describe('validate: one finding per code', () => {
@@ -147,7 +350,9 @@ describe('validate: one finding per code', () => {
     const r = await validateJsonl([join(tmp.path, 'train.jsonl'), join(tmp.path, 'val.jsonl')]);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({ code: 'DUPLICATE_IMAGE_URL', severity: 'warning', line: 2, path: 'image_url' });
-    expect(r.findings[0]!.message).toBe(`${displayPath(join(tmp.path, 'val.jsonl'))}:2: image_url: expected each image once, got "img/x.jpg" again (first on ${displayPath(join(tmp.path, 'train.jsonl'))}:2)`);
+    expect(r.findings[0]!.message).toBe(
+      `${displayPath(join(tmp.path, 'val.jsonl'))}:2: image_url: expected each image once, got "img/x.jpg" again (first on ${displayPath(join(tmp.path, 'train.jsonl'))}:2)`,
+    );
     expect(r.ok).toBe(true);
   });
 
@@ -161,7 +366,17 @@ describe('validate: one finding per code', () => {
   });
 
   it('every finding code is pinned by a case above', () => {
-    const pinned = new Set<string>([...CASES.map((c) => c.code), 'FILE_UNREADABLE', 'EMPTY_FILE', 'BOM', 'NOT_UTF8', 'IMAGE_NOT_FOUND', 'IMAGE_UNREADABLE', 'DETAILS_MISMATCH', 'LINE_TOO_LONG' /* test/hardening/long-lines.test.ts */]);
+    const pinned = new Set<string>([
+      ...CASES.map((c) => c.code),
+      'FILE_UNREADABLE',
+      'EMPTY_FILE',
+      'BOM',
+      'NOT_UTF8',
+      'IMAGE_NOT_FOUND',
+      'IMAGE_UNREADABLE',
+      'DETAILS_MISMATCH',
+      'LINE_TOO_LONG' /* test/hardening/long-lines.test.ts */,
+    ]);
     expect(Object.keys(FINDING_CODES).filter((c) => !pinned.has(c))).toEqual([]);
   });
 });
@@ -171,7 +386,19 @@ describe('validate: what AutoML drops', () => {
     const text = [
       line([box({ topX: 2 }), box(), box({ topX: 0.9 })], {}, 'a.jpg'), // 2 objects dropped
       line([box({ topX: 2 }), box({ topY: 'x' })], {}, 'b.jpg'), // image dropped (its object drop is not counted)
-      line([poly({ polygon: [[0.1, 0.1, 0.5, 0.1, 0.5, 0.5], [0, 0, 1, 1]] }), poly({ polygon: [[0, 0, 2, 0, 1, 1]] })], {}, 'c.jpg'),
+      line(
+        [
+          poly({
+            polygon: [
+              [0.1, 0.1, 0.5, 0.1, 0.5, 0.5],
+              [0, 0, 1, 1],
+            ],
+          }),
+          poly({ polygon: [[0, 0, 2, 0, 1, 1]] }),
+        ],
+        {},
+        'c.jpg',
+      ),
     ].join('\n');
     await writeFile(join(tmp.path, 'd.jsonl'), text);
     const r = await validateJsonl([join(tmp.path, 'd.jsonl')], { task: undefined });
@@ -192,7 +419,9 @@ describe('validate: what AutoML drops', () => {
   });
 
   it('accepts CRLF line ends, background images, missing isCrowd and image_details', async () => {
-    const text = [line([]), line([{ label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 1 }], {}, 'b.jpg'), line([box()], { image_details: { format: 'png', width: 3, height: 4 } }, 'c.jpg')].join('\r\n') + '\r\n';
+    const text =
+      [line([]), line([{ label: 'a', topX: 0, topY: 0, bottomX: 1, bottomY: 1 }], {}, 'b.jpg'), line([box()], { image_details: { format: 'png', width: 3, height: 4 } }, 'c.jpg')].join('\r\n') +
+      '\r\n';
     expect(await findingsOf(text)).toEqual([]);
   });
 });
@@ -312,7 +541,9 @@ describe('validate command', () => {
     expect(err.filter((l) => l.endsWith('[BOX_EMPTY]'))).toHaveLength(20);
     expect(err.filter((l) => l.endsWith('[JSON_MALFORMED]'))).toHaveLength(1);
     expect(err.at(-1)).toBe('5 more BOX_EMPTY not shown');
-    expect(run.stdout).toBe(`checked 1 file (object-detection), 26 lines, 25 images: 26 errors, 0 warnings; AutoML would drop 25 objects; the data load fails for ${displayPath(join(tmp.path, 'a.jsonl'))}\n`);
+    expect(run.stdout).toBe(
+      `checked 1 file (object-detection), 26 lines, 25 images: 26 errors, 0 warnings; AutoML would drop 25 objects; the data load fails for ${displayPath(join(tmp.path, 'a.jsonl'))}\n`,
+    );
   });
 
   it('--json prints the report with findings in SPEC key order', async () => {
@@ -377,7 +608,10 @@ const SAMPLE_RUNS: Record<string, { input: string; root: string; options?: Recor
   'csv-multilabel': [{ input: 'csv/labels.csv', root: 'csv' }],
   'voc-detection': [{ input: 'voc', root: 'voc' }],
   'voc-mask-to-polygon': [{ input: 'voc-mask', root: 'voc-mask' }],
-  'coco-to-jsonl': [{ input: 'coco/annotations.json', root: 'coco' }, { input: 'coco/annotations.json', root: 'coco', options: { task: 'instance-segmentation' } }],
+  'coco-to-jsonl': [
+    { input: 'coco/annotations.json', root: 'coco' },
+    { input: 'coco/annotations.json', root: 'coco', options: { task: 'instance-segmentation' } },
+  ],
   'cvat-to-jsonl': [
     { input: 'cvat/annotations.xml', root: 'cvat' },
     { input: 'cvat/annotations.xml', root: 'cvat', options: { task: 'instance-segmentation' } },
@@ -421,7 +655,10 @@ describe.skipIf(!existsSync(FRIDGE))('validate on real files (shared/realdata)',
 
   it('--base-url strips their azureml:// prefix: the images of the reduced copy are found, the others reported', async () => {
     const file = join(FRIDGE, 'fridgeObjects/annotations.jsonl');
-    const urls = (await readFile(file, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    const urls = (await readFile(file, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { image_url: string }).image_url);
     const base = urls[0]!.slice(0, urls[0]!.indexOf('/fridgeObjects/') + '/fridgeObjects/'.length);
     const present = urls.filter((u) => existsSync(join(FRIDGE, 'fridgeObjects', u.slice(base.length))));
     expect(present.length).toBeGreaterThan(0);
@@ -442,7 +679,10 @@ describe.skipIf(!existsSync(FRIDGE))('validate on real files (shared/realdata)',
     const out = await mkdtemp(join(tmpdir(), 'automl-img-validate-real-'));
     outs.push(out);
     await convert(name, join(REAL, input), { ...options, out });
-    const r = await validateJsonl(['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(out, f)), { imagesRoot: join(REAL, root) });
+    const r = await validateJsonl(
+      ['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => join(out, f)),
+      { imagesRoot: join(REAL, root) },
+    );
     // A one-image dataset has an empty validation file (a warning); nothing else.
     expect(r.findings.filter((f) => f.code !== 'EMPTY_FILE')).toEqual([]);
     expect(r.images).toBeGreaterThan(0);

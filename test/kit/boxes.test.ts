@@ -20,7 +20,14 @@ const size = fc.integer({ min: 1, max: 640 });
 describe('boxLabel', () => {
   test('a box inside the image: each corner divided by the size, nothing clamped', () => {
     fc.assert(
-      fc.property(size, size, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (w, h, a, b, c, d) => {
+      fc.property(
+        size,
+        size,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (w, h, a, b, c, d) => {
           const [xmin, xmax] = [Math.min(a, b) * w, Math.max(a, b) * w];
           const [ymin, ymax] = [Math.min(c, d) * h, Math.max(c, d) * h];
           fc.pre(xmax > xmin && ymax > ymin);

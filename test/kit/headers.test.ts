@@ -70,12 +70,19 @@ describe('readInOrder', () => {
 
   test('an item quick cannot give is settled, after the results before it are yielded', async () => {
     const batches = [[0, 2, 3, 4, 5, 6]];
-    expect(await collect(readInOrder(source(batches), new HeaderReader(), steps()))).toEqual([['q0', 'q2'], ['s3', 'q4'], ['s5', 'q6']]);
+    expect(await collect(readInOrder(source(batches), new HeaderReader(), steps()))).toEqual([
+      ['q0', 'q2'],
+      ['s3', 'q4'],
+      ['s5', 'q6'],
+    ]);
   });
 
   test('a consumer that stops at a result settles nothing after it, and ends the source', async () => {
     const log: string[] = [];
-    const src = source([[0, 2, 3, 4], [5, 6]]);
+    const src = source([
+      [0, 2, 3, 4],
+      [5, 6],
+    ]);
     for await (const results of readInOrder(src, new HeaderReader(), steps(log))) {
       expect(results).toEqual(['q0', 'q2']);
       break;
@@ -107,7 +114,18 @@ describe('readInOrder', () => {
   });
 
   test('a reader asynchronous from the start settles every item', async () => {
-    const results = (await collect(readInOrder(source([[0, 1], [2, 3]]), new HeaderReader({ synchronous: false }), steps()))).flat();
+    const results = (
+      await collect(
+        readInOrder(
+          source([
+            [0, 1],
+            [2, 3],
+          ]),
+          new HeaderReader({ synchronous: false }),
+          steps(),
+        ),
+      )
+    ).flat();
     expect(results).toEqual(['s0', 's1', 's2', 's3']);
   });
 });

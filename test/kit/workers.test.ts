@@ -68,7 +68,7 @@ describe('WorkerCrew', () => {
     await second.close();
   });
 
-  test('a bug crosses as plain data and comes back as an Error with the thread\'s stack', () => {
+  test("a bug crosses as plain data and comes back as an Error with the thread's stack", () => {
     const bug = bugOf(new TypeError('bad thing'));
     expect(structuredClone(bug)).toEqual(bug);
     const e = errorOfBug(bug);

@@ -31,23 +31,28 @@ export function binary(mask: Mask, label?: number): Uint8Array {
 }
 
 const EIGHT = [
-  [-1, -1], [0, -1], [1, -1],
-  [-1, 0], [1, 0],
-  [-1, 1], [0, 1], [1, 1],
+  [-1, -1],
+  [0, -1],
+  [1, -1],
+  [-1, 0],
+  [1, 0],
+  [-1, 1],
+  [0, 1],
+  [1, 1],
 ] as const;
-const FOUR = [[0, -1], [-1, 0], [1, 0], [0, 1]] as const;
+const FOUR = [
+  [0, -1],
+  [-1, 0],
+  [1, 0],
+  [0, 1],
+] as const;
 
 /**
  * Connected components of the cells where `inside(x, y)` holds, on a grid padded by `pad` cells of
  * outside on every side. Returns the components as lists of (unpadded) cell indices, and whether each
  * touches the padding.
  */
-function components(
-  width: number,
-  height: number,
-  inside: (x: number, y: number) => boolean,
-  neighbours: readonly (readonly [number, number])[],
-): { cells: number[]; touchesBorder: boolean }[] {
+function components(width: number, height: number, inside: (x: number, y: number) => boolean, neighbours: readonly (readonly [number, number])[]): { cells: number[]; touchesBorder: boolean }[] {
   const seen = new Uint8Array(width * height);
   const result: { cells: number[]; touchesBorder: boolean }[] = [];
   for (let start = 0; start < width * height; start++) {
@@ -122,9 +127,7 @@ export function maskArbitrary(maxSide = 12, values: readonly number[] = [0, 1]):
   return fc
     .record({ width: fc.integer({ min: 1, max: maxSide }), height: fc.integer({ min: 1, max: maxSide }) })
     .chain(({ width, height }) =>
-      fc
-        .uint8Array({ minLength: width * height, maxLength: width * height, max: values.length - 1 })
-        .map((picks) => ({ width, height, data: picks.map((p) => values[p]!) })),
+      fc.uint8Array({ minLength: width * height, maxLength: width * height, max: values.length - 1 }).map((picks) => ({ width, height, data: picks.map((p) => values[p]!) })),
     );
 }
 
@@ -136,32 +139,25 @@ export function blobArbitrary(side = 48): fc.Arbitrary<Mask> {
     rx: fc.double({ min: 4, max: side / 2, noNaN: true }),
     ry: fc.double({ min: 4, max: side / 2, noNaN: true }),
   });
-  return fc
-    .record({ adds: fc.array(ellipse, { minLength: 1, maxLength: 4 }), cuts: fc.array(ellipse, { maxLength: 2 }) })
-    .map(({ adds, cuts }) => {
-      const data = new Uint8Array(side * side);
-      const inEllipse = (e: { cx: number; cy: number; rx: number; ry: number }, x: number, y: number, shrink: number) =>
-        ((x + 0.5 - e.cx) / (e.rx * shrink)) ** 2 + ((y + 0.5 - e.cy) / (e.ry * shrink)) ** 2 <= 1;
-      for (let y = 0; y < side; y++) {
-        for (let x = 0; x < side; x++) {
-          const added = adds.some((e) => inEllipse(e, x, y, 1));
-          const cut = cuts.some((e) => inEllipse(e, x, y, 0.4));
-          data[y * side + x] = added && !cut ? 1 : 0;
-        }
+  return fc.record({ adds: fc.array(ellipse, { minLength: 1, maxLength: 4 }), cuts: fc.array(ellipse, { maxLength: 2 }) }).map(({ adds, cuts }) => {
+    const data = new Uint8Array(side * side);
+    const inEllipse = (e: { cx: number; cy: number; rx: number; ry: number }, x: number, y: number, shrink: number) =>
+      ((x + 0.5 - e.cx) / (e.rx * shrink)) ** 2 + ((y + 0.5 - e.cy) / (e.ry * shrink)) ** 2 <= 1;
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const added = adds.some((e) => inEllipse(e, x, y, 1));
+        const cut = cuts.some((e) => inEllipse(e, x, y, 0.4));
+        data[y * side + x] = added && !cut ? 1 : 0;
       }
-      return { width: side, height: side, data };
-    });
+    }
+    return { width: side, height: side, data };
+  });
 }
 
 /** Do segments ab and cd share any point (touching counts)? Exact for the half-integer vertices used here. */
-export function segmentsMeet(
-  ax: number, ay: number, bx: number, by: number,
-  cx: number, cy: number, dx: number, dy: number,
-): boolean {
-  const orient = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) =>
-    Math.sign((qx - px) * (ry - py) - (qy - py) * (rx - px));
-  const onSegment = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) =>
-    Math.min(px, qx) <= rx && rx <= Math.max(px, qx) && Math.min(py, qy) <= ry && ry <= Math.max(py, qy);
+export function segmentsMeet(ax: number, ay: number, bx: number, by: number, cx: number, cy: number, dx: number, dy: number): boolean {
+  const orient = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) => Math.sign((qx - px) * (ry - py) - (qy - py) * (rx - px));
+  const onSegment = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) => Math.min(px, qx) <= rx && rx <= Math.max(px, qx) && Math.min(py, qy) <= ry && ry <= Math.max(py, qy);
   const o1 = orient(ax, ay, bx, by, cx, cy);
   const o2 = orient(ax, ay, bx, by, dx, dy);
   const o3 = orient(cx, cy, dx, dy, ax, ay);
@@ -194,8 +190,10 @@ export function ringsAreSimpleAndDisjoint(rings: number[][]): boolean {
         if ((ia + 1) % n === ib || (ib + 1) % n === ia) {
           // Neighbours share a vertex by design, but must not fold back onto each other (a spike).
           const [first, second] = (ia + 1) % n === ib ? [edges[a]!, edges[b]!] : [edges[b]!, edges[a]!];
-          const ux = first[2] - first[0], uy = first[3] - first[1];
-          const vx = second[2] - second[0], vy = second[3] - second[1];
+          const ux = first[2] - first[0],
+            uy = first[3] - first[1];
+          const vx = second[2] - second[0],
+            vy = second[3] - second[1];
           if (ux * vy - uy * vx === 0 && ux * vx + uy * vy < 0) return false;
           continue;
         }

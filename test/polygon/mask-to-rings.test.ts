@@ -1,25 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import {
-  DEFAULT_POLYGON_OPTIONS,
-  labelledMaskToRings,
-  maskToRings,
-  rasterizeRings,
-  ringArea,
-  type ContourMode,
-} from '../../src/polygon/index.js';
-import {
-  binary,
-  blobArbitrary,
-  fillHoles,
-  iou,
-  maskArbitrary,
-  maskOf,
-  pieceAreas,
-  ringsAreSimpleAndDisjoint,
-  topology,
-  type Mask,
-} from './helpers.js';
+import { DEFAULT_POLYGON_OPTIONS, labelledMaskToRings, maskToRings, rasterizeRings, ringArea, type ContourMode } from '../../src/polygon/index.js';
+import { binary, blobArbitrary, fillHoles, iou, maskArbitrary, maskOf, pieceAreas, ringsAreSimpleAndDisjoint, topology, type Mask } from './helpers.js';
 
 const MODES: ContourMode[] = ['pixel-edges', 'edge-midpoints'];
 const exact = (contour: ContourMode) => ({ tolerance: 0, contour });
@@ -62,12 +44,7 @@ describe('maskToRings: hand-made cases', () => {
   });
 
   test.each(MODES)('1-pixel lines (%s): straight and diagonal lines are one part each', (contour) => {
-    const cases = [
-      maskOf('......', '.####.', '......'),
-      maskOf('.#.', '.#.', '.#.', '.#.'),
-      maskOf('#....', '.#...', '..#..', '...#.', '....#'),
-      maskOf('...#', '..#.', '.#..', '#...'),
-    ];
+    const cases = [maskOf('......', '.####.', '......'), maskOf('.#.', '.#.', '.#.', '.#.'), maskOf('#....', '.#...', '..#..', '...#.', '....#'), maskOf('...#', '..#.', '.#..', '#...')];
     for (const m of cases) {
       const rings = maskToRings(m.data, m.width, m.height, exact(contour));
       expect(rings).toHaveLength(1);
@@ -78,9 +55,7 @@ describe('maskToRings: hand-made cases', () => {
   test('a straight line keeps its 4 corners; edge midpoints cut each corner', () => {
     const m = maskOf('......', '.####.', '......');
     expect(maskToRings(m.data, 6, 3, exact('pixel-edges')).map(canonical)).toEqual([[1, 1, 5, 1, 5, 2, 1, 2]]);
-    expect(maskToRings(m.data, 6, 3, exact('edge-midpoints')).map(canonical)).toEqual([
-      [1.5, 1, 4.5, 1, 5, 1.5, 4.5, 2, 1.5, 2, 1, 1.5],
-    ]);
+    expect(maskToRings(m.data, 6, 3, exact('edge-midpoints')).map(canonical)).toEqual([[1.5, 1, 4.5, 1, 5, 1.5, 4.5, 2, 1.5, 2, 1, 1.5]]);
   });
 
   test.each(MODES)('a donut (%s) is an outer ring and a hole ring of opposite orientation', (contour) => {
@@ -220,7 +195,12 @@ describe('maskToRings: properties', () => {
         const areas = maskToRings(m.data, m.width, m.height, exact('pixel-edges')).map(ringArea);
         const expected = pieceAreas(binary(m), m.width, m.height);
         expect(areas.filter((a) => a > 0).sort((a, b) => a - b)).toEqual(expected.parts);
-        expect(areas.filter((a) => a < 0).map((a) => -a).sort((a, b) => a - b)).toEqual(expected.holes);
+        expect(
+          areas
+            .filter((a) => a < 0)
+            .map((a) => -a)
+            .sort((a, b) => a - b),
+        ).toEqual(expected.holes);
       }),
       { numRuns: 200 },
     );
@@ -271,22 +251,17 @@ describe('maskToRings: properties', () => {
 
   test.each(MODES)('simplified rings (%s) keep at least 3 points and a nonzero area, within maxPoints', (contour) => {
     fc.assert(
-      fc.property(
-        maskArbitrary(),
-        fc.double({ min: 0.1, max: 4, noNaN: true }),
-        fc.option(fc.integer({ min: 3, max: 8 }), { nil: undefined }),
-        (m, tolerance, maxPoints) => {
-          const options = maxPoints === undefined ? { tolerance, contour } : { tolerance, contour, maxPoints };
-          const rings = maskToRings(m.data, m.width, m.height, options);
-          expect(rings.length).toBe(maskToRings(m.data, m.width, m.height, exact(contour)).length);
-          for (const ring of rings) {
-            expect(ring.length).toBeGreaterThanOrEqual(6);
-            expect(ring.length % 2).toBe(0);
-            if (maxPoints !== undefined) expect(ring.length / 2).toBeLessThanOrEqual(maxPoints);
-            expect(Math.abs(ringArea(ring))).toBeGreaterThan(0);
-          }
-        },
-      ),
+      fc.property(maskArbitrary(), fc.double({ min: 0.1, max: 4, noNaN: true }), fc.option(fc.integer({ min: 3, max: 8 }), { nil: undefined }), (m, tolerance, maxPoints) => {
+        const options = maxPoints === undefined ? { tolerance, contour } : { tolerance, contour, maxPoints };
+        const rings = maskToRings(m.data, m.width, m.height, options);
+        expect(rings.length).toBe(maskToRings(m.data, m.width, m.height, exact(contour)).length);
+        for (const ring of rings) {
+          expect(ring.length).toBeGreaterThanOrEqual(6);
+          expect(ring.length % 2).toBe(0);
+          if (maxPoints !== undefined) expect(ring.length / 2).toBeLessThanOrEqual(maxPoints);
+          expect(Math.abs(ringArea(ring))).toBeGreaterThan(0);
+        }
+      }),
       { numRuns: 300 },
     );
   });

@@ -93,7 +93,11 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
     expect(can.width).toBeCloseTo(0.3 * img.width, 1);
     expect(can.height).toBeCloseTo(0.4 * img.height, 1);
     // crowd objects are dashed, predictions dotted, each with their label
-    const dash = (sel: string) => card.locator(sel).first().evaluate(new Function('e', 'return getComputedStyle(e).strokeDasharray') as (e: unknown) => string);
+    const dash = (sel: string) =>
+      card
+        .locator(sel)
+        .first()
+        .evaluate(new Function('e', 'return getComputedStyle(e).strokeDasharray') as (e: unknown) => string);
     expect(await dash('rect[data-kind="gt"][data-label="carton"]')).toMatch(/^6(px)?,? 4(px)?$/);
     expect(await dash('rect[data-kind="gt"][data-label="can"]')).toBe('none');
     expect(await dash('rect[data-kind="pred"]')).toMatch(/^2(px)?,? 2(px)?$/);
@@ -177,7 +181,13 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
 
   it('classification: labels as captions, the top predictions with their probabilities and whether they match', LONG, async () => {
     // c3.png has no image_details: the page learns its size from the photo
-    await writeTree(dir, { 'mc/mc.jsonl': jsonl([...MULTI_CLASS, { image_url: 'c3.png', label: 'milk' }]), 'mc/p.jsonl': jsonl(MULTI_CLASS_PREDICTIONS), 'mc/c1.png': png(60, 40), 'mc/c2.png': png(60, 40), 'mc/c3.png': png(90, 30) });
+    await writeTree(dir, {
+      'mc/mc.jsonl': jsonl([...MULTI_CLASS, { image_url: 'c3.png', label: 'milk' }]),
+      'mc/p.jsonl': jsonl(MULTI_CLASS_PREDICTIONS),
+      'mc/c1.png': png(60, 40),
+      'mc/c2.png': png(60, 40),
+      'mc/c3.png': png(90, 30),
+    });
     const out = join(dir, 'mc', 'p.html');
     await preview([join(dir, 'mc/mc.jsonl')], { out, predictions: join(dir, 'mc/p.jsonl') });
     const page = await open(out);
@@ -194,7 +204,11 @@ describe.skipIf(missing !== undefined)(`the preview page in Chromium${missing ? 
     const tree: Record<string, Uint8Array> = {};
     for (let k = 0; k < 20; k++) tree[`big/img/${k}.png`] = png(64 + k, 48);
     await writeTree(dir, tree);
-    const lines = Array.from({ length: 10_000 }, (_, i) => ({ image_url: `img/${i % 20}.png`, image_details: { format: 'png', width: 64 + (i % 20), height: 48 }, label: [{ label: `l${i % 9}`, topX: 0.1, topY: 0.1, bottomX: 0.6, bottomY: 0.7, isCrowd: 0 }] }));
+    const lines = Array.from({ length: 10_000 }, (_, i) => ({
+      image_url: `img/${i % 20}.png`,
+      image_details: { format: 'png', width: 64 + (i % 20), height: 48 },
+      label: [{ label: `l${i % 9}`, topX: 0.1, topY: 0.1, bottomX: 0.6, bottomY: 0.7, isCrowd: 0 }],
+    }));
     await writeFile(join(dir, 'big/a.jsonl'), jsonl(lines));
     const out = join(dir, 'big', 'p.html');
     await preview([join(dir, 'big/a.jsonl')], { out });

@@ -92,8 +92,22 @@ export const SEGMENTATION = [
     image_url: 'a.png',
     image_details: details(200, 100),
     label: [
-      { label: 'ring', isCrowd: 0, polygon: [[0.1, 0.1, 0.5, 0.1, 0.5, 0.9, 0.1, 0.9], [0.2, 0.3, 0.4, 0.3, 0.4, 0.7, 0.2, 0.7]] },
-      { label: 'parts', isCrowd: 0, polygon: [[0.6, 0.1, 0.7, 0.1, 0.7, 0.4], [0.8, 0.5, 0.9, 0.5, 0.9, 0.9]] },
+      {
+        label: 'ring',
+        isCrowd: 0,
+        polygon: [
+          [0.1, 0.1, 0.5, 0.1, 0.5, 0.9, 0.1, 0.9],
+          [0.2, 0.3, 0.4, 0.3, 0.4, 0.7, 0.2, 0.7],
+        ],
+      },
+      {
+        label: 'parts',
+        isCrowd: 0,
+        polygon: [
+          [0.6, 0.1, 0.7, 0.1, 0.7, 0.4],
+          [0.8, 0.5, 0.9, 0.5, 0.9, 0.9],
+        ],
+      },
     ],
   },
 ];

@@ -64,7 +64,7 @@ describe('labelColors', () => {
     );
   });
 
-  it('keeps a label\'s colour when another label whose slot is free joins', () => {
+  it("keeps a label's colour when another label whose slot is free joins", () => {
     const base = ['can', 'carton'];
     const before = labelColors(base);
     const slots = new Set(before.map((c) => PALETTE.indexOf(c)));
@@ -182,12 +182,43 @@ describe('matchClasses', () => {
   const cls = (c: number[], q: [number, number][]): PreviewImage => ({ f: 0, u: 'a', s: 'a', c, q, r: 1 });
 
   it('multi-class: the most probable label, whatever the threshold', () => {
-    expect(matchClasses(cls([1], [[1, 0.4], [0, 0.3]]), 'multi-class', 0.5)).toEqual({ predicted: [1], wrong: [], missed: [], mistakes: 0 });
-    expect(matchClasses(cls([1], [[0, 0.9], [1, 0.1]]), 'multi-class', 0.5)).toEqual({ predicted: [0], wrong: [0], missed: [1], mistakes: 2 });
+    expect(
+      matchClasses(
+        cls(
+          [1],
+          [
+            [1, 0.4],
+            [0, 0.3],
+          ],
+        ),
+        'multi-class',
+        0.5,
+      ),
+    ).toEqual({ predicted: [1], wrong: [], missed: [], mistakes: 0 });
+    expect(
+      matchClasses(
+        cls(
+          [1],
+          [
+            [0, 0.9],
+            [1, 0.1],
+          ],
+        ),
+        'multi-class',
+        0.5,
+      ),
+    ).toEqual({ predicted: [0], wrong: [0], missed: [1], mistakes: 2 });
   });
 
   it('multi-label: every label at or above the threshold', () => {
-    const i = cls([0, 2], [[0, 0.9], [1, 0.6], [2, 0.4]]);
+    const i = cls(
+      [0, 2],
+      [
+        [0, 0.9],
+        [1, 0.6],
+        [2, 0.4],
+      ],
+    );
     expect(matchClasses(i, 'multi-label', 0.5)).toEqual({ predicted: [0, 1], wrong: [1], missed: [2], mistakes: 2 });
     expect(matchClasses(i, 'multi-label', 0.7)).toEqual({ predicted: [0], wrong: [], missed: [2], mistakes: 1 });
     expect(matchClasses(i, 'multi-label', 0.3).mistakes).toBe(1);
@@ -254,10 +285,41 @@ describe('fitSize', () => {
 
 describe('SVG shapes', () => {
   it('draws a polygon with its hole as one even-odd path of two closed rings', () => {
-    expect(ringsPath([[0, 0, 1, 0, 1, 1], [0.25, 0.25, 0.5, 0.25, 0.5, 0.5]], 200, 100)).toBe('M0 0L200 0L200 100ZM50 25L100 25L100 50Z');
-    const data = detection([{ f: 0, u: 'a', s: 'a', o: [[0, 0, 0, 0, 1, 1, [[0, 0, 1, 0, 1, 1], [0.25, 0.25, 0.5, 0.25, 0.5, 0.5]]]] }]);
+    expect(
+      ringsPath(
+        [
+          [0, 0, 1, 0, 1, 1],
+          [0.25, 0.25, 0.5, 0.25, 0.5, 0.5],
+        ],
+        200,
+        100,
+      ),
+    ).toBe('M0 0L200 0L200 100ZM50 25L100 25L100 50Z');
+    const data = detection([
+      {
+        f: 0,
+        u: 'a',
+        s: 'a',
+        o: [
+          [
+            0,
+            0,
+            0,
+            0,
+            1,
+            1,
+            [
+              [0, 0, 1, 0, 1, 1],
+              [0.25, 0.25, 0.5, 0.25, 0.5, 0.5],
+            ],
+          ],
+        ],
+      },
+    ]);
     const svg = shapesSvg(data, data.images[0]!, 200, 100, { threshold: 0.5, fontSize: 10, showTruth: true, showPredictions: true, colors: labelColors(data.labels) });
-    expect(svg).toMatch(/<path class="gt" data-kind="gt" data-label="can" data-status="found" stroke="#[0-9a-f]{6}" fill="#[0-9a-f]{6}" fill-rule="evenodd" d="M0 0L200 0L200 100ZM50 25L100 25L100 50Z"\/>/);
+    expect(svg).toMatch(
+      /<path class="gt" data-kind="gt" data-label="can" data-status="found" stroke="#[0-9a-f]{6}" fill="#[0-9a-f]{6}" fill-rule="evenodd" d="M0 0L200 0L200 100ZM50 25L100 25L100 50Z"\/>/,
+    );
   });
 
   it('draws boxes at their pixel coordinates, crowd dashed by class, predictions above the threshold only', () => {

@@ -7,18 +7,7 @@ import { PAGE_SCRIPT, PAGE_STYLE } from '../../src/preview/page-bundle.js';
 import { liveTempFileCount } from '../../src/writer.js';
 import { png } from '../helpers/images.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
-import {
-  DETECTION_PREDICTIONS,
-  jsonl,
-  MULTI_CLASS,
-  MULTI_CLASS_PREDICTIONS,
-  MULTI_LABEL,
-  pageData,
-  pageEmbedded,
-  srcOf,
-  SEGMENTATION,
-  writeDetection,
-} from './fixtures.js';
+import { DETECTION_PREDICTIONS, jsonl, MULTI_CLASS, MULTI_CLASS_PREDICTIONS, MULTI_LABEL, pageData, pageEmbedded, srcOf, SEGMENTATION, writeDetection } from './fixtures.js';
 
 const tmp = useTempDir('automl-img-preview-');
 
@@ -62,10 +51,28 @@ describe('preview: the page', () => {
     // image paths are the images root relative to the page, then image_url: not repeated per image
     expect(data.root).toBe('../data/');
     expect(data.images).toEqual([
-      { f: 0, u: 'images/1.png', w: 400, h: 300, o: [[0, 0, 0.1, 0.2, 0.4, 0.6], [1, 1, 0.5, 0.5, 0.9, 0.9]] },
+      {
+        f: 0,
+        u: 'images/1.png',
+        w: 400,
+        h: 300,
+        o: [
+          [0, 0, 0.1, 0.2, 0.4, 0.6],
+          [1, 1, 0.5, 0.5, 0.9, 0.9],
+        ],
+      },
       { f: 0, u: 'images/2.png', w: 200, h: 200, o: [] },
       { f: 0, u: 'images/missing.png', w: 100, h: 100, m: 1, o: [[0, 0, 0, 0, 1, 1]] },
-      { f: 1, u: 'images/sub dir/4.png', w: 300, h: 400, o: [[2, 0, 0.25, 0.25, 0.75, 0.5], [0, 0, 0.1, 0.6, 0.3, 0.9]] },
+      {
+        f: 1,
+        u: 'images/sub dir/4.png',
+        w: 300,
+        h: 400,
+        o: [
+          [2, 0, 0.25, 0.25, 0.75, 0.5],
+          [0, 0, 0.1, 0.6, 0.3, 0.9],
+        ],
+      },
     ]);
     expect(data.images.map((i) => srcOf(data, i))).toEqual(['../data/images/1.png', '../data/images/2.png', '../data/images/missing.png', '../data/images/sub%20dir/4.png']);
     expect(summary).toMatchObject({ images: 4, objects: 5, labels: 3, missingImages: 1, predictions: 0, unmatchedPredictions: 0 });
@@ -109,8 +116,16 @@ describe('preview: the page', () => {
     expect(data.files.map((f) => f.task)).toEqual(['multi-class', 'multi-label']);
     expect(data.labels).toEqual(['can', 'carton', 'milk']);
     expect(data.images.map((i) => i.c)).toEqual([[0], [1], [0, 1], []]);
-    expect(data.images[0]!.q).toEqual([[0, 0.85], [1, 0.1], [2, 0.05]]);
-    expect(data.images[1]!.q).toEqual([[0, 0.7], [1, 0.2], [2, 0.1]]);
+    expect(data.images[0]!.q).toEqual([
+      [0, 0.85],
+      [1, 0.1],
+      [2, 0.05],
+    ]);
+    expect(data.images[1]!.q).toEqual([
+      [0, 0.7],
+      [1, 0.2],
+      [2, 0.1],
+    ]);
     expect(data.images[0]!.m).toBe(1);
   });
 
@@ -173,7 +188,13 @@ describe('preview: the page', () => {
   });
 
   it('gives an image its own path when root and image_url do not make it', async () => {
-    await writeTree(tmp.path, { 'x.jsonl': jsonl([{ image_url: 'a/../b/1.png', label: 'can' }, { image_url: 'https://example.org/2.png', label: 'can' }]), 'b/1.png': png(4, 4) });
+    await writeTree(tmp.path, {
+      'x.jsonl': jsonl([
+        { image_url: 'a/../b/1.png', label: 'can' },
+        { image_url: 'https://example.org/2.png', label: 'can' },
+      ]),
+      'b/1.png': png(4, 4),
+    });
     await preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'p.html') });
     const data = pageData(await readFile(join(tmp.path, 'p.html'), 'utf8'));
     expect(data.images.map((i) => i.s)).toEqual(['b/1.png', 'https://example.org/2.png']);
@@ -234,8 +255,15 @@ describe('preview: bad input and bad options', () => {
   });
 
   it('names the predictions line and path of a bad prediction', async () => {
-    await writeTree(tmp.path, { 'x.jsonl': jsonl(MULTI_CLASS), 'p.jsonl': jsonl([{ image_url: 'c1.png', boxes: [{ box: { topX: 0, topY: 0, bottomX: 1, bottomY: 1 }, label: 'a', score: 'high' }] }]) });
-    await expectError(preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'o.html'), predictions: join(tmp.path, 'p.jsonl') }), 'PREDICTION_BAD', /p\.jsonl:1: boxes\[0\]\.score: expected a finite number, got "high"/);
+    await writeTree(tmp.path, {
+      'x.jsonl': jsonl(MULTI_CLASS),
+      'p.jsonl': jsonl([{ image_url: 'c1.png', boxes: [{ box: { topX: 0, topY: 0, bottomX: 1, bottomY: 1 }, label: 'a', score: 'high' }] }]),
+    });
+    await expectError(
+      preview([join(tmp.path, 'x.jsonl')], { out: join(tmp.path, 'o.html'), predictions: join(tmp.path, 'p.jsonl') }),
+      'PREDICTION_BAD',
+      /p\.jsonl:1: boxes\[0\]\.score: expected a finite number, got "high"/,
+    );
   });
 
   it('names a missing input file', async () => {

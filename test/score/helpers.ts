@@ -35,13 +35,18 @@ export async function writeImages(root: string, n: number, prefix = 'images', pa
 /** The lines of a predictions file, parsed. */
 export function readPredictions(path: string): Record<string, unknown>[] {
   const text = readFileSync(path, 'utf8');
-  return text === '' ? [] : text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text === ''
+    ? []
+    : text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The digest a stand-in answer names (the first label, or the first box's label). */
 export function answeredDigest(line: Record<string, unknown>): string {
   if (Array.isArray(line['labels'])) return (line['labels'] as string[])[0]!;
-  return ((line['boxes'] as { label: string }[])[0]!).label;
+  return (line['boxes'] as { label: string }[])[0]!.label;
 }
 
 /** Every file's content under `dir` (recursively), to search for the key. */

@@ -67,7 +67,7 @@ describe('inputs', () => {
 });
 
 describe('request', () => {
-  it('writes one body to stdout whose images decode to the files\' exact bytes, in input order', async () => {
+  it("writes one body to stdout whose images decode to the files' exact bytes, in input order", async () => {
     const images = await writeImages(tmp.path, 5);
     const r = await runCli(['request', join(tmp.path, 'images')]);
     expect(r.code).toBe(0);
@@ -86,7 +86,10 @@ describe('request', () => {
     expect(files).toContain('manifest.jsonl');
     const bodies = files.filter((f) => f.startsWith('request-'));
     expect(bodies[0]).toBe('request-0001.json');
-    const manifest = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { request: string; index: number; image_url: string });
+    const manifest = readFileSync(join(out, 'manifest.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { request: string; index: number; image_url: string });
     expect(manifest.map((m) => m.image_url)).toEqual(images.map((i) => i.rel));
     let seen = 0;
     for (const name of bodies) {
@@ -94,7 +97,12 @@ describe('request', () => {
       expect(statSync(join(out, name)).size).toBeLessThanOrEqual(maxBytes);
       const decoded = decodeBody(text);
       expect(decoded.length).toBeLessThanOrEqual(4);
-      expect(Buffer.byteLength(text)).toBe(bodyLength('input-data', decoded.map((b) => b.length)));
+      expect(Buffer.byteLength(text)).toBe(
+        bodyLength(
+          'input-data',
+          decoded.map((b) => b.length),
+        ),
+      );
       decoded.forEach((bytes, index) => {
         const entry = manifest[seen + index]!;
         expect(entry).toEqual({ request: name, index, image_url: images[seen + index]!.rel });
@@ -110,7 +118,9 @@ describe('request', () => {
     await writeImages(tmp.path, 9);
     const run = async (o: string) => {
       await buildRequests([join(tmp.path, 'images')], { out: join(tmp.path, o), batchSize: 2 });
-      return readdirSync(join(tmp.path, o)).sort().map((f) => readFileSync(join(tmp.path, o, f), 'latin1'));
+      return readdirSync(join(tmp.path, o))
+        .sort()
+        .map((f) => readFileSync(join(tmp.path, o, f), 'latin1'));
     };
     expect(await run('a')).toEqual(await run('b'));
   });
@@ -175,7 +185,7 @@ describe('request', () => {
     await expect(buildRequests([join(tmp.path, 'images')], { maxBytes: 'lots', out: join(tmp.path, 'o') })).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/--max-bytes/) });
   });
 
-  it('streams large images: a 3 MB image\'s body decodes to its bytes', async () => {
+  it("streams large images: a 3 MB image's body decodes to its bytes", async () => {
     const big = Buffer.alloc(3_000_001);
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(big);
     for (let i = 8; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;

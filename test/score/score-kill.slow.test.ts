@@ -46,7 +46,12 @@ describe('score, killed', () => {
     const text = readFileSync(out, 'utf8');
     const complete = text.slice(0, text.lastIndexOf('\n') + 1);
     expect(clean.startsWith(complete)).toBe(true);
-    const keptDigests = new Set(complete.trimEnd().split('\n').map((l) => answeredDigest(JSON.parse(l) as Record<string, unknown>)));
+    const keptDigests = new Set(
+      complete
+        .trimEnd()
+        .split('\n')
+        .map((l) => answeredDigest(JSON.parse(l) as Record<string, unknown>)),
+    );
     expect(keptDigests.size).toBeLessThan(120);
 
     standIn.answered.clear();

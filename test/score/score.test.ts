@@ -63,7 +63,10 @@ describe('score', () => {
   ])('%s, --batch-size %i, --concurrency %i: every image once, its own answer, in input order', async (task, batchSize, concurrency) => {
     const images = await writeImages(tmp.path, 13);
     const s = await serve({ task, latencyMs: 1 });
-    const r = await runCli(['score', s.url, 'images', '-o', 'preds.jsonl', '--batch-size', String(batchSize), '--concurrency', String(concurrency)], { cwd: tmp.path, env: { AZUREML_ENDPOINT_KEY: KEY } });
+    const r = await runCli(['score', s.url, 'images', '-o', 'preds.jsonl', '--batch-size', String(batchSize), '--concurrency', String(concurrency)], {
+      cwd: tmp.path,
+      env: { AZUREML_ENDPOINT_KEY: KEY },
+    });
     expect(r.code).toBe(0);
     expectAllAnswered(join(tmp.path, 'preds.jsonl'), images);
     const first = readPredictions(join(tmp.path, 'preds.jsonl'))[0]!;
@@ -117,9 +120,12 @@ describe('score', () => {
   it.each<[string, Fault, RegExp]>([
     ['an answer one item short', { kind: 'short' }, /expected a list of 3 answers, got 2/],
     ['an HTML page', { kind: 'html' }, /the answer is not JSON: "<html><body><h1>502 Bad Gateway/],
-  ])('%s is RESPONSE_BAD naming the request\'s images, never matched to others, not retried', async (_name, fault, why) => {
+  ])("%s is RESPONSE_BAD naming the request's images, never matched to others, not retried", async (_name, fault, why) => {
     const images = await writeImages(tmp.path, 9);
-    const bad = images.slice(3, 6).map((i) => i.digest).join();
+    const bad = images
+      .slice(3, 6)
+      .map((i) => i.digest)
+      .join();
     const s = await serve({ fault: ({ digests }) => (digests.join() === bad ? fault : undefined) });
     const r = await runCli(['score', s.url, 'images', '-o', 'preds.jsonl', '--batch-size', '3', '--json'], { cwd: tmp.path, env: { AZUREML_ENDPOINT_KEY: KEY } });
     expect(r.code).toBe(1);
@@ -199,7 +205,7 @@ describe('score', () => {
     }
   });
 
-  it('JSONL inputs: predictions carry the JSONL\'s own image_url (base URL kept), looked up under --images-root', async () => {
+  it("JSONL inputs: predictions carry the JSONL's own image_url (base URL kept), looked up under --images-root", async () => {
     const images = await writeImages(tmp.path, 4, 'data/images');
     const base = 'azureml://datastores/workspaceblobstore/paths/fridge/';
     const jsonl = images.map((i) => JSON.stringify({ image_url: base + i.rel.slice('data/'.length), label: 'can' })).join('\n') + '\n';
@@ -207,7 +213,11 @@ describe('score', () => {
     const s = await serve();
     const summary = await run(s, [join(tmp.path, 'out/validation_annotations.jsonl')], { baseUrl: base, imagesRoot: join(tmp.path, 'data'), batchSize: 2 });
     expect(summary.ok).toBe(true);
-    expectAllAnswered(join(tmp.path, 'preds.jsonl'), images, images.map((i) => base + i.rel.slice('data/'.length)));
+    expectAllAnswered(
+      join(tmp.path, 'preds.jsonl'),
+      images,
+      images.map((i) => base + i.rel.slice('data/'.length)),
+    );
     const unmapped = await run(s, [join(tmp.path, 'out/validation_annotations.jsonl')], { force: true });
     expect(unmapped.failures[0]).toMatchObject({ code: 'URL_NOT_LOCAL', message: expect.stringMatching(/validation_annotations\.jsonl:1: image_url: .*--base-url/) });
     expect(unmapped.failed).toBe(4);

@@ -31,12 +31,15 @@ export async function pageBundleModule() {
   const script = js.outputFiles[0].text.trim();
   const css = await transform(readFileSync(`${ROOT}src/preview/page/style.css`, 'utf8'), { loader: 'css', minify: true, charset: 'ascii', legalComments: 'none' });
   const style = css.code.trim();
-  for (const [name, text] of [['script', script], ['style', style]]) {
+  for (const [name, text] of [
+    ['script', script],
+    ['style', style],
+  ]) {
     if (/<\/(script|style)|<!--/i.test(text)) throw new Error(`the page ${name} contains "</script", "</style" or "<!--", which would end its element early`);
   }
   return [
     '/**',
-    ' * The preview page\'s script and styles, bundled by src/preview/page/build.mjs (esbuild) from',
+    " * The preview page's script and styles, bundled by src/preview/page/build.mjs (esbuild) from",
     ' * src/preview/page/. GENERATED: do not edit; `npm run build` rewrites it, test/preview/bundle.test.ts',
     ' * fails when it is stale.',
     ' *',

@@ -29,9 +29,21 @@ export function hashString(s: string): number {
  * with the text colour readable on it.
  */
 export const PALETTE: readonly (readonly [fill: string, text: string])[] = [
-  ['#e6194b', '#fff'], ['#3cb44b', '#fff'], ['#4363d8', '#fff'], ['#f58231', '#fff'], ['#911eb4', '#fff'],
-  ['#42d4f4', '#000'], ['#f032e6', '#fff'], ['#bfef45', '#000'], ['#469990', '#fff'], ['#9a6324', '#fff'],
-  ['#ffe119', '#000'], ['#800000', '#fff'], ['#808000', '#fff'], ['#000075', '#fff'], ['#a9a9a9', '#000'],
+  ['#e6194b', '#fff'],
+  ['#3cb44b', '#fff'],
+  ['#4363d8', '#fff'],
+  ['#f58231', '#fff'],
+  ['#911eb4', '#fff'],
+  ['#42d4f4', '#000'],
+  ['#f032e6', '#fff'],
+  ['#bfef45', '#000'],
+  ['#469990', '#fff'],
+  ['#9a6324', '#fff'],
+  ['#ffe119', '#000'],
+  ['#800000', '#fff'],
+  ['#808000', '#fff'],
+  ['#000075', '#fff'],
+  ['#a9a9a9', '#000'],
   ['#fabed4', '#000'],
 ];
 

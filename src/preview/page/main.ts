@@ -175,7 +175,14 @@ function caption(i: number): HTMLElement {
       const m = matchBoxes(img, state.threshold);
       const kept = m.pred.filter((s) => s !== 'below').length;
       line.append(el('span', { class: 'dim' }, ` · ${kept} predicted`));
-      if (m.mistakes) line.append(el('span', { class: 'bad' }, ` · ${[m.falsePositives && `${m.falsePositives} false`, m.wrongClass && `${m.wrongClass} wrong class`, m.missed && `${m.missed} missed`].filter(Boolean).join(', ')}`));
+      if (m.mistakes)
+        line.append(
+          el(
+            'span',
+            { class: 'bad' },
+            ` · ${[m.falsePositives && `${m.falsePositives} false`, m.wrongClass && `${m.wrongClass} wrong class`, m.missed && `${m.missed} missed`].filter(Boolean).join(', ')}`,
+          ),
+        );
     } else if (hasPredictions) line.append(el('span', { class: 'dim' }, ' · no prediction line'));
   }
   cap.append(line);

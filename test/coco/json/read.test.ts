@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConversionError } from '../../../src/errors.js';
-import { elementPath, elementRanges, guessElementStart, readJsonAt, readJsonAtSync, readRangeSync, readTopLevelArrays, scanRestSync, type ArrayInfo, type JsonArrayElement } from '../../../src/coco/json/index.js';
+import {
+  elementPath,
+  elementRanges,
+  guessElementStart,
+  readJsonAt,
+  readJsonAtSync,
+  readRangeSync,
+  readTopLevelArrays,
+  scanRestSync,
+  type ArrayInfo,
+  type JsonArrayElement,
+} from '../../../src/coco/json/index.js';
 import { spellingArbitrary, valueArbitrary, writeJson } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-img-json-'));

@@ -21,7 +21,11 @@ const documentArbitrary = fc
   })
   .map(({ images, annotations, categories, others, order }) => {
     const entries: [string, unknown][] = [...others];
-    for (const [k, v] of [['images', images], ['annotations', annotations], ['categories', categories]] as const) {
+    for (const [k, v] of [
+      ['images', images],
+      ['annotations', annotations],
+      ['categories', categories],
+    ] as const) {
       if (v !== undefined) entries.push([k, v]);
     }
     // Shuffle by the drawn keys.
@@ -74,9 +78,7 @@ describe('TopLevelArrayScanner agrees with JSON.parse', () => {
         const text = writeJson(doc, spelling);
         const parsed = scan(text, COCO_PARSE).elements;
         const located = scan(text, { images: 'locate', annotations: 'locate', categories: 'locate' }, sizes).elements;
-        expect(located.map(({ key, index, offset, length }) => [key, index, offset, length])).toEqual(
-          parsed.map(({ key, index, offset, length }) => [key, index, offset, length]),
-        );
+        expect(located.map(({ key, index, offset, length }) => [key, index, offset, length])).toEqual(parsed.map(({ key, index, offset, length }) => [key, index, offset, length]));
         expect(located.every((e) => e.value === undefined)).toBe(true);
       }),
       { numRuns: 150 },
@@ -168,8 +170,18 @@ describe('keys that JavaScript treats specially stay plain data', () => {
   test('top-level keys named like Object.prototype members are wanted or skipped like any key', () => {
     const text = '{"__proto__":[1],"constructor":[2],"toString":[3],"hasOwnProperty":{"a":1}}';
     const asObject = scan(text, JSON.parse('{"__proto__":"parse","constructor":"parse"}') as WantedArrays).elements;
-    const asMap = scan(text, new Map([['__proto__', 'parse' as const], ['constructor', 'parse' as const]])).elements;
-    for (const elements of [asObject, asMap]) expect(elements.map((e) => [e.key, e.value])).toEqual([['__proto__', 1], ['constructor', 2]]);
+    const asMap = scan(
+      text,
+      new Map([
+        ['__proto__', 'parse' as const],
+        ['constructor', 'parse' as const],
+      ]),
+    ).elements;
+    for (const elements of [asObject, asMap])
+      expect(elements.map((e) => [e.key, e.value])).toEqual([
+        ['__proto__', 1],
+        ['constructor', 2],
+      ]);
     const { scanner } = scan(text, { images: 'parse' });
     expect(scanner.missing()).toEqual(['images']);
     expect(scanner.arrays.size).toBe(0);
