@@ -193,14 +193,12 @@ interface GenBox {
   xml: string;
   box: { xmin: number; ymin: number; xmax: number; ymax: number };
 }
-const boxArb: fc.Arbitrary<GenBox> = fc
-  .tuple(numberArb, numberArb, numberArb, numberArb)
-  .chain(([a, b, c, d]) =>
-    element('bndbox', children([fc.constant(`<xmin>${a[0]}</xmin>`), fc.constant(`<ymin>${b[0]}</ymin>`), fc.constant(`<xmax>${c[0]}</xmax>`), fc.constant(`<ymax>${d[0]}</ymax>`)])).map((xml) => ({
-      xml,
-      box: { xmin: a[1], ymin: b[1], xmax: c[1], ymax: d[1] },
-    })),
-  );
+const boxArb: fc.Arbitrary<GenBox> = fc.tuple(numberArb, numberArb, numberArb, numberArb).chain(([a, b, c, d]) =>
+  element('bndbox', children([fc.constant(`<xmin>${a[0]}</xmin>`), fc.constant(`<ymin>${b[0]}</ymin>`), fc.constant(`<xmax>${c[0]}</xmax>`), fc.constant(`<ymax>${d[0]}</ymax>`)])).map((xml) => ({
+    xml,
+    box: { xmin: a[1], ymin: b[1], xmax: c[1], ymax: d[1] },
+  })),
+);
 
 const DIFFICULT: [string, 0 | 1][] = [
   ['', 0],
@@ -246,14 +244,12 @@ interface GenDoc {
   objects: GenObject[];
 }
 
-const sizeArb = fc
-  .tuple(fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.option(fc.constantFrom(1, 3), { nil: undefined }))
-  .chain(([width, height, depth]) =>
-    element('size', children([fc.constant(`<width>${width}</width>`), fc.constant(`<height>${height}</height>`), fc.constant(depth === undefined ? '' : `<depth>${depth}</depth>`)])).map((xml) => ({
-      xml,
-      size: depth === undefined ? { width, height } : { width, height, depth },
-    })),
-  );
+const sizeArb = fc.tuple(fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), fc.option(fc.constantFrom(1, 3), { nil: undefined })).chain(([width, height, depth]) =>
+  element('size', children([fc.constant(`<width>${width}</width>`), fc.constant(`<height>${height}</height>`), fc.constant(depth === undefined ? '' : `<depth>${depth}</depth>`)])).map((xml) => ({
+    xml,
+    size: depth === undefined ? { width, height } : { width, height, depth },
+  })),
+);
 
 const docArb: fc.Arbitrary<GenDoc> = fc
   .tuple(

@@ -5,7 +5,7 @@
  * reader either succeeds or throws a ConversionError — never another error, never a hang (inputs are
  * bounded), never a partial output.
  *
- * To add a reader (YOLO, LabelMe...): append a {@link FuzzReader} to {@link READERS}.
+ * To add a reader: append a {@link FuzzReader} to {@link READERS}.
  *
  * @example
  *   READERS.push({ name: 'yolo', valid: fc.constant(Buffer.from('0 0.5 0.5 0.1 0.1\n')), read: (bytes, dir) => convertOne('yolo', ...) });
@@ -153,6 +153,56 @@ const maskPng = fc
     return Uint8Array.from(encode({ width: w, height: h, data: rgb, channels: 3, depth: 8 }));
   });
 
+const yoloLabels = fc
+  .array(fc.tuple(fc.nat(2), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 4, maxLength: 8 })), { maxLength: 4 })
+  .map((lines) => text(lines.map(([c, v]) => `${c} ${v.map((x) => x.toFixed(4)).join(' ')}`).join('\n') + '\n'));
+
+const labelmeJson = fc.array(fc.tuple(name, fc.constantFrom('rectangle', 'polygon', 'circle', 'line'), fc.nat(8), fc.nat(8)), { maxLength: 3 }).map((shapes) =>
+  text(
+    JSON.stringify({
+      version: '5.4.1',
+      flags: {},
+      shapes: shapes.map(([label, type, x, y]) => ({
+        label,
+        shape_type: type,
+        group_id: null,
+        flags: {},
+        points:
+          type === 'polygon'
+            ? [
+                [x, y],
+                [x + 1, y],
+                [x, y + 1],
+              ]
+            : [
+                [x, y],
+                [x + 1, y + 1],
+              ],
+      })),
+      imagePath: 'a.png',
+      imageData: null,
+      imageHeight: 10,
+      imageWidth: 10,
+    }),
+  ),
+);
+
+const cvatXml = fc
+  .array(fc.tuple(name, fc.nat(8), fc.nat(8), fc.boolean()), { maxLength: 3 })
+  .map((shapes) =>
+    text(
+      '<annotations><version>1.1</version><image id="0" name="a.png" width="10" height="10">' +
+        shapes
+          .map(([label, x, y, poly]) =>
+            poly
+              ? `<polygon label="${label}" occluded="0" points="${x},${y};${x + 1},${y};${x},${y + 1}"/>`
+              : `<box label="${label}" occluded="0" xtl="${x}" ytl="${y}" xbr="${x + 1}" ybr="${y + 1}"/>`,
+          )
+          .join('') +
+        '</image></annotations>',
+    ),
+  );
+
 /** Writes the images a dataset refers to (10×10 PNGs) under `dir/images`. */
 function writeImages(dir: string): void {
   mkdirSync(join(dir, 'images'), { recursive: true });
@@ -210,4 +260,34 @@ export const READERS: FuzzReader[] = [
     },
   },
   { name: 'png (src/mask/png.ts)', valid: maskPng, read: (bytes) => void decodeMask(bytes, 'mask.png') },
+  {
+    name: 'yolo (yolo-to-jsonl through convert: a label file)',
+    valid: yoloLabels,
+    read: async (bytes, dir) => {
+      mkdirSync(join(dir, 'data'));
+      writeFileSync(join(dir, 'data', 'a.png'), png(10, 10));
+      writeFileSync(join(dir, 'data', 'classes.txt'), 'cat\ndog\nbird\n');
+      writeFileSync(join(dir, 'data', 'a.txt'), bytes);
+      await convertInto('yolo', join(dir, 'data'), dir, { validationRatio: 0 });
+    },
+  },
+  {
+    name: 'labelme (labelme-to-jsonl through convert)',
+    valid: labelmeJson,
+    read: async (bytes, dir) => {
+      mkdirSync(join(dir, 'data'));
+      writeFileSync(join(dir, 'data', 'a.png'), png(10, 10));
+      writeFileSync(join(dir, 'data', 'a.json'), bytes);
+      await convertInto('labelme', join(dir, 'data'), dir, { validationRatio: 0 });
+    },
+  },
+  {
+    name: 'cvat (cvat-to-jsonl through convert)',
+    valid: cvatXml,
+    read: async (bytes, dir) => {
+      writeImages(dir);
+      writeFileSync(join(dir, 'annotations.xml'), bytes);
+      await convertInto('cvat', join(dir, 'annotations.xml'), dir, { validationRatio: 0 });
+    },
+  },
 ];
