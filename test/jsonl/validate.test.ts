@@ -603,21 +603,6 @@ describe('validate command', () => {
 });
 
 /** Each converter's bundled sample, converted, then validated with its images. */
-const SAMPLE_RUNS: Record<string, { input: string; root: string; options?: Record<string, unknown> }[]> = {
-  'folder-to-jsonl': [{ input: 'folder', root: 'folder' }],
-  'csv-multilabel': [{ input: 'csv/labels.csv', root: 'csv' }],
-  'voc-detection': [{ input: 'voc', root: 'voc' }],
-  'voc-mask-to-polygon': [{ input: 'voc-mask', root: 'voc-mask' }],
-  'coco-to-jsonl': [
-    { input: 'coco/annotations.json', root: 'coco' },
-    { input: 'coco/annotations.json', root: 'coco', options: { task: 'instance-segmentation' } },
-  ],
-  'cvat-to-jsonl': [
-    { input: 'cvat/annotations.xml', root: 'cvat' },
-    { input: 'cvat/annotations.xml', root: 'cvat', options: { task: 'instance-segmentation' } },
-    { input: 'cvat/annotations.xml', root: 'cvat', options: { task: 'multi-label' } },
-  ],
-};
 const SAMPLES = join(import.meta.dirname, '../../samples');
 const outs: string[] = [];
 afterAll(async () => {
@@ -625,8 +610,10 @@ afterAll(async () => {
 });
 
 describe.each(Object.keys(CONVERTERS))('validate accepts what %s writes from its sample', (name) => {
-  test('a sample run is declared', () => expect(SAMPLE_RUNS[name], `add ${name} to SAMPLE_RUNS`).toBeDefined());
-  test.each((SAMPLE_RUNS[name] ?? []).map((r) => [JSON.stringify(r.options ?? {}), r] as const))('options %s', async (_, run) => {
+  // The samples each converter declares (converters/<name>.ts): image_urls are relative to samples/<folder>.
+  const runs = CONVERTERS[name]!.samples.map((s) => ({ input: s.input.replace(/^samples\//, ''), root: s.input.split('/')[1]!, options: s.options }));
+  test('it declares a sample', () => expect(runs.length).toBeGreaterThan(0));
+  test.each(runs.map((r) => [`${r.input} ${JSON.stringify(r.options ?? {})}`, r] as const))('%s', async (_, run) => {
     const out = await mkdtemp(join(tmpdir(), 'automl-img-validate-sample-'));
     outs.push(out);
     await convert(name, join(SAMPLES, run.input), { ...run.options, out });
