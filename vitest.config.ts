@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-fast-check.ts'],
+    // Both cores (vitest leaves one free by default).
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
