@@ -42,7 +42,7 @@ import { boundsOf, ringsOverlap } from '../polygon/overlap.js';
 import { rasterizeRings } from '../polygon/rasterize.js';
 import { registerTemp, unregisterTemp } from '../tempfiles.js';
 import type { Task } from '../types.js';
-import { interruptedError, writeWithBackpressure } from '../writer.js';
+import { BufferedWriter, interruptedError } from '../writer.js';
 
 /** The options of `export coco`, declared once: the CLI's flags and the library's checks. */
 export const EXPORT_COCO_OPTIONS = Object.freeze({
@@ -169,27 +169,6 @@ function ringArea(ring: readonly number[]): number {
     s += ring[i]! * ring[j + 1]! - ring[j]! * ring[i + 1]!;
   }
   return s / 2;
-}
-
-/** Collects small pieces of text into writes of about 64 KB. */
-class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
-  bytes = 0;
-  constructor(private readonly out: NodeJS.WritableStream) {}
-  async write(s: string): Promise<void> {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 65536) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    this.bytes += Buffer.byteLength(text);
-    await writeWithBackpressure(this.out, text);
-  }
 }
 
 async function closeStream(out: WriteStream): Promise<void> {

@@ -25,7 +25,7 @@ import { taskOfLabel } from '../jsonl/check.js';
 import { displayFile, fileProblem, readJsonlLines } from '../jsonl/read.js';
 import { parsePrediction, type Prediction } from '../predictions.js';
 import { registerTemp, unregisterTemp } from '../tempfiles.js';
-import { interruptedError, writeWithBackpressure } from '../writer.js';
+import { BufferedWriter, interruptedError, writeWithBackpressure } from '../writer.js';
 import { imageSrc, type GtObject, type PredBox, type PredClass, type PreviewFile, type PreviewImage, type PreviewTask } from './data.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-bundle.js';
 
@@ -320,25 +320,6 @@ async function writeBase64(out: WriteStream, abs: string): Promise<void> {
 
 /** Image files looked up at once (their `stat`s run in parallel; the page keeps the input order). */
 const LOOKUPS_IN_FLIGHT = 64;
-
-/** Collects the page's small pieces into writes of about 64 KB (one write per image is slow). */
-class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(private readonly out: NodeJS.WritableStream) {}
-  async write(s: string): Promise<void> {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 65536) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    await writeWithBackpressure(this.out, text);
-  }
-}
 
 async function isPreviousPage(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch(() => undefined);
