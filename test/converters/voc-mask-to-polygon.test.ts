@@ -16,6 +16,7 @@ import { art, greyPng, officialPalette, palettePng, vocXml } from '../fixtures/v
 import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg } from '../helpers/images.js';
+import { runCli } from '../helpers/cli.js';
 
 const FIXTURES = new URL('../fixtures/voc-mask-to-polygon/', import.meta.url).pathname;
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
@@ -276,7 +277,7 @@ describe('bad input', () => {
       ['--tolerance', '-1'],
       ['--holes', 'open'],
     ]) {
-      const r = await runBin(['convert', 'voc-mask', root, '--dry-run', ...flags]);
+      const r = await runCli(['convert', 'voc-mask', root, '--dry-run', ...flags], { env: { NO_COLOR: '1' } });
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.stderr, flags.join(' ')).toContain(flags[0]);
     }

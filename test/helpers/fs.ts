@@ -6,9 +6,9 @@
  *   expect(await listTree(tmp.path)).toEqual(['can/1.jpg', 'labels.csv']);
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 
 /** Makes a fresh folder under the OS temp dir (the caller removes it, or use {@link useTempDir}). */
@@ -85,4 +85,19 @@ export async function listTree(root: string): Promise<string[]> {
   };
   await walk(root, '');
   return out.sort();
+}
+
+/** Every file under `dir` with its bytes, by `/`-separated relative path, sorted. */
+export async function readTree(dir: string): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const paths = entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+  for (const p of paths.sort()) files.set(p, await readFile(join(dir, p)));
+  return files;
+}
+
+/** Paths whose bytes differ between two trees of {@link readTree}, or that only one of them has. */
+export function treeDifferences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names].filter((n) => !a.has(n) || !b.has(n) || !a.get(n)!.equals(b.get(n)!)).sort();
 }
