@@ -5,12 +5,10 @@
  * datasets of ../shared/realdata (compared with ref_convert.py csv) when present.
  */
 import { OFFICIAL_CSV } from '../fixtures/csv-multilabel/cases.js';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test, vi } from 'vitest';
 import { CSV_CHUNK_BYTES, csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
-import { summaryOf } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
 import { runBin } from '../helpers/cli.js';
@@ -19,9 +17,6 @@ import { conversionFailure, runConversion, type Run } from '../helpers/convert.j
 import { jpeg, png } from '../helpers/images.js';
 
 const FIXTURES = new URL('../fixtures/csv-multilabel/', import.meta.url).pathname;
-const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
-const REF = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
-const PYTHON = '/usr/bin/python3';
 const tmp = useTempDir('csv-');
 
 const run = (input: string, options: ConvertOptions = {}): Promise<Run> => runConversion('csv', input, options);
@@ -539,75 +534,6 @@ describe('the real bin', () => {
     expect(r.code).toBe(0);
     for (const flag of ['--images <dir>', '--filename-column <name>', '--labels-column <name>', '--one-hot', '--label-separator <s>', '--delimiter <c>']) expect(r.stdout).toContain(flag);
     expect(r.stdout).toContain('automl-img convert csv ./multilabelFridgeObjects/labels.csv -o out/');
-  });
-});
-
-const MULTILABEL = join(REALDATA, 'fridge-official-reduced', 'multilabelFridgeObjects');
-const KAGGLE = join(REALDATA, 'datumaro-edge-cases', 'kaggle_dataset');
-const haveRef = existsSync(REF) && existsSync(PYTHON);
-
-describe.skipIf(!existsSync(MULTILABEL))('real data: fridge-official-reduced/multilabelFridgeObjects (CRLF labels.csv)', () => {
-  test('three photos with their labels and sizes', async () => {
-    const got = await lines(join(MULTILABEL, 'labels.csv'));
-    expect(got).toEqual([
-      { image_url: 'images/100.jpg', image_details: { format: 'jpg', width: 499, height: 666 }, label: ['can'] },
-      { image_url: 'images/104.jpg', image_details: { format: 'jpg', width: 499, height: 666 }, label: ['can'] },
-      { image_url: 'images/105.jpg', image_details: { format: 'jpg', width: 499, height: 666 }, label: ['milk_bottle'] },
-    ]);
-  });
-
-  test('the folder itself works as the input', async () => {
-    expect(await lines(MULTILABEL)).toHaveLength(3);
-  });
-
-  test.skipIf(!haveRef)('the same images and labels as ref_convert.py csv', async () => {
-    const refOut = join(tmp.path, 'ref');
-    execFileSync(PYTHON, [REF, 'csv', join(MULTILABEL, 'labels.csv'), refOut]);
-    const ref = parse(readFileSync(join(refOut, 'train_annotations.jsonl'), 'utf8') + readFileSync(join(refOut, 'validation_annotations.jsonl'), 'utf8'));
-    const ours = await lines(join(MULTILABEL, 'labels.csv'));
-    const pairs = (ls: { image_url: string; label: string[] }[]) => ls.map((l) => `${l.image_url} ${l.label.join('|')}`).sort();
-    expect(pairs(ours)).toEqual(pairs(ref));
-  });
-
-  test.skipIf(!haveRef)('where the reference is wrong: a double space makes it write an empty label; we do not', async () => {
-    const path = await csvSet('filename,labels\n1.jpg,can  milk_bottle\n', numbered(1));
-    const refOut = join(tmp.path, 'ref2');
-    execFileSync(PYTHON, [REF, 'csv', path, refOut]);
-    const ref = parse(readFileSync(join(refOut, 'train_annotations.jsonl'), 'utf8') + readFileSync(join(refOut, 'validation_annotations.jsonl'), 'utf8'));
-    expect(ref[0]!.label).toEqual(['can', '', 'milk_bottle']);
-    expect((await lines(path))[0]!.label).toEqual(['can', 'milk_bottle']);
-  });
-});
-
-describe.skipIf(!existsSync(KAGGLE))('real data: datumaro-edge-cases/kaggle_dataset', () => {
-  test('image_csv_multi_label/ann.csv is one-hot (image_name,dog,cat,person)', async () => {
-    const got = await lines(join(KAGGLE, 'image_csv_multi_label', 'ann.csv'));
-    expect(got.map((l) => [l.image_url, l.label])).toEqual([
-      ['images/1.jpg', ['dog']],
-      ['images/2.jpg', ['cat']],
-      ['images/3.jpg', ['person']],
-      ['images/4.jpg', ['dog', 'cat']],
-      ['images/5.jpg', ['dog', 'person']],
-      ['images/6.jpg', ['cat', 'person']],
-    ]);
-    expect(got[0]!.image_details).toEqual({ format: 'jpg', width: 15, height: 10 });
-  });
-
-  test('image_csv/ann.csv (image_name,label_name) is the list form', async () => {
-    const got = await lines(join(KAGGLE, 'image_csv', 'ann.csv'));
-    expect(got.map((l) => l.label)).toEqual([['dog'], ['cat'], ['dog'], ['cat'], ['cat']]);
-  });
-
-  test('ann_wo_ext.csv names files without their extension: each found by its stem, counted', async () => {
-    const { summary, train, validation } = await run(join(KAGGLE, 'image_csv_multi_label', 'ann_wo_ext.csv'));
-    expect(
-      parse(train + validation)
-        .map((l) => l.image_url)
-        .sort(),
-    ).toEqual(['images/1.jpg', 'images/2.jpg', 'images/3.jpg', 'images/4.jpg', 'images/5.jpg', 'images/6.jpg']);
-    expect(summary.counts).toEqual({ extensionsAdded: 6 });
-    expect(summary.warnings).toEqual([]);
-    expect(summaryOf(new Error('x'))).toBeUndefined();
   });
 });
 
