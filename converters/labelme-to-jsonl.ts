@@ -9,7 +9,12 @@
  * One LabelMe JSON per image, at any folder depth below the input (sorted walk), or one JSON given
  * directly. The image is `imagePath` relative to the JSON (`\` read as `/`); when that names no image file
  * (real files often name the JSON itself, or a renamed image), the JSON's stem with an image extension
- * beside it. No image file at all is a bad item, whose message says when the JSON embeds it (`imageData`).
+ * beside it. No image file at all is a bad item, whose message says when the JSON embeds it (`imageData`)
+ * and names `--extract-images <dir>`: with it, that image is decoded (base64; a JPEG, PNG, BMP or TIFF,
+ * read and checked like a file) and written to `<dir>/<image_url path>` (the path it would have beside
+ * its JSON, `<dir>` standing for the dataset root; named after `imagePath`, with the extension of its
+ * type) by the writer, which commits it with the JSONL (`ImageRecord.files`). `<dir>` inside the input
+ * is refused.
  * `imageWidth`/`imageHeight` are checked against the image header (IMAGE_SIZE_MISMATCH); with
  * `--no-image-details` no image is opened and they are required.
  * Shapes: `rectangle` (two corners), `polygon` (3 points or more), `circle` (centre and a point on it: a
