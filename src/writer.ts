@@ -6,7 +6,9 @@
  * (SPEC §3) is decided from the keys, and the lines are copied from the spill file, sorted by key,
  * into temporary files beside the targets, which are renamed into place at the very end. Any
  * failure or abort removes every temporary file, and every folder the writer created that is
- * still empty: outputs appear whole or not at all, and a failed run leaves the disk as it was.
+ * still empty: outputs appear whole or not at all, and a failed run leaves the disk as it was. Files
+ * a record brings with it (`ImageRecord.files`: LabelMe's extracted images) go to temporaries beside
+ * their places as they arrive and are renamed in the same final step.
  *
  * Where the spill file goes: in the output folder for `-o <dir>` (same disk as the outputs, so a
  * large dataset does not fill a small /tmp), in the OS temp folder for `-o -`; a dry run has none.
