@@ -9,7 +9,12 @@
  * One LabelMe JSON per image, at any folder depth below the input (sorted walk), or one JSON given
  * directly. The image is `imagePath` relative to the JSON (`\` read as `/`); when that names no image file
  * (real files often name the JSON itself, or a renamed image), the JSON's stem with an image extension
- * beside it. No image file at all is a bad item, whose message says when the JSON embeds it (`imageData`).
+ * beside it. No image file at all is a bad item, whose message says when the JSON embeds it (`imageData`)
+ * and names `--extract-images <dir>`: with it, that image is decoded (base64; a JPEG, PNG, BMP or TIFF,
+ * read and checked like a file) and written to `<dir>/<image_url path>` (the path it would have beside
+ * its JSON, `<dir>` standing for the dataset root; named after `imagePath`, with the extension of its
+ * type) by the writer, which commits it with the JSONL (`ImageRecord.files`). `<dir>` inside the input
+ * is refused.
  * `imageWidth`/`imageHeight` are checked against the image header (IMAGE_SIZE_MISMATCH); with
  * `--no-image-details` no image is opened and they are required.
  * Shapes: `rectangle` (two corners), `polygon` (3 points or more), `circle` (centre and a point on it: a
@@ -20,15 +25,15 @@
  * (`clampedBoxes`, `clampedPoints`) and normalised by its size. A bad shape is a bad object. Images of
  * the walked folders that no JSON names are reported (MISSING_ANNOTATION) and not converted.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, sep } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { ConversionError, describeValue, type Location } from '../src/errors.js';
-import { isImageName, readImageDetails } from '../src/images.js';
+import { extensionOf, isImageName, readImageDetails, readImageDetailsFromBytes } from '../src/images.js';
 import { boxLabel } from '../src/kit/boxes.js';
 import { HeaderReader } from '../src/kit/headers.js';
 import { defineConverter } from '../src/kit/define.js';
 import { decodeMask } from '../src/mask/png.js';
-import { choice, type OptionValues } from '../src/options.js';
+import { choice, OptionValueError, text, usageError, type OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { maskToRings, type PolygonOptions } from '../src/polygon/index.js';
 import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
@@ -86,32 +91,113 @@ function lineOfParseError(text: string, e: Error): number | undefined {
   return line;
 }
 
-/** The image a LabelMe JSON belongs to: `imagePath` when it names an image file, else the JSON's stem. */
-function findImage(jsonAbs: string, doc: Record<string, unknown>, file: string, display: (p: string) => string): { abs: string; warning?: string } {
-  const dir = dirname(jsonAbs);
+/** `imagePath` with `/` separators when it names an image file (not the JSON itself, not empty). */
+function imagePathOf(doc: Record<string, unknown>): string | undefined {
   const imagePath = typeof doc.imagePath === 'string' ? doc.imagePath.replace(/\\/g, '/') : undefined;
-  if (imagePath !== undefined && imagePath !== '' && isImageName(imagePath)) {
+  return imagePath !== undefined && imagePath !== '' && isImageName(imagePath) ? imagePath : undefined;
+}
+
+/** A file name without its extension. */
+function stemOf(name: string): string {
+  return name.slice(0, name.length - extname(name).length);
+}
+
+/**
+ * The image file a LabelMe JSON belongs to: `imagePath` when it names an image file, else the JSON's
+ * stem with an image extension; undefined when there is none.
+ */
+function findImage(jsonAbs: string, doc: Record<string, unknown>, display: (p: string) => string): { abs: string; warning?: string } | undefined {
+  const dir = dirname(jsonAbs);
+  const imagePath = imagePathOf(doc);
+  if (imagePath !== undefined) {
     const abs = join(dir, ...imagePath.split('/'));
     if (isFile(abs)) return { abs };
   }
-  const name = basename(jsonAbs);
-  const stem = name.slice(0, name.length - extname(name).length);
+  const stem = stemOf(basename(jsonAbs));
   for (const ext of STEM_EXTENSIONS) {
     const abs = join(dir, `${stem}.${ext}`);
     if (isFile(abs)) {
-      const named = imagePath !== undefined && imagePath !== '' && isImageName(imagePath);
-      return named ? { abs, warning: `no image ${JSON.stringify(imagePath)} as imagePath says: using ${display(abs)}, found by the JSON's name` } : { abs };
+      return imagePath !== undefined ? { abs, warning: `no image ${JSON.stringify(imagePath)} as imagePath says: using ${display(abs)}, found by the JSON's name` } : { abs };
     }
   }
+  return undefined;
+}
+
+/** The error of a JSON whose image file is not there (when the JSON embeds it, the message names --extract-images). */
+function imageNotFound(jsonAbs: string, doc: Record<string, unknown>, file: string): ConversionError {
+  const imagePath = typeof doc.imagePath === 'string' && doc.imagePath !== '' ? doc.imagePath.replace(/\\/g, '/') : undefined;
+  const looked = `${imagePath !== undefined ? `${JSON.stringify(imagePath)} (imagePath) or ` : ''}${stemOf(basename(jsonAbs))}.<jpg|png|...> beside the JSON`;
   const embedded = typeof doc.imageData === 'string' && doc.imageData !== '';
-  const looked = `${imagePath !== undefined && imagePath !== '' ? `${JSON.stringify(imagePath)} (imagePath) or ` : ''}${stem}.<jpg|png|...> beside the JSON`;
-  throw new ConversionError(
+  return new ConversionError(
     'IMAGE_NOT_FOUND',
     embedded
-      ? `expected the image ${looked}, got none; the JSON embeds it (imageData): save it beside the JSON as ${stem}.jpg or .png (automl-img does not write images) and convert again`
+      ? `expected the image ${looked}, got none; the JSON embeds it (imageData): --extract-images <dir> writes such images into <dir> (mirroring the dataset's folders) and points image_url at them`
       : `expected the image ${looked}, got none`,
     { file, path: 'imagePath' },
   );
+}
+
+/** The extensions a decoded image's name may keep, by its format; the first is the one it is given otherwise. */
+const EXTENSIONS_OF: Readonly<Record<string, readonly string[]>> = {
+  jpg: ['jpg', 'jpeg', 'jpe', 'jfif'],
+  png: ['png'],
+  bmp: ['bmp'],
+  tiff: ['tiff', 'tif'],
+};
+
+/** Base64 as LabelMe writes it (Python's `base64.b64encode`): the standard alphabet, `=` padding; white space is ignored. */
+function decodeBase64(text: string, at: Location): Buffer {
+  const bad = /[^A-Za-z0-9+/=\s]/.exec(text);
+  const fail = (got: string) => new ConversionError('JSON_BAD_VALUE', `expected a base64 image, got ${got}`, at);
+  if (bad) throw fail(`${JSON.stringify(bad[0])} at character ${bad.index}, which base64 does not use`);
+  const s = /\s/.test(text) ? text.replace(/\s+/g, '') : text;
+  const pad = s.indexOf('=');
+  if (pad !== -1 && (pad < s.length - 2 || s.length % 4 !== 0 || (pad === s.length - 2 && s[s.length - 1] !== '='))) {
+    throw fail(`"=" at character ${pad} of ${s.length}: padding only ends base64 text of a length divisible by 4`);
+  }
+  if (s.length % 4 === 1) throw fail(`${s.length} characters, a length base64 cannot have (cut short?)`);
+  return Buffer.from(s, 'base64');
+}
+
+/**
+ * The image a JSON embeds (`imageData`), decoded for `--extract-images`: its bytes, its header (the
+ * bytes must be an image AutoML reads: JPEG, PNG, BMP or TIFF) and the name it is written under, the
+ * base name of `imagePath` (its stem, when its extension is not the image's type) or the JSON's stem.
+ */
+function embeddedImage(jsonAbs: string, doc: Record<string, unknown>, file: string, verify: boolean): { data: Buffer; details: Required<ImageDetails>; name: string } {
+  const at: Location = { file, path: 'imageData' };
+  const data = decodeBase64(doc.imageData as string, at);
+  let details: Required<ImageDetails>;
+  try {
+    details = readImageDetailsFromBytes(data, file, { verify });
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    const start = [...data.subarray(0, 8)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+    throw new ConversionError(e.code, `expected an image (a JPEG, PNG, BMP or TIFF file in base64), got ${data.length} bytes that are ${e.detail} (they begin ${start})`, at);
+  }
+  const extensions = EXTENSIONS_OF[details.format];
+  if (extensions === undefined) {
+    throw new ConversionError('IMAGE_UNREADABLE', `expected a JPEG, PNG, BMP or TIFF image (what AutoML for Images reads), got a ${details.format.toUpperCase()} image; convert it first`, at);
+  }
+  const imagePath = imagePathOf(doc);
+  const named = imagePath === undefined ? undefined : basename(imagePath);
+  const name = named !== undefined && extensions.includes(extensionOf(named)) ? named : `${stemOf(named ?? basename(jsonAbs))}.${extensions[0]!}`;
+  return { data, details, name };
+}
+
+/** True when `abs` is `dir` or lies inside it. */
+function isWithin(dir: string, abs: string): boolean {
+  return abs === dir || relativeKey(dir, abs) !== undefined;
+}
+
+/** The path with symlinks resolved as far as it exists (the rest as given). */
+function realPath(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realPath(parent), basename(abs));
+  }
 }
 
 /** A shape's points as numbers, or the error saying what is wrong with them. */
@@ -269,6 +355,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
+  const extractTo = extractFolder(ctx, single ? dirname(ctx.input) : ctx.input);
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
   const seenImages: string[] = [];
   const usedImages = new Set<string>();
@@ -284,11 +371,12 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     found++;
     const file = ctx.display(jsonAbs);
     try {
-      const record = await convertOne(ctx, jsonAbs, file, root, headers, task, polygon, usedImages);
+      const record = await convertOne(ctx, jsonAbs, file, { root, headers, task, polygon, usedImages, extractTo });
       ctx.progress(++done);
       if (record) yield record;
     } catch (e) {
-      if (!(e instanceof ConversionError)) throw e;
+      // A bad JSON is a bad item; wrong usage (--extract-images into the input) stops the run.
+      if (!(e instanceof ConversionError) || e.code === 'USAGE') throw e;
       ctx.progress(++done);
       ctx.bad(e);
     }
@@ -299,16 +387,65 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   }
 }
 
-async function convertOne(
-  ctx: ConverterContext,
-  jsonAbs: string,
-  file: string,
-  root: string,
-  headers: HeaderReader | undefined,
-  task: Task,
-  polygon: PolygonOptions,
-  usedImages: Set<string>,
-): Promise<ImageRecord | undefined> {
+/**
+ * `--extract-images <dir>`, absolute; refused (USAGE) when it is the input folder or lies inside it
+ * (automl-img never writes into its input).
+ */
+function extractFolder(ctx: ConverterContext<OptionValues<typeof OPTIONS>>, inputFolder: string): { dir: string; inputFolder: string } | undefined {
+  const given = ctx.own.extractImages;
+  if (given === undefined) return undefined;
+  const dir = resolve(given);
+  if (isWithin(inputFolder, dir) || isWithin(realPath(inputFolder), realPath(dir))) {
+    throw usageError(`--extract-images ${given}: expected a folder outside the input folder ${ctx.display(inputFolder)} (automl-img never writes into its input), got one inside it`);
+  }
+  return { dir, inputFolder };
+}
+
+/** What every JSON of a run is converted with. */
+interface RunSettings {
+  root: string;
+  headers: HeaderReader | undefined;
+  task: Task;
+  polygon: PolygonOptions;
+  /** Image files some JSON names (the other images of the walked folders are reported). */
+  usedImages: Set<string>;
+  /** `--extract-images`: where embedded images of JSONs without an image file go. */
+  extractTo: { dir: string; inputFolder: string } | undefined;
+}
+
+/** The image of one JSON: a file of the dataset, or (`--extract-images`) the one it embeds, with where it is written. */
+type ImageSource = { abs: string; key: string } | { key: string; target: string; data: Buffer; details: Required<ImageDetails> };
+
+/** Finds (or decodes) the image of one JSON, and its key (the `image_url` path). */
+function imageSource(ctx: ConverterContext, jsonAbs: string, d: Record<string, unknown>, file: string, settings: RunSettings): ImageSource {
+  const outside = (abs: string) =>
+    new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(settings.root)} (--root), got ${ctx.display(abs)}`, { file, path: 'imagePath' });
+  const image = findImage(jsonAbs, d, ctx.display);
+  if (image) {
+    settings.usedImages.add(image.abs);
+    if (image.warning) ctx.warn('IMAGE_NOT_FOUND', image.warning, { file, path: 'imagePath' });
+    const key = relativeKey(settings.root, image.abs);
+    if (key === undefined) throw outside(image.abs);
+    return { abs: image.abs, key };
+  }
+  if (settings.extractTo === undefined || typeof d.imageData !== 'string' || d.imageData === '') throw imageNotFound(jsonAbs, d, file);
+  // Written where the image would be beside its JSON, with <dir> in place of the dataset root.
+  const embedded = embeddedImage(jsonAbs, d, file, ctx.options.imageDetails && ctx.options.verifyImages);
+  const besideJson = join(dirname(jsonAbs), embedded.name);
+  const key = relativeKey(settings.root, besideJson);
+  if (key === undefined) throw outside(besideJson);
+  const target = join(settings.extractTo.dir, ...key.split('/'));
+  if (isWithin(settings.extractTo.inputFolder, target)) {
+    throw usageError(
+      `--extract-images ${ctx.display(settings.extractTo.dir)}: ${file}'s image would be written to ${ctx.display(target)}, inside the input (automl-img never writes into its input); choose another folder`,
+    );
+  }
+  ctx.count('extractedImages');
+  return { key, target, data: embedded.data, details: embedded.details };
+}
+
+async function convertOne(ctx: ConverterContext, jsonAbs: string, file: string, settings: RunSettings): Promise<ImageRecord | undefined> {
+  const { headers, task, polygon } = settings;
   const text = readFileSync(jsonAbs, 'utf8').replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
@@ -320,12 +457,7 @@ async function convertOne(
     throw new ConversionError('JSON_MISSING', 'expected a LabelMe file (an object with shapes and imagePath), got another JSON', { file, path: 'shapes' });
   }
   const d = doc as Record<string, unknown>;
-  const image = findImage(jsonAbs, d, file, ctx.display);
-  usedImages.add(image.abs);
-  if (image.warning) ctx.warn('IMAGE_NOT_FOUND', image.warning, { file, path: 'imagePath' });
-  const key = relativeKey(root, image.abs);
-  if (key === undefined)
-    throw new ConversionError('PATH_OUTSIDE_ROOT', `expected an image inside the dataset root ${ctx.display(root)} (--root), got ${ctx.display(image.abs)}`, { file, path: 'imagePath' });
+  const image = imageSource(ctx, jsonAbs, d, file, settings);
   const annotated = {
     width: typeof d.imageWidth === 'number' && d.imageWidth > 0 ? d.imageWidth : undefined,
     height: typeof d.imageHeight === 'number' && d.imageHeight > 0 ? d.imageHeight : undefined,
@@ -334,14 +466,15 @@ async function convertOne(
   let width: number;
   let height: number;
   if (headers) {
-    const h = headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs)));
+    const h = 'details' in image ? image.details : (headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs))));
     details = h;
     width = h.width;
     height = h.height;
     if ((annotated.width !== undefined && annotated.width !== width) || (annotated.height !== undefined && annotated.height !== height)) {
+      const which = 'abs' in image ? ctx.display(image.abs) : 'the image it embeds (imageData)';
       throw new ConversionError(
         'IMAGE_SIZE_MISMATCH',
-        `expected the size of ${ctx.display(image.abs)}, ${width}x${height}, got imageWidth ${describeValue(d.imageWidth)}, imageHeight ${describeValue(d.imageHeight)}`,
+        `expected the size of ${which}, ${width}x${height}, got imageWidth ${describeValue(d.imageWidth)}, imageHeight ${describeValue(d.imageHeight)}`,
         {
           file,
           path: 'imageWidth',
@@ -374,7 +507,9 @@ async function convertOne(
   for (const [, p] of problems.sort((a, b) => a[0] - b[0])) ctx.badObject(p);
   if (counts.boxes) ctx.count('clampedBoxes', counts.boxes);
   if (counts.points) ctx.count('clampedPoints', counts.points);
-  return { path: key, details, label: label as BoxLabel[] | PolygonLabel[] };
+  const record: ImageRecord = { path: image.key, details, label: label as BoxLabel[] | PolygonLabel[] };
+  if ('target' in image) record.files = [{ target: image.target, data: image.data }];
+  return record;
 }
 
 const OPTIONS = {
@@ -385,6 +520,16 @@ const OPTIONS = {
     { default: 'object-detection' },
   ),
   ...POLYGON_OPTIONS,
+  extractImages: text(
+    '--extract-images <dir>',
+    "write the image a JSON embeds (imageData), when its file is missing, into <dir> (the dataset's folders mirrored: <dir>/<image_url path>); never inside the input",
+    {
+      check: (dir) => {
+        if (dir === '') throw new OptionValueError('expected a folder');
+        return dir;
+      },
+    },
+  ),
 };
 
 export default defineConverter({

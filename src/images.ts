@@ -348,6 +348,46 @@ export async function readImageDetails(absPath: string, display: string, options
   }
 }
 
+/**
+ * {@link readImageDetails} for an image held in memory (an image embedded in an annotation file, such
+ * as LabelMe's `imageData`): the same header reads and, unless `options.verify` is false, the same
+ * check that the bytes are whole.
+ * @param display what messages name (the annotation file and where in it)
+ * @throws ConversionError `IMAGE_UNREADABLE`
+ */
+export function readImageDetailsFromBytes(data: Buffer, display: string, options: ImageReadOptions = {}): Required<ImageDetails> {
+  const unreadable = (message: string) => new ConversionError('IMAGE_UNREADABLE', message, { file: display });
+  if (data.length === 0) throw unreadable('not an image: no bytes');
+  const size = (options.verify ?? true) ? data.length : undefined;
+  const found = probeBytes(data, inspect(data.subarray(0, FIRST_READ), size));
+  if (found && 'details' in found) return found.details;
+  if (found) throw unreadable(found.unreadable);
+  let problem = 'no width and height in the header';
+  try {
+    const r = imageSize(data.subarray(0, MAX_READ));
+    const format = formatName(r.type);
+    if (format && r.width > 0 && r.height > 0) {
+      const cut = size === undefined ? undefined : probeBytes(data, endOf(format, data.subarray(0, FIRST_READ), size));
+      if (cut) throw unreadable(cut);
+      return { format, width: r.width, height: r.height };
+    }
+  } catch (e) {
+    if (e instanceof ConversionError) throw e;
+    problem = (e as Error).message;
+  }
+  throw unreadable(`not a readable image: ${problem}`);
+}
+
+/** Runs a probe on `data` (its reads past the end come back short, as from a file). */
+function probeBytes<T>(data: Buffer, probe: Probe<T>): T {
+  let step = probe.next();
+  while (!step.done) {
+    const [position, length] = step.value;
+    step = probe.next(data.subarray(Math.min(position, data.length), Math.min(position + length, data.length)));
+  }
+  return step.value;
+}
+
 /** The first bytes of every synchronous read land here, and later reads in {@link syncBuf}. */
 const syncHead = Buffer.allocUnsafe(FIRST_READ);
 let syncBuf = Buffer.allocUnsafe(SEGMENT_READ);

@@ -49,6 +49,21 @@ export interface ImageRecord {
    * split as usual, among themselves. Ignored for `-o -` and `--validation-ratio 0` (everything in one file).
    */
   split?: 'train' | 'validation' | undefined;
+  /**
+   * Files the line brings with it (LabelMe's `--extract-images`: an image decoded from its JSON), which
+   * the writer writes with the outputs, in the same commit: all of them or none, never in a dry run. A
+   * file already there with the same bytes is left as it is; with other bytes it is refused
+   * (`OUTPUT_EXISTS`) unless `--force`.
+   */
+  files?: readonly RecordFile[] | undefined;
+}
+
+/** A file a record brings with it (see {@link ImageRecord.files}). */
+export interface RecordFile {
+  /** Where it goes: an absolute path. */
+  target: string;
+  /** Its bytes. */
+  data: Uint8Array;
 }
 
 /** The tasks of AutoML for Images. */

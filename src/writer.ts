@@ -6,13 +6,15 @@
  * (SPEC §3) is decided from the keys, and the lines are copied from the spill file, sorted by key,
  * into temporary files beside the targets, which are renamed into place at the very end. Any
  * failure or abort removes every temporary file, and every folder the writer created that is
- * still empty: outputs appear whole or not at all, and a failed run leaves the disk as it was.
+ * still empty: outputs appear whole or not at all, and a failed run leaves the disk as it was. Files
+ * a record brings with it (`ImageRecord.files`: LabelMe's extracted images) go to temporaries beside
+ * their places as they arrive and are renamed in the same final step.
  *
  * Where the spill file goes: in the output folder for `-o <dir>` (same disk as the outputs, so a
  * large dataset does not fill a small /tmp), in the OS temp folder for `-o -`; a dry run has none.
  */
 import { createWriteStream, linkSync, renameSync, unlinkSync, type WriteStream } from 'node:fs';
-import { mkdir, open, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +23,7 @@ import { ConversionError, type ErrorCode, type Location } from './errors.js';
 import { labelNames, objectCount, recordToJson } from './format.js';
 import { splitItems } from './split.js';
 import { registerCreatedDir, registerTemp, unregisterCreatedDir, unregisterTemp } from './tempfiles.js';
-import type { ImageRecord, ResolvedOptions } from './types.js';
+import type { ImageRecord, RecordFile, ResolvedOptions } from './types.js';
 
 export const TRAIN_FILE = 'train_annotations.jsonl';
 export const VALIDATION_FILE = 'validation_annotations.jsonl';
@@ -394,6 +396,8 @@ export interface LineItem {
   loc?: Location | undefined;
   /** The file the dataset itself puts the line in (see `ImageRecord.split`); the hash decides when absent. */
   split?: 'train' | 'validation' | undefined;
+  /** Files the line brings with it (see `ImageRecord.files`): committed with the outputs. */
+  files?: readonly RecordFile[] | undefined;
 }
 
 /** C0 control characters and DEL: never part of a class name (a CSV or XML parse gone wrong). */
@@ -423,6 +427,7 @@ export async function writeDataset(records: AsyncIterable<ImageRecord>, options:
         labels,
         objects: objectCount(record.label),
         split: record.split,
+        files: record.files,
       };
     }
   }
@@ -484,6 +489,10 @@ class OutputTransaction {
   private readonly temps: string[] = [];
   private readonly streams: WriteStream[] = [];
   private readonly createdDirs: string[] = [];
+  /** The records' files (`ImageRecord.files`) written so far: [temporary, target], renamed at {@link commit}. */
+  private readonly files: [string, string][] = [];
+  /** Every target of a record's file, written or found there already: one target, one file. */
+  private readonly fileTargets = new Set<string>();
   private ok = false;
 
   constructor(
@@ -517,6 +526,35 @@ class OutputTransaction {
     }
   }
 
+  /** True when records brought files to commit. */
+  get hasFiles(): boolean {
+    return this.files.length > 0;
+  }
+
+  /**
+   * A file a record brings (`ImageRecord.files`): written now to a temporary beside its target (none in
+   * a dry run), put in place by {@link commit} with the outputs. A target that holds the same bytes
+   * already is left as it is (a second run writes nothing new); other bytes are refused without --force
+   * (the folder may hold the user's own files), and anything but a file is in the way.
+   */
+  async addFile(file: RecordFile): Promise<void> {
+    const { target, data } = file;
+    const shown = this.hooks.display(target);
+    if (this.fileTargets.has(target)) throw new ConversionError('OUTPUT_WRITE', 'cannot write the file: two lines bring a file to this same place', { file: shown });
+    this.fileTargets.add(target);
+    const s = await statOrUndefined(target);
+    if (s !== undefined) {
+      if (!s.isFile()) throw new ConversionError('OUTPUT_WRITE', 'cannot write the file: a folder or special file is in the way', { file: shown });
+      if (s.size === data.byteLength && Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(await readFile(target))) return;
+      if (!this.options.force) throw new ConversionError('OUTPUT_EXISTS', 'the file exists with other bytes; use --force to overwrite it', { file: shown });
+    }
+    if (this.options.dryRun) return;
+    await this.mkdirs(dirname(target));
+    const temp = this.track(tempNameFor(target));
+    await writeFile(temp, data, { flag: 'wx' });
+    this.files.push([temp, target]);
+  }
+
   /** A temporary file of this write (removed by {@link close} unless committed). */
   track(f: string): string {
     this.temps.push(f);
@@ -539,16 +577,23 @@ class OutputTransaction {
   }
 
   /**
-   * Puts the finished temporaries in place in one synchronous step (see {@link replaceAll}), after
-   * checking again that no output appeared meanwhile (still never overwritten without --force).
+   * Puts the finished temporaries, and the records' files, in place in one synchronous step (see
+   * {@link replaceAll}), after checking again that no output appeared meanwhile (still never overwritten
+   * without --force). Returns the targets of `renames` (the records' files are not listed).
    */
   async commit(renames: readonly (readonly [string, string])[]): Promise<string[]> {
     await this.refuseExisting();
+    if (!this.options.force) {
+      for (const [, target] of this.files) {
+        if ((await statOrUndefined(target)) !== undefined)
+          throw new ConversionError('OUTPUT_EXISTS', 'the file appeared during the run; use --force to overwrite it', { file: this.hooks.display(target) });
+      }
+    }
     if (this.hooks.signal?.aborted) throw interruptedError();
     const removed: string[] = [];
     for (const t of this.stale) if ((await statOrUndefined(t)) !== undefined) removed.push(t);
-    replaceAll(renames, this.stale);
-    for (const [from] of renames) unregisterTemp(from);
+    replaceAll([...renames, ...this.files], this.stale);
+    for (const [from] of [...renames, ...this.files]) unregisterTemp(from);
     // The other layout's folders, emptied (kept when anything else is in them).
     for (const dir of new Set(this.stale.map((t) => dirname(t)))) {
       if (dir !== this.outDir) await rmdir(dir).catch(() => undefined);
@@ -643,6 +688,7 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
         continue;
       }
       seen.add(item.key);
+      for (const file of item.files ?? []) await tx.addFile(file);
       const length = Buffer.byteLength(item.line, 'utf8') + 1;
       for (const l of item.labels) {
         let id = labelIds.get(l);
@@ -839,6 +885,7 @@ async function writeOutputs(
         ),
         signal,
       );
+      if (tx.hasFiles) await tx.commit([]);
       return complete ? [] : 'stdout closed';
     }
     const targets = tx.targets;

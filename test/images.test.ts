@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ConversionError } from '../src/errors.js';
 import { HeaderReader, isRemoteFilesystemType } from '../src/kit/headers.js';
-import { exifOrientation, extensionOf, isImageName, readExifOrientationSync, readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
+import { exifOrientation, extensionOf, isImageName, readExifOrientationSync, readImageDetails, readImageDetailsFromBytes, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { bmp, jpeg, png, tiff } from './helpers/images.js';
 import { useTempDir } from './helpers/fs.js';
 
@@ -131,6 +131,37 @@ describe('readImageDetails', () => {
     const e = (await readImageDetails(join(tmp.path, 'dir.jpg'), 'dir.jpg').catch((err: unknown) => err)) as ConversionError;
     expect(e).toBeInstanceOf(ConversionError);
     expect(e.code).toBe('IMAGE_UNREADABLE');
+  });
+});
+
+describe('readImageDetailsFromBytes (an image held in memory: LabelMe imageData)', () => {
+  const cases: [string, Buffer][] = [
+    ['a.png', png(7, 5)],
+    ['b.jpg', jpeg(499, 666, { exifBytes: 9000 })],
+    ['c.bmp', bmp(3, 2)],
+    ['d.tif', tiff(6, 4, 128, { ifdAtEnd: true })],
+  ];
+  it.each(cases)('%s: the same answer as from the file', async (name, bytes) => {
+    expect(readImageDetailsFromBytes(bytes, 'x.json imageData')).toEqual(await details(name, bytes));
+  });
+
+  it('a cut image and bytes that are no image: the same messages as for files', async () => {
+    const cut = png(7, 5).subarray(0, 40);
+    const fromBytes = (b: Buffer) => {
+      try {
+        readImageDetailsFromBytes(b, 'shown/e.png');
+      } catch (e) {
+        return e as ConversionError;
+      }
+      throw new Error('expected a failure');
+    };
+    for (const bytes of [cut, Buffer.from('not an image')]) {
+      const e = fromBytes(bytes);
+      expect([e.code, e.message]).toEqual([(await failure('e.png', bytes)).code, (await failure('e.png', bytes)).message]);
+    }
+    expect(fromBytes(cut).message).toContain('truncated');
+    // without the check, a cut PNG's header still answers
+    expect(readImageDetailsFromBytes(cut, 'x', { verify: false })).toEqual({ format: 'png', width: 7, height: 5 });
   });
 });
 

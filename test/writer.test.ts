@@ -435,6 +435,26 @@ describe('writeDataset: outputs replaced all together or not at all', () => {
     expect(liveTempFileCount()).toBe(0);
   });
 
+  it("records' files (ImageRecord.files) are put in place with the outputs: a failing rename of one leaves none, and the outputs as they were", async () => {
+    const out = opts().out!;
+    const images = join(tmp.path, 'images');
+    const withFiles = (tag: string) => recs(4, 'f').map((r) => ({ ...r, files: [{ target: join(images, ...r.path.split('/')), data: Buffer.from(`${tag} ${r.path}`) }] }));
+    await writeDataset(gen(recs(10, 'old')), opts(), failHooks);
+    const before = await snapshot(out);
+    const restore = failing((p) => p.endsWith('img002.jpg'));
+    try {
+      await expect(writeDataset(gen(withFiles('a')), opts({ force: true }), failHooks)).rejects.toMatchObject({ code: 'OUTPUT_WRITE' });
+    } finally {
+      restore();
+    }
+    expect(await snapshot(out)).toEqual(before);
+    expect(await listTree(images)).toEqual([]);
+    expect(liveTempFileCount()).toBe(0);
+    // the same run without the failure: every file in place, with its bytes
+    await writeDataset(gen(withFiles('a')), opts({ force: true }), failHooks);
+    expect(await snapshot(images)).toEqual(Object.fromEntries(recs(4, 'f').map((r) => [r.path, `a ${r.path}`])));
+  });
+
   it('a failing second rename into an empty folder leaves no output at all', async () => {
     const out = opts().out!;
     await mkdir(out, { recursive: true });

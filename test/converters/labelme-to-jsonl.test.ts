@@ -3,14 +3,17 @@
  * pinning code and message (file and JSON path), the CLI's exit code, and LabelMe's own example files of
  * ../shared/realdata when present.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, test } from 'vitest';
+import { convert } from '../../src/convert.js';
+import { ConversionError } from '../../src/errors.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js';
-import { blockMask, labelmeJson, shape, shapesTree } from '../fixtures/labelme-to-jsonl/datasets.js';
+import { blockMask, embeddedImages, embeddedTree, labelmeJson, shape, shapesTree } from '../fixtures/labelme-to-jsonl/datasets.js';
 import { runBin } from '../helpers/cli.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
-import { useTempDir, writeTree, type Tree } from '../helpers/fs.js';
+import { listTree, useTempDir, writeTree, type Tree } from '../helpers/fs.js';
 import { jpeg } from '../helpers/images.js';
 
 const REALDATA = new URL('../../../shared/realdata/labelme-examples/', import.meta.url).pathname;
@@ -103,10 +106,10 @@ describe('shapes (facts behind the golden cases)', () => {
 });
 
 describe('bad input: one test each (code, file, JSON path)', () => {
-  test('no image, and the JSON embeds it', async () => {
+  test('no image, and the JSON embeds it: the message names --extract-images', async () => {
     expect(await failure({ 'x.json': labelmeJson('x.jpg', [], [10, 10], { imageData: '/9j/4AAQSkZJRg==' }) })).toEqual([
       'IMAGE_NOT_FOUND',
-      '<root>/x.json: imagePath: expected the image "x.jpg" (imagePath) or x.<jpg|png|...> beside the JSON, got none; the JSON embeds it (imageData): save it beside the JSON as x.jpg or .png (automl-img does not write images) and convert again',
+      '<root>/x.json: imagePath: expected the image "x.jpg" (imagePath) or x.<jpg|png|...> beside the JSON, got none; the JSON embeds it (imageData): --extract-images <dir> writes such images into <dir> (mirroring the dataset\'s folders) and points image_url at them',
     ]);
   });
 
@@ -298,6 +301,172 @@ describe('bad input: one test each (code, file, JSON path)', () => {
   });
 });
 
+describe('--extract-images: the images JSONs embed (imageData), written out', () => {
+  /** The dataset goes to <tmp>/data, the images to <tmp>/ext, the outputs to <tmp>/out. */
+  const at = (name: string) => join(tmp.path, name);
+
+  /** Every file under `dir` with its bytes. */
+  async function contents(dir: string): Promise<Record<string, Buffer>> {
+    const out: Record<string, Buffer> = {};
+    for (const rel of await listTree(dir)) out[rel] = readFileSync(join(dir, ...rel.split('/')));
+    return out;
+  }
+
+  /** Converts <tmp>/data (written from `tree` when given) with --extract-images <tmp>/ext into `out`. */
+  async function extract(tree: Tree | undefined, options: ConvertOptions = {}, out = at('out')): Promise<{ summary: Awaited<ReturnType<typeof convert>>; jsonl: string }> {
+    if (tree) await writeTree(at('data'), tree);
+    const summary = await convert('labelme', at('data'), { out, extractImages: at('ext'), validationRatio: 0, ...options });
+    return { summary, jsonl: readFileSync(join(out, 'train_annotations.jsonl'), 'utf8') };
+  }
+
+  /** The ConversionError a promise rejects with. */
+  async function rejection(p: Promise<unknown>): Promise<ConversionError> {
+    try {
+      await p;
+    } catch (e) {
+      if (e instanceof ConversionError) return e;
+      throw e;
+    }
+    throw new Error('expected a failure');
+  }
+
+  /** Code and message of a dry run over `tree` (in <tmp>/data) with --extract-images <tmp>/ext. */
+  async function extractFailure(tree: Tree, options: ConvertOptions = {}): Promise<[string, string]> {
+    await writeTree(at('data'), tree);
+    const e = await conversionFailure('labelme', at('data'), { extractImages: at('ext'), ...options });
+    return [e.code, scrub(e.message)];
+  }
+
+  test('each image is written where its image_url points (<dir>/<image_url>), with the bytes embedded; image_details from its header', async () => {
+    const r = await extract(embeddedTree(), { baseUrl: 'azureml://datastores/d/paths/x/' });
+    expect(await contents(at('ext'))).toEqual(embeddedImages());
+    const got = r.jsonl
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Line);
+    expect(got.map((l) => [l.image_url, l.image_details])).toEqual([
+      ['azureml://datastores/d/paths/x/3.jpg', { format: 'jpg', width: 10, height: 10 }],
+      ['azureml://datastores/d/paths/x/a/1.png', { format: 'png', width: 12, height: 8 }],
+      ['azureml://datastores/d/paths/x/b/2.jpg', { format: 'jpg', width: 16, height: 10 }],
+    ]);
+    expect(got[1]!.label).toEqual([{ label: 'cat', topX: 0.166667, topY: 0.25, bottomX: 0.5, bottomY: 0.75, isCrowd: 0 }]);
+    expect(r.summary.counts).toEqual({ extractedImages: 2 });
+    expect(r.summary.outputs.map(scrub)).toEqual(['<root>/out/train_annotations.jsonl']);
+    // the input is as it was
+    expect(await listTree(at('data'))).toEqual(Object.keys(embeddedTree()).sort());
+  });
+
+  test('two runs give the same bytes; a second run finds its images already there and leaves them untouched', async () => {
+    const first = await extract(embeddedTree());
+    const images = await contents(at('ext'));
+    const old = new Date('2020-01-01T00:00:00Z');
+    for (const rel of Object.keys(images)) utimesSync(join(at('ext'), rel), old, old);
+    // same images in place: no --force needed for them (the JSONL goes to a new folder)
+    const second = await extract(undefined, {}, at('out2'));
+    expect(second.jsonl).toBe(first.jsonl);
+    for (const rel of Object.keys(images)) expect(statSync(join(at('ext'), rel)).mtimeMs).toBe(old.getTime());
+    // a fresh folder: byte-identical images
+    const third = await convert('labelme', at('data'), { out: at('out3'), extractImages: at('ext3'), validationRatio: 0 });
+    expect(third.counts).toEqual({ extractedImages: 2 });
+    expect(readFileSync(join(at('out3'), 'train_annotations.jsonl'), 'utf8')).toBe(first.jsonl);
+    expect(await contents(at('ext3'))).toEqual(images);
+  });
+
+  test('a file of other bytes in the way: refused without --force (nothing written), replaced with it', async () => {
+    await writeTree(at('ext'), { 'a/1.png': 'mine' });
+    const e = await rejection(extract(embeddedTree()));
+    expect([e.code, scrub(e.message)]).toEqual(['OUTPUT_EXISTS', '<root>/ext/a/1.png: the file exists with other bytes; use --force to overwrite it']);
+    expect(await listTree(at('ext'))).toEqual(['a/1.png']);
+    expect(readFileSync(join(at('ext'), 'a/1.png'), 'utf8')).toBe('mine');
+    expect(existsSync(at('out'))).toBe(false);
+    // the dry run says the same
+    expect((await rejection(extract(undefined, { dryRun: true }))).code).toBe('OUTPUT_EXISTS');
+    await extract(undefined, { force: true });
+    expect(await contents(at('ext'))).toEqual(embeddedImages());
+  });
+
+  test('a failure leaves no image, no temporary file and no folder behind (and the input as it was)', async () => {
+    const tree = { ...embeddedTree(), 'c/9.json': labelmeJson('9.png', [], [4, 4], { imageData: 'bm90IGFuIGltYWdl' }) };
+    await writeTree(at('ext'), { 'keep.txt': 'mine' });
+    const e = await rejection(extract(tree));
+    expect(e.code).toBe('IMAGE_UNREADABLE');
+    expect(await listTree(at('ext'))).toEqual(['keep.txt']);
+    expect(existsSync(at('out'))).toBe(false);
+    expect(await listTree(at('data'))).toEqual(Object.keys(tree).sort());
+    // --on-error skip: the others are written
+    const r = await extract(undefined, { onError: 'skip' });
+    expect([r.summary.train, r.summary.skippedImages]).toEqual([3, 1]);
+    expect(await listTree(at('ext'))).toEqual(['a/1.png', 'b/2.jpg', 'keep.txt']);
+  });
+
+  test('a dry run writes nothing; --no-image-details takes the size from the JSON and still writes the image; -o - writes it too', async () => {
+    await writeTree(at('data'), embeddedTree());
+    await convert('labelme', at('data'), { out: at('out'), extractImages: at('ext'), dryRun: true });
+    expect([existsSync(at('out')), existsSync(at('ext'))]).toEqual([false, false]);
+    const r = await extract(undefined, { imageDetails: false });
+    expect(r.jsonl).toContain('{"image_url":"a/1.png","image_details":{"width":12,"height":8},');
+    expect(await contents(at('ext'))).toEqual(embeddedImages());
+    const chunks: Buffer[] = [];
+    const stdout = new PassThrough().on('data', (c: Buffer) => chunks.push(c));
+    await convert('labelme', at('data'), { out: '-', stdout, extractImages: at('ext2') });
+    expect(Buffer.concat(chunks).toString('utf8')).toBe((await extract(undefined, {}, at('out2'))).jsonl);
+    expect(await contents(at('ext2'))).toEqual(embeddedImages());
+  });
+
+  test('refused (wrong usage, exit 2): a folder inside the input, or an image that would land inside it', async () => {
+    const inside = await extractFailure(embeddedTree(), { extractImages: join(at('data'), 'images') });
+    expect(inside).toEqual([
+      'USAGE',
+      `--extract-images ${tmp.path}/data/images: expected a folder outside the input folder <root>/data (automl-img never writes into its input), got one inside it`.split(tmp.path).join('<root>'),
+    ]);
+    expect((await extractFailure(embeddedTree(), { extractImages: at('data') }))[0]).toBe('USAGE');
+    // one JSON given: its folder is the input's
+    const single = await conversionFailure('labelme', join(at('data'), 'a', '1.json'), { extractImages: join(at('data'), 'a') });
+    expect(single.code).toBe('USAGE');
+    // <tmp>/data2 holds the input <tmp>/data2/data: data/x.json's image would be <tmp>/data2/data/x.png
+    await writeTree(at('data2'), { 'data/x.json': labelmeJson('x.png', [], [12, 8], { imageData: embeddedImages()['a/1.png']!.toString('base64') }) });
+    const ancestor = await conversionFailure('labelme', join(at('data2'), 'data'), { extractImages: at('data2'), root: at('data2'), onError: 'skip' });
+    expect([ancestor.code, scrub(ancestor.message)]).toEqual([
+      'USAGE',
+      "--extract-images <root>/data2: <root>/data2/data/x.json's image would be written to <root>/data2/data/x.png, inside the input (automl-img never writes into its input); choose another folder",
+    ]);
+  });
+
+  test('bad imageData: one error each, naming the JSON and imageData', async () => {
+    const withData = (imageData: string, size: readonly [number, number] = [12, 8]) => ({ 'x.json': labelmeJson('x.png', [], size, { imageData }) });
+    const good = embeddedImages()['a/1.png']!;
+    const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.from([12, 0, 8, 0, 0x80, 0, 0]), Buffer.alloc(20)]);
+    expect(await extractFailure(withData('iVBOR!'))).toEqual(['JSON_BAD_VALUE', '<root>/data/x.json: imageData: expected a base64 image, got "!" at character 5, which base64 does not use']);
+    expect(await extractFailure(withData('iVBORw0KG'))).toEqual([
+      'JSON_BAD_VALUE',
+      '<root>/data/x.json: imageData: expected a base64 image, got 9 characters, a length base64 cannot have (cut short?)',
+    ]);
+    expect(await extractFailure(withData('iV=BOR=='))).toEqual([
+      'JSON_BAD_VALUE',
+      '<root>/data/x.json: imageData: expected a base64 image, got "=" at character 2 of 8: padding only ends base64 text of a length divisible by 4',
+    ]);
+    expect(await extractFailure(withData(Buffer.from('not an image at all').toString('base64')))).toEqual([
+      'IMAGE_UNREADABLE',
+      '<root>/data/x.json: imageData: expected an image (a JPEG, PNG, BMP or TIFF file in base64), got 19 bytes that are not an image: unrecognised file header (they begin 6E 6F 74 20 61 6E 20 69)',
+    ]);
+    expect((await extractFailure(withData(good.subarray(0, good.length - 12).toString('base64'))))[1]).toMatch(
+      /^<root>\/data\/x\.json: imageData: expected an image \(a JPEG, PNG, BMP or TIFF file in base64\), got \d+ bytes that are truncated: /,
+    );
+    expect(await extractFailure(withData(gif.toString('base64')))).toEqual([
+      'IMAGE_UNREADABLE',
+      '<root>/data/x.json: imageData: expected a JPEG, PNG, BMP or TIFF image (what AutoML for Images reads), got a GIF image; convert it first',
+    ]);
+    expect(await extractFailure(withData(good.toString('base64'), [13, 8]))).toEqual([
+      'IMAGE_SIZE_MISMATCH',
+      '<root>/data/x.json: imageWidth: expected the size of the image it embeds (imageData), 12x8, got imageWidth 13, imageHeight 8',
+    ]);
+    // white space inside the base64 (wrapped lines) is fine (control for the errors above)
+    await writeTree(at('data'), withData(good.toString('base64').replace(/(.{60})/g, '$1\n')));
+    expect((await extract(undefined)).summary.counts).toEqual({ extractedImages: 1 });
+    expect(readFileSync(join(at('ext'), 'x.png'))).toEqual(good);
+  });
+});
+
 describe("LabelMe's example files (../shared/realdata/labelme-examples, skipped when absent)", () => {
   const has = existsSync(REALDATA);
 
@@ -312,6 +481,23 @@ describe("LabelMe's example files (../shared/realdata/labelme-examples, skipped 
     expect(all.flatMap((l) => l.label.map((o) => o.label)).sort()).toEqual(['bus', 'bus', 'car', 'person', 'person', 'person', 'person', 'person', 'person']);
     expect(all[0]!.image_details).toEqual({ format: 'jpg', width: 500, height: 338 });
     expect(r.summary.errors).toEqual([]);
+  });
+
+  test.skipIf(!has)('bbox_detection with each image embedded instead of beside its JSON: --extract-images writes the same bytes, and the lines are the same', async () => {
+    const src = join(REALDATA, 'bbox_detection/data_annotated');
+    const data = join(tmp.path, 'data');
+    mkdirSync(data);
+    const names = readdirSync(src).filter((n) => n.endsWith('.json'));
+    for (const name of names) {
+      const doc = JSON.parse(readFileSync(join(src, name), 'utf8')) as { imagePath: string; imageData: string | null };
+      doc.imageData = readFileSync(join(src, doc.imagePath)).toString('base64');
+      writeFileSync(join(data, name), JSON.stringify(doc));
+    }
+    const ext = join(tmp.path, 'ext');
+    const extracted = await run(data, { extractImages: ext });
+    expect(lines(extracted)).toEqual(lines(await run(src)));
+    expect(extracted.summary.counts).toEqual({ extractedImages: names.length });
+    for (const l of lines(extracted)) expect(readFileSync(join(ext, l.image_url)).equals(readFileSync(join(src, l.image_url)))).toBe(true);
   });
 
   test.skipIf(!has)('instance_segmentation/data_annotated: groups joined, __ignore__ left out: 12 objects', async () => {
