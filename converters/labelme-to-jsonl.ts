@@ -27,7 +27,6 @@ import { isImageName, readImageDetails } from '../src/images.js';
 import { boxLabel } from '../src/kit/boxes.js';
 import { HeaderReader } from '../src/kit/headers.js';
 import { defineConverter } from '../src/kit/define.js';
-import { decodeMask } from '../src/mask/png.js';
 import { choice, type OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { maskToRings, type PolygonOptions } from '../src/polygon/index.js';
@@ -128,7 +127,10 @@ function pointsOf(shape: Record<string, unknown>, at: Location): number[][] | Co
 }
 
 /** One shape → its rings in pixels (a polygon, a rectangle, a circle's 32-gon, a mask traced), or the error. */
-function shapeRings(shape: Record<string, unknown>, type: string, at: Location, polygon: PolygonOptions, display: string): number[][] | ConversionError {
+/** Reads a `mask` shape's PNG: src/mask/png.ts, loaded by a run (its PNG decoder is not needed to start the CLI). */
+type MaskDecoder = typeof import('../src/mask/png.js').decodeMask;
+
+function shapeRings(shape: Record<string, unknown>, type: string, at: Location, polygon: PolygonOptions, display: string, decodeMask: MaskDecoder): number[][] | ConversionError {
   const points = pointsOf(shape, at);
   if (points instanceof ConversionError) return points;
   const count = (n: string) => new ConversionError('JSON_BAD_VALUE', `expected ${n} for a ${type}, got ${points.length} point${points.length === 1 ? '' : 's'}`, at);
@@ -171,7 +173,7 @@ function shapeRings(shape: Record<string, unknown>, type: string, at: Location, 
 }
 
 /** The shapes of one JSON → objects in pixels (groups merged), in the order of their first shape. */
-function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions): { objects: PixelObject[]; problems: [number, ConversionError][] } {
+function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions, decodeMask: MaskDecoder): { objects: PixelObject[]; problems: [number, ConversionError][] } {
   const objects: PixelObject[] = [];
   const problems: [number, ConversionError][] = [];
   const groups = new Map<string, PixelObject>();
@@ -202,7 +204,7 @@ function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polyg
       }
       return;
     }
-    const rings = shapeRings(shape, type, at, polygon, file);
+    const rings = shapeRings(shape, type, at, polygon, file, decodeMask);
     if (rings instanceof ConversionError) {
       problems.push([i, rings]);
       return;
@@ -268,6 +270,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const root = ctx.options.root ?? (single ? dirname(ctx.input) : ctx.input);
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
+  const { decodeMask } = await import('../src/mask/png.js');
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
   const seenImages: string[] = [];
@@ -284,7 +287,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     found++;
     const file = ctx.display(jsonAbs);
     try {
-      const record = await convertOne(ctx, jsonAbs, file, root, headers, task, polygon, usedImages);
+      const record = await convertOne(ctx, jsonAbs, file, root, headers, task, polygon, decodeMask, usedImages);
       ctx.progress(++done);
       if (record) yield record;
     } catch (e) {
@@ -307,6 +310,7 @@ async function convertOne(
   headers: HeaderReader | undefined,
   task: Task,
   polygon: PolygonOptions,
+  decodeMask: MaskDecoder,
   usedImages: Set<string>,
 ): Promise<ImageRecord | undefined> {
   const text = readFileSync(jsonAbs, 'utf8').replace(/^\uFEFF/, '');
@@ -363,7 +367,7 @@ async function convertOne(
     height = annotated.height;
     details = { width, height };
   }
-  const { objects, problems } = objectsOf(ctx, d.shapes as unknown[], file, polygon);
+  const { objects, problems } = objectsOf(ctx, d.shapes as unknown[], file, polygon, decodeMask);
   const counts = { boxes: 0, points: 0 };
   const label: (BoxLabel | PolygonLabel)[] = [];
   for (const obj of objects) {
