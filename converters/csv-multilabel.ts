@@ -20,7 +20,7 @@
  * filename, duplicate, ragged row, bad 0/1 cell, a path leaving the images folder) is a bad item;
  * a CSV syntax error (an unterminated quote) is fatal for the file.
  */
-import { CsvError, parse, type Options } from 'csv-parse';
+import type { CsvError, Options } from 'csv-parse';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
@@ -257,6 +257,8 @@ const settled = (start: (done: (e?: Error | null) => void) => void): Promise<Err
  * @throws ConversionError `CSV_PARSE` for a syntax error, after every record before it; a file system error
  */
 async function* csvRecords(csvPath: string, delimiter: string, file: string): AsyncGenerator<CsvRecord[]> {
+  // csv-parse is loaded by a run, not by every start of the CLI (the registry loads this file).
+  const { CsvError, parse } = await import('csv-parse');
   const parser = parse(csvParseOptions(delimiter));
   let parsed: string[][] = [];
   const onData = (fields: string[]): void => void parsed.push(fields);
@@ -326,6 +328,7 @@ async function parseToError(csvPath: string, delimiter: string, skip: number): P
   const rest: string[][] = [];
   let last: RecordEnd | undefined;
   let count = 0;
+  const { CsvError, parse } = await import('csv-parse');
   const parser = parse({
     ...csvParseOptions(delimiter),
     on_record: (fields: string[], info) => {

@@ -32,7 +32,6 @@ import { extensionOf, isImageName, readImageDetails, readImageDetailsFromBytes }
 import { boxLabel } from '../src/kit/boxes.js';
 import { HeaderReader } from '../src/kit/headers.js';
 import { defineConverter } from '../src/kit/define.js';
-import { decodeMask } from '../src/mask/png.js';
 import { choice, OptionValueError, text, usageError, type OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { maskToRings, type PolygonOptions } from '../src/polygon/index.js';
@@ -214,7 +213,10 @@ function pointsOf(shape: Record<string, unknown>, at: Location): number[][] | Co
 }
 
 /** One shape → its rings in pixels (a polygon, a rectangle, a circle's 32-gon, a mask traced), or the error. */
-function shapeRings(shape: Record<string, unknown>, type: string, at: Location, polygon: PolygonOptions, display: string): number[][] | ConversionError {
+/** Reads a `mask` shape's PNG: src/mask/png.ts, loaded by a run (its PNG decoder is not needed to start the CLI). */
+type MaskDecoder = typeof import('../src/mask/png.js').decodeMask;
+
+function shapeRings(shape: Record<string, unknown>, type: string, at: Location, polygon: PolygonOptions, display: string, decodeMask: MaskDecoder): number[][] | ConversionError {
   const points = pointsOf(shape, at);
   if (points instanceof ConversionError) return points;
   const count = (n: string) => new ConversionError('JSON_BAD_VALUE', `expected ${n} for a ${type}, got ${points.length} point${points.length === 1 ? '' : 's'}`, at);
@@ -257,7 +259,7 @@ function shapeRings(shape: Record<string, unknown>, type: string, at: Location, 
 }
 
 /** The shapes of one JSON → objects in pixels (groups merged), in the order of their first shape. */
-function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions): { objects: PixelObject[]; problems: [number, ConversionError][] } {
+function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polygon: PolygonOptions, decodeMask: MaskDecoder): { objects: PixelObject[]; problems: [number, ConversionError][] } {
   const objects: PixelObject[] = [];
   const problems: [number, ConversionError][] = [];
   const groups = new Map<string, PixelObject>();
@@ -288,7 +290,7 @@ function objectsOf(ctx: ConverterContext, shapes: unknown[], file: string, polyg
       }
       return;
     }
-    const rings = shapeRings(shape, type, at, polygon, file);
+    const rings = shapeRings(shape, type, at, polygon, file, decodeMask);
     if (rings instanceof ConversionError) {
       problems.push([i, rings]);
       return;
@@ -354,6 +356,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const root = ctx.options.root ?? (single ? dirname(ctx.input) : ctx.input);
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
+  const { decodeMask } = await import('../src/mask/png.js');
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
   const extractTo = extractFolder(ctx, single ? dirname(ctx.input) : ctx.input);
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
@@ -371,7 +374,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     found++;
     const file = ctx.display(jsonAbs);
     try {
-      const record = await convertOne(ctx, jsonAbs, file, { root, headers, task, polygon, usedImages, extractTo });
+      const record = await convertOne(ctx, jsonAbs, file, { root, headers, task, polygon, decodeMask, usedImages, extractTo });
       ctx.progress(++done);
       if (record) yield record;
     } catch (e) {
@@ -407,6 +410,8 @@ interface RunSettings {
   headers: HeaderReader | undefined;
   task: Task;
   polygon: PolygonOptions;
+  /** The PNG decoder of `mask` shapes (loaded by `run`, not at start-up). */
+  decodeMask: MaskDecoder;
   /** Image files some JSON names (the other images of the walked folders are reported). */
   usedImages: Set<string>;
   /** `--extract-images`: where embedded images of JSONs without an image file go. */
@@ -445,7 +450,7 @@ function imageSource(ctx: ConverterContext, jsonAbs: string, d: Record<string, u
 }
 
 async function convertOne(ctx: ConverterContext, jsonAbs: string, file: string, settings: RunSettings): Promise<ImageRecord | undefined> {
-  const { headers, task, polygon } = settings;
+  const { headers, task, polygon, decodeMask } = settings;
   const text = readFileSync(jsonAbs, 'utf8').replace(/^\uFEFF/, '');
   let doc: unknown;
   try {
@@ -496,7 +501,7 @@ async function convertOne(ctx: ConverterContext, jsonAbs: string, file: string, 
     height = annotated.height;
     details = { width, height };
   }
-  const { objects, problems } = objectsOf(ctx, d.shapes as unknown[], file, polygon);
+  const { objects, problems } = objectsOf(ctx, d.shapes as unknown[], file, polygon, decodeMask);
   const counts = { boxes: 0, points: 0 };
   const label: (BoxLabel | PolygonLabel)[] = [];
   for (const obj of objects) {

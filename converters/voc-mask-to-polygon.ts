@@ -31,8 +31,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError, type ErrorCode, type Location } from '../src/errors.js';
-import { failureError, type MaskJob, type MaskResult } from '../src/mask/job.js';
-import { MaskPool } from '../src/mask/pool.js';
+import type { failureError, MaskJob, MaskResult } from '../src/mask/job.js';
+import type { MaskPool } from '../src/mask/pool.js';
 import { listFolder } from '../src/paths.js';
 import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import { defineConverter } from '../src/kit/define.js';
@@ -129,6 +129,8 @@ interface Shared {
   classDir: string | undefined;
   polygon: PolygonOptions;
   pool: MaskPool;
+  /** src/mask/job.ts's `failureError` (the mask modules and their PNG decoder are loaded by a run, not at start). */
+  failureError: typeof failureError;
 }
 
 /**
@@ -173,7 +175,7 @@ async function readItem(ctx: ConverterContext, xml: string, maskName: string, s:
       polygon: s.polygon,
     };
     const outcome = await s.pool.run(job);
-    if (!outcome.ok) throw failureError(outcome);
+    if (!outcome.ok) throw s.failureError(outcome);
     const details: ImageDetails = outcome.details ?? (job.size ? { ...job.size } : {});
     result.record = { path: image.key, details, label: labelsOf(ann.objects, outcome, job, file, result) };
   } catch (e) {
@@ -303,6 +305,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     });
   }
 
+  const [{ MaskPool }, { failureError }] = await Promise.all([import('../src/mask/pool.js'), import('../src/mask/job.js')]);
   const pool = new MaskPool(Math.min(jobs, items.length));
   const shared: Shared = {
     layout,
@@ -313,6 +316,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     classDir,
     polygon,
     pool,
+    failureError,
   };
   const checker = new ClassChecker(classList);
   const used = new Map<string, string>();

@@ -25,7 +25,7 @@
  * `--keep-splits`: train stays train, val becomes validation, test is left out (one warning); images of no
  * split are split by the hash. Without it every image (test included) goes through the usual split.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
@@ -358,9 +358,40 @@ function readSmallFile(abs: string): string {
   return readFileSync(abs, 'latin1');
 }
 
+/**
+ * Which names the label folders hold, each folder listed once (lower-cased: a case-insensitive file
+ * system opens `A.TXT` as `a.txt`): a name a folder cannot hold is not opened, so an image without a
+ * label file costs no failed opens (each an exception: about four times the read of a label file).
+ * Names with other than ASCII letters are always opened (a file system may match them otherwise).
+ */
+class LabelFolders {
+  /** Per folder: its names as they are, and lower-cased (made at the first name not found as it is). */
+  private readonly folders = new Map<string, { exact: Set<string>; folded: Set<string> | undefined } | undefined>();
+
+  /** Whether `dir` (with its trailing separator) may hold a file `name`. */
+  mayHold(dir: string, name: string): boolean {
+    let folder = this.folders.get(dir);
+    if (folder === undefined && !this.folders.has(dir)) {
+      try {
+        folder = { exact: new Set(readdirSync(dir)), folded: undefined };
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // No folder holds nothing; a folder that cannot be listed is opened to see.
+        folder = code === 'ENOENT' || code === 'ENOTDIR' ? { exact: new Set(), folded: new Set() } : undefined;
+      }
+      this.folders.set(dir, folder);
+    }
+    if (folder === undefined || folder.exact.has(name)) return true;
+    folder.folded ??= new Set([...folder.exact].map((n) => n.toLowerCase()));
+    return folder.folded.has(name.toLowerCase()) || !ASCII.test(name);
+  }
+}
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** The label file's text and path, or undefined when the image has none. */
-function readLabelFile(info: FolderInfo, name: string): { text: string; abs: string } | undefined {
+function readLabelFile(info: FolderInfo, name: string, folders: LabelFolders): { text: string; abs: string } | undefined {
   for (const dir of info.labelDirs) {
+    if (!folders.mayHold(dir, name)) continue;
     const abs = dir + name;
     try {
       return { text: readSmallFile(abs), abs };
@@ -387,20 +418,121 @@ const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /**
  * One label file's lines → objects (in line order) and the bad lines. `file` makes the display path of
- * the label file (called only when a line is bad).
+ * the label file (called only when a line is bad). Each line goes through {@link quickLine}, which reads
+ * the usual ones straight from the text; the others (and every bad one) through {@link parseLine}.
  */
 function parseLabels(text: string, file: () => string, names: Map<number, string> | undefined, namesFile: string | undefined, task: Task): Parsed {
   const out: Parsed = { objects: [], problems: [], clampedValues: 0, clampedBoxes: 0 };
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const trimmed = lines[i]!.trim();
-    if (trimmed === '') continue;
-    const r = parseLine(trimmed, names, namesFile, task, out);
-    if (typeof r === 'string') out.problems.push(new ConversionError('YOLO_BAD_LINE', r, { file: file(), line: i + 1 }));
-    else if (r instanceof Array) out.problems.push(new ConversionError(r[0], r[1], { file: file(), line: i + 1 }));
-    else out.objects.push(r);
+  for (let start = 0, lineNo = 1; start <= text.length; lineNo++) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const quick = quickLine(text, start, end, names, task, out);
+    if (quick !== UNUSUAL) {
+      if (quick !== EMPTY) out.objects.push(quick);
+    } else {
+      const trimmed = text.slice(start, end).trim();
+      if (trimmed !== '') {
+        const r = parseLine(trimmed, names, namesFile, task, out);
+        if (typeof r === 'string') out.problems.push(new ConversionError('YOLO_BAD_LINE', r, { file: file(), line: lineNo }));
+        else if (r instanceof Array) out.problems.push(new ConversionError(r[0], r[1], { file: file(), line: lineNo }));
+        else out.objects.push(r);
+      }
+    }
+    start = end + 1;
   }
   return out;
+}
+
+/** {@link quickLine}'s answers besides an object: an empty line, or one for {@link parseLine}. */
+const EMPTY = 0;
+const UNUSUAL = 1;
+/** The numbers of the line {@link quickLine} reads (a line of more goes to {@link parseLine}). */
+const QUICK_VALUES = new Float64Array(4096);
+/** 10^k for k ≤ 22: every one an exact double. */
+const EXACT_POWERS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** Digits of a number {@link quickLine} reads: an integer of this many digits is exact in a double. */
+const QUICK_DIGITS = 15;
+
+/**
+ * The object of a usual line, read from `text[start, end)` without cutting it into strings: single
+ * spaces between plain decimals (`0.5`, `12`, `.5`; a `\r` at the end), a class of `names`, values in
+ * [0, 1] and an object with area. Anything else — signs, exponents, tabs, other spaces, values to clamp,
+ * bad lines — is UNUSUAL and left to {@link parseLine}, so messages and counts come from one place.
+ * A value of at most 15 digits is its digits as an integer over a power of ten: both exact doubles, so
+ * the one division is correctly rounded and gives what `Number()` reads from the text.
+ */
+function quickLine(text: string, start: number, end: number, names: Map<number, string> | undefined, task: Task, out: Parsed): BoxLabel | PolygonLabel | typeof EMPTY | typeof UNUSUAL {
+  if (end > start && text.charCodeAt(end - 1) === 13) end--;
+  if (end === start) return EMPTY;
+  let pos = start;
+  let index = -1;
+  let indexEnd = start;
+  let count = 0;
+  while (pos < end) {
+    let int = 0;
+    let digits = 0;
+    let decimals = -1;
+    for (; pos < end; pos++) {
+      const c = text.charCodeAt(pos);
+      if (c >= 48 && c <= 57) {
+        int = int * 10 + (c - 48);
+        digits++;
+        if (decimals >= 0) decimals++;
+      } else if (c === 46 && decimals < 0) decimals = 0;
+      else if (c === 32) break;
+      else return UNUSUAL;
+    }
+    if (digits === 0 || digits > QUICK_DIGITS) return UNUSUAL;
+    if (index < 0) {
+      if (decimals >= 0) return UNUSUAL;
+      index = int;
+      indexEnd = pos;
+    } else {
+      const v = decimals > 0 ? int / EXACT_POWERS[decimals]! : int;
+      if (v > 1 || count === QUICK_VALUES.length) return UNUSUAL;
+      QUICK_VALUES[count++] = v;
+    }
+    // A space must be followed by another number: two spaces, or one at the end, are unusual.
+    if (pos < end && ++pos === end) return UNUSUAL;
+    if (pos < end && text.charCodeAt(pos) === 32) return UNUSUAL;
+  }
+  if (count !== 4 && (count < 6 || count % 2 === 1)) return UNUSUAL;
+  // Without names the label is the class as written (`007` stays `007`).
+  const label = names ? names.get(index) : text.slice(start, indexEnd);
+  if (label === undefined) return UNUSUAL;
+  const shape = shapeOf(label, QUICK_VALUES, count, task, out);
+  return typeof shape === 'string' ? UNUSUAL : shape;
+}
+
+/**
+ * The object of a line's checked values (in [0, 1]): a box from `cx cy w h`, or from a polygon's points;
+ * a polygon (a box line as a rectangle) for segmentation. `EMPTY_BOX`/`BAD_POLYGON` when it has no area.
+ */
+function shapeOf(label: string, values: ArrayLike<number>, count: number, task: Task, out: Parsed): BoxLabel | PolygonLabel | 'EMPTY_BOX' | 'BAD_POLYGON' {
+  let x0: number, y0: number, x1: number, y1: number;
+  if (count === 4) {
+    const cx = values[0]!;
+    const cy = values[1]!;
+    const w = values[2]!;
+    const h = values[3]!;
+    if (!(w > 0 && h > 0)) return 'EMPTY_BOX';
+    [x0, y0, x1, y1] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+    if (x0 < -ROUNDING || y0 < -ROUNDING || x1 > 1 + ROUNDING || y1 > 1 + ROUNDING) out.clampedBoxes++;
+    [x0, y0, x1, y1] = [clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)];
+    if (task === 'instance-segmentation') return { label, isCrowd: 0, polygon: [[x0, y0, x1, y0, x1, y1, x0, y1]] };
+  } else {
+    x0 = y0 = Infinity;
+    x1 = y1 = -Infinity;
+    for (let k = 0; k < count; k += 2) {
+      x0 = Math.min(x0, values[k]!);
+      x1 = Math.max(x1, values[k]!);
+      y0 = Math.min(y0, values[k + 1]!);
+      y1 = Math.max(y1, values[k + 1]!);
+    }
+    if (!(x1 > x0 && y1 > y0)) return 'BAD_POLYGON';
+    if (task === 'instance-segmentation') return { label, isCrowd: 0, polygon: [Array.from({ length: count }, (_, k) => values[k]!)] };
+  }
+  return { label, topX: x0, topY: y0, bottomX: x1, bottomY: y1, isCrowd: 0 };
 }
 
 const AXIS_NAMES = ['cx', 'cy', 'w', 'h'];
@@ -440,27 +572,10 @@ function parseLine(
     }
     values[k - 1] = v;
   }
-  let x0: number, y0: number, x1: number, y1: number;
-  if (n === 5) {
-    const [cx, cy, w, h] = values as [number, number, number, number];
-    if (!(w > 0 && h > 0)) return ['EMPTY_BOX', `expected a box with area, got w ${tokens[3]}, h ${tokens[4]}`];
-    [x0, y0, x1, y1] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
-    if (x0 < -ROUNDING || y0 < -ROUNDING || x1 > 1 + ROUNDING || y1 > 1 + ROUNDING) out.clampedBoxes++;
-    [x0, y0, x1, y1] = [clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)];
-    if (task === 'instance-segmentation') return { label, isCrowd: 0, polygon: [[x0, y0, x1, y0, x1, y1, x0, y1]] };
-  } else {
-    x0 = y0 = Infinity;
-    x1 = y1 = -Infinity;
-    for (let k = 0; k < values.length; k += 2) {
-      x0 = Math.min(x0, values[k]!);
-      x1 = Math.max(x1, values[k]!);
-      y0 = Math.min(y0, values[k + 1]!);
-      y1 = Math.max(y1, values[k + 1]!);
-    }
-    if (!(x1 > x0 && y1 > y0)) return ['BAD_POLYGON', `expected a polygon with area, got ${values.length / 2} points on a line`];
-    if (task === 'instance-segmentation') return { label, isCrowd: 0, polygon: [values] };
-  }
-  return { label, topX: x0, topY: y0, bottomX: x1, bottomY: y1, isCrowd: 0 };
+  const shape = shapeOf(label, values, n - 1, task, out);
+  if (shape === 'EMPTY_BOX') return ['EMPTY_BOX', `expected a box with area, got w ${tokens[3]}, h ${tokens[4]}`];
+  if (shape === 'BAD_POLYGON') return ['BAD_POLYGON', `expected a polygon with area, got ${values.length / 2} points on a line`];
+  return shape;
 }
 
 // ---------------------------------------------------------------- run
@@ -474,6 +589,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   /** Label files read, and the label folders images point to (with their image folders), for the orphan check. */
   const usedLabels = new Set<string>();
   const labelDirs = new Map<string, Set<string>>();
+  const labelFolders = new LabelFolders();
   let testLeftOut = 0;
   let done = 0;
 
@@ -497,7 +613,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     }
     const key = folder.keyPrefix + name;
     const origin = split ?? (layout.kind === 'folder' ? splitOfPath(key) : undefined);
-    const labelFile = readLabelFile(folder, labelName(name));
+    const labelFile = readLabelFile(folder, labelName(name), labelFolders);
     if (labelFile) usedLabels.add(labelFile.abs);
     if (keepSplits && origin === 'test') {
       testLeftOut++;
@@ -562,6 +678,15 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
 /** Bad items: `.txt` files in the label folders with no image of their stem in the matching image folders. */
 async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: Map<string, Set<string>>, used: Set<string>): Promise<void> {
   for (const dir of [...labelDirs.keys()].sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue; // no such label folder
+    }
+    // Most label folders hold only the label files that were read: one look at the names, without
+    // listFolder's checks of each, tells (a name it would show differently is looked at below).
+    if (!names.some((n) => n.toLowerCase().endsWith('.txt') && !used.has(dir + sep + n) && !layout.configFiles.has(dir + sep + n) && !NOT_LABELS.test(n))) continue;
     let entries;
     try {
       entries = await listFolder(dir);

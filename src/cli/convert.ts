@@ -9,12 +9,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { COMMON_OPTIONS } from '../common-options.js';
-import { convert, summaryOf } from '../convert.js';
 import { ConversionError } from '../errors.js';
 import { displayPath } from '../paths.js';
 import { CONVERTERS } from '../registry.js';
 import type { ConvertOptions, Summary } from '../types.js';
-import { plannedOutputs } from '../writer.js';
 import type { CommandEnv } from './env.js';
 import { commanderOption, valuesOf } from './options.js';
 import { Reporter } from './report.js';
@@ -96,6 +94,8 @@ export function registerConvertCommand(program: Command, env: CommandEnv): void 
         signal,
         stdout: io.stdout,
       };
+      // The library (the writer and its split) is loaded by the command that runs, not by every start.
+      const { convert, summaryOf } = await import('../convert.js');
       let summary: Summary;
       try {
         summary = await convert(converter.name, input, options);
@@ -117,6 +117,7 @@ export function registerConvertCommand(program: Command, env: CommandEnv): void 
       else if (summary.dryRun) {
         // A dry run's report is its output: what would be written, and where.
         const out = options.out;
+        const { plannedOutputs } = await import('../writer.js');
         const planned = out !== undefined && out !== '-' ? plannedOutputs(resolve(out), { mltable: options.mltable === true, validationRatio: options.validationRatio ?? 0.2 }) : [];
         io.stdout.write(describe(summary, out === '-') + planned.map((p) => `\n  ${displayPath(p)}`).join('') + '\n');
       } else {

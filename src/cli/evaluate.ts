@@ -8,8 +8,8 @@
  *   automl-img evaluate test.jsonl --predictions preds.jsonl --metric voc --iou 0.5 --per-image 20
  */
 import { Option, type Command } from 'commander';
-import { evaluate, type EvaluateOptions, type EvaluationReport, type ImageReport } from '../evaluate/index.js';
-import { COCO_STATS } from '../evaluate/coco.js';
+import type { EvaluateOptions, EvaluationReport, ImageReport } from '../evaluate/index.js';
+import type { COCO_STATS } from '../evaluate/coco.js';
 import { TASKS } from '../jsonl/check.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from './env.js';
@@ -157,6 +157,7 @@ export function registerEvaluateCommand(program: Command, env: CommandEnv): void
         perImage: flags.perImage === true ? DEFAULT_PER_IMAGE : flags.perImage,
         signal,
       };
+      const { evaluate } = await import('../evaluate/index.js');
       const report = await evaluate(files, flags.predictions, options);
       if (!flags.quiet) {
         for (const w of report.warnings) io.stderr.write(`${color.yellow('warning')}: ${w}\n`);

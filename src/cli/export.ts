@@ -7,7 +7,8 @@
  *   → wrote coco.json: 6 images, 12 annotations (1 as RLE), 4 categories (3 KB)
  */
 import type { Command } from 'commander';
-import { EXPORT_COCO_OPTIONS, exportCoco, type ExportCocoSummary } from '../export/index.js';
+import type { ExportCocoSummary } from '../export/index.js';
+import { EXPORT_COCO_OPTIONS } from '../export/options.js';
 import type { CommandEnv } from './env.js';
 import { commanderOption, valuesOf } from './options.js';
 
@@ -49,6 +50,7 @@ export function registerExportCommand(program: Command, env: CommandEnv): void {
     )
     .action(async (files: string[], flags: ExportFlags & Record<string, unknown>) => {
       const color = env.colorFor(flags);
+      const { exportCoco } = await import('../export/index.js');
       const summary = await exportCoco(files, { ...valuesOf(EXPORT_COCO_OPTIONS, flags), signal });
       if (flags.json) io.stdout.write(JSON.stringify(summary) + '\n');
       else if (!flags.quiet) io.stderr.write(color.green(describeExport(summary)) + '\n');

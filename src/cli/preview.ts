@@ -7,7 +7,7 @@
  *   → wrote preview.html: 6 images, 12 objects, 4 labels (41 KB)
  */
 import type { Command } from 'commander';
-import { preview, type PreviewSummary } from '../preview/index.js';
+import type { PreviewSummary } from '../preview/index.js';
 import type { CommandEnv } from './env.js';
 
 interface PreviewFlags {
@@ -65,6 +65,7 @@ export function registerPreviewCommand(program: Command, env: CommandEnv): void 
     )
     .action(async (files: string[], flags: PreviewFlags) => {
       const color = env.colorFor(flags);
+      const { preview } = await import('../preview/index.js');
       const summary = await preview(files, {
         out: flags.out,
         imagesRoot: flags.imagesRoot,

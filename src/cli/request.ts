@@ -9,7 +9,7 @@
  */
 import { Option, type Command } from 'commander';
 import { ConversionError } from '../errors.js';
-import { buildRequests, type RequestSummary } from '../score/index.js';
+import type { RequestSummary } from '../score/index.js';
 import type { CommandEnv } from './env.js';
 import { parseNumberFlag } from './score.js';
 
@@ -58,6 +58,7 @@ export function registerRequestCommand(program: Command, env: CommandEnv): void 
       const color = env.colorFor(flags);
       const toStdout = flags.out === undefined || flags.out === '-';
       if (toStdout && flags.json) throw new ConversionError('USAGE', '--json prints a summary on stdout, which the body goes to without -o: give -o <file>', {}, { exitCode: 2 });
+      const { buildRequests } = await import('../score/index.js');
       const summary = await buildRequests(inputs, {
         out: flags.out,
         batchSize: flags.batchSize,

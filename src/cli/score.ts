@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConversionError, type ErrorCode } from '../errors.js';
-import { BODY_KINDS, score, type ScoreFailure, type ScoreProgress, type ScoreSummary } from '../score/index.js';
+import { BODY_KINDS } from '../score/body.js';
+import type { ScoreFailure, ScoreProgress, ScoreSummary } from '../score/index.js';
 import type { CommandEnv } from './env.js';
 
 /** The environment variable the key is read from unless `--key-env` names another. */
@@ -150,6 +151,7 @@ export function registerScoreCommand(program: Command, env: CommandEnv): void {
       signal?.addEventListener('abort', onInterrupt, { once: true });
       let summary: ScoreSummary;
       try {
+        const { score } = await import('../score/index.js');
         summary = await score(uri, inputs, {
           out: flags.out ?? '',
           key,

@@ -5,7 +5,7 @@
  *   automl-img stats out/train_annotations.jsonl out/validation_annotations.jsonl
  */
 import type { Command } from 'commander';
-import { jsonlStats, type StatsCounts, type StatsReport } from '../jsonl/stats.js';
+import type { StatsCounts, StatsReport } from '../jsonl/stats.js';
 import type { CommandEnv } from './env.js';
 import { ConversionError } from '../errors.js';
 
@@ -86,6 +86,7 @@ export function registerStatsCommand(program: Command, env: CommandEnv): void {
     .action(async (files: string[], flags: { json?: boolean; color?: boolean }) => {
       let report;
       try {
+        const { jsonlStats } = await import('../jsonl/stats.js');
         report = await jsonlStats(files, { signal });
       } catch (e) {
         // As convert and validate do: the JSON object still comes out, with the error in it.

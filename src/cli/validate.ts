@@ -8,7 +8,7 @@
  */
 import { Option, type Command } from 'commander';
 import { FINDING_CODES, TASKS, type Finding, type FindingCode } from '../jsonl/check.js';
-import { validateJsonl, type ValidationReport } from '../jsonl/validate.js';
+import type { ValidationReport } from '../jsonl/validate.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from './env.js';
 import { commanderOption } from './options.js';
@@ -81,6 +81,7 @@ export function registerValidateCommand(program: Command, env: CommandEnv): void
         const tag = f.severity === 'error' ? color.red('error') : color.yellow('warning');
         io.stderr.write(`${tag}: ${f.message} ${color.dim(`[${f.code}]`)}\n`);
       };
+      const { validateJsonl } = await import('../jsonl/validate.js');
       const report = await validateJsonl(files, {
         task: flags.task,
         imagesRoot: flags.imagesRoot,

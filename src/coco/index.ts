@@ -13,7 +13,7 @@
  *   const object = objects.read(annotation, 12, deferred); // throws ConversionError for a bad object
  */
 import { ConversionError, describeValue, type ErrorCode, type Location } from '../errors.js';
-import { MAX_MASK_PIXELS } from '../mask/png.js';
+import { MAX_MASK_PIXELS } from '../mask/limits.js';
 import { maskToRings, type PolygonOptions } from '../polygon/index.js';
 import { parseRle, rleBbox, rleToMask, type Rle } from './rle.js';
 import type { ByteSpan } from './json/index.js';

@@ -36,7 +36,8 @@ import { roundTo } from '../format.js';
 import { readImageDetails, readImageDetailsSync } from '../images.js';
 import { checkLine, FINDING_CODES, type ExpectedTask, type FindingCode } from '../jsonl/check.js';
 import { displayFile, fileProblem, readJsonlLines } from '../jsonl/read.js';
-import { checkOptions, flag, integer, text, usageError, type OptionValues } from '../options.js';
+import { checkOptions, usageError, type OptionValues } from '../options.js';
+import { EXPORT_COCO_OPTIONS } from './options.js';
 import { compareKeys, displayPath } from '../paths.js';
 import { boundsOf, ringsOverlap } from '../polygon/overlap.js';
 import { rasterizeRings } from '../polygon/rasterize.js';
@@ -44,14 +45,7 @@ import { registerTemp, unregisterTemp } from '../tempfiles.js';
 import type { Task } from '../types.js';
 import { BufferedWriter, interruptedError } from '../writer.js';
 
-/** The options of `export coco`, declared once: the CLI's flags and the library's checks. */
-export const EXPORT_COCO_OPTIONS = Object.freeze({
-  out: text('-o, --out <file>', 'the COCO JSON file to write'),
-  imagesRoot: text('--images-root <dir>', 'read width and height from the image header (image_url relative to this folder) for lines without image_details'),
-  baseUrl: text('--base-url <prefix>', 'a prefix removed from image_url to make file_name (what convert --base-url added)'),
-  precision: integer('--precision <digits>', 'decimal places of pixel coordinates and areas (6 keeps 6-decimal JSONL exact)', { min: 0, max: 15, default: 6 }),
-  force: flag('--force', 'replace an existing output file'),
-});
+export { EXPORT_COCO_OPTIONS } from './options.js';
 
 /** Options of {@link exportCoco}: {@link EXPORT_COCO_OPTIONS} as a program passes them, and a signal. */
 export type ExportCocoOptions = Partial<OptionValues<typeof EXPORT_COCO_OPTIONS>> & {

@@ -19,6 +19,7 @@ import { Unzlib } from 'fflate';
 import { decode } from 'fast-png';
 import { ConversionError } from '../errors.js';
 import { colourIndex } from './colormap.js';
+import { MAX_MASK_BYTES, MAX_MASK_PIXELS } from './limits.js';
 
 /** How a mask's pixels were stored. */
 export type MaskEncoding = 'palette' | 'grey' | 'rgb';
@@ -31,15 +32,7 @@ export interface LabelMask {
   encoding: MaskEncoding;
 }
 
-/**
- * The largest mask read: 2^26 pixels (64 Mpx, e.g. 8192×8192) and 2^26 bytes of decoded samples (a
- * 64 MiB decode: an RGB mask stops at about 22 Mpx). Larger masks are refused with `MASK_TOO_LARGE`
- * from their header, before anything is decoded, so that one mask never takes more than about 300 MB
- * (measured: bench/masks/RESULTS.md).
- */
-export const MAX_MASK_PIXELS = 2 ** 26;
-/** The largest decoded sample data of a mask, in bytes (see {@link MAX_MASK_PIXELS}). */
-export const MAX_MASK_BYTES = 2 ** 26;
+export { MAX_MASK_BYTES, MAX_MASK_PIXELS } from './limits.js';
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 

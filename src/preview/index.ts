@@ -19,7 +19,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { displayPath } from '../convert.js';
+import { displayPath } from '../paths.js';
 import { ConversionError, describeValue, type Location } from '../errors.js';
 import { taskOfLabel } from '../jsonl/check.js';
 import { displayFile, fileProblem, readJsonlLines } from '../jsonl/read.js';

@@ -13,7 +13,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { displayPath } from '../convert.js';
+import { displayPath } from '../paths.js';
 import { ConversionError, type Location } from '../errors.js';
 import { interruptedError } from '../writer.js';
 import type { ImageInput, InputItem } from './inputs.js';

@@ -15,7 +15,7 @@ import { mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { displayPath } from '../convert.js';
+import { displayPath } from '../paths.js';
 import { ConversionError, type Diagnostic, type ErrorCode } from '../errors.js';
 import { interruptedError, replaceAll, writeWithBackpressure } from '../writer.js';
 import { BODY_KINDS, INPUT_DATA_HEAD, INPUT_DATA_TAIL, bodyChunks, imageChunks, planBatches, probeImage, type BadItem, type Batch, type BodyKind } from './body.js';

@@ -12,11 +12,10 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { displayPath } from '../convert.js';
 import { ConversionError, describeValue } from '../errors.js';
 import { extensionOf, isImageName } from '../images.js';
 import { readJsonlLines } from '../jsonl/read.js';
-import { listFolder, relativeKey } from '../paths.js';
+import { displayPath, listFolder, relativeKey } from '../paths.js';
 import { interruptedError } from '../writer.js';
 
 /** One image to send. */
