@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { ConversionError } from '../../src/errors.js';
 import { defaultJobs } from '../../src/jobs.js';
 import { encodeRle } from '../../src/coco/rle.js';
@@ -491,7 +492,7 @@ describe('determinism', () => {
   });
 });
 
-describe('the real bin', () => {
+describe('the CLI (the real bin once, in-process otherwise)', () => {
   test('converts, and fails with exit 1 and one message', { timeout: 30_000 }, async () => {
     const c = CASES['segmentation']!;
     const root = join(tmp.path, 'data');
@@ -504,11 +505,11 @@ describe('the real bin', () => {
         readFileSync(join(out, 'validation_annotations.jsonl'), 'utf8').split('\n').filter(Boolean).length,
     ).toBe(4);
     writeFileSync(json, JSON.stringify({ ...c.doc, annotations: [{ id: 1, image_id: 1, category_id: 4, bbox: [1, 1, 2, 2] }] }));
-    const fail = await runBin(['convert', 'coco', json, '-o', join(tmp.path, 'out2')]);
+    const fail = await runCli(['convert', 'coco', json, '-o', join(tmp.path, 'out2')]);
     expect(fail.code).toBe(1);
     expect(stable(fail.stderr, root)).toContain('annotations.json: annotations[0].category_id: expected the id of an entry of "categories", got 4 [UNKNOWN_CATEGORY_ID]');
     expect(existsSync(join(tmp.path, 'out2', 'train_annotations.jsonl'))).toBe(false);
-    const usage = await runBin(['convert', 'coco', json, '-o', out, '--holes', 'maybe']);
+    const usage = await runCli(['convert', 'coco', json, '-o', out, '--holes', 'maybe']);
     expect(usage.code).toBe(2);
   });
 });

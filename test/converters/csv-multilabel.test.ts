@@ -11,7 +11,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { CSV_CHUNK_BYTES, csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
-import { runBin } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
 import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
@@ -510,7 +510,7 @@ describe('slow storage', () => {
   });
 });
 
-describe('the real bin', () => {
+describe('the CLI (the real bin once, in-process otherwise)', () => {
   test('node bin/automl-img.js convert csv <labels.csv> -o <out> writes the golden files', async () => {
     const path = await csvSet(OFFICIAL_CSV, numbered(10));
     const out = join(tmp.path, 'out');
@@ -523,14 +523,14 @@ describe('the real bin', () => {
   test('an unterminated quote: exit 1, the file and line on stderr, nothing written', async () => {
     const path = await csvSet('filename,labels\n1.jpg,a\n"2.jpg,b\n', numbered(2));
     const out = join(tmp.path, 'out');
-    const r = await runBin(['convert', 'csv-multilabel', path, '-o', out, '--on-error', 'skip']);
+    const r = await runCli(['convert', 'csv-multilabel', path, '-o', out, '--on-error', 'skip']);
     expect(r.code).toBe(1);
     expect(stable(r.stderr)).toContain('error: <tmp>/data/labels.csv:3: unterminated quote');
     expect(existsSync(join(out, 'train_annotations.jsonl'))).toBe(false);
   });
 
   test('--help lists the column flags and an example', async () => {
-    const r = await runBin(['convert', 'csv', '--help']);
+    const r = await runCli(['convert', 'csv', '--help']);
     expect(r.code).toBe(0);
     for (const flag of ['--images <dir>', '--filename-column <name>', '--labels-column <name>', '--one-hot', '--label-separator <s>', '--delimiter <c>']) expect(r.stdout).toContain(flag);
     expect(r.stdout).toContain('automl-img convert csv ./multilabelFridgeObjects/labels.csv -o out/');

@@ -10,7 +10,7 @@ import { describe, expect, test, vi } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions, Summary } from '../../src/types.js';
-import { runBin } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
 import { useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
@@ -294,7 +294,7 @@ describe('slow storage', () => {
   });
 });
 
-describe('the real bin', () => {
+describe('the CLI (the real bin once, in-process otherwise)', () => {
   test('node bin/automl-img.js convert folder <dir> -o <out> writes both files and says so', async () => {
     const root = await dataset(FRIDGE);
     const out = join(tmp.path, 'out');
@@ -308,7 +308,7 @@ describe('the real bin', () => {
   test('a nested folder: exit 1, one plain line naming it, nothing written', async () => {
     const root = await dataset({ 'can/1.jpg': jpeg(2, 2), 'can/sub/2.jpg': jpeg(2, 2) });
     const out = join(tmp.path, 'out');
-    const r = await runBin(['convert', 'folder', root, '-o', out, '--json']);
+    const r = await runCli(['convert', 'folder', root, '-o', out, '--json']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${join(root, 'can', 'sub')}: expected images directly in class folder "can"`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -319,7 +319,7 @@ describe('the real bin', () => {
   });
 
   test('--help of the subcommand shows --depth and an example', async () => {
-    const r = await runBin(['convert', 'folder', '--help']);
+    const r = await runCli(['convert', 'folder', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--depth <n>');
     expect(r.stdout).toContain('automl-img convert folder ./fridgeObjects -o out/');

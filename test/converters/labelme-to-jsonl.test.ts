@@ -11,7 +11,7 @@ import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js';
 import { blockMask, embeddedImages, embeddedTree, labelmeJson, shape, shapesTree } from '../fixtures/labelme-to-jsonl/datasets.js';
-import { runBin } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { listTree, useTempDir, writeTree, type Tree } from '../helpers/fs.js';
 import { jpeg } from '../helpers/images.js';
@@ -294,7 +294,7 @@ describe('bad input: one test each (code, file, JSON path)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('x.json: shapes[1]: expected a polygon of 3 points or more, got 1');
     expect(existsSync(out)).toBe(false);
-    const s = await runBin(['convert', 'labelme', tmp.path, '-o', out, '--on-error', 'skip', '--validation-ratio', '0', '--json']);
+    const s = await runCli(['convert', 'labelme', tmp.path, '-o', out, '--on-error', 'skip', '--validation-ratio', '0', '--json']);
     expect(s.code).toBe(0);
     const summary = JSON.parse(s.stdout) as { train: number; objects: number; skippedObjects: number };
     expect([summary.train, summary.objects, summary.skippedObjects]).toEqual([1, 1, 1]);

@@ -10,7 +10,7 @@ import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
 import type { BoxLabel, ConvertOptions } from '../../src/types.js';
 import { azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
-import { runBin } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
 import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
@@ -333,7 +333,7 @@ describe('many XMLs, bad items throughout', () => {
     await writeTree(tmp.path, azureTree());
     const e = await failure(tmp.path, { jobs: 2 });
     expect([e.code, e.message, e.exitCode]).toEqual(['USAGE', 'the voc-detection converter has no option "jobs"', 2]);
-    const r = await runBin(['convert', 'voc', tmp.path, '--dry-run', '--jobs', '2']);
+    const r = await runCli(['convert', 'voc', tmp.path, '--dry-run', '--jobs', '2']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--jobs'");
   }, 60_000);

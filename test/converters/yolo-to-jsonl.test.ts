@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import type { ConversionError } from '../../src/errors.js';
 import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js';
 import { darknetTree, folderTree, roboflowTree, ultralyticsTree } from '../fixtures/yolo-to-jsonl/datasets.js';
-import { runBin } from '../helpers/cli.js';
+import { runBin, runCli } from '../helpers/cli.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { useTempDir, writeTree, type Tree } from '../helpers/fs.js';
 import { jpeg } from '../helpers/images.js';
@@ -210,7 +210,7 @@ describe('bad input: one test each (code, file:line, message; a bad line is a ba
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('y.txt:1: expected a class index of names 0-1 (classes.txt), got 7');
     expect(existsSync(out)).toBe(false);
-    const s = await runBin(['convert', 'yolo', tmp.path, '-o', out, '--on-error', 'skip', '--validation-ratio', '0', '--json']);
+    const s = await runCli(['convert', 'yolo', tmp.path, '-o', out, '--on-error', 'skip', '--validation-ratio', '0', '--json']);
     expect(s.code).toBe(0);
     const summary = JSON.parse(s.stdout) as { train: number; skippedObjects: number };
     expect([summary.train, summary.skippedObjects]).toEqual([2, 1]);

@@ -596,7 +596,7 @@ describe('validate command', () => {
     const bad = await runBin(['validate', join(tmp.path, 'bad.jsonl'), '--json']);
     expect(bad.code).toBe(1);
     expect((JSON.parse(bad.stdout) as { findings: Finding[] }).findings.map((f) => [f.code, f.line])).toEqual([['JSON_MALFORMED', 2]]);
-    const good = await runBin(['validate', join(tmp.path, 'good.jsonl')]);
+    const good = await runCli(['validate', join(tmp.path, 'good.jsonl')]);
     expect({ code: good.code, stderr: good.stderr }).toEqual({ code: 0, stderr: '' });
     expect(good.stdout).toMatch(/no problems found/);
   });
