@@ -46,7 +46,9 @@ type Rgb = readonly [number, number, number];
 
 /** A shape in pixel-edge coordinates. */
 export type Shape =
-  { kind: 'rectangle'; x: number; y: number; w: number; h: number } | { kind: 'circle'; cx: number; cy: number; r: number } | { kind: 'ring'; cx: number; cy: number; r: number; inner: number };
+  | { kind: 'rectangle'; x: number; y: number; w: number; h: number }
+  | { kind: 'circle'; cx: number; cy: number; r: number }
+  | { kind: 'ring'; cx: number; cy: number; r: number; inner: number };
 
 /** One object drawn into a scene: its class name, shape and colour. */
 interface Item {

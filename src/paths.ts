@@ -56,7 +56,7 @@ function utf8Name(bytes: Buffer): string | undefined {
 /** Bytes for messages: UTF-8 sequences as text, other bytes and control characters as `\xNN`. */
 export function showBytes(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length;) {
+  for (let i = 0; i < bytes.length; ) {
     const b = bytes[i]!;
     const n = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 1;
     const text = n > 1 ? utf8Name(Buffer.from(bytes.subarray(i, i + n))) : undefined;

@@ -213,7 +213,7 @@ function repairLabels(items: readonly SplitItem[], isValidation: boolean[], seed
   };
   const names = [...members.keys()].sort((a, b) => members.get(a)!.length - members.get(b)!.length || (a < b ? -1 : a > b ? 1 : 0));
   let everyone: number[] | undefined;
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const l of names) {
       const m = members.get(l)!;

@@ -286,7 +286,7 @@ const MAX_RANGE = 4 << 20;
 const SPILL_BATCH = 1 << 20;
 
 async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < buf.length;) {
+  for (let done = 0; done < buf.length; ) {
     const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
     if (bytesRead === 0) throw new Error(`spill file shorter than expected at ${position + done}`);
     done += bytesRead;
@@ -306,7 +306,7 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
   const { offsets, lengths } = index;
   let readBuf: Buffer | undefined;
   let batchBuf: Buffer | undefined;
-  for (let s = 0; s < order.length;) {
+  for (let s = 0; s < order.length; ) {
     let e = s;
     let bytes = 0;
     while (e < order.length && (e === s || bytes + lengths.get(order[e]!) <= BATCH_BYTES)) bytes += lengths.get(order[e++]!);
@@ -327,7 +327,7 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
     if (!batchBuf || batchBuf.length < bytes || !canReuse()) batchBuf = Buffer.allocUnsafe(Math.max(bytes, BATCH_BYTES));
     const pieces = [batchBuf.subarray(0, sizes[0]!), batchBuf.subarray(sizes[0]!, sizes[0]! + sizes[1]!)] as const;
     const byOffset = Array.from({ length: count }, (_, k) => k).sort((a, b) => offsets.get(order[s + a]!) - offsets.get(order[s + b]!));
-    for (let k = 0; k < count;) {
+    for (let k = 0; k < count; ) {
       const first = order[s + byOffset[k]!]!;
       const start = offsets.get(first);
       let stop = start + lengths.get(first);

@@ -92,7 +92,7 @@ export function decodeXml(buf: Buffer, file: string): string {
 
 /** The offset of the first byte of `buf` that does not belong to a well-formed UTF-8 sequence. */
 function firstInvalidUtf8(buf: Uint8Array): number {
-  for (let i = 0; i < buf.length;) {
+  for (let i = 0; i < buf.length; ) {
     const b = buf[i]!;
     if (b < 0x80) {
       i++;

@@ -25,7 +25,11 @@ export type StandInTask = 'multi-class' | 'object-detection' | 'instance-segment
 
 /** What one request is answered with instead of predictions. */
 export type Fault =
-  { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string } | { kind: 'stall'; ms: number } | { kind: 'close' } | { kind: 'short' } | { kind: 'html' };
+  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
+  | { kind: 'stall'; ms: number }
+  | { kind: 'close' }
+  | { kind: 'short' }
+  | { kind: 'html' };
 
 /** What the fault policy is told about a request. */
 export interface RequestInfo {

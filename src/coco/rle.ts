@@ -139,7 +139,7 @@ export function countsToString(counts: readonly number[]): string {
   let out = '';
   for (let i = 0; i < counts.length; i++) {
     let x = i > 2 ? counts[i]! - counts[i - 2]! : counts[i]!;
-    for (let more = true; more;) {
+    for (let more = true; more; ) {
       const group = ((x % 32) + 32) % 32;
       x = Math.floor(x / 32);
       more = group & 0x10 ? x !== -1 : x !== 0;

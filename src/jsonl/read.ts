@@ -84,7 +84,7 @@ export async function* readJsonlLines(source: string | NodeJS.ReadableStream, op
   try {
     for await (const chunk of input as AsyncIterable<Buffer | string>) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      for (let start = 0; start < buf.length;) {
+      for (let start = 0; start < buf.length; ) {
         const nl = buf.indexOf(0x0a, start);
         const end = nl === -1 ? buf.length : nl;
         // Up to max + 1 bytes are kept (a CR before the LF may be the extra byte); beyond that, only counted.

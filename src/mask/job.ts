@@ -24,7 +24,14 @@ export interface MaskJob {
   /** How many objects the XML has: pixel value k (1..objects) is object k. */
   objects: number;
   /** The image, when its header is to be read (image_details); the mask must have its size. */
-  image?: { abs: string; display: string; /** check the image is whole (default true) */ verify?: boolean | undefined } | undefined;
+  image?:
+    | {
+        abs: string;
+        display: string;
+        /** check the image is whole (default true) */
+        verify?: boolean | undefined;
+      }
+    | undefined;
   /** The XML's `<size>`, when it has one: the image and the mask must have it. */
   size?: { width: number; height: number } | undefined;
   /** The XML, as messages name it. */

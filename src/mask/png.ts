@@ -124,7 +124,7 @@ function refuseImageDataBeyondHeader(bytes: Uint8Array, view: DataView, depth: n
   // Rows with their filter byte, plus Adam7's extra filter bytes and rounding (at most 7 passes).
   const needed = height * (rowBytes + 1) + 16 * (height + 8);
   const parts: Uint8Array[] = [];
-  for (let at = 8; at + 8 <= bytes.length;) {
+  for (let at = 8; at + 8 <= bytes.length; ) {
     const length = view.getUint32(at);
     const type = String.fromCharCode(bytes[at + 4]!, bytes[at + 5]!, bytes[at + 6]!, bytes[at + 7]!);
     if (type === 'IDAT') parts.push(bytes.subarray(at + 8, Math.min(bytes.length, at + 8 + length)));
