@@ -516,9 +516,15 @@ function shapeOf(label: string, values: ArrayLike<number>, count: number, task: 
     const w = values[2]!;
     const h = values[3]!;
     if (!(w > 0 && h > 0)) return 'EMPTY_BOX';
-    [x0, y0, x1, y1] = [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+    x0 = cx - w / 2;
+    y0 = cy - h / 2;
+    x1 = cx + w / 2;
+    y1 = cy + h / 2;
     if (x0 < -ROUNDING || y0 < -ROUNDING || x1 > 1 + ROUNDING || y1 > 1 + ROUNDING) out.clampedBoxes++;
-    [x0, y0, x1, y1] = [clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)];
+    x0 = clamp01(x0);
+    y0 = clamp01(y0);
+    x1 = clamp01(x1);
+    y1 = clamp01(y1);
     if (task === 'instance-segmentation') return { label, isCrowd: 0, polygon: [[x0, y0, x1, y0, x1, y1, x0, y1]] };
   } else {
     x0 = y0 = Infinity;

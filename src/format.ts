@@ -42,10 +42,14 @@ export function formatNumber(x: number, precision: number): string {
   if (x >= 0 && x <= 1 && precision <= 9) {
     const scale = POWERS_OF_TEN[precision]!;
     const scaled = x * scale;
-    const frac = scaled - Math.floor(scaled);
+    const below = Math.floor(scaled);
+    const frac = scaled - below;
     // roundTo's fast path, whose result is n / 10^p; its shortest form is the p digits of n with
     // their trailing zeros dropped (two decimals of 15 digits or fewer never share a double).
     if (Math.abs(frac - 0.5) > 1e-6) return unitFraction(Math.round(scaled), precision);
+    // Near a tie, which is common (a YOLO box's edge, centre less half its width, has one decimal
+    // more than its numbers: half of them land on a tie): toFixed's n, decided exactly without it.
+    return unitFraction(atOrAboveTie(x, 2 * scale, 2 * below + 1) ? below + 1 : below, precision);
   }
   if (!Number.isFinite(x)) throw new TypeError(`cannot write ${x} in JSON (a converter produced a non-finite coordinate)`);
   const r = roundTo(x, precision);
@@ -56,6 +60,27 @@ export function formatNumber(x: number, precision: number): string {
   if (!s.includes('e')) return s;
   const fixed = r.toFixed(precision);
   return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
+}
+
+/** 2^27 + 1: splits a double into two halves whose products are exact (Dekker). */
+const SPLITTER = 134217729;
+
+/**
+ * Whether x × m ≥ t, exactly, for x × m within a factor of two of the integer t (x ≥ 0, m ≤ 2 × 10^9):
+ * toFixed's rule at a tie (n + ½ rounds to n + 1), without its decimal conversion. The product is
+ * rounded to `p` and its error `e` (x × m = p + e) found by Dekker's exact product; p − t is exact
+ * (Sterbenz), and the sign of (p − t) + e is the sign of the exact difference.
+ */
+function atOrAboveTie(x: number, m: number, t: number): boolean {
+  const p = x * m;
+  let c = SPLITTER * x;
+  const xHi = c - (c - x);
+  const xLo = x - xHi;
+  c = SPLITTER * m;
+  const mHi = c - (c - m);
+  const mLo = m - mHi;
+  const e = xHi * mHi - p + xHi * mLo + xLo * mHi + xLo * mLo;
+  return p - t + e >= 0;
 }
 
 /** `000` to `999`, and the same without their trailing zeros (`''` for 0). */

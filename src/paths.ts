@@ -3,6 +3,7 @@
  * characters of the file name (no percent-encoding, no Unicode normalisation).
  */
 import { isAbsolute, relative, sep } from 'node:path';
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConversionError } from './errors.js';
@@ -71,16 +72,10 @@ export function showBytes(bytes: Uint8Array): string {
   return out;
 }
 
-/**
- * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
- * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
- * and those `skip` accepts. Names are read as bytes: one that is not UTF-8 comes back as `unusable`.
- * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
- */
-export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
-  let dirents;
+/** A folder's entries, names as text or (`buffer`) as bytes. */
+async function readFolder(dir: string, encoding: 'utf8' | 'buffer'): Promise<Dirent[]> {
   try {
-    dirents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    return (await readdir(dir, { withFileTypes: true, encoding: encoding as 'utf8' })) as Dirent[];
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
       const bytes = Buffer.byteLength(dir);
@@ -90,13 +85,29 @@ export async function listFolder(dir: string, options: ListFolderOptions = {}): 
     }
     throw e;
   }
+}
+
+/**
+ * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
+ * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
+ * and those `skip` accepts. A name that is not UTF-8 comes back as `unusable` (its bytes shown).
+ * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
+ */
+export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
+  // Names as strings first (a Buffer per name costs twice the listing): a name that is not UTF-8 reads
+  // as one with U+FFFD, and then the folder is listed again as bytes to tell which are not.
+  const asText = await readFolder(dir, 'utf8');
+  const asBytes = asText.some((d) => d.name.includes('\uFFFD')) ? await readFolder(dir, 'buffer') : undefined;
   const out: ListedEntry[] = [];
-  for (const d of dirents) {
-    const bytes = d.name as unknown as Buffer;
-    const name = utf8Name(bytes);
-    if (name === undefined) {
-      out.push({ name: showBytes(bytes), kind: 'unusable' });
-      continue;
+  for (const d of asBytes ?? asText) {
+    let name: string | undefined = d.name;
+    if (asBytes) {
+      const bytes = d.name as unknown as Buffer;
+      name = utf8Name(bytes);
+      if (name === undefined) {
+        out.push({ name: showBytes(bytes), kind: 'unusable' });
+        continue;
+      }
     }
     if (!options.includeHidden && name.startsWith('.')) continue;
     if (options.skip?.(join(dir, name))) continue;

@@ -345,10 +345,22 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
         buf = readBuf.subarray(0, size);
       }
       await readFully(fh, buf, start);
-      for (let m = k; m < j; m++) {
+      // One copy for each run of lines that follow each other both in the read and in their piece
+      // (records that arrived sorted: most of them).
+      for (let m = k; m < j;) {
         const b = byOffset[m]!;
-        const i = order[s + b]!;
-        buf.copy(pieces[sides[b]! as 0 | 1], dest[b]!, offsets.get(i) - start, offsets.get(i) - start + lengths.get(i));
+        const sd = sides[b]!;
+        const from = offsets.get(order[s + b]!) - start;
+        let to = from + lengths.get(order[s + b]!);
+        let at = dest[b]! + (to - from);
+        for (m++; m < j; m++) {
+          const next = byOffset[m]!;
+          const i = order[s + next]!;
+          if (sides[next] !== sd || dest[next] !== at || offsets.get(i) - start !== to) break;
+          to += lengths.get(i);
+          at += lengths.get(i);
+        }
+        buf.copy(pieces[sd as 0 | 1], dest[b]!, from, to);
       }
       k = j;
     }

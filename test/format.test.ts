@@ -150,6 +150,14 @@ describe('formatNumber against its definition', () => {
       { numRuns: 50000 },
     );
   });
+  it("writes a YOLO box's edges as the definition does (centre ± half the width, 6-decimal numbers: ties one time in two)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 2, max: 9 }), (c, w, p) => {
+        for (const x of [c / 1e6 - w / 1e6 / 2, c / 1e6 + w / 1e6 / 2]) if (x >= 0 && x <= 1) expect(formatNumber(x, p)).toBe(byDefinition(x, p));
+      }),
+      { numRuns: 50000 },
+    );
+  });
   it('writes any finite double as the definition does, and refuses the rest', () => {
     fc.assert(
       fc.property(fc.double(), fc.integer({ min: 0, max: 15 }), (x, p) => {

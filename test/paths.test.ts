@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,15 @@ describe('listFolder', () => {
     expect((await listFolder(tmp.path, { includeHidden: true })).slice(0, 2)).toEqual([
       { name: '.DS_Store', kind: 'file' },
       { name: '.hidden', kind: 'dir' },
+    ]);
+  });
+  it('tells a name holding U+FFFD itself (UTF-8) from one that is not UTF-8 (read as text, both show U+FFFD)', async () => {
+    await writeTree(tmp.path, { 'a\uFFFDb.jpg': 'x', 'plain.jpg': 'x' });
+    writeFileSync(Buffer.concat([Buffer.from(tmp.path + '/'), Buffer.from([0x63, 0x72, 0xe8, 0x6d, 0x65])]), 'x');
+    expect(await listFolder(tmp.path)).toEqual([
+      { name: 'a\uFFFDb.jpg', kind: 'file' },
+      { name: 'cr\\xe8me', kind: 'unusable' },
+      { name: 'plain.jpg', kind: 'file' },
     ]);
   });
 });
