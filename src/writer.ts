@@ -347,7 +347,7 @@ async function* piecesInOrder(fh: FileHandle, index: LineIndex, order: readonly 
       await readFully(fh, buf, start);
       // One copy for each run of lines that follow each other both in the read and in their piece
       // (records that arrived sorted: most of them).
-      for (let m = k; m < j;) {
+      for (let m = k; m < j; ) {
         const b = byOffset[m]!;
         const sd = sides[b]!;
         const from = offsets.get(order[s + b]!) - start;
