@@ -96,7 +96,16 @@ export class Endpoint {
     // (undici's own timers: a per-request AbortController and timer cost more than the rest of a small request.)
     this.pool = new Pool(options.uri.origin, { connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
     this.path = options.uri.pathname + options.uri.search;
+    this.headers = {
+      'content-type': options.body === 'input-data' ? 'application/json' : 'application/octet-stream',
+      accept: 'application/json',
+      authorization: `Bearer ${options.key}`,
+      ...(options.deployment ? { 'azureml-model-deployment': options.deployment } : {}),
+    };
   }
+
+  /** The headers of every request but its length. */
+  private readonly headers: Readonly<Record<string, string>>;
 
   private closed = false;
 
@@ -113,13 +122,30 @@ export class Endpoint {
    *   one of the batch's image errors when a file changed, or the signal's reason when it aborts
    */
   async post(batch: Batch, hooks: { signal?: AbortSignal | undefined; onRetry?: (reason: string) => void } = {}): Promise<Exchange> {
+    const signal = hooks.signal;
+    signal?.throwIfAborted();
+    // The first try is made here, and only a failed one goes to p-retry, as its first attempt (replayed,
+    // not sent again): the same tries, backoff and messages, without p-retry's set-up for each request
+    // that succeeds at once (nearly all of them).
+    let first: unknown;
+    let answer: { text: string; latencyMs: number } | undefined;
+    try {
+      answer = await this.once(batch, signal);
+    } catch (e) {
+      first = e;
+    }
+    if (answer) {
+      signal?.throwIfAborted(); // as p-retry does after a try: once stopped, an answer that came in meanwhile is not used
+      return { text: answer.text, latencyMs: answer.latencyMs, retries: 0 };
+    }
     let retries = 0;
     let lastWasTimeout = false;
     try {
       const result = await pRetry(
-        async () => {
-          if (hooks.signal?.aborted) throw new AbortError(hooks.signal.reason as Error);
-          return await this.once(batch, hooks.signal);
+        async (attempt) => {
+          if (attempt === 1) throw first;
+          if (signal?.aborted) throw new AbortError(signal.reason as Error);
+          return await this.once(batch, signal);
         },
         {
           retries: this.options.retries,
@@ -127,10 +153,10 @@ export class Endpoint {
           minTimeout: this.options.backoff.minMs,
           maxTimeout: this.options.backoff.maxMs,
           randomize: true,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          ...(signal ? { signal } : {}),
           shouldRetry: async ({ error }) => {
             if (!(error instanceof TryFailure) || !error.retryable) return false;
-            if (error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, hooks.signal);
+            if (error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, signal);
             retries++;
             hooks.onRetry?.(error.message);
             return true;
@@ -140,7 +166,7 @@ export class Endpoint {
           },
         },
       );
-      return { ...result, retries };
+      return { text: result.text, latencyMs: result.latencyMs, retries };
     } catch (e) {
       if (e instanceof TryFailure) {
         if (!e.retryable) throw new ConversionError(e.code, e.message);
@@ -154,7 +180,7 @@ export class Endpoint {
 
   /** One try: the body, the POST, the whole answer. */
   private async once(batch: Batch, runSignal: AbortSignal | undefined): Promise<{ text: string; latencyMs: number }> {
-    const { key, deployment, body: kind, timeoutMs } = this.options;
+    const { key, body: kind, timeoutMs } = this.options;
     let bodyError: unknown;
     let body: Buffer | Readable;
     if (batch.bytes <= IN_MEMORY_BODY) body = bodyBuffer(kind, batch.images, batch.bytes);
@@ -162,13 +188,7 @@ export class Endpoint {
       body = Readable.from(bodyChunks(kind, batch.images));
       body.on('error', (e) => (bodyError = e));
     }
-    const headers: Record<string, string> = {
-      'content-type': kind === 'input-data' ? 'application/json' : 'application/octet-stream',
-      'content-length': String(batch.bytes),
-      accept: 'application/json',
-      authorization: `Bearer ${key}`,
-    };
-    if (deployment) headers['azureml-model-deployment'] = deployment;
+    const headers: Record<string, string> = { ...this.headers, 'content-length': String(batch.bytes) };
     const started = performance.now();
     try {
       const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
