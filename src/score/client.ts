@@ -191,11 +191,10 @@ export class Endpoint {
     const headers: Record<string, string> = { ...this.headers, 'content-length': String(batch.bytes) };
     const started = performance.now();
     try {
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
-      const text = await res.body.text();
+      const res = await this.exchange(body, headers);
       const latencyMs = performance.now() - started;
-      if (res.statusCode >= 200 && res.statusCode < 300) return { text, latencyMs };
-      throw this.statusFailure(res.statusCode, text, batch, retryAfterMs(res.headers['retry-after']));
+      if (res.statusCode >= 200 && res.statusCode < 300) return { text: res.text, latencyMs };
+      throw this.statusFailure(res.statusCode, res.text, batch, retryAfterMs(res.retryAfter));
     } catch (e) {
       if (e instanceof TryFailure) throw e;
       if (bodyError instanceof ConversionError) throw new AbortError(bodyError);
@@ -213,6 +212,37 @@ export class Endpoint {
     } finally {
       if (body instanceof Readable && !body.destroyed) body.destroy();
     }
+  }
+
+  /**
+   * One POST and its whole answer, through undici's `dispatch` with a handler that gathers the answer's
+   * bytes: what `pool.request()` + `body.text()` do, without a stream and its promises for each answer.
+   * Rejects with undici's errors (timeouts, connection errors) as `request()` would.
+   */
+  private exchange(body: Buffer | Readable, headers: Record<string, string>): Promise<{ statusCode: number; text: string; retryAfter: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let statusCode = 0;
+      let retryAfter: string | undefined;
+      this.pool.dispatch(
+        { path: this.path, method: 'POST', headers, body },
+        {
+          onConnect: () => {},
+          onHeaders: (status, rawHeaders) => {
+            if (status < 200) return true; // 100 Continue and other interim answers: the real one follows
+            statusCode = status;
+            if (status >= 300) retryAfter = headerValue(rawHeaders, 'retry-after');
+            return true;
+          },
+          onData: (chunk) => {
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => resolve({ statusCode, text: utf8Text(chunks), retryAfter }),
+          onError: reject,
+        },
+      );
+    });
   }
 
   /** A non-2xx answer: what it means and what to check. */
@@ -248,6 +278,22 @@ export class Endpoint {
         return new TryFailure(`the endpoint answered ${answer} (${images}), which retrying cannot change`, 'ENDPOINT_REFUSED', false);
     }
   }
+}
+
+/** The first value of a header in undici's raw headers (`[name, value, name, value...]`), or undefined. */
+function headerValue(raw: (Buffer | string)[] | string[] | null | undefined, name: string): string | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+  }
+  return undefined;
+}
+
+/** The answer's bytes as text: UTF-8, a byte-order mark skipped (as undici's `body.text()` does). */
+function utf8Text(chunks: Buffer[]): string {
+  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const bom = all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf;
+  return all.toString('utf8', bom ? 3 : 0);
 }
 
 /** `text` with the key masked. */

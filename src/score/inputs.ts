@@ -100,8 +100,10 @@ class LocalUrls {
   }
 
   of(abs: string): { url: string } | { error: ConversionError } {
-    // Paths here are resolved, so the common case (inside the root) is a prefix; anything else goes the long way.
-    const key = abs.startsWith(this.rootPrefix) && abs.length > this.rootPrefix.length ? toSlashes(abs.slice(this.rootPrefix.length)) : relativeKey(this.root, abs);
+    // Paths here are resolved: on POSIX a path lies inside the root exactly when it starts with the root and a
+    // separator (no path.relative an image); Windows (case-insensitive, drive letters) goes the long way.
+    const inside = abs.startsWith(this.rootPrefix) && abs.length > this.rootPrefix.length;
+    const key = inside ? toSlashes(abs.slice(this.rootPrefix.length)) : sep === '/' ? undefined : relativeKey(this.root, abs);
     if (key !== undefined) return { url: this.baseUrl + key };
     if (this.options.imagesRoot !== undefined) {
       return { error: new ConversionError('PATH_OUTSIDE_ROOT', `the image lies outside --images-root ${displayPath(this.root)}`, { file: displayPath(abs) }) };
