@@ -14,7 +14,8 @@
  */
 import { Readable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import { ConversionError, type ErrorCode } from '../errors.js';
 import { IN_MEMORY_BODY, bodyBuffer, bodyChunks, type Batch, type BodyKind } from './body.js';
 
@@ -42,6 +43,22 @@ export interface Exchange {
   latencyMs: number;
   retries: number;
 }
+
+/**
+ * undici's `Pool`, loaded alone: the package's index also loads fetch, WebSocket, caches and mocks, a
+ * tenth of a second of CPU at every start of the command (undici has no `exports` map, so its files
+ * can be loaded by path). Should a later undici move the file, the index is loaded instead.
+ */
+const PoolClass: typeof Pool = (() => {
+  const require = createRequire(import.meta.url);
+  try {
+    const alone = require('undici/lib/dispatcher/pool.js') as unknown;
+    if (typeof alone === 'function') return alone as typeof Pool;
+  } catch {
+    // fall back to the index below
+  }
+  return (require('undici') as typeof import('undici')).Pool;
+})();
 
 /** Statuses worth another try (SPEC §7). */
 const RETRY_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -94,7 +111,7 @@ export class Endpoint {
   constructor(private readonly options: EndpointOptions) {
     // The timeout of a try: until the answer's headers come, and then between chunks of its body.
     // (undici's own timers: a per-request AbortController and timer cost more than the rest of a small request.)
-    this.pool = new Pool(options.uri.origin, { connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.pool = new PoolClass(options.uri.origin, { connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
     this.path = options.uri.pathname + options.uri.search;
     this.headers = {
       'content-type': options.body === 'input-data' ? 'application/json' : 'application/octet-stream',
