@@ -4,7 +4,8 @@
  * peak memory (from /usr/bin/time), next to the floor: the same requests, bodies built beforehand in
  * memory, sent by a bare undici pool that reads nothing back (floor.ts) — the most the stand-in
  * allows on this machine — and the I/O floor: the same, each body built from its files during the
- * run (what a client that reads every image cannot go below). A fresh stand-in for each pair, warmed by a floor pass first.
+ * run (what a client that reads every image cannot go below) — and that I/O floor as a fresh process
+ * of its own (floor.js), whose clock, like the bin's, includes V8's warming up. A fresh stand-in for each pair, warmed by a floor pass first.
  *
  *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js]
  *
@@ -74,6 +75,8 @@ interface Row {
   floorP50: number;
   ioFloor: number;
   ioFloorCpuUsPerImage: number;
+  coldIoFloor: number;
+  coldIoFloorCpuUsPerImage: number;
   client: number;
   cpuUsPerImage: number;
   peakMB: number;
@@ -85,6 +88,15 @@ interface Row {
 
 const rows: Row[] = [];
 const out = join(tmpdir(), `automl-img-score-bench-${process.pid}.jsonl`);
+
+/** The I/O floor as a fresh process (floor.js run alone): what any new Node process reading the images gets. */
+function runCold(url: string, input: string, concurrency: number, batchSize: number) {
+  const images = countImages(input);
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, join(root, 'dist/bench/score/floor.js'), url, input, String(concurrency), String(batchSize)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`floor.js failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+  return { imagesPerSecond: Math.round((JSON.parse(r.stdout) as { imagesPerSecond: number }).imagesPerSecond), cpuUsPerImage: Math.round(((user + sys) * 1e6) / images) };
+}
 
 /** One run of a bin against the stand-in at `url`: its summary, CPU and peak memory. */
 function runBin(bin: string, url: string, input: string, concurrency: number, batchSize: number, images: number) {
@@ -112,6 +124,7 @@ for (const concurrency of concurrencies) {
         const ioCpuBefore = process.cpuUsage();
         const io = await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key', readDuringRun: true });
         const ioCpu = process.cpuUsage(ioCpuBefore);
+        const cold = runCold(endpoint.url, input, concurrency, batchSize);
         // Several bins (--bins before,after): alternated, the first first on even runs and last on odd ones.
         for (const bin of run % 2 === 0 ? bins : [...bins].reverse()) {
           const b = runBin(bin, endpoint.url, input, concurrency, batchSize, images);
@@ -126,6 +139,8 @@ for (const concurrency of concurrencies) {
             floorP50: f.p50,
             ioFloor: Math.round(io.imagesPerSecond),
             ioFloorCpuUsPerImage: Math.round((ioCpu.user + ioCpu.system) / images),
+            coldIoFloor: cold.imagesPerSecond,
+            coldIoFloorCpuUsPerImage: cold.cpuUsPerImage,
             client: Math.round(b.summary.imagesPerSecond),
             cpuUsPerImage: b.cpuUsPerImage,
             peakMB: b.peakMB,
@@ -143,16 +158,17 @@ for (const concurrency of concurrencies) {
   }
 }
 rmSync(out, { force: true });
+const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
 const columns = [
   ...(bins.length > 1 ? ['bin'] : []),
   '--concurrency',
   '--batch-size',
   'images',
   'latency bound (img/s)',
-  'floor / I/O floor (img/s)',
+  'floor / I/O floor / cold I/O floor (img/s)',
   'automl-img (img/s)',
-  'of floor / of I/O floor',
-  'CPU µs/image: floor / I/O floor / automl-img (whole process)',
+  'of floor / of I/O floor / of cold I/O floor',
+  'CPU µs/image: floor / I/O floor / cold I/O floor (whole process) / automl-img (whole process)',
   'peak RSS MB',
   'p50 ms: floor / automl-img (p95)',
   'load',
@@ -160,6 +176,6 @@ const columns = [
 process.stdout.write(`| ${columns.join(' | ')} |\n|${columns.map(() => '---|').join('')}\n`);
 for (const r of rows) {
   process.stdout.write(
-    `| ${bins.length > 1 ? `${r.bin} | ` : ''}${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} / ${r.ioFloor} | ${r.client} | ${Math.round((100 * r.client) / r.floor)}% / ${Math.round((100 * r.client) / r.ioFloor)}% | ${r.floorCpuUsPerImage} / ${r.ioFloorCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) | ${r.load} |\n`,
+    `| ${bins.length > 1 ? `${r.bin} | ` : ''}${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} / ${r.ioFloor} / ${r.coldIoFloor} | ${r.client} | ${pct(r.client, r.floor)} / ${pct(r.client, r.ioFloor)} / ${pct(r.client, r.coldIoFloor)} | ${r.floorCpuUsPerImage} / ${r.ioFloorCpuUsPerImage} / ${r.coldIoFloorCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) | ${r.load} |\n`,
   );
 }

@@ -10,6 +10,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 
 function listFiles(dir: string, out: string[] = []): string[] {
@@ -60,4 +61,13 @@ export async function floor(
   latencies.sort((a, b) => a - b);
   const at = (q: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]! * 10) / 10;
   return { imagesPerSecond: files.length / seconds, seconds, p50: at(0.5), p95: at(0.95) };
+}
+
+// As a process of its own, fresh (the cold I/O floor: no warm-up pass, so its clock includes what a new
+// process pays while V8 compiles the hot code, as the bin's does):
+//   node dist/bench/score/floor.js <url> <images-dir> <concurrency> <batch-size> → {"imagesPerSecond": ...}
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [url, dir, concurrency, batchSize] = process.argv.slice(2);
+  const r = await floor(url!, dir!, { concurrency: Number(concurrency), batchSize: Number(batchSize), key: 'bench-key', readDuringRun: true });
+  process.stdout.write(JSON.stringify(r) + '\n');
 }
