@@ -128,7 +128,11 @@ export function probeImage(image: ImageInput): SizedImage {
     }
     if (n === 0) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
     if (n < 2 || !hasImageSignature(probeBuf.subarray(0, Math.min(n, 8)))) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
-    if (n <= KEEP_BYTES) return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: n, data: Buffer.from(probeBuf.subarray(0, n)) };
+    if (n <= KEEP_BYTES) {
+      const data = Buffer.allocUnsafe(n);
+      probeBuf.copy(data, 0, 0, n);
+      return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: n, data };
+    }
     const s = fstatSync(fd);
     if (!s.isFile()) throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a device');
     return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: s.size };
