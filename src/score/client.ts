@@ -298,7 +298,7 @@ export class Endpoint {
 }
 
 /** The first value of a header in undici's raw headers (`[name, value, name, value...]`), or undefined. */
-function headerValue(raw: (Buffer | string)[] | string[] | null | undefined, name: string): string | undefined {
+export function headerValue(raw: (Buffer | string)[] | string[] | null | undefined, name: string): string | undefined {
   if (!raw) return undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]!.toString().toLowerCase() === name) return raw[i + 1]!.toString();
@@ -307,7 +307,7 @@ function headerValue(raw: (Buffer | string)[] | string[] | null | undefined, nam
 }
 
 /** The answer's bytes as text: UTF-8, a byte-order mark skipped (as undici's `body.text()` does). */
-function utf8Text(chunks: Buffer[]): string {
+export function utf8Text(chunks: Buffer[]): string {
   const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   const bom = all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf;
   return all.toString('utf8', bom ? 3 : 0);
