@@ -7,7 +7,7 @@
  * run (what a client that reads every image cannot go below) — and that I/O floor as a fresh process
  * of its own (floor.js), whose clock, like the bin's, includes V8's warming up. A fresh stand-in for each pair, warmed by a floor pass first.
  *
- *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js]
+ *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js] [--bin-runs 1]
  *
  * Make the images with `node dist/bench/score/gen.js <dir> 20000`. With --concurrency 1 and 2 ms a
  * request a 20,000-image run takes a minute or more; `--limit-c1 N` scores only the first N images there
@@ -27,7 +27,7 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1]! : dflt;
 };
 const dir = args[0];
-if (!dir) throw new Error('usage: bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js]');
+if (!dir) throw new Error('usage: bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js] [--bin-runs 1]');
 const latency = Number(opt('--latency', '2'));
 const concurrencies = opt('--concurrency', '1,4,16').split(',').map(Number);
 const batchSizes = opt('--batch-size', '1,8').split(',').map(Number);
@@ -35,6 +35,8 @@ const runs = Number(opt('--runs', '1'));
 const limitC1 = Number(opt('--limit-c1', '0'));
 /** The bins to run (default: this checkout's); several are alternated, for before/after comparisons. */
 const bins = opt('--bins', join(root, 'bin/automl-img.js')).split(',');
+/** Runs of the bins against each stand-in, after its floors (alternated, for before/after medians). */
+const binRuns = Number(opt('--bin-runs', '1'));
 
 function countImages(d: string): number {
   let n = 0;
@@ -126,31 +128,32 @@ for (const concurrency of concurrencies) {
         const ioCpu = process.cpuUsage(ioCpuBefore);
         const cold = runCold(endpoint.url, input, concurrency, batchSize);
         // Several bins (--bins before,after): alternated, the first first on even runs and last on odd ones.
-        for (const bin of run % 2 === 0 ? bins : [...bins].reverse()) {
-          const b = runBin(bin, endpoint.url, input, concurrency, batchSize, images);
-          const row: Row = {
-            bin,
-            concurrency,
-            batchSize,
-            images,
-            ideal: Math.round((concurrency * batchSize * 1000) / latency),
-            floor: Math.round(f.imagesPerSecond),
-            floorCpuUsPerImage: Math.round((floorCpu.user + floorCpu.system) / images),
-            floorP50: f.p50,
-            ioFloor: Math.round(io.imagesPerSecond),
-            ioFloorCpuUsPerImage: Math.round((ioCpu.user + ioCpu.system) / images),
-            coldIoFloor: cold.imagesPerSecond,
-            coldIoFloorCpuUsPerImage: cold.cpuUsPerImage,
-            client: Math.round(b.summary.imagesPerSecond),
-            cpuUsPerImage: b.cpuUsPerImage,
-            peakMB: b.peakMB,
-            p50: b.summary.latencyMs.p50,
-            p95: b.summary.latencyMs.p95,
-            load: loadavg()[0]!.toFixed(1),
-          };
-          rows.push(row);
-          process.stderr.write(`${JSON.stringify(row)}\n`);
-        }
+        for (let pass = 0; pass < binRuns; pass++)
+          for (const bin of (run + pass) % 2 === 0 ? bins : [...bins].reverse()) {
+            const b = runBin(bin, endpoint.url, input, concurrency, batchSize, images);
+            const row: Row = {
+              bin,
+              concurrency,
+              batchSize,
+              images,
+              ideal: Math.round((concurrency * batchSize * 1000) / latency),
+              floor: Math.round(f.imagesPerSecond),
+              floorCpuUsPerImage: Math.round((floorCpu.user + floorCpu.system) / images),
+              floorP50: f.p50,
+              ioFloor: Math.round(io.imagesPerSecond),
+              ioFloorCpuUsPerImage: Math.round((ioCpu.user + ioCpu.system) / images),
+              coldIoFloor: cold.imagesPerSecond,
+              coldIoFloorCpuUsPerImage: cold.cpuUsPerImage,
+              client: Math.round(b.summary.imagesPerSecond),
+              cpuUsPerImage: b.cpuUsPerImage,
+              peakMB: b.peakMB,
+              p50: b.summary.latencyMs.p50,
+              p95: b.summary.latencyMs.p95,
+              load: loadavg()[0]!.toFixed(1),
+            };
+            rows.push(row);
+            process.stderr.write(`${JSON.stringify(row)}\n`);
+          }
       } finally {
         endpoint.stop();
       }
