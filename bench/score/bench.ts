@@ -3,9 +3,11 @@
  * images per second of the real bin for each `--concurrency` × `--batch-size`, its CPU per image and
  * peak memory (from /usr/bin/time), next to the floor: the same requests, bodies built beforehand in
  * memory, sent by a bare undici pool that reads nothing back (floor.ts) — the most the stand-in
- * allows on this machine. A fresh stand-in for each pair, warmed by a floor pass first.
+ * allows on this machine — and the I/O floor: the same, each body built from its files during the
+ * run (what a client that reads every image cannot go below) — and that I/O floor as a fresh process
+ * of its own (floor.js), whose clock, like the bin's, includes V8's warming up. A fresh stand-in for each pair, warmed by a floor pass first.
  *
- *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000]
+ *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js] [--bin-runs 1]
  *
  * Make the images with `node dist/bench/score/gen.js <dir> 20000`. With --concurrency 1 and 2 ms a
  * request a 20,000-image run takes a minute or more; `--limit-c1 N` scores only the first N images there
@@ -25,12 +27,16 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 ? args[i + 1]! : dflt;
 };
 const dir = args[0];
-if (!dir) throw new Error('usage: bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1]');
+if (!dir) throw new Error('usage: bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js] [--bin-runs 1]');
 const latency = Number(opt('--latency', '2'));
 const concurrencies = opt('--concurrency', '1,4,16').split(',').map(Number);
 const batchSizes = opt('--batch-size', '1,8').split(',').map(Number);
 const runs = Number(opt('--runs', '1'));
 const limitC1 = Number(opt('--limit-c1', '0'));
+/** The bins to run (default: this checkout's); several are alternated, for before/after comparisons. */
+const bins = opt('--bins', join(root, 'bin/automl-img.js')).split(',');
+/** Runs of the bins against each stand-in, after its floors (alternated, for before/after medians). */
+const binRuns = Number(opt('--bin-runs', '1'));
 
 function countImages(d: string): number {
   let n = 0;
@@ -61,6 +67,7 @@ async function startEndpoint(): Promise<{ url: string; stop: () => void }> {
 }
 
 interface Row {
+  bin: string;
   concurrency: number;
   batchSize: number;
   images: number;
@@ -68,15 +75,43 @@ interface Row {
   floor: number;
   floorCpuUsPerImage: number;
   floorP50: number;
+  ioFloor: number;
+  ioFloorCpuUsPerImage: number;
+  coldIoFloor: number;
+  coldIoFloorCpuUsPerImage: number;
   client: number;
   cpuUsPerImage: number;
   peakMB: number;
   p50: number;
   p95: number;
+  /** uptime's 1-minute load average when the run ended. */
+  load: string;
 }
 
 const rows: Row[] = [];
 const out = join(tmpdir(), `automl-img-score-bench-${process.pid}.jsonl`);
+
+/** The I/O floor as a fresh process (floor.js run alone): what any new Node process reading the images gets. */
+function runCold(url: string, input: string, concurrency: number, batchSize: number) {
+  const images = countImages(input);
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, join(root, 'dist/bench/score/floor.js'), url, input, String(concurrency), String(batchSize)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`floor.js failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+  return { imagesPerSecond: Math.round((JSON.parse(r.stdout) as { imagesPerSecond: number }).imagesPerSecond), cpuUsPerImage: Math.round(((user + sys) * 1e6) / images) };
+}
+
+/** One run of a bin against the stand-in at `url`: its summary, CPU and peak memory. */
+function runBin(bin: string, url: string, input: string, concurrency: number, batchSize: number, images: number) {
+  rmSync(out, { force: true });
+  const args = ['-f', '%e %U %S %M', process.execPath, bin, 'score', url, input, '-o', out, '--json', '-q', '--concurrency', String(concurrency), '--batch-size', String(batchSize)];
+  const r = spawnSync('/usr/bin/time', args, { encoding: 'utf8', env: { ...process.env, AZUREML_ENDPOINT_KEY: 'bench-key' }, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`score failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const [, user, sys, rssKB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
+  const summary = JSON.parse(r.stdout) as { imagesPerSecond: number; predicted: number; latencyMs: { p50: number; p95: number } };
+  if (summary.predicted !== images) throw new Error(`predicted ${summary.predicted} of ${images}`);
+  return { summary, cpuUsPerImage: Math.round(((user + sys) * 1e6) / images), peakMB: Math.round(rssKB / 1024) };
+}
+
 for (const concurrency of concurrencies) {
   for (const batchSize of batchSizes) {
     const input = concurrency === 1 && limitC1 > 0 ? subset(limitC1) : dir;
@@ -88,48 +123,37 @@ for (const concurrency of concurrencies) {
         const cpuBefore = process.cpuUsage();
         const f = await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key' });
         const floorCpu = process.cpuUsage(cpuBefore);
-        rmSync(out, { force: true });
-        const r = spawnSync(
-          '/usr/bin/time',
-          [
-            '-f',
-            '%e %U %S %M',
-            process.execPath,
-            join(root, 'bin/automl-img.js'),
-            'score',
-            endpoint.url,
-            input,
-            '-o',
-            out,
-            '--json',
-            '-q',
-            '--concurrency',
-            String(concurrency),
-            '--batch-size',
-            String(batchSize),
-          ],
-          { encoding: 'utf8', env: { ...process.env, AZUREML_ENDPOINT_KEY: 'bench-key' }, maxBuffer: 64 << 20 },
-        );
-        if (r.status !== 0) throw new Error(`score failed (${r.status}): ${r.stderr.slice(-2000)}`);
-        const [, user, sys, rssKB] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number, number];
-        const summary = JSON.parse(r.stdout) as { imagesPerSecond: number; predicted: number; latencyMs: { p50: number; p95: number } };
-        if (summary.predicted !== images) throw new Error(`predicted ${summary.predicted} of ${images}`);
-        const row: Row = {
-          concurrency,
-          batchSize,
-          images,
-          ideal: Math.round((concurrency * batchSize * 1000) / latency),
-          floor: Math.round(f.imagesPerSecond),
-          floorCpuUsPerImage: Math.round((floorCpu.user + floorCpu.system) / images),
-          floorP50: f.p50,
-          client: Math.round(summary.imagesPerSecond),
-          cpuUsPerImage: Math.round(((user + sys) * 1e6) / images),
-          peakMB: Math.round(rssKB / 1024),
-          p50: summary.latencyMs.p50,
-          p95: summary.latencyMs.p95,
-        };
-        rows.push(row);
-        process.stderr.write(`${JSON.stringify({ ...row, load: loadavg()[0]!.toFixed(1) })}\n`);
+        const ioCpuBefore = process.cpuUsage();
+        const io = await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key', readDuringRun: true });
+        const ioCpu = process.cpuUsage(ioCpuBefore);
+        const cold = runCold(endpoint.url, input, concurrency, batchSize);
+        // Several bins (--bins before,after): alternated, the first first on even runs and last on odd ones.
+        for (let pass = 0; pass < binRuns; pass++)
+          for (const bin of (run + pass) % 2 === 0 ? bins : [...bins].reverse()) {
+            const b = runBin(bin, endpoint.url, input, concurrency, batchSize, images);
+            const row: Row = {
+              bin,
+              concurrency,
+              batchSize,
+              images,
+              ideal: Math.round((concurrency * batchSize * 1000) / latency),
+              floor: Math.round(f.imagesPerSecond),
+              floorCpuUsPerImage: Math.round((floorCpu.user + floorCpu.system) / images),
+              floorP50: f.p50,
+              ioFloor: Math.round(io.imagesPerSecond),
+              ioFloorCpuUsPerImage: Math.round((ioCpu.user + ioCpu.system) / images),
+              coldIoFloor: cold.imagesPerSecond,
+              coldIoFloorCpuUsPerImage: cold.cpuUsPerImage,
+              client: Math.round(b.summary.imagesPerSecond),
+              cpuUsPerImage: b.cpuUsPerImage,
+              peakMB: b.peakMB,
+              p50: b.summary.latencyMs.p50,
+              p95: b.summary.latencyMs.p95,
+              load: loadavg()[0]!.toFixed(1),
+            };
+            rows.push(row);
+            process.stderr.write(`${JSON.stringify(row)}\n`);
+          }
       } finally {
         endpoint.stop();
       }
@@ -137,11 +161,24 @@ for (const concurrency of concurrencies) {
   }
 }
 rmSync(out, { force: true });
-process.stdout.write(
-  '| --concurrency | --batch-size | images | latency bound (img/s) | floor (img/s) | automl-img (img/s) | of floor | CPU µs/image: floor / automl-img (whole process) | peak RSS MB | p50 ms: floor / automl-img (p95) |\n|---|---|---|---|---|---|---|---|---|---|\n',
-);
+const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
+const columns = [
+  ...(bins.length > 1 ? ['bin'] : []),
+  '--concurrency',
+  '--batch-size',
+  'images',
+  'latency bound (img/s)',
+  'floor / I/O floor / cold I/O floor (img/s)',
+  'automl-img (img/s)',
+  'of floor / of I/O floor / of cold I/O floor',
+  'CPU µs/image: floor / I/O floor / cold I/O floor (whole process) / automl-img (whole process)',
+  'peak RSS MB',
+  'p50 ms: floor / automl-img (p95)',
+  'load',
+];
+process.stdout.write(`| ${columns.join(' | ')} |\n|${columns.map(() => '---|').join('')}\n`);
 for (const r of rows) {
   process.stdout.write(
-    `| ${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} | ${r.client} | ${Math.round((100 * r.client) / r.floor)}% | ${r.floorCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) |\n`,
+    `| ${bins.length > 1 ? `${r.bin} | ` : ''}${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} / ${r.ioFloor} / ${r.coldIoFloor} | ${r.client} | ${pct(r.client, r.floor)} / ${pct(r.client, r.ioFloor)} / ${pct(r.client, r.coldIoFloor)} | ${r.floorCpuUsPerImage} / ${r.ioFloorCpuUsPerImage} / ${r.coldIoFloorCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) | ${r.load} |\n`,
   );
 }

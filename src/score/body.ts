@@ -89,10 +89,12 @@ function imageError(image: ImageInput, code: 'IMAGE_NOT_FOUND' | 'IMAGE_UNREADAB
   return new ConversionError(code, named, imageLocation(image));
 }
 
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 /** True when the first bytes are those of a JPEG, PNG, BMP or TIFF (classic or BigTIFF). */
 function hasImageSignature(b: Buffer): boolean {
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true;
-  if (b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return true;
+  if (b.length >= 8 && PNG_SIGNATURE.equals(b.subarray(0, 8))) return true;
   if (b[0] === 0x42 && b[1] === 0x4d) return true;
   if (b[0] === 0x49 && b[1] === 0x49 && (b[2] === 0x2a || b[2] === 0x2b) && b[3] === 0) return true;
   return b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 0x2a || b[3] === 0x2b);
@@ -126,10 +128,14 @@ export function probeImage(image: ImageInput): SizedImage {
     }
     if (n === 0) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
     if (n < 2 || !hasImageSignature(probeBuf.subarray(0, Math.min(n, 8)))) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
-    if (n <= KEEP_BYTES) return { ...image, size: n, data: Buffer.from(probeBuf.subarray(0, n)) };
+    if (n <= KEEP_BYTES) {
+      const data = Buffer.allocUnsafe(n);
+      probeBuf.copy(data, 0, 0, n);
+      return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: n, data };
+    }
     const s = fstatSync(fd);
     if (!s.isFile()) throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a device');
-    return { ...image, size: s.size };
+    return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: s.size };
   } catch (e) {
     if (e instanceof ConversionError) throw e;
     throw imageError(image, 'IMAGE_UNREADABLE', `cannot read the image: ${(e as Error).message}`);

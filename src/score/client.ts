@@ -14,7 +14,8 @@
  */
 import { Readable } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import { ConversionError, type ErrorCode } from '../errors.js';
 import { IN_MEMORY_BODY, bodyBuffer, bodyChunks, type Batch, type BodyKind } from './body.js';
 
@@ -42,6 +43,22 @@ export interface Exchange {
   latencyMs: number;
   retries: number;
 }
+
+/**
+ * undici's `Pool`, loaded alone: the package's index also loads fetch, WebSocket, caches and mocks, a
+ * tenth of a second of CPU at every start of the command (undici has no `exports` map, so its files
+ * can be loaded by path). Should a later undici move the file, the index is loaded instead.
+ */
+const PoolClass: typeof Pool = (() => {
+  const require = createRequire(import.meta.url);
+  try {
+    const alone = require('undici/lib/dispatcher/pool.js') as unknown;
+    if (typeof alone === 'function') return alone as typeof Pool;
+  } catch {
+    // fall back to the index below
+  }
+  return (require('undici') as typeof import('undici')).Pool;
+})();
 
 /** Statuses worth another try (SPEC §7). */
 const RETRY_STATUS: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -94,9 +111,18 @@ export class Endpoint {
   constructor(private readonly options: EndpointOptions) {
     // The timeout of a try: until the answer's headers come, and then between chunks of its body.
     // (undici's own timers: a per-request AbortController and timer cost more than the rest of a small request.)
-    this.pool = new Pool(options.uri.origin, { connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.pool = new PoolClass(options.uri.origin, { connections: options.concurrency, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
     this.path = options.uri.pathname + options.uri.search;
+    this.headers = {
+      'content-type': options.body === 'input-data' ? 'application/json' : 'application/octet-stream',
+      accept: 'application/json',
+      authorization: `Bearer ${options.key}`,
+      ...(options.deployment ? { 'azureml-model-deployment': options.deployment } : {}),
+    };
   }
+
+  /** The headers of every request but its length. */
+  private readonly headers: Readonly<Record<string, string>>;
 
   private closed = false;
 
@@ -113,13 +139,30 @@ export class Endpoint {
    *   one of the batch's image errors when a file changed, or the signal's reason when it aborts
    */
   async post(batch: Batch, hooks: { signal?: AbortSignal | undefined; onRetry?: (reason: string) => void } = {}): Promise<Exchange> {
+    const signal = hooks.signal;
+    signal?.throwIfAborted();
+    // The first try is made here, and only a failed one goes to p-retry, as its first attempt (replayed,
+    // not sent again): the same tries, backoff and messages, without p-retry's set-up for each request
+    // that succeeds at once (nearly all of them).
+    let first: unknown;
+    let answer: { text: string; latencyMs: number } | undefined;
+    try {
+      answer = await this.once(batch, signal);
+    } catch (e) {
+      first = e;
+    }
+    if (answer) {
+      signal?.throwIfAborted(); // as p-retry does after a try: once stopped, an answer that came in meanwhile is not used
+      return { text: answer.text, latencyMs: answer.latencyMs, retries: 0 };
+    }
     let retries = 0;
     let lastWasTimeout = false;
     try {
       const result = await pRetry(
-        async () => {
-          if (hooks.signal?.aborted) throw new AbortError(hooks.signal.reason as Error);
-          return await this.once(batch, hooks.signal);
+        async (attempt) => {
+          if (attempt === 1) throw first;
+          if (signal?.aborted) throw new AbortError(signal.reason as Error);
+          return await this.once(batch, signal);
         },
         {
           retries: this.options.retries,
@@ -127,10 +170,10 @@ export class Endpoint {
           minTimeout: this.options.backoff.minMs,
           maxTimeout: this.options.backoff.maxMs,
           randomize: true,
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          ...(signal ? { signal } : {}),
           shouldRetry: async ({ error }) => {
             if (!(error instanceof TryFailure) || !error.retryable) return false;
-            if (error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, hooks.signal);
+            if (error.retryAfterMs !== undefined) await sleep(error.retryAfterMs, signal);
             retries++;
             hooks.onRetry?.(error.message);
             return true;
@@ -140,7 +183,7 @@ export class Endpoint {
           },
         },
       );
-      return { ...result, retries };
+      return { text: result.text, latencyMs: result.latencyMs, retries };
     } catch (e) {
       if (e instanceof TryFailure) {
         if (!e.retryable) throw new ConversionError(e.code, e.message);
@@ -154,7 +197,7 @@ export class Endpoint {
 
   /** One try: the body, the POST, the whole answer. */
   private async once(batch: Batch, runSignal: AbortSignal | undefined): Promise<{ text: string; latencyMs: number }> {
-    const { key, deployment, body: kind, timeoutMs } = this.options;
+    const { key, body: kind, timeoutMs } = this.options;
     let bodyError: unknown;
     let body: Buffer | Readable;
     if (batch.bytes <= IN_MEMORY_BODY) body = bodyBuffer(kind, batch.images, batch.bytes);
@@ -162,20 +205,13 @@ export class Endpoint {
       body = Readable.from(bodyChunks(kind, batch.images));
       body.on('error', (e) => (bodyError = e));
     }
-    const headers: Record<string, string> = {
-      'content-type': kind === 'input-data' ? 'application/json' : 'application/octet-stream',
-      'content-length': String(batch.bytes),
-      accept: 'application/json',
-      authorization: `Bearer ${key}`,
-    };
-    if (deployment) headers['azureml-model-deployment'] = deployment;
+    const headers: Record<string, string> = { ...this.headers, 'content-length': String(batch.bytes) };
     const started = performance.now();
     try {
-      const res = await this.pool.request({ path: this.path, method: 'POST', headers, body });
-      const text = await res.body.text();
+      const res = await this.exchange(body, headers);
       const latencyMs = performance.now() - started;
-      if (res.statusCode >= 200 && res.statusCode < 300) return { text, latencyMs };
-      throw this.statusFailure(res.statusCode, text, batch, retryAfterMs(res.headers['retry-after']));
+      if (res.statusCode >= 200 && res.statusCode < 300) return { text: res.text, latencyMs };
+      throw this.statusFailure(res.statusCode, res.text, batch, retryAfterMs(res.retryAfter));
     } catch (e) {
       if (e instanceof TryFailure) throw e;
       if (bodyError instanceof ConversionError) throw new AbortError(bodyError);
@@ -193,6 +229,37 @@ export class Endpoint {
     } finally {
       if (body instanceof Readable && !body.destroyed) body.destroy();
     }
+  }
+
+  /**
+   * One POST and its whole answer, through undici's `dispatch` with a handler that gathers the answer's
+   * bytes: what `pool.request()` + `body.text()` do, without a stream and its promises for each answer.
+   * Rejects with undici's errors (timeouts, connection errors) as `request()` would.
+   */
+  private exchange(body: Buffer | Readable, headers: Record<string, string>): Promise<{ statusCode: number; text: string; retryAfter: string | undefined }> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let statusCode = 0;
+      let retryAfter: string | undefined;
+      this.pool.dispatch(
+        { path: this.path, method: 'POST', headers, body },
+        {
+          onConnect: () => {},
+          onHeaders: (status, rawHeaders) => {
+            if (status < 200) return true; // 100 Continue and other interim answers: the real one follows
+            statusCode = status;
+            if (status >= 300) retryAfter = headerValue(rawHeaders, 'retry-after');
+            return true;
+          },
+          onData: (chunk) => {
+            chunks.push(chunk);
+            return true;
+          },
+          onComplete: () => resolve({ statusCode, text: utf8Text(chunks), retryAfter }),
+          onError: reject,
+        },
+      );
+    });
   }
 
   /** A non-2xx answer: what it means and what to check. */
@@ -228,6 +295,22 @@ export class Endpoint {
         return new TryFailure(`the endpoint answered ${answer} (${images}), which retrying cannot change`, 'ENDPOINT_REFUSED', false);
     }
   }
+}
+
+/** The first value of a header in undici's raw headers (`[name, value, name, value...]`), or undefined. */
+export function headerValue(raw: (Buffer | string)[] | string[] | null | undefined, name: string): string | undefined {
+  if (!raw) return undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toString().toLowerCase() === name) return raw[i + 1]!.toString();
+  }
+  return undefined;
+}
+
+/** The answer's bytes as text: UTF-8, a byte-order mark skipped (as undici's `body.text()` does). */
+export function utf8Text(chunks: Buffer[]): string {
+  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const bom = all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf;
+  return all.toString('utf8', bom ? 3 : 0);
 }
 
 /** `text` with the key masked. */

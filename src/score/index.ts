@@ -603,9 +603,15 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   /** Characters of lines held behind an unfinished earlier request. */
   let pendingChars = 0;
   const complete = (index: number, text: string) => {
-    pending.set(index, text);
-    pendingChars += text.length;
-    while (pending.has(nextToWrite)) {
+    if (index === nextToWrite) {
+      // The oldest unfinished request (the usual case): its lines go out now, then any held behind it.
+      unwritten += text;
+      nextToWrite++;
+    } else {
+      pending.set(index, text);
+      pendingChars += text.length;
+    }
+    while (pending.size > 0 && pending.has(nextToWrite)) {
       const ready = pending.get(nextToWrite)!;
       unwritten += ready;
       pendingChars -= ready.length;
@@ -631,7 +637,6 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
   };
 
   const send = async (batch: Batch) => {
-    const urls = batch.images.map((i) => i.imageUrl);
     try {
       const exchange = await endpoint.post(batch, {
         signal: stop.signal,
@@ -652,6 +657,7 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
       complete(batch.index, lines.join(''));
     } catch (e) {
       if (options.signal?.aborted) return; // interrupted: this batch stays unfinished, for --resume
+      const urls = batch.images.map((i) => i.imageUrl);
       if (stoppedBy) {
         failNotSent(urls);
       } else if (e instanceof ConversionError) {

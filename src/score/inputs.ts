@@ -11,7 +11,7 @@
  *   }
  */
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { ConversionError, describeValue } from '../errors.js';
 import { extensionOf, isImageName } from '../images.js';
 import { readJsonlLines } from '../jsonl/read.js';
@@ -72,28 +72,51 @@ export async function checkInputs(inputs: readonly string[]): Promise<void> {
 
 /** The images of every input, in order (see the module comment). */
 export async function* listImages(inputs: readonly string[], options: InputOptions = {}): AsyncGenerator<InputItem> {
+  const urls = new LocalUrls(options);
   for (const input of inputs) {
     if (options.signal?.aborted) throw interruptedError();
     const abs = resolve(input);
     const s = await stat(abs);
-    if (s.isDirectory()) yield* walkFolder(abs, options);
+    if (s.isDirectory()) yield* walkFolder(abs, urls, options.signal);
     else if (JSONL_EXTENSIONS.has(extensionOf(abs))) yield* jsonlImages(abs, options);
-    else yield fileImage(abs, options);
+    else yield fileImage(abs, urls);
   }
 }
 
-function localUrl(abs: string, options: InputOptions): { url: string } | { error: ConversionError } {
-  const root = resolve(options.imagesRoot ?? '.');
-  const key = relativeKey(root, abs);
-  if (key !== undefined) return { url: (options.baseUrl ?? '') + key };
-  if (options.imagesRoot !== undefined) {
-    return { error: new ConversionError('PATH_OUTSIDE_ROOT', `the image lies outside --images-root ${displayPath(root)}`, { file: displayPath(abs) }) };
+/**
+ * The `image_url` of a local image file: its path relative to `--images-root` (default: the current
+ * directory), after `--base-url`. The root is resolved once a listing, not once an image.
+ */
+class LocalUrls {
+  private readonly root: string;
+  /** The root with a separator after it: a path that starts with it lies inside the root. */
+  private readonly rootPrefix: string;
+  private readonly baseUrl: string;
+  constructor(private readonly options: InputOptions) {
+    this.root = resolve(options.imagesRoot ?? '.');
+    this.rootPrefix = this.root.endsWith(sep) ? this.root : this.root + sep;
+    this.baseUrl = options.baseUrl ?? '';
   }
-  return { url: sep === '/' ? abs : abs.split(sep).join('/') };
+
+  of(abs: string): { url: string } | { error: ConversionError } {
+    // Paths here are resolved: on POSIX a path lies inside the root exactly when it starts with the root and a
+    // separator (no path.relative an image); Windows (case-insensitive, drive letters) goes the long way.
+    const inside = abs.startsWith(this.rootPrefix) && abs.length > this.rootPrefix.length;
+    const key = inside ? toSlashes(abs.slice(this.rootPrefix.length)) : sep === '/' ? undefined : relativeKey(this.root, abs);
+    if (key !== undefined) return { url: this.baseUrl + key };
+    if (this.options.imagesRoot !== undefined) {
+      return { error: new ConversionError('PATH_OUTSIDE_ROOT', `the image lies outside --images-root ${displayPath(this.root)}`, { file: displayPath(abs) }) };
+    }
+    return { url: toSlashes(abs) };
+  }
 }
 
-function fileImage(abs: string, options: InputOptions): InputItem {
-  const mapped = localUrl(abs, options);
+function toSlashes(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+function fileImage(abs: string, urls: LocalUrls): InputItem {
+  const mapped = urls.of(abs);
   if ('error' in mapped) return { ok: false, error: mapped.error, imageUrl: undefined };
   if (!isImageName(abs)) {
     const error = new ConversionError('NOT_AN_IMAGE', `expected an image (jpg, jpeg, png, bmp, tif, tiff...) or a .jsonl file, got a .${extensionOf(abs) || '(no extension)'} file`, {
@@ -105,15 +128,16 @@ function fileImage(abs: string, options: InputOptions): InputItem {
 }
 
 /** Image files under `dir`, depth-first in name order; folders reached twice through symlinks are walked once. */
-async function* walkFolder(dir: string, options: InputOptions, seen: Set<string> = new Set()): AsyncGenerator<InputItem> {
+async function* walkFolder(dir: string, urls: LocalUrls, signal: AbortSignal | undefined, seen: Set<string> = new Set()): AsyncGenerator<InputItem> {
   const real = await realpath(dir);
   if (seen.has(real)) return;
   seen.add(real);
+  // `dir` is resolved and a listed name holds no separator: joining is putting one between them.
+  const prefix = dir.endsWith(sep) ? dir : dir + sep;
   for (const entry of await listFolder(dir)) {
-    if (options.signal?.aborted) throw interruptedError();
-    const abs = join(dir, entry.name);
-    if (entry.kind === 'dir') yield* walkFolder(abs, options, seen);
-    else if (entry.kind === 'file' && isImageName(entry.name)) yield fileImage(abs, options);
+    if (signal?.aborted) throw interruptedError();
+    if (entry.kind === 'dir') yield* walkFolder(prefix + entry.name, urls, signal, seen);
+    else if (entry.kind === 'file' && isImageName(entry.name)) yield fileImage(prefix + entry.name, urls);
   }
 }
 

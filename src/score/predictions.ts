@@ -30,7 +30,9 @@ export function answerProblem(answer: unknown): string | undefined {
   }
   if (!('boxes' in a)) return 'expected probs and labels (classification) or boxes (detection, segmentation), got neither';
   if (!Array.isArray(a['boxes'])) return `boxes: expected a list, got ${describeValue(a['boxes'])}`;
-  for (const [i, b] of (a['boxes'] as unknown[]).entries()) {
+  const boxes = a['boxes'] as unknown[];
+  for (let i = 0; i < boxes.length; i++) {
+    const b = boxes[i];
     if (b === null || typeof b !== 'object' || Array.isArray(b)) return `boxes[${i}]: expected an object, got ${describeValue(b)}`;
     const { box, label, score, polygon } = b as Record<string, unknown>;
     if (box === null || typeof box !== 'object') return `boxes[${i}].box: expected an object, got ${describeValue(box)}`;
@@ -79,8 +81,15 @@ export function answerLines(batch: Batch, text: string, kind: BodyKind, key = ''
   for (let i = 0; i < answers.length; i++) {
     const problem = answerProblem(answers[i]);
     if (problem) throw bad(`answer[${i}]: ${problem}`);
-    const { filename: _serverPath, image_url: _ignored, ...fields } = answers[i] as Record<string, unknown>;
-    lines.push(JSON.stringify({ image_url: batch.images[i]!.imageUrl, ...fields }) + '\n');
+    // The answer's fields after our image_url, less its filename (the server's temporary path) and any image_url of its own.
+    const answer = answers[i] as Record<string, unknown>;
+    const line: Record<string, unknown> = { image_url: batch.images[i]!.imageUrl };
+    for (const k in answer) {
+      if (k === 'filename' || k === 'image_url') continue;
+      if (k === '__proto__') Object.defineProperty(line, k, { value: answer[k], enumerable: true, writable: true, configurable: true });
+      else line[k] = answer[k];
+    }
+    lines.push(JSON.stringify(line) + '\n');
   }
   return lines;
 }

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { imageDigest, startStandIn, type Fault, type StandIn, type StandInOptions, type StandInTask } from '../../bench/score/endpoint.js';
-import { retryAfterMs } from '../../src/score/client.js';
+import { headerValue, retryAfterMs, utf8Text } from '../../src/score/client.js';
 import { answerProblem, score, type ScoreOptions, type ScoreSummary } from '../../src/score/index.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
@@ -347,6 +347,17 @@ describe('parts', () => {
     expect(retryAfterMs('soon')).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
     expect(retryAfterMs('99999')).toBe(120_000);
+  });
+
+  it("an answer's Retry-After found in undici's raw headers, any case; its text decoded as body.text() does", () => {
+    const raw = [Buffer.from('Content-Type'), Buffer.from('text/plain'), Buffer.from('Retry-After'), Buffer.from('7'), Buffer.from('retry-after'), Buffer.from('9')];
+    expect(headerValue(raw, 'retry-after')).toBe('7');
+    expect(headerValue([Buffer.from('x'), Buffer.from('y')], 'retry-after')).toBeUndefined();
+    expect(headerValue(null, 'retry-after')).toBeUndefined();
+    const text = '[{"probs":[1],"labels":["é"]}]';
+    expect(utf8Text([Buffer.from('\ufeff' + text.slice(0, 5)), Buffer.from(text.slice(5))])).toBe(text);
+    expect(utf8Text([Buffer.from(text)])).toBe(text);
+    expect(utf8Text([])).toBe('');
   });
 
   it('answer shapes of SPEC §7', () => {
