@@ -252,11 +252,20 @@ async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T> {
   return step.value;
 }
 
-/** Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap). */
-function probeSync<T>(fd: number, probe: Probe<T>): T {
+/**
+ * Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap).
+ * Bytes that `head` (the file's first bytes; all of them when `whole`) already holds are taken from
+ * it, not read again.
+ */
+function probeSync<T>(fd: number, probe: Probe<T>, head: Buffer, whole: boolean): T {
   let step = probe.next();
   while (!step.done) {
     const [position, length] = step.value;
+    const end = position + length;
+    if (end <= head.length || whole) {
+      step = probe.next(head.subarray(Math.min(position, head.length), Math.min(end, head.length)));
+      continue;
+    }
     if (syncBuf.length < length) syncBuf = Buffer.allocUnsafe(length);
     const buf = syncBuf;
     const n = readSync(fd, buf, 0, length, position);
@@ -348,9 +357,24 @@ export async function readImageDetails(absPath: string, display: string, options
   }
 }
 
+/**
+ * The first synchronous read of a file checked for its end, while the files are small: a file this
+ * size or smaller comes whole in that one read (a short read says so), and its end is checked from
+ * the bytes in hand, without asking the file's size (fstat) and reading its end (pread): about half
+ * the system calls per image. Copying 100 KB costs about as much as one of those calls, 256 KiB
+ * about two (bench/classify/RESULTS.md).
+ */
+const WHOLE_READ = 256 * 1024;
 /** The first bytes of every synchronous read land here, and later reads in {@link syncBuf}. */
-const syncHead = Buffer.allocUnsafe(FIRST_READ);
+const syncHead = Buffer.allocUnsafe(WHOLE_READ);
 let syncBuf = Buffer.allocUnsafe(SEGMENT_READ);
+/**
+ * The size of the last file whose end was checked synchronously: after a file larger than
+ * {@link WHOLE_READ} the next first read is {@link FIRST_READ} (a set of large photos pays no copy
+ * of bytes it does not need), after a smaller one it is {@link WHOLE_READ}. Only the speed depends
+ * on it, never the result.
+ */
+let lastSyncSize = 0;
 
 /**
  * Reads `{format, width, height}` synchronously (and checks the file is whole, as
@@ -366,10 +390,17 @@ export function readImageDetailsSync(absPath: string, options: ImageReadOptions 
     return undefined;
   }
   try {
-    const n = readSync(fd, syncHead, 0, FIRST_READ, 0);
+    const verify = options.verify ?? true;
+    const first = verify && lastSyncSize <= WHOLE_READ ? WHOLE_READ : FIRST_READ;
+    const n = readSync(fd, syncHead, 0, first, 0);
     if (n === 0) return undefined;
-    const fileSize = (options.verify ?? true) ? (n < FIRST_READ ? n : fstatSync(fd).size) : undefined;
-    const found = probeSync(fd, inspect(syncHead.subarray(0, n), fileSize));
+    const whole = n < first;
+    let fileSize: number | undefined;
+    if (verify) lastSyncSize = fileSize = whole ? n : fstatSync(fd).size;
+    // The header is read from the first 4 KiB as by readImageDetails (the same answers); the walk's
+    // and the end check's later reads come from the rest of the buffer when it holds them.
+    const held = syncHead.subarray(0, n);
+    const found = probeSync(fd, inspect(n > FIRST_READ ? held.subarray(0, FIRST_READ) : held, fileSize), held, whole);
     return found && 'details' in found ? found.details : undefined;
   } catch {
     return undefined;
