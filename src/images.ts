@@ -62,8 +62,8 @@ function isStartOfFrame(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 }
 
-/** What a header read found: the details, or why the file is not a readable image. */
-type Found = { details: Required<ImageDetails> } | { unreadable: string };
+/** What a header read found: the details, or why the file is not a readable image (a message). */
+type Found = Required<ImageDetails> | string;
 
 const hex = (b: number | undefined) => (b === undefined ? 'the end of the file' : `0x${b.toString(16).toUpperCase().padStart(2, '0')}`);
 
@@ -83,7 +83,8 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
   let window = head;
   let windowStart = 0;
   let pos = 2;
-  let frame: { width: number; height: number } | undefined;
+  let width = 0; // 0 until the frame header is read
+  let height = 0;
   for (let steps = 0; steps < MAX_JPEG_SEGMENTS; steps++) {
     // (no closures over pos and window here: they would move these hot variables off the stack)
     if (pos + 10 > windowStart + window.length && windowStart !== pos) {
@@ -104,29 +105,28 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
       continue;
     }
     if (marker === 0x00) return `expected a JPEG marker at byte ${pos}, got FF00 (scan data)`;
-    if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${frame ? 'any scan' : 'the frame header'}`;
+    if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${width ? 'any scan' : 'the frame header'}`;
     if (left < 4) return headersEnd(window.length, windowStart, pos);
     const length = window.readUInt16BE(at + 2);
     if (length < 2) return `JPEG segment FF${hex(marker).slice(2)} at byte ${pos}: expected a length of at least 2, got ${length}`;
-    if (isStartOfFrame(marker) && frame === undefined) {
+    if (isStartOfFrame(marker) && width === 0) {
       if (left < 10) return headersEnd(window.length, windowStart, pos);
       const precision = window[at + 4]!;
-      const height = window.readUInt16BE(at + 5);
-      const width = window.readUInt16BE(at + 7);
+      height = window.readUInt16BE(at + 5);
+      width = window.readUInt16BE(at + 7);
       const components = window[at + 9]!;
       if (length !== 8 + 3 * components || components < 1 || components > 4 || precision < 2 || precision > 16) {
         return `JPEG frame header at byte ${pos}: expected a length of 8 + 3 × components (1-4) and a precision of 2-16 bits, got length ${length}, ${components} components, ${precision} bits`;
       }
       if (width === 0 || height === 0) return `JPEG frame header at byte ${pos}: expected a width and height above 0, got ${width}x${height}`;
-      frame = { width, height };
-      if (!toScan) return { ...frame, scanStart: -1 };
+      if (!toScan) return { width, height, scanStart: -1 };
     } else if (marker === 0xda) {
-      if (frame === undefined) return `a scan (FFDA) at byte ${pos} before any frame header`;
-      return { ...frame, scanStart: pos + 2 + length };
+      if (width === 0) return `a scan (FFDA) at byte ${pos} before any frame header`;
+      return { width, height, scanStart: pos + 2 + length };
     }
     pos += 2 + length;
   }
-  return `no ${frame ? 'scan' : 'frame header'} in the first ${MAX_JPEG_SEGMENTS} segments`;
+  return `no ${width ? 'scan' : 'frame header'} in the first ${MAX_JPEG_SEGMENTS} segments`;
 }
 
 /** What {@link tiffLayout} reads: the size, and where the pixels lie. */
@@ -191,36 +191,35 @@ function* inspect(head: Buffer, size: number | undefined): Probe<Found | undefin
   const verify = size !== undefined;
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
     const jpeg = yield* jpegLayout(head, false);
-    if (typeof jpeg === 'string') return { unreadable: `not a readable JPEG: ${jpeg}` };
-    const details = { details: { format: 'jpg', width: jpeg.width, height: jpeg.height } };
+    if (typeof jpeg === 'string') return `not a readable JPEG: ${jpeg}`;
+    const details = { format: 'jpg', width: jpeg.width, height: jpeg.height };
     if (!verify) return details;
     // Nearly every whole JPEG ends with its end-of-image marker: two bytes decide. Else the walk goes
     // on to the first scan, and the end is looked for after it.
     const last = size >= 4 ? yield [size - 2, 2] : undefined;
     if (last && last[0] === 0xff && last[1] === 0xd9) return details;
     const scan = yield* jpegLayout(head, true);
-    if (typeof scan === 'string') return { unreadable: `not a readable JPEG: ${scan}` };
-    const problem = yield* jpegEnd(size, scan.scanStart);
-    return problem ? { unreadable: problem } : details;
+    if (typeof scan === 'string') return `not a readable JPEG: ${scan}`;
+    return (yield* jpegEnd(size, scan.scanStart)) ?? details;
   }
   if (head[0] === 0x49 || head[0] === 0x4d) {
     const tiff = yield* tiffLayout(head);
     if (tiff) {
       const problem = verify && tiff.pieces ? yield* tiffEnd(tiff.pieces, size, tiff.big) : undefined;
-      return problem ? { unreadable: problem } : { details: { format: 'tiff', width: tiff.width, height: tiff.height } };
+      return problem ?? { format: 'tiff', width: tiff.width, height: tiff.height };
     }
   }
   let r;
   try {
     r = imageSize(head);
   } catch (e) {
-    if (/unsupported file type/i.test((e as Error).message)) return { unreadable: 'not an image: unrecognised file header' };
+    if (/unsupported file type/i.test((e as Error).message)) return 'not an image: unrecognised file header';
     return undefined;
   }
   const format = formatName(r.type);
   if (!format || !(r.width > 0) || !(r.height > 0)) return undefined;
   const problem = verify ? yield* endOf(format, head, size) : undefined;
-  return problem ? { unreadable: problem } : { details: { format, width: r.width, height: r.height } };
+  return problem ?? { format, width: r.width, height: r.height };
 }
 
 /** The end check of a format read by image-size (PNG, BMP; others have none): undefined when whole. */
@@ -326,8 +325,8 @@ export async function readImageDetails(absPath: string, display: string, options
       const data = buf.subarray(0, bytesRead);
       if (size === FIRST_READ) {
         const found = await probeAsync(fd, inspect(data, fileSize));
-        if (found && 'details' in found) return found.details;
-        if (found) throw unreadable(found.unreadable);
+        if (typeof found === 'string') throw unreadable(found);
+        if (found) return found;
       } else {
         try {
           const r = imageSize(data);
@@ -401,7 +400,7 @@ export function readImageDetailsSync(absPath: string, options: ImageReadOptions 
     // and the end check's later reads come from the rest of the buffer when it holds them.
     const held = syncHead.subarray(0, n);
     const found = probeSync(fd, inspect(n > FIRST_READ ? held.subarray(0, FIRST_READ) : held, fileSize), held, whole);
-    return found && 'details' in found ? found.details : undefined;
+    return typeof found === 'string' ? undefined : found;
   } catch {
     return undefined;
   } finally {
