@@ -3,6 +3,7 @@
  * characters of the file name (no percent-encoding, no Unicode normalisation).
  */
 import { isAbsolute, relative, sep } from 'node:path';
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConversionError } from './errors.js';
@@ -78,9 +79,12 @@ export function showBytes(bytes: Uint8Array): string {
  * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
  */
 export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
-  let dirents;
+  let dirents: Dirent[] | Dirent<Buffer>[];
   try {
-    dirents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
+    // Names as strings first (the common case, and cheaper); Node shows bytes that are not UTF-8 as
+    // U+FFFD, so only a listing that holds one is read again as bytes to tell the two apart.
+    dirents = await readdir(dir, { withFileTypes: true });
+    if (dirents.some((d) => d.name.includes('\uFFFD'))) dirents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
       const bytes = Buffer.byteLength(dir);
@@ -90,20 +94,22 @@ export async function listFolder(dir: string, options: ListFolderOptions = {}): 
     }
     throw e;
   }
+  // join(dir, name) for every entry, as one normalised prefix plus the name (a name holds no separator).
+  const inDir = join(dir, 'x').slice(0, -1);
   const out: ListedEntry[] = [];
   for (const d of dirents) {
-    const bytes = d.name as unknown as Buffer;
-    const name = utf8Name(bytes);
+    const bytes = d.name;
+    const name = typeof bytes === 'string' ? bytes : utf8Name(bytes);
     if (name === undefined) {
-      out.push({ name: showBytes(bytes), kind: 'unusable' });
+      out.push({ name: showBytes(bytes as Buffer), kind: 'unusable' });
       continue;
     }
     if (!options.includeHidden && name.startsWith('.')) continue;
-    if (options.skip?.(join(dir, name))) continue;
+    if (options.skip?.(inDir + name)) continue;
     let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
     if (d.isSymbolicLink()) {
       try {
-        const s = await stat(join(dir, name));
+        const s = await stat(inDir + name);
         kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
       } catch {
         kind = 'other';
