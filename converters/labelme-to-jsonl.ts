@@ -268,7 +268,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const root = ctx.options.root ?? (single ? dirname(ctx.input) : ctx.input);
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
-  const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
+  const headers = ctx.options.imageDetails ? await HeaderReader.for(root, { verify: ctx.options.verifyImages }) : undefined;
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
   const seenImages: string[] = [];
   const usedImages = new Set<string>();
@@ -334,7 +334,7 @@ async function convertOne(
   let width: number;
   let height: number;
   if (headers) {
-    const h = headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs)));
+    const h = headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs), { verify: ctx.options.verifyImages }));
     details = h;
     width = h.width;
     height = h.height;

@@ -250,6 +250,8 @@ const CONVERTERS: [converter: string, sample: string, input: string, image: stri
   ['voc', 'voc', '', 'images/2.jpg'],
   ['voc-mask', 'voc-mask', '', 'JPEGImages/2026_000002.jpg'],
   ['coco', 'coco', 'annotations.json', 'images/1.jpg'],
+  ['cvat', 'cvat', 'annotations.xml', 'images/1.jpg'],
+  ['labelme', 'labelme', '', 'batch1/1.jpg'],
 ];
 
 describe('every converter checks the images it reads', () => {
