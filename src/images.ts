@@ -8,7 +8,9 @@
  * A header is read with image-size on the first 4 KiB; for a JPEG whose frame header lies further
  * in, behind a large EXIF block, a walk over the segment headers that reads 4 KiB at the segment it
  * needs; for a TIFF, a read of the first IFD where the header points; more bytes, at most 16 MiB,
- * only when that fails.
+ * only when that fails. The end check (src/image-end.ts) reads a few bytes at the end; the
+ * synchronous path reads a file of up to 256 KiB whole in its first read instead, and checks its end
+ * from those bytes (no fstat, no second read).
  *
  * @example
  *   if (isImageName('photos/cat.JPG')) await readImageDetails('/data/photos/cat.JPG', 'photos/cat.JPG');
