@@ -30,7 +30,8 @@ import { fromErrorData, Pass2Pool, pass1Arrays, type Pass2Setup } from '../src/c
 import { bucketCountFor, ObjectBuckets } from '../src/coco/spill.js';
 import { mapOrdered } from '../src/concurrency.js';
 import { ConversionError } from '../src/errors.js';
-import { readImageDetails, turnedSizeHint } from '../src/images.js';
+import { turnedSizeHint } from '../src/images.js';
+import { HeaderReader } from '../src/kit/headers.js';
 import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/coco/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
@@ -265,10 +266,12 @@ function imageKeys(ctx: ConverterContext, index: CocoIndex, place: ImagePlace, f
 async function sizesFromHeaders(ctx: ConverterContext, index: CocoIndex, place: ImagePlace, images: Images, file: string): Promise<void> {
   const { ok, keys } = images;
   const todo = Array.from({ length: index.imageCount }, (_, i) => i).filter((i) => ok[i]);
+  // Synchronous reads while the disk answers fast, as the other converters (src/kit/headers.ts).
+  const reader = await HeaderReader.for(place.imagesDir, { verify: ctx.options.verifyImages });
   const headers = mapOrdered(todo, IO_CONCURRENCY, async (i) => {
     const abs = resolve(place.imagesDir, index.fileNames[i]!);
     try {
-      return { i, details: await readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages }) };
+      return { i, details: await reader.read(abs, ctx.display) };
     } catch (e) {
       if (e instanceof ConversionError) return { i, error: e };
       throw e;

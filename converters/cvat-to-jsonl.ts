@@ -290,7 +290,7 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
     if (ctx.options.imageDetails) {
       try {
         // One synchronous read covers nearly every header (as voc-detection); the async read gives the error.
-        details = readImageDetailsSync(abs) ?? (await readImageDetails(abs, ctx.display(abs)));
+        details = readImageDetailsSync(abs, { verify: ctx.options.verifyImages }) ?? (await readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages }));
       } catch (e) {
         if (!(e instanceof ConversionError)) throw e;
         ctx.bad(e.code === 'IMAGE_NOT_FOUND' ? new ConversionError('IMAGE_NOT_FOUND', `image not found: looked for ${candidates.map((c) => ctx.display(c)).join(', ')}`, at('/@name')) : e);

@@ -357,7 +357,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const task: Task = ctx.own.task;
   const polygon = polygonOptionsFrom(ctx.own);
   const { decodeMask } = await import('../src/mask/png.js');
-  const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
+  const headers = ctx.options.imageDetails ? await HeaderReader.for(root, { verify: ctx.options.verifyImages }) : undefined;
   const extractTo = extractFolder(ctx, single ? dirname(ctx.input) : ctx.input);
   /** Image files of the walked folders, and those some JSON names (the others are reported). */
   const seenImages: string[] = [];
@@ -471,7 +471,7 @@ async function convertOne(ctx: ConverterContext, jsonAbs: string, file: string, 
   let width: number;
   let height: number;
   if (headers) {
-    const h = 'details' in image ? image.details : (headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs))));
+    const h = 'details' in image ? image.details : (headers.readSync(image.abs) ?? (await readImageDetails(image.abs, ctx.display(image.abs), { verify: ctx.options.verifyImages })));
     details = h;
     width = h.width;
     height = h.height;

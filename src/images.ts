@@ -8,7 +8,9 @@
  * A header is read with image-size on the first 4 KiB; for a JPEG whose frame header lies further
  * in, behind a large EXIF block, a walk over the segment headers that reads 4 KiB at the segment it
  * needs; for a TIFF, a read of the first IFD where the header points; more bytes, at most 16 MiB,
- * only when that fails.
+ * only when that fails. The end check (src/image-end.ts) reads a few bytes at the end; the
+ * synchronous path reads a file of up to 256 KiB whole in its first read instead, and checks its end
+ * from those bytes (no fstat, no second read).
  *
  * @example
  *   if (isImageName('photos/cat.JPG')) await readImageDetails('/data/photos/cat.JPG', 'photos/cat.JPG');
@@ -62,8 +64,8 @@ function isStartOfFrame(m: number): boolean {
   return m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 }
 
-/** What a header read found: the details, or why the file is not a readable image. */
-type Found = { details: Required<ImageDetails> } | { unreadable: string };
+/** What a header read found: the details, or why the file is not a readable image (a message). */
+type Found = Required<ImageDetails> | string;
 
 const hex = (b: number | undefined) => (b === undefined ? 'the end of the file' : `0x${b.toString(16).toUpperCase().padStart(2, '0')}`);
 
@@ -83,7 +85,8 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
   let window = head;
   let windowStart = 0;
   let pos = 2;
-  let frame: { width: number; height: number } | undefined;
+  let width = 0; // 0 until the frame header is read
+  let height = 0;
   for (let steps = 0; steps < MAX_JPEG_SEGMENTS; steps++) {
     // (no closures over pos and window here: they would move these hot variables off the stack)
     if (pos + 10 > windowStart + window.length && windowStart !== pos) {
@@ -104,29 +107,28 @@ function* jpegLayout(head: Buffer, toScan: boolean): Probe<{ width: number; heig
       continue;
     }
     if (marker === 0x00) return `expected a JPEG marker at byte ${pos}, got FF00 (scan data)`;
-    if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${frame ? 'any scan' : 'the frame header'}`;
+    if (marker === 0xd9) return `no image data: an end-of-image marker (FFD9) at byte ${pos}, before ${width ? 'any scan' : 'the frame header'}`;
     if (left < 4) return headersEnd(window.length, windowStart, pos);
     const length = window.readUInt16BE(at + 2);
     if (length < 2) return `JPEG segment FF${hex(marker).slice(2)} at byte ${pos}: expected a length of at least 2, got ${length}`;
-    if (isStartOfFrame(marker) && frame === undefined) {
+    if (isStartOfFrame(marker) && width === 0) {
       if (left < 10) return headersEnd(window.length, windowStart, pos);
       const precision = window[at + 4]!;
-      const height = window.readUInt16BE(at + 5);
-      const width = window.readUInt16BE(at + 7);
+      height = window.readUInt16BE(at + 5);
+      width = window.readUInt16BE(at + 7);
       const components = window[at + 9]!;
       if (length !== 8 + 3 * components || components < 1 || components > 4 || precision < 2 || precision > 16) {
         return `JPEG frame header at byte ${pos}: expected a length of 8 + 3 × components (1-4) and a precision of 2-16 bits, got length ${length}, ${components} components, ${precision} bits`;
       }
       if (width === 0 || height === 0) return `JPEG frame header at byte ${pos}: expected a width and height above 0, got ${width}x${height}`;
-      frame = { width, height };
-      if (!toScan) return { ...frame, scanStart: -1 };
+      if (!toScan) return { width, height, scanStart: -1 };
     } else if (marker === 0xda) {
-      if (frame === undefined) return `a scan (FFDA) at byte ${pos} before any frame header`;
-      return { ...frame, scanStart: pos + 2 + length };
+      if (width === 0) return `a scan (FFDA) at byte ${pos} before any frame header`;
+      return { width, height, scanStart: pos + 2 + length };
     }
     pos += 2 + length;
   }
-  return `no ${frame ? 'scan' : 'frame header'} in the first ${MAX_JPEG_SEGMENTS} segments`;
+  return `no ${width ? 'scan' : 'frame header'} in the first ${MAX_JPEG_SEGMENTS} segments`;
 }
 
 /** What {@link tiffLayout} reads: the size, and where the pixels lie. */
@@ -191,36 +193,35 @@ function* inspect(head: Buffer, size: number | undefined): Probe<Found | undefin
   const verify = size !== undefined;
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
     const jpeg = yield* jpegLayout(head, false);
-    if (typeof jpeg === 'string') return { unreadable: `not a readable JPEG: ${jpeg}` };
-    const details = { details: { format: 'jpg', width: jpeg.width, height: jpeg.height } };
+    if (typeof jpeg === 'string') return `not a readable JPEG: ${jpeg}`;
+    const details = { format: 'jpg', width: jpeg.width, height: jpeg.height };
     if (!verify) return details;
     // Nearly every whole JPEG ends with its end-of-image marker: two bytes decide. Else the walk goes
     // on to the first scan, and the end is looked for after it.
     const last = size >= 4 ? yield [size - 2, 2] : undefined;
     if (last && last[0] === 0xff && last[1] === 0xd9) return details;
     const scan = yield* jpegLayout(head, true);
-    if (typeof scan === 'string') return { unreadable: `not a readable JPEG: ${scan}` };
-    const problem = yield* jpegEnd(size, scan.scanStart);
-    return problem ? { unreadable: problem } : details;
+    if (typeof scan === 'string') return `not a readable JPEG: ${scan}`;
+    return (yield* jpegEnd(size, scan.scanStart)) ?? details;
   }
   if (head[0] === 0x49 || head[0] === 0x4d) {
     const tiff = yield* tiffLayout(head);
     if (tiff) {
       const problem = verify && tiff.pieces ? yield* tiffEnd(tiff.pieces, size, tiff.big) : undefined;
-      return problem ? { unreadable: problem } : { details: { format: 'tiff', width: tiff.width, height: tiff.height } };
+      return problem ?? { format: 'tiff', width: tiff.width, height: tiff.height };
     }
   }
   let r;
   try {
     r = imageSize(head);
   } catch (e) {
-    if (/unsupported file type/i.test((e as Error).message)) return { unreadable: 'not an image: unrecognised file header' };
+    if (/unsupported file type/i.test((e as Error).message)) return 'not an image: unrecognised file header';
     return undefined;
   }
   const format = formatName(r.type);
   if (!format || !(r.width > 0) || !(r.height > 0)) return undefined;
   const problem = verify ? yield* endOf(format, head, size) : undefined;
-  return problem ? { unreadable: problem } : { details: { format, width: r.width, height: r.height } };
+  return problem ?? { format, width: r.width, height: r.height };
 }
 
 /** The end check of a format read by image-size (PNG, BMP; others have none): undefined when whole. */
@@ -252,11 +253,20 @@ async function probeAsync<T>(fd: number, probe: Probe<T>): Promise<T> {
   return step.value;
 }
 
-/** Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap). */
-function probeSync<T>(fd: number, probe: Probe<T>): T {
+/**
+ * Runs a probe on synchronous reads of `fd` (into one shared buffer: synchronous code cannot overlap).
+ * Bytes that `head` (the file's first bytes; all of them when `whole`) already holds are taken from
+ * it, not read again.
+ */
+function probeSync<T>(fd: number, probe: Probe<T>, head: Buffer, whole: boolean): T {
   let step = probe.next();
   while (!step.done) {
     const [position, length] = step.value;
+    const end = position + length;
+    if (end <= head.length || whole) {
+      step = probe.next(head.subarray(Math.min(position, head.length), Math.min(end, head.length)));
+      continue;
+    }
     if (syncBuf.length < length) syncBuf = Buffer.allocUnsafe(length);
     const buf = syncBuf;
     const n = readSync(fd, buf, 0, length, position);
@@ -317,8 +327,8 @@ export async function readImageDetails(absPath: string, display: string, options
       const data = buf.subarray(0, bytesRead);
       if (size === FIRST_READ) {
         const found = await probeAsync(fd, inspect(data, fileSize));
-        if (found && 'details' in found) return found.details;
-        if (found) throw unreadable(found.unreadable);
+        if (typeof found === 'string') throw unreadable(found);
+        if (found) return found;
       } else {
         try {
           const r = imageSize(data);
@@ -360,8 +370,8 @@ export function readImageDetailsFromBytes(data: Buffer, display: string, options
   if (data.length === 0) throw unreadable('not an image: no bytes');
   const size = (options.verify ?? true) ? data.length : undefined;
   const found = probeBytes(data, inspect(data.subarray(0, FIRST_READ), size));
-  if (found && 'details' in found) return found.details;
-  if (found) throw unreadable(found.unreadable);
+  if (typeof found === 'string') throw unreadable(found);
+  if (found) return found;
   let problem = 'no width and height in the header';
   try {
     const r = imageSize(data.subarray(0, MAX_READ));
@@ -388,9 +398,24 @@ function probeBytes<T>(data: Buffer, probe: Probe<T>): T {
   return step.value;
 }
 
+/**
+ * The first synchronous read of a file checked for its end, while the files are small: a file this
+ * size or smaller comes whole in that one read (a short read says so), and its end is checked from
+ * the bytes in hand, without asking the file's size (fstat) and reading its end (pread): about half
+ * the system calls per image. Copying 100 KB costs about as much as one of those calls, 256 KiB
+ * about two (bench/classify/RESULTS.md).
+ */
+const WHOLE_READ = 256 * 1024;
 /** The first bytes of every synchronous read land here, and later reads in {@link syncBuf}. */
-const syncHead = Buffer.allocUnsafe(FIRST_READ);
+const syncHead = Buffer.allocUnsafe(WHOLE_READ);
 let syncBuf = Buffer.allocUnsafe(SEGMENT_READ);
+/**
+ * The size of the last file whose end was checked synchronously: after a file larger than
+ * {@link WHOLE_READ} the next first read is {@link FIRST_READ} (a set of large photos pays no copy
+ * of bytes it does not need), after a smaller one it is {@link WHOLE_READ}. Only the speed depends
+ * on it, never the result.
+ */
+let lastSyncSize = 0;
 
 /**
  * Reads `{format, width, height}` synchronously (and checks the file is whole, as
@@ -406,11 +431,18 @@ export function readImageDetailsSync(absPath: string, options: ImageReadOptions 
     return undefined;
   }
   try {
-    const n = readSync(fd, syncHead, 0, FIRST_READ, 0);
+    const verify = options.verify ?? true;
+    const first = verify && lastSyncSize <= WHOLE_READ ? WHOLE_READ : FIRST_READ;
+    const n = readSync(fd, syncHead, 0, first, 0);
     if (n === 0) return undefined;
-    const fileSize = (options.verify ?? true) ? (n < FIRST_READ ? n : fstatSync(fd).size) : undefined;
-    const found = probeSync(fd, inspect(syncHead.subarray(0, n), fileSize));
-    return found && 'details' in found ? found.details : undefined;
+    const whole = n < first;
+    let fileSize: number | undefined;
+    if (verify) lastSyncSize = fileSize = whole ? n : fstatSync(fd).size;
+    // The header is read from the first 4 KiB as by readImageDetails (the same answers); the walk's
+    // and the end check's later reads come from the rest of the buffer when it holds them.
+    const held = syncHead.subarray(0, n);
+    const found = probeSync(fd, inspect(n > FIRST_READ ? held.subarray(0, FIRST_READ) : held, fileSize), held, whole);
+    return typeof found === 'string' ? undefined : found;
   } catch {
     return undefined;
   } finally {

@@ -72,10 +72,19 @@ export function showBytes(bytes: Uint8Array): string {
   return out;
 }
 
-/** A folder's entries, names as text or (`buffer`) as bytes. */
-async function readFolder(dir: string, encoding: 'utf8' | 'buffer'): Promise<Dirent[]> {
+/**
+ * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
+ * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
+ * and those `skip` accepts. Names are read as bytes: one that is not UTF-8 comes back as `unusable`.
+ * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
+ */
+export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
+  let dirents: Dirent[] | Dirent<Buffer>[];
   try {
-    return (await readdir(dir, { withFileTypes: true, encoding: encoding as 'utf8' })) as Dirent[];
+    // Names as strings first (the common case, and cheaper); Node shows bytes that are not UTF-8 as
+    // U+FFFD, so only a listing that holds one is read again as bytes to tell the two apart.
+    dirents = await readdir(dir, { withFileTypes: true });
+    if (dirents.some((d) => d.name.includes('\uFFFD'))) dirents = await readdir(dir, { withFileTypes: true, encoding: 'buffer' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENAMETOOLONG') {
       const bytes = Buffer.byteLength(dir);
@@ -85,36 +94,22 @@ async function readFolder(dir: string, encoding: 'utf8' | 'buffer'): Promise<Dir
     }
     throw e;
   }
-}
-
-/**
- * The entries of a folder sorted by name (UTF-16 order), symlinks resolved to what they point at.
- * Hidden ones (`.name`) are left out unless `includeHidden` (for callers that report some of them),
- * and those `skip` accepts. A name that is not UTF-8 comes back as `unusable` (its bytes shown).
- * @throws ConversionError `PATH_UNUSABLE` when `dir` is longer than the system allows (ENAMETOOLONG)
- */
-export async function listFolder(dir: string, options: ListFolderOptions = {}): Promise<ListedEntry[]> {
-  // Names as strings first (a Buffer per name costs twice the listing): a name that is not UTF-8 reads
-  // as one with U+FFFD, and then the folder is listed again as bytes to tell which are not.
-  const asText = await readFolder(dir, 'utf8');
-  const asBytes = asText.some((d) => d.name.includes('\uFFFD')) ? await readFolder(dir, 'buffer') : undefined;
+  // join(dir, name) for every entry, as one normalised prefix plus the name (a name holds no separator).
+  const inDir = join(dir, 'x').slice(0, -1);
   const out: ListedEntry[] = [];
-  for (const d of asBytes ?? asText) {
-    let name: string | undefined = d.name;
-    if (asBytes) {
-      const bytes = d.name as unknown as Buffer;
-      name = utf8Name(bytes);
-      if (name === undefined) {
-        out.push({ name: showBytes(bytes), kind: 'unusable' });
-        continue;
-      }
+  for (const d of dirents) {
+    const bytes = d.name;
+    const name = typeof bytes === 'string' ? bytes : utf8Name(bytes);
+    if (name === undefined) {
+      out.push({ name: showBytes(bytes as Buffer), kind: 'unusable' });
+      continue;
     }
     if (!options.includeHidden && name.startsWith('.')) continue;
-    if (options.skip?.(join(dir, name))) continue;
+    if (options.skip?.(inDir + name)) continue;
     let kind: ListedEntry['kind'] = d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other';
     if (d.isSymbolicLink()) {
       try {
-        const s = await stat(join(dir, name));
+        const s = await stat(inDir + name);
         kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : 'other';
       } catch {
         kind = 'other';

@@ -9,6 +9,7 @@
  * Usage (after `npx tsc -p .` and `node dist/bench/classify/gen.js`):
  *   node dist/bench/classify/ab.js --a <old build>/dist/src/index.js [--b dist/src/index.js]
  *     [--set csv|folder] [--runs 15] [--data bench/data/classify/fridge] [--no-details]
+ *     [--b-no-verify-images]   (B without the cut-image check: a build before it has no such option)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     data: { type: 'string', default: 'bench/data/classify/fridge' },
     'no-details': { type: 'boolean', default: false },
+    'b-no-verify-images': { type: 'boolean', default: false },
     child: { type: 'string' },
   },
 });
@@ -47,7 +49,7 @@ if (values.child !== undefined) {
   try {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    await convert(values.set, input, { out, force: true, imageDetails: !values['no-details'] });
+    await convert(values.set, input, { out, force: true, imageDetails: !values['no-details'], ...(values['b-no-verify-images'] ? { verifyImages: false } : {}) });
     const c = process.cpuUsage(c0);
     console.log(JSON.stringify({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 } satisfies Timing));
   } finally {
@@ -57,7 +59,8 @@ if (values.child !== undefined) {
   if (values.a === undefined) throw new Error('--a <build>/dist/src/index.js is required');
   const builds = [values.a, values.b];
   const once = (build: string): Timing => {
-    const args = [process.argv[1]!, '--child', build, '--set', values.set, '--data', data, ...(values['no-details'] ? ['--no-details'] : [])];
+    const noVerify = build === values.b && values['b-no-verify-images'] ? ['--b-no-verify-images'] : [];
+    const args = [process.argv[1]!, '--child', build, '--set', values.set, '--data', data, ...(values['no-details'] ? ['--no-details'] : []), ...noVerify];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${build}: exit ${r.status}: ${r.stderr}`);
     return JSON.parse(r.stdout) as Timing;
@@ -78,7 +81,9 @@ if (values.child !== undefined) {
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-  console.log(`${new Date().toISOString()}, ${values.set}${values['no-details'] ? ' --no-image-details' : ''}, ${runs} runs each, load average ${load} at the end`);
+  console.log(
+    `${new Date().toISOString()}, ${values.set}${values['no-details'] ? ' --no-image-details' : ''}${values['b-no-verify-images'] ? ' (B with --no-verify-images)' : ''}, ${runs} runs each, load average ${load} at the end`,
+  );
   console.log('| build | median wall ms | median CPU ms | least CPU ms |');
   console.log('|---|---:|---:|---:|');
   for (const [i, b] of builds.entries()) {

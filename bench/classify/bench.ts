@@ -11,7 +11,9 @@
  * Usage (after `npx tsc -p .` and `node dist/bench/classify/gen.js`):
  *   node dist/bench/classify/bench.js [--runs 5] [--data bench/data/classify/fridge] [--only folder|csv]
  *     [--bin bin/automl-img.js]   (the build of the CLI to time)
- *     [--compare other/bin/automl-img.js]   (a second build, e.g. a patched copy, timed alongside)
+ *     [--compare other/bin/automl-img.js]...   (other builds, e.g. a patched copy, timed alongside; repeatable)
+ *     [--no-verify-too]   (the build under --bin also with --no-verify-images: what the cut-image check costs)
+ *     [--builds-only]     (no I/O floors and no reference: only the builds, for A/B rounds)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,7 +25,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     data: { type: 'string', default: 'bench/data/classify/fridge' },
     bin: { type: 'string', default: 'bin/automl-img.js' },
-    compare: { type: 'string' },
+    compare: { type: 'string', multiple: true, default: [] },
+    'no-verify-too': { type: 'boolean', default: false },
+    'builds-only': { type: 'boolean', default: false },
     only: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
     ref: { type: 'string', default: resolve('../shared/reference/ref_convert.py') },
@@ -55,27 +59,38 @@ for (const set of ['folder', 'csv'] as const) {
   const s = sets[set];
   const out = join(outRoot, `automl-${set}`);
   const refOut = join(outRoot, `ref-${set}`);
-  candidates.push(
-    { set, name: 'I/O floor (fs/promises, 64 in flight)', cmd: [node, floor, s.images] },
-    { set, name: 'I/O floor (fs callbacks, 64 in flight)', cmd: [node, floor, s.images, '--callbacks'] },
-    { set, name: 'I/O floor (sync loop)', cmd: [node, floor, s.images, '--sync'] },
-    {
-      set,
-      name: `automl-img convert ${set}`,
-      cmd: [node, bin, 'convert', set, s.input, '-o', out, '--force', '-q'],
-      outputs: [join(out, 'train_annotations.jsonl'), join(out, 'validation_annotations.jsonl')],
-    },
-  );
-  if (values.compare) {
-    const out2 = join(outRoot, `compare-${set}`);
+  if (!values['builds-only']) {
+    candidates.push(
+      { set, name: 'I/O floor (fs/promises, 64 in flight)', cmd: [node, floor, s.images] },
+      { set, name: 'I/O floor (fs callbacks, 64 in flight)', cmd: [node, floor, s.images, '--callbacks'] },
+      { set, name: 'I/O floor (sync loop)', cmd: [node, floor, s.images, '--sync'] },
+    );
+  }
+  candidates.push({
+    set,
+    name: `automl-img convert ${set}`,
+    cmd: [node, bin, 'convert', set, s.input, '-o', out, '--force', '-q'],
+    outputs: [join(out, 'train_annotations.jsonl'), join(out, 'validation_annotations.jsonl')],
+  });
+  if (values['no-verify-too']) {
+    const out2 = join(outRoot, `automl-${set}-no-verify`);
     candidates.push({
       set,
-      name: `automl-img convert ${set} (${values.compare})`,
-      cmd: [node, resolve(values.compare), 'convert', set, s.input, '-o', out2, '--force', '-q'],
+      name: `automl-img convert ${set} --no-verify-images`,
+      cmd: [node, bin, 'convert', set, s.input, '-o', out2, '--force', '-q', '--no-verify-images'],
       outputs: [join(out2, 'train_annotations.jsonl'), join(out2, 'validation_annotations.jsonl')],
     });
   }
-  if (existsSync(values.ref)) {
+  for (const [k, other] of values.compare.entries()) {
+    const out2 = join(outRoot, `compare-${k}-${set}`);
+    candidates.push({
+      set,
+      name: `automl-img convert ${set} (${other})`,
+      cmd: [node, resolve(other), 'convert', set, s.input, '-o', out2, '--force', '-q'],
+      outputs: [join(out2, 'train_annotations.jsonl'), join(out2, 'validation_annotations.jsonl')],
+    });
+  }
+  if (!values['builds-only'] && existsSync(values.ref)) {
     candidates.push({
       set,
       name: `ref_convert.py ${s.ref} (no image headers)`,
@@ -155,7 +170,7 @@ for (const set of ['folder', 'csv'] as const) {
     const m = median(times.get(c)!);
     const cpu = median(cpus.get(c)!);
     rows.push(
-      `| ${set} | ${c.name} | ${m.toFixed(0)} | ${(m / floorMs).toFixed(2)} | ${Number.isNaN(refMs) ? '–' : (m / refMs).toFixed(2)} | ${cpu.toFixed(0)} | ${(cpu / floorCpu).toFixed(2)} | ${times
+      `| ${set} | ${c.name} | ${m.toFixed(0)} | ${floors.length ? (m / floorMs).toFixed(2) : '–'} | ${Number.isNaN(refMs) ? '–' : (m / refMs).toFixed(2)} | ${cpu.toFixed(0)} | ${floors.length ? (cpu / floorCpu).toFixed(2) : '–'} | ${times
         .get(c)!
         .map((t) => t.toFixed(0))
         .join(', ')} |`,

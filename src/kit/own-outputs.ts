@@ -20,7 +20,7 @@ const TEMP_NAME = /^\.(?:automl-img-spill|.+)\.\d+\.[0-9a-f]{8}\.(?:tmp|old)$/;
 
 /** True for a name the writer gives its outputs, output folders (`--mltable`) or temporary files. */
 export function isOwnOutputName(name: string): boolean {
-  return OUTPUT_NAMES.has(name) || TEMP_NAME.test(name);
+  return OUTPUT_NAMES.has(name) || (name.startsWith('.') && TEMP_NAME.test(name));
 }
 
 /**

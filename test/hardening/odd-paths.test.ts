@@ -52,6 +52,20 @@ describe('names that are not UTF-8', () => {
     ]);
   });
 
+  test('a UTF-8 name that holds U+FFFD itself, or begins with a BOM, is usable, beside one that is not UTF-8', async () => {
+    const root = latin1Dataset();
+    writeFileSync(join(root, 'can', 'a\uFFFDb.jpg'), jpeg(4, 3));
+    writeFileSync(join(root, 'can', '\uFEFFbom.jpg'), jpeg(4, 3));
+    expect(await listFolder(join(root, 'can'))).toEqual([
+      { name: '1.jpg', kind: 'file' },
+      { name: '2.jpg', kind: 'file' },
+      { name: 'a\uFFFDb.jpg', kind: 'file' },
+      { name: '\uFEFFbom.jpg', kind: 'file' },
+    ]);
+    writeFileSync(Buffer.concat([Buffer.from(join(root, 'can') + '/'), Buffer.from([0x78, 0xe8, 0x2e, 0x6a, 0x70, 0x67])]), jpeg(4, 3));
+    expect((await listFolder(join(root, 'can'))).map((e) => `${e.name} ${e.kind}`)).toEqual(['1.jpg file', '2.jpg file', 'a\uFFFDb.jpg file', 'x\\xe8.jpg unusable', '\uFEFFbom.jpg file']);
+  });
+
   test('folder: a bad item (PATH_UNUSABLE) naming the bytes; skip converts the rest', async () => {
     const root = latin1Dataset();
     const e = await convert('folder', root, { dryRun: true }).catch((x: unknown) => x);

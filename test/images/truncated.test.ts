@@ -204,6 +204,36 @@ describe('PNG, BMP, TIFF', () => {
   });
 });
 
+describe('the synchronous read (one read for a small file, fstat and a read at the end for a large one)', () => {
+  it('gives what readImageDetails gives, or undefined where it fails, whatever the sizes and their order', async () => {
+    const small = jpeg(8, 8);
+    const eoi = small.length - 2;
+    /** A whole baseline JPEG of about `bytes` bytes (scan-like filler before its FFD9). */
+    const jpegOf = (bytes: number) => {
+      const scanLike = Buffer.alloc(bytes - small.length, 0x55);
+      for (let i = 0; i < scanLike.length; i += 997) scanLike.set([0xff, 0x00], i);
+      return Buffer.concat([small.subarray(0, eoi), scanLike, small.subarray(eoi)]);
+    };
+    const exif = jpeg(64, 48, { exifBytes: 40_000 }); // the frame header ~40 KB in
+    const pngOf = (bytes: number) => Buffer.concat([png(16, 16).subarray(0, 33), Buffer.alloc(bytes), png(16, 16).subarray(33)]);
+    const WHOLE_READ = 256 * 1024;
+    const cases: [string, Buffer][] = [];
+    for (const bytes of [5_000, 100_000, WHOLE_READ - 1, WHOLE_READ, WHOLE_READ + 1, 400_000]) {
+      const j = jpegOf(bytes);
+      cases.push([`j${bytes}.jpg`, j], [`j${bytes}-cut.jpg`, cut(j, j.length - 2)], [`j${bytes}-trailer.jpg`, Buffer.concat([j, Buffer.alloc(3000, 7)])]);
+      cases.push([`p${bytes}.png`, pngOf(bytes)], [`p${bytes}-cut.png`, cut(pngOf(bytes), bytes - 5)]);
+    }
+    cases.push(['exif.jpg', exif], ['exif-cut.jpg', cut(exif, exif.length - 1)], ['exif-headers.jpg', cut(exif, 20_000)]);
+    const files = await Promise.all(cases.map(async ([name, bytes]) => [name, await write(name, bytes)] as const));
+    const expected = new Map<string, unknown>();
+    for (const [name, abs] of files) expected.set(name, await readImageDetails(abs, name).catch(() => undefined));
+    expect([...expected.values()].filter((v) => v === undefined).length).toBe(14); // the 14 cut files, and only those
+    // Sizes in order, reversed, and large and small alternating: each file is met after a small and after a large one.
+    const order = [...files, ...[...files].reverse(), ...files.flatMap((f, i) => [f, files[files.length - 1 - i]!])];
+    for (const [name, abs] of order) expect(readImageDetailsSync(abs), name).toEqual(expected.get(name));
+  });
+});
+
 /** Copies a sample dataset into the temp folder and cuts one of its images; returns the copy and the cut file. */
 function sampleWithCutImage(sample: string, image: string, cutAt: (n: number) => number): { root: string; abs: string } {
   const root = join(tmp.path, `${sample}-${serial++}`);
@@ -220,6 +250,8 @@ const CONVERTERS: [converter: string, sample: string, input: string, image: stri
   ['voc', 'voc', '', 'images/2.jpg'],
   ['voc-mask', 'voc-mask', '', 'JPEGImages/2026_000002.jpg'],
   ['coco', 'coco', 'annotations.json', 'images/1.jpg'],
+  ['cvat', 'cvat', 'annotations.xml', 'images/1.jpg'],
+  ['labelme', 'labelme', '', 'batch1/1.jpg'],
 ];
 
 describe('every converter checks the images it reads', () => {
