@@ -591,7 +591,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const { root, names, namesFile } = layout;
   const task: Task = ctx.own.task;
   const keepSplits = ctx.own.keepSplits;
-  const headers = ctx.options.imageDetails ? await HeaderReader.for(root) : undefined;
+  const headers = ctx.options.imageDetails ? await HeaderReader.for(root, { verify: ctx.options.verifyImages }) : undefined;
   /** Label files read, and the label folders images point to (with their image folders), for the orphan check. */
   const usedLabels = new Set<string>();
   const labelDirs = new Map<string, Set<string>>();
@@ -648,7 +648,7 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     }
     const quick = headers.readSync(abs);
     if (quick) return finish(quick);
-    return readImageDetails(abs, ctx.display(abs)).then(finish, unreadable);
+    return readImageDetails(abs, ctx.display(abs), { verify: ctx.options.verifyImages }).then(finish, unreadable);
   };
 
   for (const source of layout.sources) {

@@ -14,6 +14,7 @@ import { ConversionError } from '../../src/errors.js';
 import { MAX_JPEG_SEGMENTS, readImageDetails, readImageDetailsSync } from '../../src/images.js';
 import { HeaderReader } from '../../src/kit/headers.js';
 import { validateJsonl } from '../../src/jsonl/validate.js';
+import { CONVERTERS as REGISTERED, findConverter } from '../../src/registry.js';
 import type { ConvertOptions } from '../../src/types.js';
 import { runCli } from '../helpers/cli.js';
 import { conversionFailure, runConversion } from '../helpers/convert.js';
@@ -252,9 +253,13 @@ const CONVERTERS: [converter: string, sample: string, input: string, image: stri
   ['coco', 'coco', 'annotations.json', 'images/1.jpg'],
   ['cvat', 'cvat', 'annotations.xml', 'images/1.jpg'],
   ['labelme', 'labelme', '', 'batch1/1.jpg'],
+  ['yolo', 'yolo', '', 'images/train/1.jpg'],
 ];
 
 describe('every converter checks the images it reads', () => {
+  it('covers every registered converter', () => {
+    expect(CONVERTERS.map(([name]) => findConverter(name)?.name).sort()).toEqual(Object.keys(REGISTERED).sort());
+  });
   for (const [converter, sample, input, image] of CONVERTERS) {
     it(`${converter}: a JPEG cut short is IMAGE_UNREADABLE naming it; --no-verify-images converts it`, async () => {
       expect(existsSync(join(SAMPLES, sample, image)), `${sample}/${image}`).toBe(true);
