@@ -1,32 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { maskArbitrary, maskOfRows, type Mask } from './masks.js';
 import { describe, expect, test } from 'vitest';
 import { ConversionError } from '../../src/errors.js';
 import { countsToString, decodeRle, encodeRle, maskToCounts, parseRle, rleArea, rleBbox, rleToMask, stringToCounts, type Rle } from '../../src/coco/rle.js';
-
-interface Mask {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
-/** Random masks: noise or blocks, so that runs are short and long, and some masks are empty or full. */
-const maskArbitrary: fc.Arbitrary<Mask> = fc
-  .record({ height: fc.integer({ min: 0, max: 14 }), width: fc.integer({ min: 0, max: 14 }), density: fc.constantFrom(0, 0.1, 0.5, 0.9, 1), seed: fc.nat() })
-  .map(({ height, width, density, seed }) => {
-    const data = new Uint8Array(height * width);
-    let s = seed >>> 0;
-    const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / (1 << 24);
-    const blocky = seed % 2 === 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const v = blocky ? (((x >> 2) + (y >> 1) + seed) % 3 === 0 ? 1 : 0) ^ (random() < density / 10 ? 1 : 0) : random() < density ? 1 : 0;
-        data[y * width + x] = v;
-      }
-    }
-    return { width, height, data };
-  });
 
 function bboxOfMask({ width, height, data }: Mask): [number, number, number, number] {
   let [xmin, ymin, xmax, ymax] = [Infinity, Infinity, -1, -1];
@@ -40,12 +18,6 @@ function bboxOfMask({ width, height, data }: Mask): [number, number, number, num
     }
   }
   return xmax < 0 ? [0, 0, 0, 0] : [xmin, ymin, xmax - xmin + 1, ymax - ymin + 1];
-}
-
-function maskOfRows(rows: string[]): Mask {
-  const height = rows.length;
-  const width = rows[0]?.length ?? 0;
-  return { width, height, data: Uint8Array.from(rows.join(''), (c) => Number(c)) };
 }
 
 function thrown(f: () => unknown): ConversionError {

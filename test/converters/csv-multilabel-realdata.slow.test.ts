@@ -3,12 +3,13 @@
  * the reference converter of ../shared/reference.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, writeCsvSet } from './csv-helpers.js';
 import { describe, expect, test } from 'vitest';
 import { summaryOf } from '../../src/convert.js';
 import type { ConvertOptions } from '../../src/types.js';
-import { useTempDir, writeTree, type Tree } from '../helpers/fs.js';
+import { useTempDir, type Tree } from '../helpers/fs.js';
 import { runConversion, type Run } from '../helpers/convert.js';
 import { jpeg } from '../helpers/images.js';
 
@@ -25,22 +26,8 @@ async function lines(input: string, options: ConvertOptions = {}): Promise<{ ima
   return parse(train);
 }
 
-function parse(jsonl: string): { image_url: string; image_details?: unknown; label: string[] }[] {
-  return jsonl
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { image_url: string; image_details?: unknown; label: string[] });
-}
-
 /** Writes `<tmp>/data/labels.csv` (exact bytes) and the images; returns the CSV's path. */
-async function csvSet(csv: string | Buffer, images: Tree = {}): Promise<string> {
-  const root = join(tmp.path, 'data');
-  const tree: Tree = { 'labels.csv': csv };
-  for (const [name, bytes] of Object.entries(images)) tree[`images/${name}`] = bytes;
-  await writeTree(root, tree);
-  mkdirSync(join(root, 'images'), { recursive: true });
-  return join(root, 'labels.csv');
-}
+const csvSet = (csv: string | Buffer, images: Tree = {}): Promise<string> => writeCsvSet(join(tmp.path, 'data'), csv, images);
 
 /** Images 1.jpg … n.jpg, each a distinct size. */
 function numbered(n: number): Tree {

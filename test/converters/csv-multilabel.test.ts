@@ -7,6 +7,7 @@
 import { OFFICIAL_CSV } from '../fixtures/csv-multilabel/cases.js';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, writeCsvSet } from './csv-helpers.js';
 import { describe, expect, test, vi } from 'vitest';
 import { CSV_CHUNK_BYTES, csvLayout, splitLabels } from '../../converters/csv-multilabel.js';
 import { ConversionError } from '../../src/errors.js';
@@ -29,22 +30,8 @@ async function lines(input: string, options: ConvertOptions = {}): Promise<{ ima
 
 const failure = (input: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('csv', input, options);
 
-function parse(jsonl: string): { image_url: string; image_details?: unknown; label: string[] }[] {
-  return jsonl
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { image_url: string; image_details?: unknown; label: string[] });
-}
-
 /** Writes `<tmp>/data/labels.csv` (exact bytes) and the images; returns the CSV's path. */
-async function csvSet(csv: string | Buffer, images: Tree = {}): Promise<string> {
-  const root = join(tmp.path, 'data');
-  const tree: Tree = { 'labels.csv': csv };
-  for (const [name, bytes] of Object.entries(images)) tree[`images/${name}`] = bytes;
-  await writeTree(root, tree);
-  mkdirSync(join(root, 'images'), { recursive: true });
-  return join(root, 'labels.csv');
-}
+const csvSet = (csv: string | Buffer, images: Tree = {}): Promise<string> => writeCsvSet(join(tmp.path, 'data'), csv, images);
 
 const stable = (text: string) => text.split(tmp.path).join('<tmp>');
 

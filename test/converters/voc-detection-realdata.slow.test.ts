@@ -5,26 +5,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { failure, lines, run } from './voc-helpers.js';
 import { describe, expect, test } from 'vitest';
-import { ConversionError } from '../../src/errors.js';
-import type { BoxLabel, ConvertOptions } from '../../src/types.js';
+import type { BoxLabel } from '../../src/types.js';
 import { makeTempDir, removeDir } from '../helpers/fs.js';
-import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
 
 const REALDATA = new URL('../../../shared/realdata/', import.meta.url).pathname;
 const REFERENCE = new URL('../../../shared/reference/ref_convert.py', import.meta.url).pathname;
-
-const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc', root, options);
-
-const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('voc-detection', root, options);
-
-/** Every line of a run, parsed. */
-const lines = (r: Run) =>
-  (r.train + r.validation)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { image_url: string; image_details?: Record<string, unknown>; label: BoxLabel[] });
 
 // ---------------------------------------------------------------------------------------------
 // Real datasets (../shared/realdata), when present

@@ -5,14 +5,14 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { failure, lines, run } from './voc-helpers.js';
 import { describe, expect, test } from 'vitest';
 import { convert } from '../../src/convert.js';
 import { ConversionError } from '../../src/errors.js';
-import type { BoxLabel, ConvertOptions } from '../../src/types.js';
+import type { ConvertOptions } from '../../src/types.js';
 import { azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
 import { runBin, runCli } from '../helpers/cli.js';
 import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
-import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
 import { jpeg, png } from '../helpers/images.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
 
@@ -25,17 +25,6 @@ const scrub = (s: string, root: string) =>
     .join('<root>/')
     .split(root)
     .join('<root>');
-
-const run = (root: string, options: ConvertOptions = {}): Promise<Run> => runConversion('voc', root, options);
-
-const failure = (root: string, options: ConvertOptions = {}): Promise<ConversionError> => conversionFailure('voc-detection', root, options);
-
-/** Every line of a run, parsed. */
-const lines = (r: Run) =>
-  (r.train + r.validation)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { image_url: string; image_details?: Record<string, unknown>; label: BoxLabel[] });
 
 describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('official: facts behind the golden file', async () => {
