@@ -41,7 +41,7 @@ import { defineConverter } from '../src/kit/define.js';
 import { choice, flag, text, type OptionValues } from '../src/options.js';
 import { relativeKey } from '../src/paths.js';
 import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
-import { maskToRings, rasterizeRings, type PolygonOptions } from '../src/polygon/index.js';
+import { maskToRings, rasterizeRings, ringArea, type PolygonOptions } from '../src/polygon/index.js';
 import { ringsOverlap } from '../src/polygon/overlap.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 import { cvatDocument } from '../src/cvat/images.js';
@@ -213,15 +213,6 @@ function normalise(rings: number[][], width: number, height: number): { rings: n
     }),
   );
   return { rings: out, clamped };
-}
-
-function area(ring: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < ring.length; i += 2) {
-    const j = i + 2 === ring.length ? 0 : i + 2;
-    s += ring[i]! * ring[j + 1]! - ring[j]! * ring[i + 1]!;
-  }
-  return Math.abs(s / 2);
 }
 
 /** Subset names that mean the training file; `default` (CVAT's name for none) lets the split decide. */
@@ -445,7 +436,7 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
       else rings = perShape.flat();
       if (shapes.some((s) => s.mask)) ctx.count('masksTraced');
       const n = normalise(rings, width, height);
-      const kept = n.rings.filter((r) => r.length >= 6 && area(r) > 0);
+      const kept = n.rings.filter((r) => r.length >= 6 && Math.abs(ringArea(r)) > 0);
       if (kept.length === 0) {
         ctx.badObject(new ConversionError('BAD_POLYGON', 'expected a shape with an area inside the image, got none (after clamping)', { file, path: first.path }));
         continue;

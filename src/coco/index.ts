@@ -14,7 +14,7 @@
  */
 import { ConversionError, describeValue, type ErrorCode, type Location } from '../errors.js';
 import { MAX_MASK_PIXELS } from '../mask/limits.js';
-import { maskToRings, type PolygonOptions } from '../polygon/index.js';
+import { maskToRings, ringArea, type PolygonOptions } from '../polygon/index.js';
 import { parseRle, rleBbox, rleToMask, type Rle } from './rle.js';
 import type { ByteSpan } from './json/index.js';
 
@@ -552,7 +552,7 @@ export class AnnotationReader {
         n[i] = cu;
         n[i + 1] = cv;
       }
-      area += Math.abs(shoelace(n));
+      area += Math.abs(ringArea(n));
       out[r] = n;
     }
     if (!(area > 0)) throw this.error('BAD_POLYGON', 'expected a polygon with an area inside the image, got one whose points lie on a line (after clamping)', element, '.segmentation');
@@ -584,14 +584,4 @@ function isFiniteNumber(v: unknown): v is number {
 
 function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-function shoelace(ring: readonly number[]): number {
-  let s = 0;
-  const n = ring.length;
-  for (let i = 0; i < n; i += 2) {
-    const j = i + 2 === n ? 0 : i + 2;
-    s += ring[i]! * ring[j + 1]! - ring[j]! * ring[i + 1]!;
-  }
-  return s / 2;
 }

@@ -41,6 +41,7 @@ import { EXPORT_COCO_OPTIONS } from './options.js';
 import { compareKeys, displayPath } from '../paths.js';
 import { boundsOf, ringsOverlap } from '../polygon/overlap.js';
 import { rasterizeRings } from '../polygon/rasterize.js';
+import { ringArea } from '../polygon/simplify.js';
 import { registerTemp, unregisterTemp } from '../tempfiles.js';
 import type { Task } from '../types.js';
 import { BufferedWriter, interruptedError } from '../writer.js';
@@ -152,17 +153,6 @@ function pixelObjects(label: unknown[], width: number, height: number): PixelObj
     }
     return { label: name, isCrowd, box: [(o['topX'] as number) * width, (o['topY'] as number) * height, (o['bottomX'] as number) * width, (o['bottomY'] as number) * height] };
   });
-}
-
-/** Twice the signed area of a ring (shoelace). */
-function ringArea(ring: readonly number[]): number {
-  let s = 0;
-  const n = ring.length;
-  for (let i = 0; i < n; i += 2) {
-    const j = i + 2 === n ? 0 : i + 2;
-    s += ring[i]! * ring[j + 1]! - ring[j]! * ring[i + 1]!;
-  }
-  return s / 2;
 }
 
 async function closeStream(out: WriteStream): Promise<void> {
