@@ -597,24 +597,30 @@ function labelmeDataset(): Files {
   return files;
 }
 
-/** CVAT's mask RLE: run lengths of alternating 0 and 1 pixels (starting with 0) over the box, row by row. */
-function cvatRle(map: Uint8Array, width: number, k: number, b: { x0: number; y0: number; x1: number; y1: number }): string {
+/** CVAT's mask RLE of a row-major 0/1 mask: run lengths of alternating 0 and 1 pixels, starting with 0. */
+export function cvatRle(bits: ArrayLike<number>): string {
   const counts: number[] = [];
   let value = 0;
   let run = 0;
-  for (let y = b.y0; y <= b.y1; y++) {
-    for (let x = b.x0; x <= b.x1; x++) {
-      const v = map[y * width + x] === k ? 1 : 0;
-      if (v !== value) {
-        counts.push(run);
-        run = 0;
-        value = v;
-      }
-      run++;
+  for (let i = 0; i < bits.length; i++) {
+    const v = bits[i] === 0 ? 0 : 1;
+    if (v !== value) {
+      counts.push(run);
+      run = 0;
+      value = v;
     }
+    run++;
   }
   counts.push(run);
   return counts.join(', ');
+}
+
+/** The pixels of object `k` in `map` (`width` wide) over the box `b`, row by row, as 0/1. */
+function boxBits(map: Uint8Array, width: number, k: number, b: { x0: number; y0: number; x1: number; y1: number }): Uint8Array {
+  const bits = new Uint8Array((b.x1 - b.x0 + 1) * (b.y1 - b.y0 + 1));
+  let i = 0;
+  for (let y = b.y0; y <= b.y1; y++) for (let x = b.x0; x <= b.x1; x++) bits[i++] = map[y * width + x] === k ? 1 : 0;
+  return bits;
 }
 
 /** cvat-to-jsonl: a CVAT for images 1.1 task export, `annotations.xml` + `images/`. */
@@ -660,7 +666,7 @@ function cvatDataset(): Files {
       } else if (it.as === 'mask') {
         const k = drawn.indexOf(it) + 1;
         const b = pixelBounds(map, W, k)!;
-        xml += `    <mask label="${it.name}" source="manual" occluded="${occluded}" rle="${cvatRle(map, W, k, b)}" left="${b.x0}" top="${b.y0}" width="${b.x1 - b.x0 + 1}" height="${b.y1 - b.y0 + 1}" z_order="0">\n    </mask>\n`;
+        xml += `    <mask label="${it.name}" source="manual" occluded="${occluded}" rle="${cvatRle(boxBits(map, W, k, b))}" left="${b.x0}" top="${b.y0}" width="${b.x1 - b.x0 + 1}" height="${b.y1 - b.y0 + 1}" z_order="0">\n    </mask>\n`;
       } else {
         group++;
         for (const part of it.parts!)
