@@ -13,18 +13,13 @@ import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js'
 import { blockMask, embeddedImages, embeddedTree, labelmeJson, shape, shapesTree } from '../fixtures/labelme-to-jsonl/datasets.js';
 import { runBin, runCli } from '../helpers/cli.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
-import { listTree, useTempDir, writeTree, type Tree } from '../helpers/fs.js';
+import { listTree, useTempDir, writeTree, type Tree, scrubRoot } from '../helpers/fs.js';
 import { jpeg } from '../helpers/images.js';
 
 const REALDATA = new URL('../../../shared/realdata/labelme-examples/', import.meta.url).pathname;
 const tmp = useTempDir('labelme-');
 
-const scrub = (s: string) =>
-  s
-    .split(tmp.path + '/')
-    .join('<root>/')
-    .split(tmp.path)
-    .join('<root>');
+const scrub = (s: string) => scrubRoot(s, tmp.path);
 
 type Line = { image_url: string; image_details?: Record<string, unknown>; label: (BoxLabel & PolygonLabel)[] };
 const lines = (r: Run): Line[] =>

@@ -12,19 +12,14 @@ import { ConversionError } from '../../src/errors.js';
 import type { ConvertOptions } from '../../src/types.js';
 import { azureTree, officialTree, vocObject, vocXml } from '../fixtures/voc-detection/datasets.js';
 import { runBin, runCli } from '../helpers/cli.js';
-import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree } from '../helpers/fs.js';
+import { listTree, makeTempDir, removeDir, useTempDir, writeTree, writeTreeReversed, type Tree, scrubRoot } from '../helpers/fs.js';
 import { jpeg, png } from '../helpers/images.js';
 import { readImageDetails, readImageDetailsSync } from '../../src/images.js';
 
 const tmp = useTempDir('voc-det-');
 
 /** Replaces the temp folder in messages so they can be pinned. */
-const scrub = (s: string, root: string) =>
-  s
-    .split(root + '/')
-    .join('<root>/')
-    .split(root)
-    .join('<root>');
+const scrub = scrubRoot;
 
 describe('golden cases (compared by test/golden.test.ts): facts they hold', () => {
   test('official: facts behind the golden file', async () => {

@@ -11,19 +11,14 @@ import type { BoxLabel, ConvertOptions, PolygonLabel } from '../../src/types.js'
 import { darknetTree, folderTree, roboflowTree, ultralyticsTree } from '../fixtures/yolo-to-jsonl/datasets.js';
 import { runBin, runCli } from '../helpers/cli.js';
 import { conversionFailure, runConversion, type Run } from '../helpers/convert.js';
-import { useTempDir, writeTree, type Tree } from '../helpers/fs.js';
+import { useTempDir, writeTree, type Tree, scrubRoot } from '../helpers/fs.js';
 import { jpeg } from '../helpers/images.js';
 
 const REALDATA = new URL('../../../shared/realdata/datumaro-edge-cases/', import.meta.url).pathname;
 const tmp = useTempDir('yolo-');
 
 /** Replaces the temp folder in messages so they can be pinned. */
-const scrub = (s: string) =>
-  s
-    .split(tmp.path + '/')
-    .join('<root>/')
-    .split(tmp.path)
-    .join('<root>');
+const scrub = (s: string) => scrubRoot(s, tmp.path);
 
 type Line = { image_url: string; image_details?: Record<string, unknown>; label: (BoxLabel & PolygonLabel)[] };
 const parse = (text: string): Line[] =>

@@ -101,3 +101,12 @@ export function treeDifferences(a: Map<string, Buffer>, b: Map<string, Buffer>):
   const names = new Set([...a.keys(), ...b.keys()]);
   return [...names].filter((n) => !a.has(n) || !b.has(n) || !a.get(n)!.equals(b.get(n)!)).sort();
 }
+
+/** `text` with `root` (a temporary folder) written as `<root>`, so that messages naming it can be pinned. */
+export function scrubRoot(text: string, root: string): string {
+  return text
+    .split(root + '/')
+    .join('<root>/')
+    .split(root)
+    .join('<root>');
+}
