@@ -5,7 +5,10 @@
  * memory, sent by a bare undici pool that reads nothing back (floor.ts) — the most the stand-in
  * allows on this machine — and the I/O floor: the same, each body built from its files during the
  * run (what a client that reads every image cannot go below) — and that I/O floor as a fresh process
- * of its own (floor.js), whose clock, like the bin's, includes V8's warming up. A fresh stand-in for each pair, warmed by a floor pass first.
+ * of its own (floor.js), whose clock, like the bin's, includes V8's warming up — and this checkout's
+ * library `score()` run warm in this process (after a 2,000-image pass), as the floor is: what our
+ * client allows once V8 has compiled it, like for like with the floor. A fresh stand-in for each
+ * configuration, warmed by a floor pass first.
  *
  *   node dist/bench/score/bench.js <images-dir> [--latency 2] [--concurrency 1,4,16] [--batch-size 1,8] [--runs 1] [--limit-c1 4000] [--bins a.js,b.js] [--bin-runs 1]
  *
@@ -17,6 +20,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { score } from '../../src/index.js';
 import { fileURLToPath } from 'node:url';
 import { floor } from './floor.js';
 
@@ -79,6 +83,9 @@ interface Row {
   ioFloorCpuUsPerImage: number;
   coldIoFloor: number;
   coldIoFloorCpuUsPerImage: number;
+  /** This checkout's library, warm, in this process. */
+  warmLibrary: number;
+  warmLibraryCpuUsPerImage: number;
   client: number;
   cpuUsPerImage: number;
   peakMB: number;
@@ -98,6 +105,25 @@ function runCold(url: string, input: string, concurrency: number, batchSize: num
   if (r.status !== 0) throw new Error(`floor.js failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const [, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
   return { imagesPerSecond: Math.round((JSON.parse(r.stdout) as { imagesPerSecond: number }).imagesPerSecond), cpuUsPerImage: Math.round(((user + sys) * 1e6) / images) };
+}
+
+/** The first `n` images of `input`, as folders to give `score` (gen.js writes 1,000 a folder). */
+function firstFolders(input: string, n: number): string[] {
+  return readdirSync(input)
+    .sort()
+    .slice(0, Math.ceil(n / 1000))
+    .map((d) => join(input, d));
+}
+
+/** This checkout's `score()` in this process: a 2,000-image pass to warm it, then the measured run. */
+async function runWarmLibrary(url: string, input: string, concurrency: number, batchSize: number, images: number) {
+  const o = { out, key: 'bench-key', force: true, concurrency, batchSize };
+  await score(url, firstFolders(input, 2000), o);
+  const cpuBefore = process.cpuUsage();
+  const summary = await score(url, [input], o);
+  const cpu = process.cpuUsage(cpuBefore);
+  if (summary.predicted !== images) throw new Error(`predicted ${summary.predicted} of ${images}`);
+  return { imagesPerSecond: Math.round(summary.imagesPerSecond), cpuUsPerImage: Math.round((cpu.user + cpu.system) / images) };
 }
 
 /** One run of a bin against the stand-in at `url`: its summary, CPU and peak memory. */
@@ -127,6 +153,7 @@ for (const concurrency of concurrencies) {
         const io = await floor(endpoint.url, input, { concurrency, batchSize, key: 'bench-key', readDuringRun: true });
         const ioCpu = process.cpuUsage(ioCpuBefore);
         const cold = runCold(endpoint.url, input, concurrency, batchSize);
+        const warm = await runWarmLibrary(endpoint.url, input, concurrency, batchSize, images);
         // Several bins (--bins before,after): alternated, the first first on even runs and last on odd ones.
         for (let pass = 0; pass < binRuns; pass++)
           for (const bin of (run + pass) % 2 === 0 ? bins : [...bins].reverse()) {
@@ -144,6 +171,8 @@ for (const concurrency of concurrencies) {
               ioFloorCpuUsPerImage: Math.round((ioCpu.user + ioCpu.system) / images),
               coldIoFloor: cold.imagesPerSecond,
               coldIoFloorCpuUsPerImage: cold.cpuUsPerImage,
+              warmLibrary: warm.imagesPerSecond,
+              warmLibraryCpuUsPerImage: warm.cpuUsPerImage,
               client: Math.round(b.summary.imagesPerSecond),
               cpuUsPerImage: b.cpuUsPerImage,
               peakMB: b.peakMB,
@@ -169,9 +198,10 @@ const columns = [
   'images',
   'latency bound (img/s)',
   'floor / I/O floor / cold I/O floor (img/s)',
+  'automl-img library, warm (img/s): of floor / of I/O floor',
   'automl-img (img/s)',
   'of floor / of I/O floor / of cold I/O floor',
-  'CPU µs/image: floor / I/O floor / cold I/O floor (whole process) / automl-img (whole process)',
+  'CPU µs/image: floor / I/O floor / cold I/O floor (whole process) / library, warm / automl-img (whole process)',
   'peak RSS MB',
   'p50 ms: floor / automl-img (p95)',
   'load',
@@ -179,6 +209,6 @@ const columns = [
 process.stdout.write(`| ${columns.join(' | ')} |\n|${columns.map(() => '---|').join('')}\n`);
 for (const r of rows) {
   process.stdout.write(
-    `| ${bins.length > 1 ? `${r.bin} | ` : ''}${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} / ${r.ioFloor} / ${r.coldIoFloor} | ${r.client} | ${pct(r.client, r.floor)} / ${pct(r.client, r.ioFloor)} / ${pct(r.client, r.coldIoFloor)} | ${r.floorCpuUsPerImage} / ${r.ioFloorCpuUsPerImage} / ${r.coldIoFloorCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) | ${r.load} |\n`,
+    `| ${bins.length > 1 ? `${r.bin} | ` : ''}${r.concurrency} | ${r.batchSize} | ${r.images} | ${r.ideal} | ${r.floor} / ${r.ioFloor} / ${r.coldIoFloor} | ${r.warmLibrary}: ${pct(r.warmLibrary, r.floor)} / ${pct(r.warmLibrary, r.ioFloor)} | ${r.client} | ${pct(r.client, r.floor)} / ${pct(r.client, r.ioFloor)} / ${pct(r.client, r.coldIoFloor)} | ${r.floorCpuUsPerImage} / ${r.ioFloorCpuUsPerImage} / ${r.coldIoFloorCpuUsPerImage} / ${r.warmLibraryCpuUsPerImage} / ${r.cpuUsPerImage} | ${r.peakMB} | ${r.floorP50} / ${r.p50} (${r.p95}) | ${r.load} |\n`,
   );
 }
