@@ -144,6 +144,21 @@ export function probeImage(image: ImageInput): SizedImage {
   }
 }
 
+/** The item's image, probed; or undefined after telling `onBad` why it cannot be sent. */
+export function sendable(item: InputItem, onBad: (bad: BadItem) => void): SizedImage | undefined {
+  if (!item.ok) {
+    onBad(item);
+    return undefined;
+  }
+  try {
+    return probeImage(item.image);
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    onBad({ error: e, imageUrl: item.image.imageUrl });
+    return undefined;
+  }
+}
+
 /**
  * Cuts the images into batches in input order: a batch closes when one more image would pass
  * `batchSize` or `maxBytes`. Inputs that cannot be sent (and an image too large alone) go to `onBad`.
@@ -157,18 +172,8 @@ export async function* planBatches(items: AsyncIterable<InputItem>, limits: Batc
   const costOf = (size: number, first: boolean) => (body === 'input-data' ? base64Length(size) + 2 + (first ? 0 : 1) : size);
   for await (const item of items) {
     if (signal?.aborted) throw interruptedError();
-    if (!item.ok) {
-      onBad(item);
-      continue;
-    }
-    let image: SizedImage;
-    try {
-      image = probeImage(item.image);
-    } catch (e) {
-      if (!(e instanceof ConversionError)) throw e;
-      onBad({ error: e, imageUrl: item.image.imageUrl });
-      continue;
-    }
+    const image = sendable(item, onBad);
+    if (!image) continue;
     const alone = overhead + costOf(image.size, true);
     if (maxBytes !== undefined && alone > maxBytes) {
       const detail = `its request body would be ${alone} bytes, more than --max-bytes ${maxBytes} (the image is ${image.size} bytes${body === 'input-data' ? ', base64 adds a third' : ''})`;

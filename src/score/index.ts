@@ -18,7 +18,7 @@ import { setMaxListeners } from 'node:events';
 import { displayPath } from '../paths.js';
 import { ConversionError, type Diagnostic, type ErrorCode } from '../errors.js';
 import { interruptedError, replaceAll, writeWithBackpressure } from '../writer.js';
-import { BODY_KINDS, INPUT_DATA_HEAD, INPUT_DATA_TAIL, bodyChunks, imageChunks, planBatches, probeImage, type BadItem, type Batch, type BodyKind } from './body.js';
+import { BODY_KINDS, INPUT_DATA_HEAD, INPUT_DATA_TAIL, bodyChunks, imageChunks, planBatches, sendable, type BadItem, type Batch, type BodyKind } from './body.js';
 import { Endpoint } from './client.js';
 import { checkInputs, listImages, type InputItem } from './inputs.js';
 import { answerLines, openPredictions } from './predictions.js';
@@ -197,7 +197,7 @@ export async function buildRequests(inputs: readonly string[], options: RequestO
   if (batched) return writeBatches(items(), resolve(out!), { batchSize: batchSize ?? Infinity, maxBytes, force: options.force ?? false, signal }, onBad, summary);
   if (out === undefined) {
     // stdout cannot be taken back: with onError 'fail', every input is checked before the first byte.
-    if (onError === 'fail') for await (const item of items()) checkItem(item, onBad);
+    if (onError === 'fail') for await (const item of items()) sendable(item, onBad);
     const target = options.stdout ?? process.stdout;
     await writeOneBody(items(), (chunk) => writeWithBackpressure(target, chunk), onBad, summary, signal);
     return summary;
@@ -234,16 +234,6 @@ function emptyError(summary: RequestSummary): ConversionError {
   );
 }
 
-function checkItem(item: InputItem, onBad: (bad: BadItem) => void): void {
-  if (!item.ok) return onBad(item);
-  try {
-    probeImage(item.image);
-  } catch (e) {
-    if (!(e instanceof ConversionError)) throw e;
-    onBad({ error: e, imageUrl: item.image.imageUrl });
-  }
-}
-
 /** One input-data body holding every image, streamed image by image (no list of images kept). */
 async function writeOneBody(
   items: AsyncIterable<InputItem>,
@@ -260,18 +250,8 @@ async function writeOneBody(
   let n = 0;
   for await (const item of items) {
     if (signal?.aborted) throw interruptedError();
-    if (!item.ok) {
-      onBad(item);
-      continue;
-    }
-    let image;
-    try {
-      image = probeImage(item.image);
-    } catch (e) {
-      if (!(e instanceof ConversionError)) throw e;
-      onBad({ error: e, imageUrl: item.image.imageUrl });
-      continue;
-    }
+    const image = sendable(item, onBad);
+    if (!image) continue;
     await put(Buffer.from(n === 0 ? INPUT_DATA_HEAD + '"' : ',"'));
     for await (const chunk of imageChunks(image, true)) await put(chunk);
     await put(Buffer.from('"'));
