@@ -17,6 +17,8 @@ import { displayPath } from '../paths.js';
 import { ConversionError, type Location } from '../errors.js';
 import { interruptedError } from '../writer.js';
 import type { ImageInput, InputItem } from './inputs.js';
+import { probeFile, type ProbeResult } from './probe.js';
+import { probedChunks } from './readahead.js';
 
 /** The two request bodies of SPEC §7. */
 export type BodyKind = 'input-data' | 'octet-stream';
@@ -37,9 +39,6 @@ export interface SizedImage extends ImageInput {
   /** The file's bytes, when it is small enough that the probe read it whole (saves a second open). */
   data?: Buffer;
 }
-
-/** Files up to this size are read whole by {@link probeImage} and kept with the image until it is answered. */
-export const KEEP_BYTES = 64 * 1024;
 
 /** Images that go into one request, in input order. */
 export interface Batch {
@@ -89,69 +88,46 @@ function imageError(image: ImageInput, code: 'IMAGE_NOT_FOUND' | 'IMAGE_UNREADAB
   return new ConversionError(code, named, imageLocation(image));
 }
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/** True when the first bytes are those of a JPEG, PNG, BMP or TIFF (classic or BigTIFF). */
-function hasImageSignature(b: Buffer): boolean {
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return true;
-  if (b.length >= 8 && PNG_SIGNATURE.equals(b.subarray(0, 8))) return true;
-  if (b[0] === 0x42 && b[1] === 0x4d) return true;
-  if (b[0] === 0x49 && b[1] === 0x49 && (b[2] === 0x2a || b[2] === 0x2b) && b[3] === 0) return true;
-  return b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 0x2a || b[3] === 0x2b);
+/** The image measured by its probe, or its error (naming the image, or its JSONL line). */
+export function sizedImage(image: ImageInput, probe: ProbeResult): SizedImage {
+  if (!('failure' in probe)) {
+    const sized: SizedImage = { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: probe.size };
+    if (probe.data) sized.data = probe.data;
+    return sized;
+  }
+  switch (probe.failure) {
+    case 'missing':
+      throw imageError(image, 'IMAGE_NOT_FOUND', image.origin.line === undefined ? 'image not found' : `no such file ${image.path}`);
+    case 'open':
+      throw imageError(image, 'IMAGE_UNREADABLE', `cannot open the image: ${probe.detail}`);
+    case 'empty':
+      throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
+    case 'header':
+      throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
+    case 'device':
+      throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a device');
+    case 'read':
+      throw imageError(image, 'IMAGE_UNREADABLE', `cannot read the image: ${probe.detail}`);
+  }
 }
 
-/** Where {@link probeImage} reads: one byte more than a file it keeps. */
-const probeBuf = Buffer.allocUnsafe(KEEP_BYTES + 1);
-
 /**
- * The image's size, after checking that it is a readable file whose first bytes are an image's.
- * Synchronous (an open, a stat, an 8-byte read): a few microseconds on a local disk, where an
- * asynchronous round trip per step would cost the run more than the rest of the work on an image.
+ * The image's size, after checking that it is a readable file whose first bytes are an image's
+ * (see {@link probeFile}); a small file comes with its bytes.
  * @throws ConversionError `IMAGE_NOT_FOUND` or `IMAGE_UNREADABLE`, naming the image or its JSONL line
  */
 export function probeImage(image: ImageInput): SizedImage {
-  let fd: number;
-  try {
-    fd = openSync(image.path, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw imageError(image, 'IMAGE_NOT_FOUND', image.origin.line === undefined ? 'image not found' : `no such file ${image.path}`);
-    throw imageError(image, 'IMAGE_UNREADABLE', `cannot open the image: ${(e as Error).message}`);
-  }
-  try {
-    // One read of up to KEEP_BYTES + 1: a shorter one is the whole file (no stat needed); else stat for the size.
-    let n = 0;
-    for (;;) {
-      const got = readSync(fd, probeBuf, n, probeBuf.length - n, n);
-      n += got;
-      if (got === 0 || n === probeBuf.length) break;
-    }
-    if (n === 0) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: the file is empty');
-    if (n < 2 || !hasImageSignature(probeBuf.subarray(0, Math.min(n, 8)))) throw imageError(image, 'IMAGE_UNREADABLE', 'not an image: unrecognised file header');
-    if (n <= KEEP_BYTES) {
-      const data = Buffer.allocUnsafe(n);
-      probeBuf.copy(data, 0, 0, n);
-      return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: n, data };
-    }
-    const s = fstatSync(fd);
-    if (!s.isFile()) throw imageError(image, 'IMAGE_UNREADABLE', 'expected an image file, got a device');
-    return { path: image.path, imageUrl: image.imageUrl, origin: image.origin, size: s.size };
-  } catch (e) {
-    if (e instanceof ConversionError) throw e;
-    throw imageError(image, 'IMAGE_UNREADABLE', `cannot read the image: ${(e as Error).message}`);
-  } finally {
-    closeSync(fd);
-  }
+  return sizedImage(image, probeFile(image.path));
 }
 
-/** The item's image, probed; or undefined after telling `onBad` why it cannot be sent. */
-export function sendable(item: InputItem, onBad: (bad: BadItem) => void): SizedImage | undefined {
+/** The item's image, probed (or measured by `probe`, when it was probed already); or undefined after telling `onBad` why it cannot be sent. */
+export function sendable(item: InputItem, onBad: (bad: BadItem) => void, probe?: ProbeResult): SizedImage | undefined {
   if (!item.ok) {
     onBad(item);
     return undefined;
   }
   try {
-    return probeImage(item.image);
+    return probe ? sizedImage(item.image, probe) : probeImage(item.image);
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
     onBad({ error: e, imageUrl: item.image.imageUrl });
@@ -163,32 +139,40 @@ export function sendable(item: InputItem, onBad: (bad: BadItem) => void): SizedI
  * Cuts the images into batches in input order: a batch closes when one more image would pass
  * `batchSize` or `maxBytes`. Inputs that cannot be sent (and an image too large alone) go to `onBad`.
  */
-export async function* planBatches(items: AsyncIterable<InputItem>, limits: BatchLimits, onBad: (bad: BadItem) => void, signal?: AbortSignal): AsyncGenerator<Batch> {
+export async function* planBatches(
+  items: AsyncIterable<InputItem>,
+  limits: BatchLimits,
+  onBad: (bad: BadItem) => void,
+  signal?: AbortSignal,
+  readAhead: { thread: boolean } = { thread: false },
+): AsyncGenerator<Batch> {
   const { body, batchSize, maxBytes } = limits;
   let index = 0;
   let images: SizedImage[] = [];
   let bytes = 0;
   const overhead = body === 'input-data' ? INPUT_DATA_HEAD.length + INPUT_DATA_TAIL.length : 0;
   const costOf = (size: number, first: boolean) => (body === 'input-data' ? base64Length(size) + 2 + (first ? 0 : 1) : size);
-  for await (const item of items) {
-    if (signal?.aborted) throw interruptedError();
-    const image = sendable(item, onBad);
-    if (!image) continue;
-    const alone = overhead + costOf(image.size, true);
-    if (maxBytes !== undefined && alone > maxBytes) {
-      const detail = `its request body would be ${alone} bytes, more than --max-bytes ${maxBytes} (the image is ${image.size} bytes${body === 'input-data' ? ', base64 adds a third' : ''})`;
-      onBad({
-        error: new ConversionError('IMAGE_TOO_LARGE', image.origin.line === undefined ? detail : `${JSON.stringify(image.imageUrl)}: ${detail}`, imageLocation(image)),
-        imageUrl: image.imageUrl,
-      });
-      continue;
+  for await (const chunk of probedChunks(items, readAhead)) {
+    for (const { item, probe } of chunk) {
+      if (signal?.aborted) throw interruptedError();
+      const image = sendable(item, onBad, probe);
+      if (!image) continue;
+      const alone = overhead + costOf(image.size, true);
+      if (maxBytes !== undefined && alone > maxBytes) {
+        const detail = `its request body would be ${alone} bytes, more than --max-bytes ${maxBytes} (the image is ${image.size} bytes${body === 'input-data' ? ', base64 adds a third' : ''})`;
+        onBad({
+          error: new ConversionError('IMAGE_TOO_LARGE', image.origin.line === undefined ? detail : `${JSON.stringify(image.imageUrl)}: ${detail}`, imageLocation(image)),
+          imageUrl: image.imageUrl,
+        });
+        continue;
+      }
+      if (images.length > 0 && (images.length >= batchSize || (maxBytes !== undefined && bytes + costOf(image.size, false) > maxBytes))) {
+        yield { index: index++, images, bytes };
+        images = [];
+      }
+      bytes = images.length === 0 ? alone : bytes + costOf(image.size, false);
+      images.push(image);
     }
-    if (images.length > 0 && (images.length >= batchSize || (maxBytes !== undefined && bytes + costOf(image.size, false) > maxBytes))) {
-      yield { index: index++, images, bytes };
-      images = [];
-    }
-    bytes = images.length === 0 ? alone : bytes + costOf(image.size, false);
-    images.push(image);
   }
   if (images.length > 0) yield { index: index++, images, bytes };
 }

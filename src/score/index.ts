@@ -680,7 +680,7 @@ export async function score(uri: string, inputs: readonly string[], options: Sco
       progress.listingDone = true;
     };
     const onBad = (bad: BadItem) => fail(bad.error.code, bad.error.message, [bad.imageUrl], bad.error.file);
-    for await (const batch of planBatches(items(), { body: o.body, batchSize: o.batchSize, maxBytes: o.maxBytes }, onBad, options.signal)) {
+    for await (const batch of planBatches(items(), { body: o.body, batchSize: o.batchSize, maxBytes: o.maxBytes }, onBad, options.signal, { thread: true })) {
       if (options.signal?.aborted) break;
       while (!stoppedBy && (inFlight >= o.concurrency || full(batch))) await changed();
       if (options.signal?.aborted) break;

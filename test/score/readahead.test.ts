@@ -1,0 +1,105 @@
+/**
+ * Image probes on the reading thread (src/score/readahead.ts): the same probes as in the calling
+ * thread, item for item and in order, bad items and every kind of failure included; and `score`
+ * through the thread answers every image once, in order, with the same failures as without it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStandIn } from '../../bench/score/endpoint.js';
+import { score } from '../../src/score/index.js';
+import { listImages } from '../../src/score/inputs.js';
+import { KEEP_BYTES, probeFile } from '../../src/score/probe.js';
+import { READ_AHEAD, probedChunks, type ProbedItem } from '../../src/score/readahead.js';
+import { useTempDir, writeTree } from '../helpers/fs.js';
+import { jpeg, png } from '../helpers/images.js';
+import { KEY, answeredDigest, readPredictions, writeImages } from './helpers.js';
+
+const tmp = useTempDir('automl-img-readahead-');
+const tuning = { ...READ_AHEAD };
+beforeAll(() => Object.assign(READ_AHEAD, { threadAfter: 2, chunk: 3, depth: 2, waitForThread: true }));
+afterAll(() => Object.assign(READ_AHEAD, tuning));
+
+/** Pseudo-random bytes (a PNG of them does not compress below KEEP_BYTES). */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** A JSONL naming good images of every size class, and every kind of bad input, mixed. */
+async function mixedListing(root: string): Promise<string> {
+  await writeTree(root, {
+    'img/a.png': png(3, 2),
+    'img/b.jpg': jpeg(8, 8),
+    'img/empty.png': new Uint8Array(0),
+    'img/text.png': 'not an image at all',
+    'img/big.png': png(200, 200, { data: noise(200 * 200 * 3, 7), channels: 3 }),
+    'img/c.png': png(5, 4, { rgb: [1, 2, 3] }),
+  });
+  mkdirSync(join(root, 'img/folder.png'));
+  const lines = [
+    { image_url: 'img/a.png' },
+    { image_url: 'img/missing.png' },
+    { image_url: 'img/b.jpg' },
+    { no_url: true },
+    { image_url: 'img/empty.png' },
+    { image_url: 'img/text.png' },
+    { image_url: 'img/big.png' },
+    { image_url: 'img/folder.png' },
+    { image_url: 'img/c.png' },
+  ];
+  // Twice over, so that both ways (here, then on the thread) meet every kind.
+  const text = [...lines, ...lines, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n';
+  writeFileSync(join(root, 'list.jsonl'), text);
+  return join(root, 'list.jsonl');
+}
+
+describe('probes on the reading thread', () => {
+  it('give what probing here gives, item for item, in order', async () => {
+    const list = await mixedListing(tmp.path);
+    expect(readFileSync(join(tmp.path, 'img/big.png')).length).toBeGreaterThan(KEEP_BYTES);
+    const threaded: ProbedItem[] = [];
+    let chunks = 0;
+    for await (const chunk of probedChunks(listImages([list]), { thread: true })) {
+      threaded.push(...chunk);
+      if (chunk.length > 1) chunks++;
+    }
+    expect(chunks).toBeGreaterThan(1); // the thread's chunks, not only one item at a time here
+    const here: ProbedItem[] = [];
+    for await (const item of listImages([list])) here.push({ item, probe: item.ok ? probeFile(item.image.path) : undefined });
+    expect(threaded.length).toBe(27);
+    expect(threaded.map((p) => p.item.ok && p.item.image.imageUrl)).toEqual(here.map((p) => p.item.ok && p.item.image.imageUrl));
+    expect(threaded.map((p) => p.probe)).toEqual(here.map((p) => p.probe));
+    const kinds = new Set(threaded.map((p) => (p.probe && 'failure' in p.probe ? p.probe.failure : p.probe ? (p.probe.data ? 'kept' : 'large') : 'bad item')));
+    expect([...kinds].sort()).toEqual(['bad item', 'empty', 'header', 'kept', 'large', 'missing', 'read']);
+  });
+
+  it('score through the thread: every image answered once, in order; the same failures and output as without it', async () => {
+    const images = await writeImages(tmp.path, 40);
+    writeFileSync(join(tmp.path, 'images/017.png'), 'broken');
+    const standIn = await startStandIn({ key: KEY, latencyMs: 1, fault: ({ n }) => (n % 5 === 0 ? { kind: 'status', status: 503 } : undefined) });
+    try {
+      const run = (out: string) =>
+        score(standIn.url, [join(tmp.path, 'images')], { out: join(tmp.path, out), key: KEY, imagesRoot: tmp.path, batchSize: 3, concurrency: 4, backoff: { minMs: 1, maxMs: 5 } });
+      const threaded = await run('threaded.jsonl');
+      Object.assign(READ_AHEAD, { threadAfter: Infinity });
+      const here = await run('here.jsonl');
+      Object.assign(READ_AHEAD, { threadAfter: 2 });
+      expect(threaded).toMatchObject({ ok: false, images: 40, predicted: 39, failed: 1 });
+      expect(threaded.failures).toEqual(here.failures);
+      expect(threaded.failures[0]).toMatchObject({ code: 'IMAGE_UNREADABLE', images: ['images/017.png'] });
+      expect(readFileSync(join(tmp.path, 'threaded.jsonl'), 'utf8')).toBe(readFileSync(join(tmp.path, 'here.jsonl'), 'utf8'));
+      const answered = images.filter((i) => i.rel !== 'images/017.png');
+      const lines = readPredictions(join(tmp.path, 'threaded.jsonl'));
+      expect(lines.map((l) => l['image_url'])).toEqual(answered.map((i) => i.rel));
+      expect(lines.map(answeredDigest)).toEqual(answered.map((i) => i.digest));
+    } finally {
+      await standIn.close();
+    }
+  });
+});
