@@ -33,7 +33,8 @@ import { ConversionError, type Location } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader } from '../src/kit/headers.js';
 import { defineConverter } from '../src/kit/define.js';
-import { choice, flag, type OptionValues } from '../src/options.js';
+import YOLO, { OPTIONS } from './declarations/yolo-to-jsonl.js';
+import type { OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
@@ -716,24 +717,4 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
   }
 }
 
-const OPTIONS = {
-  task: choice(
-    '--task <task>',
-    'object-detection: boxes (a polygon line gives its bounding box); instance-segmentation: polygons (a box line gives a rectangle)',
-    ['object-detection', 'instance-segmentation'],
-    { default: 'object-detection' },
-  ),
-  keepSplits: flag('--keep-splits', "keep the dataset's own splits: train → train file, val → validation file, test left out; images of no split are split as usual"),
-};
-
-export default defineConverter({
-  name: 'yolo-to-jsonl',
-  alias: 'yolo',
-  description: 'Ultralytics / Darknet YOLO → detection or segmentation',
-  argument: '<dir|data.yaml|obj.data>',
-  example: 'automl-img convert yolo ./dataset/data.yaml -o out/ --keep-splits',
-  samples: [{ input: 'samples/yolo' }, { input: 'samples/yolo/data.yaml', options: { task: 'instance-segmentation', keepSplits: true } }],
-  task: (own) => own.task,
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...YOLO, run });
