@@ -32,6 +32,7 @@ import type { Document, LineCounter } from 'yaml';
 import { ConversionError, type Location } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader } from '../src/kit/headers.js';
+import { parseSimpleYaml } from '../src/kit/simple-yaml.js';
 import { defineConverter } from '../src/kit/define.js';
 import YOLO, { OPTIONS } from './declarations/yolo-to-jsonl.js';
 import type { OptionValues } from '../src/options.js';
@@ -140,20 +141,31 @@ function yamlLine(yaml: typeof import('yaml'), doc: Document, lines: LineCounter
   return at === undefined ? undefined : lines.linePos(at).line;
 }
 
-async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promise<Layout> {
-  const file = ctx.display(yamlFile);
-  // Loaded only for a data.yaml (it is most of the start-up of a run that needs no YAML).
+/**
+ * A config the simple reader (src/kit/simple-yaml.ts, most configs) leaves to the `yaml` package:
+ * its value, and the line of a top-level key.
+ * @throws ConversionError YOLO_CONFIG for a YAML error
+ */
+async function readYaml(text: string, file: string): Promise<{ data: unknown; lineOf: (key: string) => number | undefined }> {
+  // Loaded only for such a config (it is ~70 ms, most of the start-up of a run).
   const yaml = await import('yaml');
   const lines = new yaml.LineCounter();
-  const doc = yaml.parseDocument((await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, ''), { lineCounter: lines, uniqueKeys: true });
+  const doc = yaml.parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw configError(`expected YAML, got an error: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0].line });
   }
-  const data: unknown = doc.toJS();
+  return { data: doc.toJS(), lineOf: (key) => yamlLine(yaml, doc, lines, key) };
+}
+
+async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promise<Layout> {
+  const file = ctx.display(yamlFile);
+  const text = (await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, '');
+  const simple = parseSimpleYaml(text);
+  const { data, lineOf } = simple ? { data: simple.data, lineOf: (key: string) => simple.keyLines.get(key) } : await readYaml(text, file);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw configError('expected a mapping (train:, val:, names:), got another YAML value', { file });
   const d = data as Record<string, unknown>;
-  const at = (key: string): Location => ({ file, line: yamlLine(yaml, doc, lines, key), path: key });
+  const at = (key: string): Location => ({ file, line: lineOf(key), path: key });
   const yamlDir = dirname(yamlFile);
   let base = yamlDir;
   if (d.path !== undefined && d.path !== null && d.path !== '') {
