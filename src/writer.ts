@@ -438,27 +438,26 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * every folder it created that is empty, and leaves existing files untouched.
  */
 export async function writeDataset(records: AsyncIterable<ImageRecord>, options: ResolvedOptions, hooks: WriterHooks, stdout: NodeJS.WritableStream = process.stdout): Promise<WriteResult> {
-  async function* lines(): AsyncGenerator<LineItem> {
-    for await (const record of records) {
-      const labels = labelNames(record.label);
-      const control = labels.find((l) => CONTROL_CHARACTER.test(l));
-      if (control !== undefined) {
-        hooks.bad(
-          new ConversionError('LABEL_BAD', `expected a label without control characters (NUL, newline, tab...), got ${JSON.stringify(control)}: a class name cannot hold one`, { file: record.path }),
-        );
-        continue;
-      }
-      yield {
-        key: record.path,
-        line: recordToJson(record, options.baseUrl, options.precision),
-        labels,
-        objects: objectCount(record.label),
-        split: record.split,
-        files: record.files,
-      };
+  // Each record becomes its line as the writer takes it (no generator in between: a step less per record).
+  const lineOf = (record: ImageRecord): LineItem | undefined => {
+    const labels = labelNames(record.label);
+    const control = labels.find((l) => CONTROL_CHARACTER.test(l));
+    if (control !== undefined) {
+      hooks.bad(
+        new ConversionError('LABEL_BAD', `expected a label without control characters (NUL, newline, tab...), got ${JSON.stringify(control)}: a class name cannot hold one`, { file: record.path }),
+      );
+      return undefined;
     }
-  }
-  return writeLines(lines(), options, hooks, stdout);
+    return {
+      key: record.path,
+      line: recordToJson(record, options.baseUrl, options.precision),
+      labels,
+      objects: objectCount(record.label),
+      split: record.split,
+      files: record.files,
+    };
+  };
+  return writeItems(records, lineOf, options, hooks, stdout);
 }
 
 /** The options the writer core reads. */
@@ -469,12 +468,20 @@ type WriteOptions = Pick<ResolvedOptions, 'out' | 'validationRatio' | 'seed' | '
  * (what {@link writeDataset} and the `split` command share). Same guarantees as writeDataset.
  */
 export async function writeLines(items: AsyncIterable<LineItem>, options: WriteOptions, hooks: WriterHooks, stdout: NodeJS.WritableStream = process.stdout): Promise<WriteResult> {
+  return writeItems(items, (item) => item, options, hooks, stdout);
+}
+
+/**
+ * {@link writeLines} for items that `lineOf` turns into lines (undefined: left out, after reporting
+ * it). `lineOf` runs as part of reading the items: what it throws is the items' error.
+ */
+async function writeItems<T>(items: AsyncIterable<T>, lineOf: (item: T) => LineItem | undefined, options: WriteOptions, hooks: WriterHooks, stdout: NodeJS.WritableStream): Promise<WriteResult> {
   const tx = new OutputTransaction(options, hooks);
   if (hooks.signal?.aborted) throw interruptedError();
   await tx.refuseExisting();
   try {
     // 1. Spill every line, keep the index; 2. decide the split from the keys alone; 3. copy the lines out in order.
-    const spilled = await spillLines(items, tx, options, hooks);
+    const spilled = await spillLines(items, lineOf, tx, options, hooks);
     const split = decideSplit(spilled, options, tx.toStdout);
     const result: WriteResult = { train: split.train, validation: split.validation, outputs: [], labels: split.labels, objects: spilled.objects };
     if (!options.dryRun) {
@@ -678,7 +685,7 @@ interface Spilled {
  * Step 1: reads every line (stopping at once on abort), refuses repeated keys, appends the lines to a
  * spill file (none for a dry run) and indexes them.
  */
-async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction, options: WriteOptions, hooks: WriterHooks): Promise<Spilled> {
+async function spillLines<T>(items: AsyncIterable<T>, lineOf: (item: T) => LineItem | undefined, tx: OutputTransaction, options: WriteOptions, hooks: WriterHooks): Promise<Spilled> {
   let spill: WriteStream | undefined;
   let spillPath: string | undefined;
   if (!options.dryRun) {
@@ -703,9 +710,18 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
   const steps = new AbortableSteps(items, hooks.signal);
   try {
     for (;;) {
-      const item = await steps.next();
-      if (item === undefined) break;
+      const next = await steps.next();
+      if (next === undefined) break;
       if (hooks.signal?.aborted) throw interruptedError();
+      let item: LineItem | undefined;
+      try {
+        item = lineOf(next.value);
+      } catch (e) {
+        // As a loop over the items would: they are closed (and their cleanup done) before the error goes on.
+        await steps.close();
+        throw new FromRecords(e);
+      }
+      if (item === undefined) continue;
       if (seen.has(item.key)) {
         try {
           hooks.bad(new ConversionError('DUPLICATE_IMAGE', `image ${JSON.stringify(item.key)} appears more than once; the later one is left out`, item.loc ?? { path: item.key }));
@@ -715,7 +731,7 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
         continue;
       }
       seen.add(item.key);
-      for (const file of item.files ?? []) await tx.addFile(file);
+      if (item.files) for (const file of item.files) await tx.addFile(file);
       const length = Buffer.byteLength(item.line, 'utf8') + 1;
       for (const l of item.labels) {
         let id = labelIds.get(l);
@@ -739,7 +755,10 @@ async function spillLines(items: AsyncIterable<LineItem>, tx: OutputTransaction,
       if (index.labelIds) index.labelStarts!.push(index.labelIds.length);
       offset += length;
       out.objects += item.objects;
-      await batch?.add(item.line, length);
+      if (batch) {
+        const flushing = batch.add(item.line, length);
+        if (flushing) await flushing;
+      }
     }
     await batch?.flush();
   } catch (e) {
@@ -766,11 +785,19 @@ class SpillBatch {
   private bytes = 0;
   constructor(private readonly stream: WriteStream) {}
 
-  async add(line: string, length: number): Promise<void> {
+  /** Adds a line; a promise only when the batch is written first (no promise per line). */
+  add(line: string, length: number): Promise<void> | undefined {
     if (this.bytes + length > this.pending.length) {
-      await this.flush();
-      if (length > this.pending.length) this.pending = Buffer.allocUnsafe(length);
+      return this.flush().then(() => {
+        if (length > this.pending.length) this.pending = Buffer.allocUnsafe(length);
+        this.append(line);
+      });
     }
+    this.append(line);
+    return undefined;
+  }
+
+  private append(line: string): void {
     this.bytes += this.pending.write(line, this.bytes, 'utf8');
     this.pending[this.bytes++] = 0x0a;
   }
@@ -806,13 +833,22 @@ class AbortableSteps<T> {
     signal?.addEventListener('abort', this.onAbort);
   }
 
-  /** The next item, or undefined at the end. */
-  async next(): Promise<T | undefined> {
+  /** The next step (its item in `value`), or undefined at the end. */
+  async next(): Promise<IteratorYieldResult<T> | undefined> {
     try {
       const step = await this.orAbort(this.iterator.next());
-      return step.done ? undefined : step.value;
+      return step.done ? undefined : step;
     } catch (e) {
       throw new FromRecords(e);
+    }
+  }
+
+  /** Ends the items and waits for their cleanup (they are not busy: between two steps). */
+  async close(): Promise<void> {
+    try {
+      await this.iterator.return?.();
+    } catch {
+      // as in a loop: the error that ended it is the one that counts
     }
   }
 

@@ -402,6 +402,27 @@ describe('writeDataset: failures leave the disk as it was', () => {
   });
 });
 
+describe('writeDataset: a label with a control character (LABEL_BAD)', () => {
+  it('fail: the error, after the converter was closed (its cleanup done); skip: the record is left out', async () => {
+    let cleanedUp = false;
+    async function* converter(): AsyncGenerator<ImageRecord> {
+      try {
+        yield* gen([...recs(3), { path: 'bad.jpg', label: 'a\tb' }, ...recs(3, 'd')]);
+      } finally {
+        await new Promise((r) => setTimeout(r, 5));
+        cleanedUp = true;
+      }
+    }
+    const failed = await writeDataset(converter(), opts(), failHooks).catch((e: unknown) => ({ error: e, cleanedUp }));
+    expect(failed).toMatchObject({ error: { code: 'LABEL_BAD' }, cleanedUp: true });
+    expect(await listTree(tmp.path)).toEqual([]);
+    const skipped: string[] = [];
+    const r = await writeDataset(converter(), opts(), { ...failHooks, bad: (e) => void skipped.push(e.code) });
+    expect(skipped).toEqual(['LABEL_BAD']);
+    expect(r.train + r.validation).toBe(6);
+  });
+});
+
 describe('writeDataset: duplicates', () => {
   const dup = [recs(3)[0]!, ...recs(3)];
   it('fail: DUPLICATE_IMAGE names the image', async () => {
