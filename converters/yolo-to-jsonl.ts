@@ -402,12 +402,12 @@ class LabelFolders {
 const ASCII = /^[\x20-\x7e]*$/;
 
 /** The label file's text and path, or undefined when the image has none. */
-function readLabelFile(info: FolderInfo, name: string, folders: LabelFolders): { text: string; abs: string } | undefined {
+function readLabelFile(info: FolderInfo, name: string, folders: LabelFolders): { text: string; abs: string; dir: string; name: string } | undefined {
   for (const dir of info.labelDirs) {
     if (!folders.mayHold(dir, name)) continue;
     const abs = dir + name;
     try {
-      return { text: readSmallFile(abs), abs };
+      return { text: readSmallFile(abs), abs, dir, name };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
@@ -606,7 +606,8 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const keepSplits = ctx.own.keepSplits;
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root, { verify: ctx.options.verifyImages }) : undefined;
   /** Label files read, and the label folders images point to (with their image folders), for the orphan check. */
-  const usedLabels = new Set<string>();
+  /** Per label folder (with its trailing separator), the names of the label files read in it. */
+  const usedLabels = new Map<string, Set<string>>();
   const labelDirs = new Map<string, Set<string>>();
   const labelFolders = new LabelFolders();
   let testLeftOut = 0;
@@ -633,7 +634,11 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     const key = folder.keyPrefix + name;
     const origin = split ?? (layout.kind === 'folder' ? splitOfPath(key) : undefined);
     const labelFile = readLabelFile(folder, labelName(name), labelFolders);
-    if (labelFile) usedLabels.add(labelFile.abs);
+    if (labelFile) {
+      let inDir = usedLabels.get(labelFile.dir);
+      if (!inDir) usedLabels.set(labelFile.dir, (inDir = new Set()));
+      inDir.add(labelFile.name);
+    }
     if (keepSplits && origin === 'test') {
       testLeftOut++;
       return undefined;
@@ -695,8 +700,11 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
 }
 
 /** Bad items: `.txt` files in the label folders with no image of their stem in the matching image folders. */
-async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: Map<string, Set<string>>, used: Set<string>): Promise<void> {
+async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: Map<string, Set<string>>, used: Map<string, Set<string>>): Promise<void> {
   for (const dir of [...labelDirs.keys()].sort()) {
+    // The names read in it: looked up by name (no path made per name).
+    const read = used.get(dir + sep);
+    const isUsed = (name: string) => read?.has(name) === true;
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -705,7 +713,7 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
     }
     // Most label folders hold only the label files that were read: one look at the names, without
     // listFolder's checks of each, tells (a name it would show differently is looked at below).
-    if (!names.some((n) => n.toLowerCase().endsWith('.txt') && !used.has(dir + sep + n) && !layout.configFiles.has(dir + sep + n) && !NOT_LABELS.test(n))) continue;
+    if (!names.some((n) => !isUsed(n) && n.toLowerCase().endsWith('.txt') && !layout.configFiles.has(dir + sep + n) && !NOT_LABELS.test(n))) continue;
     let entries;
     try {
       entries = await listFolder(dir);
@@ -716,7 +724,7 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
     for (const e of entries) {
       if (e.kind !== 'file' || !e.name.toLowerCase().endsWith('.txt')) continue;
       const abs = dir + sep + e.name;
-      if (used.has(abs) || layout.configFiles.has(abs) || NOT_LABELS.test(e.name)) continue;
+      if (isUsed(e.name) || layout.configFiles.has(abs) || NOT_LABELS.test(e.name)) continue;
       if (!stems) {
         stems = new Set();
         for (const imageDir of labelDirs.get(dir)!) {
