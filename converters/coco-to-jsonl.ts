@@ -20,7 +20,7 @@
  * annotation, and groups the objects by image through src/coco/spill.ts (in memory up to a budget, then
  * temporary files). Results are applied in range order: the output and reports do not depend on `--jobs`.
  */
-import { defaultJobs, jobsOption } from '../src/jobs.js';
+import { defaultJobs } from '../src/jobs.js';
 import { stat } from 'node:fs/promises';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,9 +35,10 @@ import { HeaderReader } from '../src/kit/headers.js';
 import { elementRanges, guessElementStart, readTopLevelArrays, type ArrayInfo, type RestOfFile } from '../src/coco/json/index.js';
 import { interruptedError } from '../src/writer.js';
 import { relativeKey } from '../src/paths.js';
-import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import { defineConverter } from '../src/kit/define.js';
-import { choice, flag, text, type OptionValues } from '../src/options.js';
+import COCO, { OPTIONS } from './declarations/coco-to-jsonl.js';
+import type { OptionValues } from '../src/options.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
 /** How many image headers are read at once. */
@@ -424,16 +425,6 @@ async function* convert(
   }
 }
 
-const OPTIONS = {
-  task: choice('--task <task>', 'object-detection: boxes from bbox; instance-segmentation: polygons from segmentation (RLE traced into rings)', ['object-detection', 'instance-segmentation'], {
-    default: 'object-detection',
-  }),
-  images: text('--images <dir>', 'the folder file_name is relative to; image_url is relative to its parent (default: beside the JSON, then its parent, each also with images/)'),
-  dropEmpty: flag('--drop-empty', 'leave out images without annotations (default: written as background images, label [])'),
-  ...POLYGON_OPTIONS,
-  jobs: jobsOption('annotations read on n threads: this one and n - 1 worker threads, each ~35 MB more'),
-};
-
 /**
  * The converter with some internals other than the defaults (tests: small ranges, a stand-in worker
  * script, a small memory budget); the registered converter is `cocoConverter()`.
@@ -443,17 +434,7 @@ const OPTIONS = {
  */
 export function cocoConverter(tuning: Partial<CocoTuning> = {}) {
   const tuned: CocoTuning = { ...DEFAULT_TUNING, ...tuning };
-  return defineConverter({
-    name: 'coco-to-jsonl',
-    alias: 'coco',
-    description: 'COCO JSON → object detection or instance segmentation',
-    argument: '<json>',
-    example: 'automl-img convert coco coco/annotations/instances_val2017.json --images coco/val2017 -o out/',
-    samples: [{ input: 'samples/coco/annotations.json' }, { input: 'samples/coco/annotations.json', options: { task: 'instance-segmentation' } }],
-    task: (own) => own.task,
-    options: OPTIONS,
-    run: (ctx) => run(ctx, tuned),
-  });
+  return defineConverter({ ...COCO, run: (ctx) => run(ctx, tuned) });
 }
 
 export default cocoConverter();

@@ -30,7 +30,8 @@ import { extensionOf, isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader, readInOrder, type InOrderSteps } from '../src/kit/headers.js';
 import { compareKeys, relativeKey } from '../src/paths.js';
 import { defineConverter } from '../src/kit/define.js';
-import { flag, OptionValueError, text, type OptionValues } from '../src/options.js';
+import CSV, { FILENAME_NAMES, LABELS_NAMES, OPTIONS } from './declarations/csv-multilabel.js';
+import type { OptionValues } from '../src/options.js';
 import type { ConverterContext, ImageRecord } from '../src/types.js';
 
 /**
@@ -40,11 +41,6 @@ import type { ConverterContext, ImageRecord } from '../src/types.js';
  * than 16 KiB ones, and 4 KiB ones 30-50 ms less.
  */
 export const CSV_CHUNK_BYTES = 4 * 1024;
-
-/** Header names taken as the filename column, in order of preference (case-insensitive). */
-export const FILENAME_NAMES = ['filename', 'file_name', 'file', 'image', 'image_name', 'image_path', 'image_url', 'path', 'img', 'name'];
-/** Header names taken as the labels column of the list form, in order of preference (case-insensitive). */
-export const LABELS_NAMES = ['labels', 'label', 'tags', 'tag', 'label_names', 'label_name', 'classes', 'class', 'categories', 'category'];
 
 /** The file looked for when the input is a folder. */
 export const DEFAULT_CSV_NAME = 'labels.csv';
@@ -632,38 +628,4 @@ async function reportUnlisted(ctx: ConverterContext, imagesDir: string, root: st
   await walk(imagesDir, prefix);
 }
 
-function parseDelimiter(value: string): string {
-  const v = value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
-  if (v.length !== 1 || v === '"' || v === '\n' || v === '\r') throw new OptionValueError('expected one character (or "tab"), not a quote or a newline');
-  return v;
-}
-
-function nonEmpty(value: string): string {
-  if (value.trim() === '') throw new OptionValueError('expected a non-empty value');
-  return value;
-}
-
-const OPTIONS = {
-  images: text('--images <dir>', 'the folder the CSV file names are relative to (default: images/ beside the CSV)'),
-  filenameColumn: text('--filename-column <name>', `header of the file name column (default: the first of ${FILENAME_NAMES.slice(0, 5).join(', ')}, ..., else the first column)`, { check: nonEmpty }),
-  labelsColumn: text(
-    '--labels-column <name>',
-    `header of the space-separated labels column (default: the first of ${LABELS_NAMES.slice(0, 4).join(', ')}, ..., or the other column of a two-column CSV)`,
-    { check: nonEmpty },
-  ),
-  oneHot: flag('--one-hot', 'one 0/1 column per label (detected when there is no labels column and more than two columns)'),
-  labelSeparator: text('--label-separator <s>', 'split the labels cell on this string instead of runs of whitespace (e.g. ";")'),
-  delimiter: text('--delimiter <c>', 'the CSV field delimiter (one character, or "tab")', { default: ',', check: parseDelimiter }),
-};
-
-export default defineConverter({
-  name: 'csv-multilabel',
-  alias: 'csv',
-  description: 'labels CSV + images → multi-label',
-  argument: '<csv>',
-  example: 'automl-img convert csv ./multilabelFridgeObjects/labels.csv -o out/',
-  samples: [{ input: 'samples/csv/labels.csv' }],
-  task: 'multi-label',
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...CSV, run });

@@ -38,9 +38,10 @@ import { ConversionError, type Location } from '../src/errors.js';
 import { readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { boxLabel } from '../src/kit/boxes.js';
 import { defineConverter } from '../src/kit/define.js';
-import { choice, flag, text, type OptionValues } from '../src/options.js';
+import CVAT, { OPTIONS } from './declarations/cvat-to-jsonl.js';
+import type { OptionValues } from '../src/options.js';
 import { relativeKey } from '../src/paths.js';
-import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import { maskToRings, rasterizeRings, ringArea, type PolygonOptions } from '../src/polygon/index.js';
 import { ringsOverlap } from '../src/polygon/overlap.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
@@ -455,27 +456,4 @@ async function* run(ctx: ConverterContext<CvatOptions>): AsyncGenerator<ImageRec
   }
 }
 
-const OPTIONS = {
-  task: choice(
-    '--task <task>',
-    "object-detection: each shape's box; instance-segmentation: polygons, boxes as rectangles, masks traced into rings; multi-label: the images' <tag>s",
-    ['object-detection', 'instance-segmentation', 'multi-label'],
-    { default: 'object-detection' },
-  ),
-  images: text('--images <dir>', 'the folder of the images (default: images/ beside the XML); image_url is relative to its parent'),
-  keepSplits: flag('--keep-splits', "an image's subset decides its file: train → train, any other (validation, test...) → validation; default: the usual split"),
-  occludedAsCrowd: flag('--occluded-as-crowd', 'write occluded="1" objects with isCrowd 1 (default: ordinary objects)'),
-  ...POLYGON_OPTIONS,
-};
-
-export default defineConverter({
-  name: 'cvat-to-jsonl',
-  alias: 'cvat',
-  description: 'CVAT for images 1.1 XML → object detection, instance segmentation or multi-label',
-  argument: '<xml|dir>',
-  example: 'automl-img convert cvat export/annotations.xml -o out/',
-  samples: [{ input: 'samples/cvat/annotations.xml' }, { input: 'samples/cvat/annotations.xml', options: { task: 'instance-segmentation' } }],
-  task: (own) => own.task,
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...CVAT, run });

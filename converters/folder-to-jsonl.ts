@@ -26,7 +26,8 @@ import { isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader, readInOrder, type InOrderSteps } from '../src/kit/headers.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { defineConverter } from '../src/kit/define.js';
-import { integer, type OptionValues } from '../src/options.js';
+import FOLDER, { OPTIONS } from './declarations/folder-to-jsonl.js';
+import type { OptionValues } from '../src/options.js';
 import type { ConverterContext, ImageRecord } from '../src/types.js';
 
 /** Hidden files that are reported (they are what a careless conversion would turn into lines). */
@@ -174,18 +175,4 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   }
 }
 
-const OPTIONS = {
-  depth: integer('--depth <n>', 'folder levels searched for images: 1 = <class>/<image>, 2 also <class>/<sub>/<image>, ... (the class is always the top folder)', { min: 1, default: 1 }),
-};
-
-export default defineConverter({
-  name: 'folder-to-jsonl',
-  alias: 'folder',
-  description: 'class-per-folder → multi-class',
-  argument: '<dir>',
-  example: 'automl-img convert folder ./fridgeObjects -o out/',
-  samples: [{ input: 'samples/folder' }],
-  task: 'multi-class',
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...FOLDER, run });

@@ -32,10 +32,11 @@ import { extensionOf, isImageName, readImageDetails, readImageDetailsFromBytes }
 import { boxLabel } from '../src/kit/boxes.js';
 import { HeaderReader } from '../src/kit/headers.js';
 import { defineConverter } from '../src/kit/define.js';
-import { choice, OptionValueError, text, usageError, type OptionValues } from '../src/options.js';
+import LABELME, { OPTIONS } from './declarations/labelme-to-jsonl.js';
+import { usageError, type OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import { maskToRings, type PolygonOptions } from '../src/polygon/index.js';
-import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
 type Task = 'object-detection' | 'instance-segmentation';
@@ -517,34 +518,4 @@ async function convertOne(ctx: ConverterContext, jsonAbs: string, file: string, 
   return record;
 }
 
-const OPTIONS = {
-  task: choice(
-    '--task <task>',
-    'object-detection: the box around each object; instance-segmentation: its rings (a rectangle, a circle as a 32-gon, a mask traced)',
-    ['object-detection', 'instance-segmentation'],
-    { default: 'object-detection' },
-  ),
-  ...POLYGON_OPTIONS,
-  extractImages: text(
-    '--extract-images <dir>',
-    "write the image a JSON embeds (imageData), when its file is missing, into <dir> (the dataset's folders mirrored: <dir>/<image_url path>); never inside the input",
-    {
-      check: (dir) => {
-        if (dir === '') throw new OptionValueError('expected a folder');
-        return dir;
-      },
-    },
-  ),
-};
-
-export default defineConverter({
-  name: 'labelme-to-jsonl',
-  alias: 'labelme',
-  description: 'LabelMe JSON → detection or segmentation',
-  argument: '<dir|file.json>',
-  example: 'automl-img convert labelme ./data_annotated --task instance-segmentation -o out/',
-  samples: [{ input: 'samples/labelme' }, { input: 'samples/labelme', options: { task: 'instance-segmentation' } }],
-  task: (own) => own.task,
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...LABELME, run });

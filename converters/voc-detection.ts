@@ -24,7 +24,8 @@ import { ConversionError, type ErrorCode, type Location } from '../src/errors.js
 import { readImageDetails, readImageDetailsSync, turnedSizeHint } from '../src/images.js';
 import { boxLabel, type NormalisedBox } from '../src/kit/boxes.js';
 import { defineConverter } from '../src/kit/define.js';
-import { flag, type OptionValues } from '../src/options.js';
+import VOC, { OPTIONS } from './declarations/voc-detection.js';
+import type { OptionValues } from '../src/options.js';
 import { relativeKey } from '../src/paths.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord } from '../src/types.js';
 import { readVocAnnotationSync, type VocAnnotation, type VocObject } from '../src/voc/annotation.js';
@@ -227,18 +228,4 @@ function warnUnannotated(ctx: ConverterContext, root: string, index: ImageFolder
   }
 }
 
-const OPTIONS = {
-  oneBased: flag('--one-based', 'read VOC pixel coordinates as 1-based inclusive indices: topX = (xmin - 1) / width, bottomX = xmax / width (off: xmin / width, as the Azure scripts)'),
-};
-
-export default defineConverter({
-  name: 'voc-detection',
-  alias: 'voc',
-  description: 'Pascal VOC XML → object detection',
-  argument: '<dir>',
-  example: 'automl-img convert voc ./odFridgeObjects -o out/',
-  samples: [{ input: 'samples/voc', options: { oneBased: true } }],
-  task: 'object-detection',
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...VOC, run });

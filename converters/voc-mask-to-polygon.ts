@@ -25,7 +25,7 @@
  *
  * Masks are decoded and traced on `--jobs` worker threads; lines come out in XML order whatever the count.
  */
-import { defaultJobs, jobsOption } from '../src/jobs.js';
+import { defaultJobs } from '../src/jobs.js';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,8 +34,9 @@ import { ConversionError, type ErrorCode, type Location } from '../src/errors.js
 import type { failureError, MaskJob, MaskResult } from '../src/mask/job.js';
 import type { MaskPool } from '../src/mask/pool.js';
 import { listFolder } from '../src/paths.js';
-import { POLYGON_OPTIONS, polygonOptionsFrom } from '../src/polygon/cli-options.js';
+import { polygonOptionsFrom } from '../src/polygon/cli-options.js';
 import { defineConverter } from '../src/kit/define.js';
+import VOC_MASK, { OPTIONS } from './declarations/voc-mask-to-polygon.js';
 import type { OptionValues } from '../src/options.js';
 import type { PolygonOptions } from '../src/polygon/index.js';
 import type { ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
@@ -354,19 +355,4 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   }
 }
 
-const OPTIONS = {
-  ...POLYGON_OPTIONS,
-  jobs: jobsOption('masks decoded and traced on n worker threads (1: on this thread, which also reads the XML)'),
-};
-
-export default defineConverter({
-  name: 'voc-mask-to-polygon',
-  alias: 'voc-mask',
-  description: 'VOC XML + instance masks → instance segmentation',
-  argument: '<dir>',
-  example: 'automl-img convert voc-mask ./odFridgeObjectsMask -o out/',
-  samples: [{ input: 'samples/voc-mask' }],
-  task: 'instance-segmentation',
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...VOC_MASK, run });

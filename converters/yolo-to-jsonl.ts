@@ -32,8 +32,10 @@ import type { Document, LineCounter } from 'yaml';
 import { ConversionError, type Location } from '../src/errors.js';
 import { isImageName, readImageDetails } from '../src/images.js';
 import { HeaderReader } from '../src/kit/headers.js';
+import { parseSimpleYaml } from '../src/kit/simple-yaml.js';
 import { defineConverter } from '../src/kit/define.js';
-import { choice, flag, type OptionValues } from '../src/options.js';
+import YOLO, { OPTIONS } from './declarations/yolo-to-jsonl.js';
+import type { OptionValues } from '../src/options.js';
 import { listFolder, relativeKey } from '../src/paths.js';
 import type { BoxLabel, ConverterContext, ImageDetails, ImageRecord, PolygonLabel } from '../src/types.js';
 
@@ -139,20 +141,31 @@ function yamlLine(yaml: typeof import('yaml'), doc: Document, lines: LineCounter
   return at === undefined ? undefined : lines.linePos(at).line;
 }
 
-async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promise<Layout> {
-  const file = ctx.display(yamlFile);
-  // Loaded only for a data.yaml (it is most of the start-up of a run that needs no YAML).
+/**
+ * A config the simple reader (src/kit/simple-yaml.ts, most configs) leaves to the `yaml` package:
+ * its value, and the line of a top-level key.
+ * @throws ConversionError YOLO_CONFIG for a YAML error
+ */
+async function readYaml(text: string, file: string): Promise<{ data: unknown; lineOf: (key: string) => number | undefined }> {
+  // Loaded only for such a config (it is ~70 ms, most of the start-up of a run).
   const yaml = await import('yaml');
   const lines = new yaml.LineCounter();
-  const doc = yaml.parseDocument((await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, ''), { lineCounter: lines, uniqueKeys: true });
+  const doc = yaml.parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw configError(`expected YAML, got an error: ${e.message.split('\n')[0]}`, { file, line: e.linePos?.[0].line });
   }
-  const data: unknown = doc.toJS();
+  return { data: doc.toJS(), lineOf: (key) => yamlLine(yaml, doc, lines, key) };
+}
+
+async function ultralyticsLayout(ctx: ConverterContext, yamlFile: string): Promise<Layout> {
+  const file = ctx.display(yamlFile);
+  const text = (await readFile(yamlFile, 'utf8')).replace(/^\uFEFF/, '');
+  const simple = parseSimpleYaml(text);
+  const { data, lineOf } = simple ? { data: simple.data, lineOf: (key: string) => simple.keyLines.get(key) } : await readYaml(text, file);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw configError('expected a mapping (train:, val:, names:), got another YAML value', { file });
   const d = data as Record<string, unknown>;
-  const at = (key: string): Location => ({ file, line: yamlLine(yaml, doc, lines, key), path: key });
+  const at = (key: string): Location => ({ file, line: lineOf(key), path: key });
   const yamlDir = dirname(yamlFile);
   let base = yamlDir;
   if (d.path !== undefined && d.path !== null && d.path !== '') {
@@ -389,12 +402,12 @@ class LabelFolders {
 const ASCII = /^[\x20-\x7e]*$/;
 
 /** The label file's text and path, or undefined when the image has none. */
-function readLabelFile(info: FolderInfo, name: string, folders: LabelFolders): { text: string; abs: string } | undefined {
+function readLabelFile(info: FolderInfo, name: string, folders: LabelFolders): { text: string; abs: string; dir: string; name: string } | undefined {
   for (const dir of info.labelDirs) {
     if (!folders.mayHold(dir, name)) continue;
     const abs = dir + name;
     try {
-      return { text: readSmallFile(abs), abs };
+      return { text: readSmallFile(abs), abs, dir, name };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'EISDIR') throw e;
@@ -593,7 +606,8 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
   const keepSplits = ctx.own.keepSplits;
   const headers = ctx.options.imageDetails ? await HeaderReader.for(root, { verify: ctx.options.verifyImages }) : undefined;
   /** Label files read, and the label folders images point to (with their image folders), for the orphan check. */
-  const usedLabels = new Set<string>();
+  /** Per label folder (with its trailing separator), the names of the label files read in it. */
+  const usedLabels = new Map<string, Set<string>>();
   const labelDirs = new Map<string, Set<string>>();
   const labelFolders = new LabelFolders();
   let testLeftOut = 0;
@@ -620,7 +634,11 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
     const key = folder.keyPrefix + name;
     const origin = split ?? (layout.kind === 'folder' ? splitOfPath(key) : undefined);
     const labelFile = readLabelFile(folder, labelName(name), labelFolders);
-    if (labelFile) usedLabels.add(labelFile.abs);
+    if (labelFile) {
+      let inDir = usedLabels.get(labelFile.dir);
+      if (!inDir) usedLabels.set(labelFile.dir, (inDir = new Set()));
+      inDir.add(labelFile.name);
+    }
     if (keepSplits && origin === 'test') {
       testLeftOut++;
       return undefined;
@@ -682,8 +700,11 @@ async function* run(ctx: ConverterContext<OptionValues<typeof OPTIONS>>): AsyncG
 }
 
 /** Bad items: `.txt` files in the label folders with no image of their stem in the matching image folders. */
-async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: Map<string, Set<string>>, used: Set<string>): Promise<void> {
+async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: Map<string, Set<string>>, used: Map<string, Set<string>>): Promise<void> {
   for (const dir of [...labelDirs.keys()].sort()) {
+    // The names read in it: looked up by name (no path made per name).
+    const read = used.get(dir + sep);
+    const isUsed = (name: string) => read?.has(name) === true;
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -692,7 +713,7 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
     }
     // Most label folders hold only the label files that were read: one look at the names, without
     // listFolder's checks of each, tells (a name it would show differently is looked at below).
-    if (!names.some((n) => n.toLowerCase().endsWith('.txt') && !used.has(dir + sep + n) && !layout.configFiles.has(dir + sep + n) && !NOT_LABELS.test(n))) continue;
+    if (!names.some((n) => !isUsed(n) && n.toLowerCase().endsWith('.txt') && !layout.configFiles.has(dir + sep + n) && !NOT_LABELS.test(n))) continue;
     let entries;
     try {
       entries = await listFolder(dir);
@@ -703,7 +724,7 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
     for (const e of entries) {
       if (e.kind !== 'file' || !e.name.toLowerCase().endsWith('.txt')) continue;
       const abs = dir + sep + e.name;
-      if (used.has(abs) || layout.configFiles.has(abs) || NOT_LABELS.test(e.name)) continue;
+      if (isUsed(e.name) || layout.configFiles.has(abs) || NOT_LABELS.test(e.name)) continue;
       if (!stems) {
         stems = new Set();
         for (const imageDir of labelDirs.get(dir)!) {
@@ -716,24 +737,4 @@ async function reportOrphans(ctx: ConverterContext, layout: Layout, labelDirs: M
   }
 }
 
-const OPTIONS = {
-  task: choice(
-    '--task <task>',
-    'object-detection: boxes (a polygon line gives its bounding box); instance-segmentation: polygons (a box line gives a rectangle)',
-    ['object-detection', 'instance-segmentation'],
-    { default: 'object-detection' },
-  ),
-  keepSplits: flag('--keep-splits', "keep the dataset's own splits: train → train file, val → validation file, test left out; images of no split are split as usual"),
-};
-
-export default defineConverter({
-  name: 'yolo-to-jsonl',
-  alias: 'yolo',
-  description: 'Ultralytics / Darknet YOLO → detection or segmentation',
-  argument: '<dir|data.yaml|obj.data>',
-  example: 'automl-img convert yolo ./dataset/data.yaml -o out/ --keep-splits',
-  samples: [{ input: 'samples/yolo' }, { input: 'samples/yolo/data.yaml', options: { task: 'instance-segmentation', keepSplits: true } }],
-  task: (own) => own.task,
-  options: OPTIONS,
-  run,
-});
+export default defineConverter({ ...YOLO, run });

@@ -202,6 +202,13 @@ export interface Converter<S extends OptionSpecs = OptionSpecs> {
   run(ctx: ConverterContext<OptionValues<S>>): AsyncIterable<ImageRecord>;
 }
 
+/**
+ * A converter without its `run`: what `--help`, the flags and the option checks need. Each converter
+ * declares it in `converters/declarations/<name>.ts`, a module that loads nothing heavy, so that the
+ * command line can list every converter and load only the implementation of the one it runs.
+ */
+export type ConverterDeclaration<S extends OptionSpecs = OptionSpecs> = Omit<Converter<S>, 'run'>;
+
 /** What a conversion returns, and what `--json` prints. */
 export interface Summary {
   converter: string;

@@ -1,8 +1,8 @@
 /**
  * The layers of src/ (README "Where things live"), checked on the import graph of the sources:
  * the library's entry does not reach commander or chalk, no module outside src/cli/ imports them,
- * `validate`'s library code does not load the converter registry, and no type-level cycle runs
- * from the library back into the CLI.
+ * `validate`'s library code does not load the converter registry, the command line starts without
+ * any converter's implementation, and no type-level cycle runs from the library back into the CLI.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -53,6 +53,12 @@ describe('layers', () => {
 
   it("validate's library code does not load the converter registry", () => {
     expect([...graph('src/jsonl/validate.ts').modules].filter((m) => m === 'src/registry.ts' || m.startsWith('converters/'))).toEqual([]);
+  });
+
+  it("the command line starts without any converter's implementation: only their declarations (converters/declarations/)", () => {
+    const converters = [...graph('src/cli/main.ts').modules].filter((m) => m.startsWith('converters/'));
+    expect(converters.filter((m) => !m.startsWith('converters/declarations/'))).toEqual([]);
+    expect(converters.length).toBeGreaterThanOrEqual(8);
   });
 
   it('the commands of src/cli/ are one file each, wired in src/cli/main.ts', () => {

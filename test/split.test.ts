@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { allocate, splitHash, splitItems, strataOf, validationCount, type SplitItem } from '../src/split.js';
+import { allocate, splitHash, splitItems, splitRank, strataOf, validationCount, type SplitItem } from '../src/split.js';
 
 const keysArb = (min = 0, max = 60) => fc.uniqueArray(fc.string({ minLength: 1, maxLength: 12 }), { minLength: min, maxLength: max });
 const ratioArb = fc.double({ min: 0, max: 0.99, noNaN: true });
@@ -253,6 +253,19 @@ describe('splitHash', () => {
     ]) {
       expect(splitHash(key!, seed!)).toBe(byDefinition(key!, seed!));
     }
+  });
+
+  it('splitRank is the same 64 bits as 8 Latin-1 characters, so ranks compare as the hashes do', () => {
+    const rankValue = (rank: string) => BigInt('0x' + Buffer.from(rank, 'latin1').toString('hex'));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 8 }), (a, b, seed) => {
+        const [ra, rb] = [splitRank(a, seed), splitRank(b, seed)];
+        expect(ra).toHaveLength(8);
+        expect(rankValue(ra)).toBe(splitHash(a, seed));
+        expect(Math.sign(ra < rb ? -1 : ra > rb ? 1 : 0)).toBe(Math.sign(Number(splitHash(a, seed) - splitHash(b, seed))));
+      }),
+    );
+    expect(rankValue(splitRank('images/1.jpg', ''))).toBe(0xa851f0b2acc898f7n);
   });
 
   it('does not change between releases (pinned values: every user split depends on them)', () => {

@@ -100,6 +100,30 @@ describe('writeDataset: outputs', () => {
     }
   });
 
+  it('gives the same bytes whether several MiB of lines arrive sorted (read back in small batches) or shuffled (large ones)', async () => {
+    // Long lines, few records: 2,400 lines, ~3 MiB.
+    const sorted = Array.from({ length: 2_400 }, (_, i) => ({ path: `p/${String(i).padStart(5, '0')}.jpg`, label: `l${i % 5}`.repeat(300 + ((i * 37) % 700)) }));
+    // A few lines out of place (one in 40) still count as sorted; a shuffle does not.
+    const nearlySorted = sorted.map((r, i) => (i % 40 === 39 ? sorted[i - 20]! : i % 40 === 19 ? sorted[i + 20]! : r));
+    const shuffled = sorted.map((_, i) => sorted[(i * 7919) % sorted.length]!);
+    const outs = ['sorted', 'nearly', 'shuffled'].map((n) => join(tmp.path, n));
+    async function* quick(records: ImageRecord[]): AsyncGenerator<ImageRecord> {
+      yield* records;
+    }
+    for (const [k, records] of [sorted, nearlySorted, shuffled].entries()) await writeDataset(quick(records), opts({ out: outs[k] }), failHooks);
+    const [train, validation] = await Promise.all(['train_annotations.jsonl', 'validation_annotations.jsonl'].map((f) => readFile(join(outs[0]!, f))));
+    expect(train!.length + validation!.length).toBeGreaterThan(3 << 20);
+    const urls = async (f: string) => (await lines(join(outs[0]!, f))).map((l) => (JSON.parse(l) as { image_url: string }).image_url);
+    const inValidation = new Set(await urls('validation_annotations.jsonl'));
+    expect(inValidation.size).toBe(480);
+    expect(await urls('train_annotations.jsonl')).toEqual(sorted.map((r) => r.path).filter((p) => !inValidation.has(p)));
+    // Buffer.equals: toEqual compares megabytes a byte at a time, slowly.
+    for (const out of outs.slice(1)) {
+      expect((await readFile(join(out, 'train_annotations.jsonl'))).equals(train!)).toBe(true);
+      expect((await readFile(join(out, 'validation_annotations.jsonl'))).equals(validation!)).toBe(true);
+    }
+  });
+
   it('counts labels named like Object.prototype members as plain labels', async () => {
     const records: ImageRecord[] = ['__proto__', 'constructor', 'toString', '__proto__'].map((label, i) => ({ path: `${i}.jpg`, label }));
     const r = await writeDataset(gen(records), opts({ validationRatio: 0 }), failHooks);
@@ -380,6 +404,27 @@ describe('writeDataset: failures leave the disk as it was', () => {
     await expect(writeDataset(gate(), opts({ out }), failHooks)).rejects.toThrow('exit here');
     expect(seenTemp).toBe(true);
     expect(await listTree(tmp.path)).toEqual([]);
+  });
+});
+
+describe('writeDataset: a label with a control character (LABEL_BAD)', () => {
+  it('fail: the error, after the converter was closed (its cleanup done); skip: the record is left out', async () => {
+    let cleanedUp = false;
+    async function* converter(): AsyncGenerator<ImageRecord> {
+      try {
+        yield* gen([...recs(3), { path: 'bad.jpg', label: 'a\tb' }, ...recs(3, 'd')]);
+      } finally {
+        await new Promise((r) => setTimeout(r, 5));
+        cleanedUp = true;
+      }
+    }
+    const failed = await writeDataset(converter(), opts(), failHooks).catch((e: unknown) => ({ error: e, cleanedUp }));
+    expect(failed).toMatchObject({ error: { code: 'LABEL_BAD' }, cleanedUp: true });
+    expect(await listTree(tmp.path)).toEqual([]);
+    const skipped: string[] = [];
+    const r = await writeDataset(converter(), opts(), { ...failHooks, bad: (e) => void skipped.push(e.code) });
+    expect(skipped).toEqual(['LABEL_BAD']);
+    expect(r.train + r.validation).toBe(6);
   });
 });
 

@@ -7,11 +7,10 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ConversionError, type Diagnostic } from '../errors.js';
-import { SPLIT_OPTIONS, splitJsonl } from '../jsonl/split.js';
+import { SPLIT_OPTIONS } from '../jsonl/split-options.js';
 import { commanderOption, valuesOf } from './options.js';
 import { displayPath } from '../paths.js';
 import type { Summary } from '../types.js';
-import { plannedOutputs } from '../writer.js';
 import type { CommandEnv } from './env.js';
 
 const usage = (message: string) => new ConversionError('USAGE', message, {}, { exitCode: 2 });
@@ -50,6 +49,8 @@ export function registerSplitCommand(program: Command, env: CommandEnv): void {
         const { ok, converter, task, train, validation, skipped, errors, warnings, outputs, labels, objects, dryRun } = s;
         io.stdout.write(JSON.stringify({ ok, converter, task, input: s.input, train, validation, skipped, errors, warnings, outputs, labels, objects, dryRun }) + '\n');
       };
+      // The splitter and the writer load when the command runs, not at every start.
+      const { splitJsonl } = await import('../jsonl/split.js');
       let summary: Summary;
       try {
         summary = await splitJsonl(input, {
@@ -78,6 +79,7 @@ export function registerSplitCommand(program: Command, env: CommandEnv): void {
       const line = `${written}${summary.skipped ? `, ${summary.skipped} skipped` : ''}`;
       if (flags.json) json(summary);
       else if (summary.dryRun) {
+        const { plannedOutputs } = await import('../writer.js');
         const planned = flags.out !== undefined && flags.out !== '-' ? plannedOutputs(resolve(flags.out), { mltable: flags.mltable ?? false, validationRatio: flags.validationRatio ?? 0.2 }) : [];
         io.stdout.write(line + planned.map((p) => `\n  ${displayPath(p)}`).join('') + '\n');
       } else if (!flags.quiet) io.stderr.write(color.green(line) + summary.outputs.map((o) => `\n  ${o}`).join('') + '\n');

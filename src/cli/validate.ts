@@ -12,7 +12,7 @@ import type { ValidationReport } from '../jsonl/validate.js';
 import type { Task } from '../types.js';
 import type { CommandEnv } from './env.js';
 import { commanderOption } from './options.js';
-import { SPLIT_OPTIONS } from '../jsonl/split.js';
+import { SPLIT_OPTIONS } from '../jsonl/split-options.js';
 
 const MAX_LINE_BYTES_OPTION = SPLIT_OPTIONS.maxLineBytes;
 

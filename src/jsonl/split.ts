@@ -11,28 +11,18 @@
  * `image_url`, or that repeats an `image_url`, is a bad item (`--on-error skip` leaves it out).
  */
 import { stat } from 'node:fs/promises';
-import { DEFAULT_MAX_LINE_BYTES, lineTooLongDetail, readJsonlLines } from './read.js';
+import { lineTooLongDetail, readJsonlLines } from './read.js';
+import { SPLIT_OPTIONS } from './split-options.js';
 import { resolve } from 'node:path';
 import { completeSummary, newSummary, withSummary } from '../summary.js';
 import { displayPath } from '../paths.js';
 import { ConversionError, describeValue, type Diagnostic, type ErrorCode, type Location } from '../errors.js';
 import type { Summary, Task } from '../types.js';
 import { plannedOutputs, writeLines, type LineItem } from '../writer.js';
-import { checkOutputRules, COMMON_OPTIONS } from '../common-options.js';
-import { checkOptions, integer, usageError, type OptionValues } from '../options.js';
+import { checkOutputRules } from '../common-options.js';
+import { checkOptions, usageError, type OptionValues } from '../options.js';
 
-/** The options of `split`: the output options of `convert`, from the same table (src/common-options.ts). */
-export const SPLIT_OPTIONS = Object.freeze({
-  out: { ...COMMON_OPTIONS.out, description: 'output folder for train_annotations.jsonl and validation_annotations.jsonl; "-" writes every line, sorted, to stdout' },
-  validationRatio: { ...COMMON_OPTIONS.validationRatio, description: 'share of lines for validation; 0 writes everything to train' },
-  seed: { ...COMMON_OPTIONS.seed, description: 'changes which lines are drawn for validation' },
-  stratify: COMMON_OPTIONS.stratify,
-  mltable: COMMON_OPTIONS.mltable,
-  onError: { ...COMMON_OPTIONS.onError, description: 'fail: stop at the first bad line, write nothing; skip: leave it out, report it, go on' },
-  dryRun: COMMON_OPTIONS.dryRun,
-  force: COMMON_OPTIONS.force,
-  maxLineBytes: integer('--max-line-bytes <n>', 'longest line read, in bytes: a longer one is a bad line (LINE_TOO_LONG), skipped unread', { min: 1, default: DEFAULT_MAX_LINE_BYTES }),
-});
+export { SPLIT_OPTIONS } from './split-options.js';
 
 /** Options of {@link splitJsonl}: {@link SPLIT_OPTIONS} as a program passes them, and where to report. */
 export type SplitJsonlOptions = Partial<OptionValues<typeof SPLIT_OPTIONS>> & {
