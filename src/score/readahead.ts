@@ -88,7 +88,10 @@ class ProbeThread {
   }
 }
 
-/** A reply as probes: each kept file a view of the one transferred buffer. */
+/**
+ * A reply as probes. Each kept file is copied out of the transferred buffer: a view would keep the
+ * whole chunk (up to 64 files of 64 KiB) alive for as long as any one of its images waits for an answer.
+ */
 function unpack(reply: ProbeReply): ProbeResult[] {
   const data = Buffer.from(reply.data);
   const results: ProbeResult[] = new Array<ProbeResult>(reply.sizes.length);
@@ -98,7 +101,7 @@ function unpack(reply: ProbeReply): ProbeResult[] {
     const size = reply.sizes[i]!;
     if (size < 0) continue;
     const kept = size <= KEEP_BYTES;
-    results[i] = { size, data: kept ? data.subarray(at, at + size) : undefined };
+    results[i] = { size, data: kept ? Buffer.from(data.subarray(at, at + size)) : undefined };
     if (kept) at += size;
   }
   return results;
