@@ -65,14 +65,16 @@ export function lazyConverter<S extends OptionSpecs>(declaration: ConverterDecla
                 endedUnstarted = true;
                 return Promise.resolve(done(value));
               }
-              return starting.then((it) => (it.return ? it.return(value) : done(value)));
+              const end = (it: AsyncIterator<ImageRecord>) => (it.return ? it.return(value) : Promise.resolve(done(value)));
+              return inner !== undefined ? end(inner) : starting.then(end);
             },
             throw: (error?: unknown) => {
               if (starting === undefined) {
                 endedUnstarted = true;
                 return Promise.reject(error);
               }
-              return starting.then((it) => (it.throw ? it.throw(error) : Promise.reject(error)));
+              const raise = (it: AsyncIterator<ImageRecord>) => (it.throw ? it.throw(error) : Promise.reject(error));
+              return inner !== undefined ? raise(inner) : starting.then(raise);
             },
           };
         },

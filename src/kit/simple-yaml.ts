@@ -25,6 +25,10 @@ export interface SimpleYaml {
 class NotSimple extends Error {}
 
 const TOP_KEY = /^([A-Za-z_][A-Za-z0-9_]*):(?:[ ]+(.*))?$/;
+/** Keys the yaml package reads as null (`toJS()` makes them ""): not read here. */
+const NULL_KEY = /^(?:null|Null|NULL)$/;
+/** White space of JavaScript's trim() other than the space and the line feed (YAML's only ones here). */
+const OTHER_WHITE_SPACE = /[\v\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 /** Plain scalars read as strings: safe characters only, not starting with an indicator or a digit. */
 const PLAIN_STRING = /^[A-Za-z_/.][A-Za-z0-9_./ ()+-]*$/;
 /** Plain strings of YAML 1.2's core schema that are not strings. */
@@ -81,6 +85,8 @@ export function parseSimpleYaml(text: string): SimpleYaml | undefined {
 
 function parse(text: string): SimpleYaml {
   if (text.includes('\r') || text.includes('\t') || text.startsWith('%') || /^(?:---|\.\.\.)/m.test(text)) throw new NotSimple();
+  // What JavaScript's trim() takes for white space and YAML for content (or an error): left to the yaml package.
+  if (OTHER_WHITE_SPACE.test(text)) throw new NotSimple();
   const data: Record<string, unknown> = {};
   const keyLines = new Map<string, number>();
   const lines = text.split('\n');
@@ -117,7 +123,7 @@ function parse(text: string): SimpleYaml {
     const top = indent === 0 ? TOP_KEY.exec(line.trimEnd()) : null;
     if (!top) throw new NotSimple();
     const key = top[1]!;
-    if (keyLines.has(key) || key === '__proto__') throw new NotSimple();
+    if (keyLines.has(key) || key === '__proto__' || NULL_KEY.test(key)) throw new NotSimple();
     keyLines.set(key, i + 1);
     const value = withoutComment(top[2] ?? '');
     if (value === '') open = { key, kind: undefined, indent: 0, list: [], map: {} };

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of score's image reader (see src/score/readahead.ts): probes the files of each
- * message in order and answers with one message: their sizes, the bytes of the small ones end to end
- * in one transferred buffer, and the failures.
+ * message in order and answers with one message: their sizes, which files' bytes it kept, those bytes
+ * end to end in one transferred buffer, and the failures.
  */
 import { parentPort } from 'node:worker_threads';
 import { bugOf } from '../kit/workers.js';
@@ -15,8 +15,9 @@ function post(message: FromProbeThread, transfer: ArrayBuffer[] = []): void {
 parentPort?.on('message', (paths: string[]) => {
   try {
     const sizes = new Float64Array(paths.length);
+    const kept = new Uint8Array(paths.length);
     const failures: ProbeReply['failures'] = [];
-    const kept: Buffer[] = [];
+    const parts: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < paths.length; i++) {
       const r = probeFile(paths[i]!);
@@ -27,17 +28,18 @@ parentPort?.on('message', (paths: string[]) => {
       }
       sizes[i] = r.size;
       if (r.data) {
-        kept.push(r.data);
+        kept[i] = 1;
+        parts.push(r.data);
         total += r.data.length;
       }
     }
     const data = new Uint8Array(total);
     let at = 0;
-    for (const b of kept) {
+    for (const b of parts) {
       data.set(b, at);
       at += b.length;
     }
-    post({ sizes, data: data.buffer, failures }, [sizes.buffer, data.buffer]);
+    post({ sizes, kept, data: data.buffer, failures }, [sizes.buffer, kept.buffer, data.buffer]);
   } catch (e) {
     post({ bug: bugOf(e) });
   }

@@ -12,7 +12,7 @@
  *     for (const { item, probe } of chunk) if (item.ok) console.log(item.image.path, probe);
  *   }
  */
-import { KEEP_BYTES, probeFile, type ProbeFailure, type ProbeResult } from './probe.js';
+import { probeFile, type ProbeFailure, type ProbeResult } from './probe.js';
 import { WorkerCrew, builtWorkerScript, errorOfBug, type WorkerBug } from '../kit/workers.js';
 import type { InputItem } from './inputs.js';
 
@@ -30,9 +30,14 @@ export interface ProbedItem {
   probe: ProbeResult | undefined;
 }
 
-/** The thread's answer to one chunk: sizes (-1: failed), the kept bytes end to end, the failures. */
+/**
+ * The thread's answer to one chunk: sizes (-1: failed), which files' bytes it kept (1) and those bytes
+ * end to end, the failures. Kept is said, not inferred from the size: a file read whole past
+ * KEEP_BYTES can be stat'ed smaller if it shrank meanwhile, and must then be read again as here.
+ */
 export interface ProbeReply {
   sizes: Float64Array;
+  kept: Uint8Array;
   data: ArrayBuffer;
   failures: [index: number, failure: ProbeFailure, detail: string | undefined][];
 }
@@ -92,7 +97,7 @@ class ProbeThread {
  * A reply as probes. Each kept file is copied out of the transferred buffer: a view would keep the
  * whole chunk (up to 64 files of 64 KiB) alive for as long as any one of its images waits for an answer.
  */
-function unpack(reply: ProbeReply): ProbeResult[] {
+export function unpack(reply: ProbeReply): ProbeResult[] {
   const data = Buffer.from(reply.data);
   const results: ProbeResult[] = new Array<ProbeResult>(reply.sizes.length);
   for (const [i, failure, detail] of reply.failures) results[i] = detail === undefined ? { failure } : { failure, detail };
@@ -100,9 +105,12 @@ function unpack(reply: ProbeReply): ProbeResult[] {
   for (let i = 0; i < reply.sizes.length; i++) {
     const size = reply.sizes[i]!;
     if (size < 0) continue;
-    const kept = size <= KEEP_BYTES;
-    results[i] = { size, data: kept ? Buffer.from(data.subarray(at, at + size)) : undefined };
-    if (kept) at += size;
+    if (reply.kept[i] === 0) {
+      results[i] = { size, data: undefined };
+      continue;
+    }
+    results[i] = { size, data: Buffer.from(data.subarray(at, at + size)) };
+    at += size;
   }
   return results;
 }

@@ -73,6 +73,16 @@ describe('lazyConverter', () => {
     expect(seen).toEqual({ loads: 1, steps: 1, cleanups: 1 });
   });
 
+  it('after the first step, next, return and next called together end as the generator itself does', async () => {
+    const { converter } = lazyOfThree();
+    const iterator = converter.run(ctx)[Symbol.asyncIterator]();
+    await iterator.next();
+    const [a, r, b] = await Promise.all([iterator.next(), iterator.return!(), iterator.next()]);
+    expect(a.value).toMatchObject({ path: 'b.jpg' });
+    expect(r).toEqual({ done: true, value: undefined });
+    expect(b).toEqual({ done: true, value: undefined });
+  });
+
   it('throw() before the first step rejects with its error, loads nothing, and ends it', async () => {
     const { converter, seen } = lazyOfThree();
     const iterator = converter.run(ctx)[Symbol.asyncIterator]();

@@ -75,6 +75,17 @@ describe('parseSimpleYaml', () => {
       '',
       '# only a comment\n',
       'a: b #c\nd: "e #f"\n',
+      // White space to JavaScript's trim() but content (or an error) to YAML:
+      'a: cat\u00a0\n',
+      'names: [a\u00a0, b]\n',
+      'names:\n  - a\u3000\n',
+      'a: cat\u000b\n',
+      'a: cat\f\n',
+      'names:\n\u00a0- a\n',
+      'names:\n  - a\n\u00a0\nb: 1\n',
+      // Keys the yaml package reads as null:
+      'null: x\n',
+      'Null: x\nnull: y\n',
     ]) {
       expect(parseSimpleYaml(text), text).toBeUndefined();
     }

@@ -10,7 +10,7 @@ import { startStandIn } from '../../bench/score/endpoint.js';
 import { score } from '../../src/score/index.js';
 import { listImages } from '../../src/score/inputs.js';
 import { KEEP_BYTES, probeFile } from '../../src/score/probe.js';
-import { READ_AHEAD, probedChunks, type ProbedItem } from '../../src/score/readahead.js';
+import { READ_AHEAD, probedChunks, unpack, type ProbedItem } from '../../src/score/readahead.js';
 import { useTempDir, writeTree } from '../helpers/fs.js';
 import { jpeg, png } from '../helpers/images.js';
 import { KEY, answeredDigest, readPredictions, writeImages } from './helpers.js';
@@ -77,6 +77,12 @@ describe('probes on the reading thread', () => {
     expect(threaded.map((p) => p.probe)).toEqual(here.map((p) => p.probe));
     const kinds = new Set(threaded.map((p) => (p.probe && 'failure' in p.probe ? p.probe.failure : p.probe ? (p.probe.data ? 'kept' : 'large') : 'bad item')));
     expect([...kinds].sort()).toEqual(['bad item', 'empty', 'header', 'kept', 'large', 'missing', 'read']);
+  });
+
+  it("a reply's kept bytes go to the files the thread says it kept, whatever their sizes say", () => {
+    // A file read whole past KEEP_BYTES, then stat'ed at 10 bytes (it shrank meanwhile): no bytes kept for it.
+    const reply = { sizes: new Float64Array([10, -1, 3]), kept: new Uint8Array([0, 0, 1]), data: new Uint8Array([7, 8, 9]).buffer, failures: [[1, 'empty', undefined]] };
+    expect(unpack(reply as Parameters<typeof unpack>[0])).toEqual([{ size: 10, data: undefined }, { failure: 'empty' }, { size: 3, data: Buffer.from([7, 8, 9]) }]);
   });
 
   it('score through the thread: every image answered once, in order; the same failures and output as without it', async () => {
