@@ -10,7 +10,7 @@
  *   if ('failure' in r) console.log(r.failure, r.detail);
  *   else console.log(r.size, r.data?.length); // data: the whole file, when small
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Files up to this size are read whole by {@link probeFile} and kept with the image until it is answered. */
 export const KEEP_BYTES = 64 * 1024;
@@ -50,6 +50,9 @@ function hasImageSignature(b: Buffer): boolean {
   return b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 0x2a || b[3] === 0x2b);
 }
 
+/** Opened without waiting: a FIFO named like an image reads as empty instead of blocking the run (no effect on files). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 /** Where {@link probeFile} reads: one byte more than a file it keeps. */
 const probeBuf = Buffer.allocUnsafe(KEEP_BYTES + 1);
 
@@ -61,7 +64,7 @@ const probeBuf = Buffer.allocUnsafe(KEEP_BYTES + 1);
 export function probeFile(path: string): ProbeResult {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openSync(path, OPEN_FLAGS);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? { failure: 'missing' } : { failure: 'open', detail: (e as Error).message };
