@@ -50,7 +50,7 @@ function hasImageSignature(b: Buffer): boolean {
   return b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && (b[3] === 0x2a || b[3] === 0x2b);
 }
 
-/** Opened without waiting: a FIFO named like an image reads as empty instead of blocking the run (no effect on files). */
+/** Opened without waiting: a FIFO named like an image is refused (its read fails) instead of blocking the run; no effect on files. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 /** Where {@link probeFile} reads: one byte more than a file it keeps. */

@@ -2,8 +2,8 @@
  * Images probed ahead of the requests that send them, for `score`: the first images are probed here,
  * one at a time; once a run has listed {@link READ_AHEAD}`.threadAfter` images, a thread of its own
  * starts, and as soon as it is up, the images are handed to it in chunks, a few chunks ahead of the
- * requests. Opening and reading the files then costs the thread that sends and answers nothing: a
- * tenth of the throughput at 16 requests in flight (bench/score/RESULTS.md). Items come out in
+ * requests. Opening and reading the files (in steady state 15–30 % of the sending thread's time at
+ * 16 requests in flight, bench/score/RESULTS.md) then costs the thread that sends and answers nothing. Items come out in
  * input order, each with its probe (bad items without one). Without a built worker script (the
  * TypeScript sources alone) every image is probed here.
  *

@@ -215,34 +215,31 @@ async function convertInto(converter: string, input: string, dir: string, option
   if (readdirSync(join(dir, 'out')).some((f) => f.startsWith('.'))) throw new Error('a temporary file was left in the output');
 }
 
+/** A reader that writes the bytes as `file` beside the images (writeImages) and converts it with `converter`. */
+function besideImages(file: string, converter: string, options: Record<string, unknown> = {}): FuzzReader['read'] {
+  return async (bytes, dir) => {
+    writeImages(dir);
+    writeFileSync(join(dir, file), bytes);
+    await convertInto(converter, join(dir, file), dir, options);
+  };
+}
+
 export const READERS: FuzzReader[] = [
   { name: 'xml (src/xml.ts)', valid: vocXml, read: (bytes) => void parseXml(decodeXml(Buffer.from(bytes), 'a.xml'), 'a.xml') },
   {
     name: 'csv (csv-multilabel through convert)',
     valid: csvFile,
-    read: async (bytes, dir) => {
-      writeImages(dir);
-      writeFileSync(join(dir, 'labels.csv'), bytes);
-      await convertInto('csv', join(dir, 'labels.csv'), dir);
-    },
+    read: besideImages('labels.csv', 'csv'),
   },
   {
     name: 'json/coco (coco-to-jsonl through convert, detection)',
     valid: cocoFile,
-    read: async (bytes, dir) => {
-      writeImages(dir);
-      writeFileSync(join(dir, 'annotations.json'), bytes);
-      await convertInto('coco', join(dir, 'annotations.json'), dir);
-    },
+    read: besideImages('annotations.json', 'coco'),
   },
   {
     name: 'json/coco (coco-to-jsonl through convert, segmentation, 2 jobs)',
     valid: cocoFile,
-    read: async (bytes, dir) => {
-      writeImages(dir);
-      writeFileSync(join(dir, 'annotations.json'), bytes);
-      await convertInto('coco', join(dir, 'annotations.json'), dir, { task: 'instance-segmentation', imageDetails: false, jobs: 2 });
-    },
+    read: besideImages('annotations.json', 'coco', { task: 'instance-segmentation', imageDetails: false, jobs: 2 }),
   },
   {
     name: 'rle (src/coco/rle.ts)',
@@ -284,10 +281,6 @@ export const READERS: FuzzReader[] = [
   {
     name: 'cvat (cvat-to-jsonl through convert)',
     valid: cvatXml,
-    read: async (bytes, dir) => {
-      writeImages(dir);
-      writeFileSync(join(dir, 'annotations.xml'), bytes);
-      await convertInto('cvat', join(dir, 'annotations.xml'), dir, { validationRatio: 0 });
-    },
+    read: besideImages('annotations.xml', 'cvat', { validationRatio: 0 }),
   },
 ];

@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandIn } from '../../bench/score/endpoint.js';
+import { sizedImage } from '../../src/score/body.js';
 import { score } from '../../src/score/index.js';
 import { listImages } from '../../src/score/inputs.js';
 import { KEEP_BYTES, probeFile } from '../../src/score/probe.js';
@@ -43,7 +44,7 @@ async function mixedListing(root: string): Promise<string> {
     'img/c.png': png(5, 4, { rgb: [1, 2, 3] }),
   });
   mkdirSync(join(root, 'img/folder.png'));
-  // A FIFO named like an image (where mkfifo exists): read as empty, never waited on.
+  // A FIFO named like an image (where mkfifo exists): opened without waiting, then refused.
   const fifo = process.platform !== 'win32' && spawnSync('mkfifo', [join(root, 'img/pipe.png')]).status === 0;
   const lines = [
     { image_url: 'img/a.png' },
@@ -82,6 +83,14 @@ describe('probes on the reading thread', () => {
     expect(threaded.map((p) => p.probe)).toEqual(here.map((p) => p.probe));
     const kinds = new Set(threaded.map((p) => (p.probe && 'failure' in p.probe ? p.probe.failure : p.probe ? (p.probe.data ? 'kept' : 'large') : 'bad item')));
     expect([...kinds].sort()).toEqual(['bad item', 'empty', 'header', 'kept', 'large', 'missing', 'read']);
+    // The FIFO (where mkfifo made one) is a bad image that names its JSONL line, not a wait.
+    const pipe = threaded.find((p) => p.item.ok && p.item.image.imageUrl === 'img/pipe.png');
+    const pipeImage = pipe?.item.ok ? pipe.item.image : undefined;
+    if (pipeImage) {
+      expect(() => sizedImage(pipeImage, pipe!.probe!)).toThrow(
+        expect.objectContaining({ code: 'IMAGE_UNREADABLE', line: 10, message: expect.stringMatching(/list\.jsonl:10: image_url: "img\/pipe\.png": cannot read the image: ESPIPE/) }),
+      );
+    }
   });
 
   it("a reply's kept bytes go to the files the thread says it kept, whatever their sizes say", () => {
